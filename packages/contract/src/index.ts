@@ -1,0 +1,5 @@
+export * from './limits.js';
+export * from './errors.js';
+export * from './contexts.js';
+export * from './prompt.js';
+export * from './system.js';

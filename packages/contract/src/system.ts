@@ -1,0 +1,26 @@
+import { z } from 'zod';
+
+import { Timestamp } from './contexts.js';
+
+export const RootInfo = z.object({ message: z.string(), version: z.string(), docs: z.string() });
+
+const Component = z.object({
+  status: z.enum(['healthy', 'unhealthy', 'degraded']),
+  error: z.string().optional(),
+  dimension: z.number().int().optional(),
+  model: z.string().optional(),
+  backend: z.string().optional(),
+  pending: z.number().int().optional(),
+});
+
+/** `/health` always answers 200 (v1 clients read `status`); see the README. */
+export const Health = z.object({
+  status: z.enum(['healthy', 'unhealthy']),
+  timestamp: Timestamp,
+  components: z.object({
+    embedding_model: Component,
+    storage: Component,
+    indexing: Component.optional(),
+  }),
+});
+export type Health = z.infer<typeof Health>;

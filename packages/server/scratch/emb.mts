@@ -1,0 +1,16 @@
+import { createUseLiteEmbedder } from '/work/main/packages/server/src/providers/embeddings/use-lite.ts';
+const e = createUseLiteEmbedder({ maxWorkers: 2 });
+let t = Date.now();
+await e.init();
+console.log('init', Date.now() - t);
+t = Date.now();
+const q = await e.embedQuery('Python programming');
+console.log('q', Date.now() - t, q.length);
+const docs = await e.embedDocuments(['Python coding', 'cooking recipes', 'word '.repeat(400)]);
+console.log(docs.map(d => d.length));
+const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * (b[i] ?? 0), 0);
+console.log(dot(q, docs[0]![0]!), dot(q, docs[1]![0]!));
+t = Date.now();
+for (let i = 0; i < 20; i++) await e.embedQuery('what is the weather like ' + i);
+console.log('20 q', Date.now() - t);
+await e.close();

@@ -1,0 +1,131 @@
+import type { ContextUnit } from './types.js';
+
+/**
+ * Hybrid ranking. For each candidate unit u of a task t:
+ *
+ *   lexical(u)  = bm25(u, t) / max_v bm25(v, t)                  in [0,1]  (0 when nothing matched lexically)
+ *   semantic(u) = max(0, cos(u, t)) / max_v max(0, cos(v, t))     in [0,1]  (best chunk of u)
+ *   fused(u)    = w_lex · lexical(u) + w_sem · semantic(u)         with w_lex + w_sem = 1
+ *   score(u)    = min(1, fused(u) · confidence(u) + tag_bonus(u))
+ *   tag_bonus(u)= min(max_tag_bonus, tag_bonus_per_match · |tags of u found as words in t|)
+ *
+ * Superseded units are never ranked. Ties keep a stable order (score, then lexical, then id).
+ */
+export interface RankingWeights {
+  lexical: number;
+  semantic: number;
+  tagBonusPerMatch: number;
+  maxTagBonus: number;
+}
+
+/** Weights chosen from the LoCoMo measurements (`npm run eval`). */
+export const DEFAULT_WEIGHTS: RankingWeights = { lexical: 0.6, semantic: 0.4, tagBonusPerMatch: 0.05, maxTagBonus: 0.15 };
+
+export type RankableUnit = Pick<ContextUnit, 'id' | 'confidence' | 'tags' | 'status'>;
+
+export interface Candidate<U extends RankableUnit = RankableUnit> {
+  unit: U;
+  /** Raw full-text score, higher is better, ≥ 0 (0 = no lexical match). */
+  lexical: number;
+  /** Cosine similarity of the best chunk with the task, in [-1, 1] (0 when unknown). */
+  semantic: number;
+}
+
+export interface ScoreBreakdown {
+  lexical: number;
+  semantic: number;
+  fused: number;
+  confidence: number;
+  tagBonus: number;
+  matchedTags: string[];
+}
+
+export interface Ranked<U extends RankableUnit = RankableUnit> {
+  unit: U;
+  score: number;
+  breakdown: ScoreBreakdown;
+}
+
+export interface RankOptions {
+  limit: number;
+  minScore?: number | undefined;
+  weights?: RankingWeights;
+}
+
+function clamp01(x: number): number {
+  return x < 0 ? 0 : x > 1 ? 1 : x;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Tags of a unit that occur in the task as whole words (case-insensitive). */
+export function matchTags(task: string, tags: readonly string[]): string[] {
+  const haystack = task.toLowerCase();
+  return tags.filter((tag) => {
+    const needle = tag.toLowerCase().trim();
+    if (needle === '') {
+      return false;
+    }
+    return new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(needle)}(?![\\p{L}\\p{N}])`, 'u').test(haystack);
+  });
+}
+
+/** Ranks candidates for a task; returns at most `limit` units, best first, each with its breakdown. */
+export function rankCandidates<U extends RankableUnit>(
+  task: string,
+  candidates: readonly Candidate<U>[],
+  options: RankOptions,
+): Ranked<U>[] {
+  const weights = options.weights ?? DEFAULT_WEIGHTS;
+  if (options.limit <= 0) {
+    return [];
+  }
+  const active = candidates.filter((c) => c.unit.status === 'active');
+  let maxLexical = 0;
+  let maxSemantic = 0;
+  for (const c of active) {
+    maxLexical = Math.max(maxLexical, c.lexical);
+    maxSemantic = Math.max(maxSemantic, c.semantic);
+  }
+  const weightSum = weights.lexical + weights.semantic;
+  const ranked = active.map((c): Ranked<U> => {
+    const lexical = maxLexical > 0 ? clamp01(c.lexical / maxLexical) : 0;
+    const semantic = maxSemantic > 0 ? clamp01(c.semantic / maxSemantic) : 0;
+    const fused = weightSum > 0 ? (weights.lexical * lexical + weights.semantic * semantic) / weightSum : 0;
+    const confidence = clamp01(c.unit.confidence);
+    const matchedTags = matchTags(task, c.unit.tags);
+    const tagBonus = Math.min(weights.maxTagBonus, weights.tagBonusPerMatch * matchedTags.length);
+    const score = clamp01(fused * confidence + tagBonus);
+    return { unit: c.unit, score, breakdown: { lexical, semantic, fused, confidence, tagBonus, matchedTags } };
+  });
+  ranked.sort(
+    (a, b) =>
+      b.score - a.score ||
+      b.breakdown.lexical - a.breakdown.lexical ||
+      (a.unit.id < b.unit.id ? -1 : a.unit.id > b.unit.id ? 1 : 0),
+  );
+  const kept = options.minScore === undefined ? ranked : ranked.filter((r) => r.score >= (options.minScore ?? 0));
+  return kept.slice(0, options.limit);
+}
+
+/**
+ * The original v1 formula, kept as the evaluation baseline:
+ * 0.7 · (cos · confidence) + 0.3 · (word overlap + 0.2 · tags found as substrings of the task).
+ */
+export function legacyScore(task: string, content: string, tags: readonly string[], cosine: number, confidence: number): number {
+  const words = (s: string) => new Set(s.toLowerCase().split(/\s+/).filter(Boolean));
+  const taskWords = words(task);
+  const contentWords = words(content);
+  let overlap = 0;
+  for (const w of taskWords) {
+    if (contentWords.has(w)) {
+      overlap++;
+    }
+  }
+  const overlapScore = overlap / Math.max(taskWords.size, 1);
+  const lowerTask = task.toLowerCase();
+  const tagScore = 0.2 * tags.filter((t) => lowerTask.includes(t.toLowerCase())).length;
+  return 0.7 * cosine * confidence + 0.3 * (overlapScore + tagScore);
+}

@@ -1,0 +1,216 @@
+/**
+ * In-memory exact nearest-neighbour index over chunk vectors, quantised to int8 (a quarter of the memory of float32,
+ * with recall@20 ≈ 0.99 on unit vectors). A unit scores by its best chunk. Pure data structure: no I/O.
+ *
+ *   v ≈ scale_v · q_v  with  q_v = round(v / scale_v),  scale_v = max|v_i| / 127
+ *   cos(a, b) ≈ scale_a · scale_b · Σ q_a,i · q_b,i      (vectors are L2-normalised)
+ */
+export interface VectorHit {
+  id: string;
+  similarity: number;
+}
+
+interface UnitEntry {
+  slot: number;
+  rows: number[];
+  active: boolean;
+}
+
+import { Int8Matrix } from './wasm/int8-matrix.js';
+
+export function quantize(vector: Float32Array, out: Int8Array, offset: number): number {
+  let max = 0;
+  for (const x of vector) {
+    const a = Math.abs(x);
+    if (a > max) {
+      max = a;
+    }
+  }
+  const scale = max > 0 ? max / 127 : 1;
+  for (let i = 0; i < vector.length; i++) {
+    out[offset + i] = Math.round((vector[i] ?? 0) / scale);
+  }
+  return scale;
+}
+
+export class VectorIndex {
+  private readonly matrix: Int8Matrix;
+  private scales: Float32Array;
+  /** Unit slot of each row, -1 for a free row. */
+  private owners: Int32Array;
+  private rowCount = 0;
+  private freeRows: number[] = [];
+  private readonly units = new Map<string, UnitEntry>();
+  private slotIds: (string | null)[] = [];
+  private slotActive: Uint8Array = new Uint8Array(1024);
+  private freeSlots: number[] = [];
+
+  constructor(readonly dimension: number, initialRows = 1024) {
+    this.matrix = new Int8Matrix(dimension, initialRows);
+    this.scales = new Float32Array(this.matrix.rowsCapacity);
+    this.owners = new Int32Array(this.matrix.rowsCapacity).fill(-1);
+  }
+
+  /** Number of units indexed. */
+  get size(): number {
+    return this.units.size;
+  }
+
+  has(id: string): boolean {
+    return this.units.has(id);
+  }
+
+  /** Adds or replaces the chunk vectors of a unit. Only active units are returned by `search`. */
+  upsert(id: string, vectors: readonly Float32Array[], active: boolean): void {
+    this.remove(id);
+    if (vectors.length === 0) {
+      return;
+    }
+    const slot = this.freeSlots.pop() ?? this.slotIds.length;
+    if (slot === this.slotIds.length) {
+      this.slotIds.push(id);
+    } else {
+      this.slotIds[slot] = id;
+    }
+    if (slot >= this.slotActive.length) {
+      const grown = new Uint8Array(this.slotActive.length * 2);
+      grown.set(this.slotActive);
+      this.slotActive = grown;
+    }
+    this.slotActive[slot] = active ? 1 : 0;
+    const rows: number[] = [];
+    for (const vector of vectors) {
+      if (vector.length !== this.dimension) {
+        throw new Error(`vector has ${vector.length} dimensions, index expects ${this.dimension}`);
+      }
+      const row = this.allocRow();
+      this.scales[row] = quantize(vector, this.matrix.row(row), 0);
+      this.owners[row] = slot;
+      rows.push(row);
+    }
+    this.units.set(id, { slot, rows, active });
+  }
+
+  setActive(id: string, active: boolean): void {
+    const entry = this.units.get(id);
+    if (entry) {
+      entry.active = active;
+      this.slotActive[entry.slot] = active ? 1 : 0;
+    }
+  }
+
+  remove(id: string): void {
+    const entry = this.units.get(id);
+    if (!entry) {
+      return;
+    }
+    for (const row of entry.rows) {
+      this.owners[row] = -1;
+      this.freeRows.push(row);
+    }
+    this.slotIds[entry.slot] = null;
+    this.slotActive[entry.slot] = 0;
+    this.freeSlots.push(entry.slot);
+    this.units.delete(id);
+  }
+
+  clear(): void {
+    for (const id of [...this.units.keys()]) {
+      this.remove(id);
+    }
+  }
+
+  /** The `k` active units most similar to the query (best chunk each), most similar first. */
+  search(queryVector: Float32Array, k: number): VectorHit[] {
+    if (k <= 0 || this.units.size === 0) {
+      return [];
+    }
+    const best = this.scanBest(queryVector);
+    return this.topK(best, k);
+  }
+
+  /** Similarity of the best chunk of each listed unit (units not indexed are left out). */
+  similarities(queryVector: Float32Array, ids: Iterable<string>): Map<string, number> {
+    const qScale = quantize(queryVector, this.matrix.queryRow(), 0);
+    const out = new Map<string, number>();
+    for (const id of ids) {
+      const entry = this.units.get(id);
+      if (!entry) {
+        continue;
+      }
+      let best = -Infinity;
+      for (const row of entry.rows) {
+        const s = this.matrix.dotRow(row) * qScale * (this.scales[row] ?? 0);
+        if (s > best) {
+          best = s;
+        }
+      }
+      out.set(id, best);
+    }
+    return out;
+  }
+
+  private scanBest(queryVector: Float32Array): Float32Array {
+    const qScale = quantize(queryVector, this.matrix.queryRow(), 0);
+    const best = new Float32Array(this.slotIds.length).fill(-Infinity);
+    const owners = this.owners;
+    const active = this.slotActive;
+    const scales = this.scales;
+    const dots = this.matrix.scan(this.rowCount);
+    for (let row = 0; row < this.rowCount; row++) {
+      const slot = owners[row] as number;
+      if (slot < 0 || active[slot] === 0) {
+        continue;
+      }
+      const s = (dots[row] as number) * qScale * (scales[row] as number);
+      if (s > (best[slot] as number)) {
+        best[slot] = s;
+      }
+    }
+    return best;
+  }
+
+  private topK(best: Float32Array, k: number): VectorHit[] {
+    // Keep a small sorted buffer: k is at most a few hundred.
+    const hits: VectorHit[] = [];
+    let floor = -Infinity;
+    for (let slot = 0; slot < best.length; slot++) {
+      const s = best[slot] as number;
+      if (s === -Infinity || (hits.length >= k && s <= floor)) {
+        continue;
+      }
+      const id = this.slotIds[slot];
+      if (id === null || id === undefined) {
+        continue;
+      }
+      let at = hits.length;
+      while (at > 0 && (hits[at - 1] as VectorHit).similarity < s) {
+        at--;
+      }
+      hits.splice(at, 0, { id, similarity: s });
+      if (hits.length > k) {
+        hits.pop();
+      }
+      floor = hits.length >= k ? (hits[hits.length - 1] as VectorHit).similarity : -Infinity;
+    }
+    return hits;
+  }
+
+  private allocRow(): number {
+    const free = this.freeRows.pop();
+    if (free !== undefined) {
+      return free;
+    }
+    if (this.rowCount === this.scales.length) {
+      this.matrix.grow(this.rowCount + 1);
+      const capacity = this.matrix.rowsCapacity;
+      const scales = new Float32Array(capacity);
+      scales.set(this.scales);
+      this.scales = scales;
+      const owners = new Int32Array(capacity).fill(-1);
+      owners.set(this.owners);
+      this.owners = owners;
+    }
+    return this.rowCount++;
+  }
+}

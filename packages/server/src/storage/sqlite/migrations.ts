@@ -1,0 +1,99 @@
+/** Versioned schema of the SQLite back end. Append only: a released migration never changes. */
+export const SQLITE_MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+CREATE TABLE context_units (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  type TEXT NOT NULL CHECK (type IN ('preference', 'decision', 'fact', 'goal')),
+  content TEXT NOT NULL,
+  confidence REAL NOT NULL DEFAULT 1.0 CHECK (confidence >= 0 AND confidence <= 1),
+  created_at TEXT NOT NULL,
+  last_used TEXT,
+  source TEXT NOT NULL DEFAULT 'manual',
+  tags TEXT NOT NULL DEFAULT '[]',
+  status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'superseded')),
+  superseded_by TEXT
+);
+CREATE INDEX context_units_status ON context_units (status);
+
+CREATE VIRTUAL TABLE context_fts USING fts5(
+  content, tags, content = 'context_units', content_rowid = 'seq',
+  tokenize = 'porter unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER context_units_ai AFTER INSERT ON context_units BEGIN
+  INSERT INTO context_fts (rowid, content, tags) VALUES (new.seq, new.content, new.tags);
+END;
+CREATE TRIGGER context_units_ad AFTER DELETE ON context_units BEGIN
+  INSERT INTO context_fts (context_fts, rowid, content, tags) VALUES ('delete', old.seq, old.content, old.tags);
+END;
+CREATE TRIGGER context_units_au AFTER UPDATE OF content, tags ON context_units BEGIN
+  INSERT INTO context_fts (context_fts, rowid, content, tags) VALUES ('delete', old.seq, old.content, old.tags);
+  INSERT INTO context_fts (rowid, content, tags) VALUES (new.seq, new.content, new.tags);
+END;
+
+CREATE TABLE context_embeddings (
+  context_id TEXT NOT NULL REFERENCES context_units (id) ON DELETE CASCADE,
+  chunk_index INTEGER NOT NULL,
+  model_id TEXT NOT NULL,
+  vector BLOB NOT NULL,
+  PRIMARY KEY (context_id, chunk_index)
+);
+CREATE INDEX context_embeddings_model ON context_embeddings (model_id, context_id);
+
+CREATE TABLE context_changes (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  context_id TEXT NOT NULL
+);
+
+CREATE TABLE conversations (
+  id TEXT PRIMARY KEY,
+  task TEXT NOT NULL,
+  prompt_type TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  last_message_at TEXT NOT NULL,
+  provider TEXT NOT NULL,
+  model TEXT NOT NULL,
+  context_ids TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX conversations_last_message ON conversations (last_message_at);
+
+CREATE TABLE messages (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+  role TEXT NOT NULL CHECK (role IN ('system', 'user', 'assistant')),
+  content TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  tokens INTEGER,
+  finish_reason TEXT,
+  model TEXT,
+  context_ids TEXT
+);
+CREATE INDEX messages_conversation ON messages (conversation_id, seq);
+
+CREATE TABLE security_events (
+  id TEXT PRIMARY KEY,
+  event TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  request_id TEXT,
+  method TEXT,
+  path TEXT,
+  client_ip TEXT,
+  actor TEXT,
+  details TEXT NOT NULL DEFAULT '{}',
+  created_at TEXT NOT NULL
+);
+CREATE INDEX security_events_created ON security_events (created_at);
+CREATE INDEX security_events_event ON security_events (event, outcome);
+CREATE INDEX security_events_request ON security_events (request_id);
+
+CREATE TABLE settings (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+`,
+  },
+];

@@ -1,0 +1,359 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+import Database from 'better-sqlite3';
+
+import type { ContextUnit } from '../../domain/types.js';
+import { fts5Query } from '../../domain/text-query.js';
+import { CHANGE_LOG_KEEP, rowToUnit, type ContextRow } from '../rows.js';
+import type {
+  ChangeBatch,
+  ContextCounts,
+  ContextFilter,
+  ContextStore,
+  ImportItem,
+  SettingsStore,
+  Storage,
+  TextHit,
+  UnitEmbedding,
+} from '../store.js';
+import { bytesToVector, vectorToBytes } from '../vectors.js';
+import { SQLITE_MIGRATIONS } from './migrations.js';
+
+type Db = Database.Database;
+
+/** Opens (creating when needed) a SQLite database and applies pending migrations. `:memory:` is ephemeral. */
+export function openSqlite(path: string): Storage {
+  if (path !== ':memory:') {
+    mkdirSync(dirname(path), { recursive: true });
+  }
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  // Unicode-aware lower(): SQLite's built-in one folds ASCII only.
+  db.function('cp_lower', { deterministic: true }, (s: unknown) => (typeof s === 'string' ? s.toLowerCase() : s));
+  migrate(db);
+  return {
+    kind: path === ':memory:' ? 'memory' : 'sqlite',
+    contexts: createSqliteContextStore(db),
+    settings: createSqliteSettingsStore(db),
+    close: () => {
+      db.close();
+      return Promise.resolve();
+    },
+  };
+}
+
+function migrate(db: Db): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+  const applied = new Set(
+    (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
+  );
+  for (const migration of SQLITE_MIGRATIONS) {
+    if (applied.has(migration.version)) {
+      continue;
+    }
+    db.transaction(() => {
+      db.exec(migration.sql);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+        migration.version,
+        migration.name,
+        new Date().toISOString(),
+      );
+    })();
+  }
+}
+
+const UNIT_COLUMNS = 'id, type, content, confidence, created_at, last_used, source, tags, status, superseded_by';
+
+function createSqliteContextStore(db: Db): ContextStore {
+  const stmt = {
+    get: db.prepare(`SELECT ${UNIT_COLUMNS} FROM context_units WHERE id = ?`),
+    insert: db.prepare(
+      `INSERT INTO context_units (${UNIT_COLUMNS}) VALUES (@id, @type, @content, @confidence, @created_at, @last_used, @source, @tags, @status, @superseded_by)`,
+    ),
+    upsert: db.prepare(
+      `INSERT INTO context_units (${UNIT_COLUMNS}) VALUES (@id, @type, @content, @confidence, @created_at, @last_used, @source, @tags, @status, @superseded_by)
+       ON CONFLICT (id) DO UPDATE SET type = excluded.type, content = excluded.content, confidence = excluded.confidence,
+         created_at = excluded.created_at, last_used = excluded.last_used, source = excluded.source, tags = excluded.tags,
+         status = excluded.status, superseded_by = excluded.superseded_by`,
+    ),
+    update: db.prepare(
+      `UPDATE context_units SET type = @type, content = @content, confidence = @confidence, created_at = @created_at,
+         last_used = @last_used, source = @source, tags = @tags, status = @status, superseded_by = @superseded_by WHERE id = @id`,
+    ),
+    delete: db.prepare('DELETE FROM context_units WHERE id = ?'),
+    deleteEmbedding: db.prepare('DELETE FROM context_embeddings WHERE context_id = ?'),
+    insertChunk: db.prepare('INSERT INTO context_embeddings (context_id, chunk_index, model_id, vector) VALUES (?, ?, ?, ?)'),
+    logChange: db.prepare('INSERT INTO context_changes (context_id) VALUES (?)'),
+    touch: db.prepare('UPDATE context_units SET last_used = ? WHERE id = ?'),
+    contentOf: db.prepare('SELECT content FROM context_units WHERE id = ?'),
+  };
+
+  const toParams = (u: ContextUnit) => ({
+    id: u.id,
+    type: u.type,
+    content: u.content,
+    confidence: u.confidence,
+    created_at: u.createdAt,
+    last_used: u.lastUsed,
+    source: u.source,
+    tags: JSON.stringify(u.tags),
+    status: u.status,
+    superseded_by: u.supersededBy,
+  });
+
+  const writeEmbedding = (id: string, embedding: UnitEmbedding | null) => {
+    stmt.deleteEmbedding.run(id);
+    embedding?.vectors.forEach((v, i) => stmt.insertChunk.run(id, i, embedding.modelId, vectorToBytes(v)));
+  };
+
+  let writes = 0;
+  const logChange = (id: string) => {
+    const info = stmt.logChange.run(id);
+    if (++writes % 1000 === 0) {
+      db.prepare('DELETE FROM context_changes WHERE seq <= ?').run(Number(info.lastInsertRowid) - CHANGE_LOG_KEEP);
+    }
+  };
+
+  const insertTx = db.transaction((unit: ContextUnit, embedding: UnitEmbedding | null) => {
+    stmt.insert.run(toParams(unit));
+    writeEmbedding(unit.id, embedding);
+    logChange(unit.id);
+  });
+  const updateTx = db.transaction((unit: ContextUnit, embedding: UnitEmbedding | null | undefined) => {
+    stmt.update.run(toParams(unit));
+    if (embedding !== undefined) {
+      writeEmbedding(unit.id, embedding);
+    }
+    logChange(unit.id);
+  });
+  const deleteTx = db.transaction((id: string): boolean => {
+    const removed = stmt.delete.run(id).changes > 0;
+    if (removed) {
+      logChange(id);
+    }
+    return removed;
+  });
+  const importTx = db.transaction((items: readonly ImportItem[], replaceExisting: boolean) => {
+    if (replaceExisting) {
+      const keep = new Set(items.map((i) => i.unit.id));
+      for (const { id } of db.prepare('SELECT id FROM context_units').all() as { id: string }[]) {
+        if (!keep.has(id)) {
+          stmt.delete.run(id);
+          logChange(id);
+        }
+      }
+    }
+    for (const item of items) {
+      const before = stmt.contentOf.get(item.unit.id) as { content: string } | undefined;
+      stmt.upsert.run(toParams(item.unit));
+      if (item.embedding !== null) {
+        writeEmbedding(item.unit.id, item.embedding);
+      } else if (before !== undefined && before.content !== item.unit.content) {
+        writeEmbedding(item.unit.id, null);
+      }
+      logChange(item.unit.id);
+    }
+  });
+  const touchTx = db.transaction((ids: readonly string[], at: string) => {
+    for (const id of ids) {
+      stmt.touch.run(at, id);
+    }
+  });
+  const saveEmbeddingTx = db.transaction((id: string, content: string, embedding: UnitEmbedding): boolean => {
+    const row = stmt.contentOf.get(id) as { content: string } | undefined;
+    if (row?.content !== content) {
+      return false;
+    }
+    writeEmbedding(id, embedding);
+    logChange(id);
+    return true;
+  });
+
+  return {
+    get: (id) => Promise.resolve(mapRow(stmt.get.get(id) as ContextRow | undefined)),
+    getMany: (ids) => {
+      if (ids.length === 0) {
+        return Promise.resolve([]);
+      }
+      const rows = db
+        .prepare(`SELECT ${UNIT_COLUMNS} FROM context_units WHERE id IN (SELECT value FROM json_each(?))`)
+        .all(JSON.stringify(ids)) as ContextRow[];
+      return Promise.resolve(rows.map(rowToUnit));
+    },
+    list: (filter) => Promise.resolve(listUnits(db, filter)),
+    listAll: () =>
+      Promise.resolve((db.prepare(`SELECT ${UNIT_COLUMNS} FROM context_units ORDER BY seq`).all() as ContextRow[]).map(rowToUnit)),
+    insert: (unit, embedding) => Promise.resolve(insertTx(unit, embedding)),
+    update: (unit, embedding) => Promise.resolve(updateTx(unit, embedding)),
+    delete: (id) => Promise.resolve(deleteTx(id)),
+    importUnits: (items, { replaceExisting }) => Promise.resolve(importTx(items, replaceExisting)),
+    touchLastUsed: (ids, at) => Promise.resolve(touchTx(ids, at)),
+    counts: (modelId) => Promise.resolve(countUnits(db, modelId)),
+    textSearch: (terms, limit) => Promise.resolve(textSearch(db, terms, limit)),
+    readEmbeddings: (modelId, ids) => readEmbeddings(db, modelId, ids),
+    pendingEmbeddings: (modelId, limit) => {
+      const rows = db
+        .prepare(
+          `SELECT ${UNIT_COLUMNS} FROM context_units u
+           WHERE NOT EXISTS (SELECT 1 FROM context_embeddings e WHERE e.context_id = u.id AND e.model_id = ?)
+           ORDER BY seq LIMIT ?`,
+        )
+        .all(modelId, limit) as ContextRow[];
+      return Promise.resolve(rows.map(rowToUnit));
+    },
+    countPendingEmbeddings: (modelId) => {
+      const row = db
+        .prepare(
+          `SELECT count(*) AS n FROM context_units u
+           WHERE NOT EXISTS (SELECT 1 FROM context_embeddings e WHERE e.context_id = u.id AND e.model_id = ?)`,
+        )
+        .get(modelId) as { n: number };
+      return Promise.resolve(row.n);
+    },
+    saveEmbedding: (id, content, embedding) => Promise.resolve(saveEmbeddingTx(id, content, embedding)),
+    changesSince: (seq) => Promise.resolve(changesSince(db, seq)),
+    ping: () => {
+      db.prepare('SELECT 1').get();
+      return Promise.resolve();
+    },
+    close: () => Promise.resolve(),
+  };
+}
+
+function mapRow(row: ContextRow | undefined): ContextUnit | null {
+  return row === undefined ? null : rowToUnit(row);
+}
+
+function listUnits(db: Db, filter: ContextFilter): ContextUnit[] {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (!filter.includeSuperseded) {
+    where.push("status = 'active'");
+  }
+  if (filter.status !== undefined) {
+    where.push('status = ?');
+    params.push(filter.status);
+  }
+  if (filter.type !== undefined) {
+    where.push('type = ?');
+    params.push(filter.type);
+  }
+  if (filter.tags !== undefined && filter.tags.length > 0) {
+    where.push('EXISTS (SELECT 1 FROM json_each(tags) t WHERE cp_lower(t.value) IN (SELECT value FROM json_each(?)))');
+    params.push(JSON.stringify(filter.tags.map((t) => t.toLowerCase())));
+  }
+  if (filter.search !== undefined && filter.search !== '') {
+    where.push(
+      '(instr(cp_lower(content), ?) > 0 OR EXISTS (SELECT 1 FROM json_each(tags) t WHERE instr(cp_lower(t.value), ?) > 0))',
+    );
+    const needle = filter.search.toLowerCase();
+    params.push(needle, needle);
+  }
+  const sql = `SELECT ${UNIT_COLUMNS} FROM context_units ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+    ORDER BY seq LIMIT ? OFFSET ?`;
+  params.push(filter.limit, filter.offset);
+  return (db.prepare(sql).all(...params) as ContextRow[]).map(rowToUnit);
+}
+
+function countUnits(db: Db, modelId: string): ContextCounts {
+  const totals = db
+    .prepare("SELECT count(*) AS total, coalesce(sum(status = 'active'), 0) AS active FROM context_units")
+    .get() as { total: number; active: number };
+  const byTypeRows = db
+    .prepare("SELECT type, count(*) AS n, min(seq) AS first FROM context_units WHERE status = 'active' GROUP BY type ORDER BY first")
+    .all() as { type: ContextUnit['type']; n: number }[];
+  const withEmbeddings = db
+    .prepare(
+      `SELECT count(*) AS n FROM context_units u WHERE status = 'active'
+       AND EXISTS (SELECT 1 FROM context_embeddings e WHERE e.context_id = u.id AND e.model_id = ?)`,
+    )
+    .get(modelId) as { n: number };
+  const byType: ContextCounts['byType'] = {};
+  for (const row of byTypeRows) {
+    byType[row.type] = row.n;
+  }
+  return { total: totals.total, active: totals.active, byType, withEmbeddings: withEmbeddings.n };
+}
+
+function textSearch(db: Db, terms: readonly string[], limit: number): TextHit[] {
+  if (terms.length === 0 || limit <= 0) {
+    return [];
+  }
+  // bm25() is negative (lower is better); the content column weighs twice the tags column.
+  const rows = db
+    .prepare(
+      `SELECT u.id AS id, -bm25(context_fts, 2.0, 1.0) AS score
+       FROM context_fts JOIN context_units u ON u.seq = context_fts.rowid
+       WHERE context_fts MATCH ? AND u.status = 'active'
+       ORDER BY bm25(context_fts, 2.0, 1.0) LIMIT ?`,
+    )
+    .all(fts5Query(terms), limit) as TextHit[];
+  return rows.filter((r) => r.score > 0);
+}
+
+async function* readEmbeddings(
+  db: Db,
+  modelId: string,
+  ids: readonly string[] | undefined,
+): AsyncIterable<{ id: string; status: ContextUnit['status']; vectors: Float32Array[] }> {
+  const base = `SELECT e.context_id AS id, u.status AS status, e.vector AS vector FROM context_embeddings e
+    JOIN context_units u ON u.id = e.context_id WHERE e.model_id = ?`;
+  const rows =
+    ids === undefined
+      ? db.prepare(`${base} ORDER BY e.context_id, e.chunk_index`).iterate(modelId)
+      : db
+          .prepare(`${base} AND e.context_id IN (SELECT value FROM json_each(?)) ORDER BY e.context_id, e.chunk_index`)
+          .iterate(modelId, JSON.stringify(ids));
+  let current: { id: string; status: ContextUnit['status']; vectors: Float32Array[] } | null = null;
+  for (const row of rows as Iterable<{ id: string; status: ContextUnit['status']; vector: Buffer }>) {
+    if (current?.id !== row.id) {
+      if (current !== null) {
+        yield current;
+      }
+      current = { id: row.id, status: row.status, vectors: [] };
+    }
+    current.vectors.push(bytesToVector(row.vector));
+  }
+  if (current !== null) {
+    yield current;
+  }
+}
+
+function changesSince(db: Db, seq: number): ChangeBatch {
+  const oldest = db.prepare('SELECT min(seq) AS first, max(seq) AS last FROM context_changes').get() as {
+    first: number | null;
+    last: number | null;
+  };
+  if (oldest.last === null || oldest.last <= seq) {
+    return { lastSeq: Math.max(seq, oldest.last ?? 0), ids: [], truncated: false };
+  }
+  const truncated = oldest.first !== null && oldest.first > seq + 1 && seq > 0;
+  const rows = db.prepare('SELECT DISTINCT context_id AS id FROM context_changes WHERE seq > ? AND seq <= ?').all(seq, oldest.last) as {
+    id: string;
+  }[];
+  return { lastSeq: oldest.last, ids: rows.map((r) => r.id), truncated };
+}
+
+function createSqliteSettingsStore(db: Db): SettingsStore {
+  const upsert = db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+  const remove = db.prepare('DELETE FROM settings WHERE key = ?');
+  const setTx = db.transaction((entries: Record<string, string | null>) => {
+    for (const [key, value] of Object.entries(entries)) {
+      if (value === null) {
+        remove.run(key);
+      } else {
+        upsert.run(key, value);
+      }
+    }
+  });
+  return {
+    getAll: () =>
+      Promise.resolve(new Map((db.prepare('SELECT key, value FROM settings').all() as { key: string; value: string }[]).map((r) => [r.key, r.value]))),
+    get: (key) => Promise.resolve((db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined)?.value ?? null),
+    set: (entries) => Promise.resolve(setTx(entries)),
+  };
+}

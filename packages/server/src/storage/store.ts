@@ -1,0 +1,97 @@
+import type { ContextStatus, ContextType, ContextUnit } from '../domain/types.js';
+
+/** Vectors of one unit's chunks under one embedding model. */
+export interface UnitEmbedding {
+  modelId: string;
+  /** One L2-normalised vector per chunk, in chunk order. */
+  vectors: Float32Array[];
+}
+
+export interface ContextFilter {
+  includeSuperseded: boolean;
+  type?: ContextType | undefined;
+  status?: ContextStatus | undefined;
+  /** Keep units having any of these tags (case-insensitive). */
+  tags?: string[] | undefined;
+  /** Case-insensitive substring of the content or of any tag. */
+  search?: string | undefined;
+  limit: number;
+  offset: number;
+}
+
+export interface ContextCounts {
+  total: number;
+  active: number;
+  /** Active units per type, in first-seen order. */
+  byType: Partial<Record<ContextType, number>>;
+  /** Active units that have vectors of the given model. */
+  withEmbeddings: number;
+}
+
+export interface TextHit {
+  id: string;
+  /** Full-text relevance, higher is better, > 0. */
+  score: number;
+}
+
+export interface ChangeBatch {
+  /** Sequence number to pass to the next call. */
+  lastSeq: number;
+  /** Units written or deleted since the given sequence. */
+  ids: string[];
+  /** True when the log no longer reaches back that far: the caller must reload everything. */
+  truncated: boolean;
+}
+
+export interface ImportItem {
+  unit: ContextUnit;
+  embedding: UnitEmbedding | null;
+}
+
+/**
+ * Storage of context units, their chunk vectors and the full-text index. Every method is atomic: a multi-row write
+ * happens whole or not at all. Timestamps are RFC 3339 strings.
+ */
+export interface ContextStore {
+  get(id: string): Promise<ContextUnit | null>;
+  getMany(ids: readonly string[]): Promise<ContextUnit[]>;
+  /** Units in insertion order, filtered in the store. */
+  list(filter: ContextFilter): Promise<ContextUnit[]>;
+  /** Every unit (superseded too), in insertion order, for export. */
+  listAll(): Promise<ContextUnit[]>;
+  insert(unit: ContextUnit, embedding: UnitEmbedding | null): Promise<void>;
+  /** Replaces the unit's fields; `embedding` undefined keeps the vectors, null drops them (re-index later). */
+  update(unit: ContextUnit, embedding?: UnitEmbedding | null): Promise<void>;
+  delete(id: string): Promise<boolean>;
+  /** Upserts by id in one transaction; with `replaceExisting` every unit not in the batch is deleted first. */
+  importUnits(items: readonly ImportItem[], options: { replaceExisting: boolean }): Promise<void>;
+  touchLastUsed(ids: readonly string[], at: string): Promise<void>;
+  counts(modelId: string): Promise<ContextCounts>;
+  /** BM25-style search over active units; `terms` come from `queryTerms`. */
+  textSearch(terms: readonly string[], limit: number): Promise<TextHit[]>;
+  /** Vectors of the given model for the given units (all units when `ids` is undefined). */
+  readEmbeddings(modelId: string, ids?: readonly string[]): AsyncIterable<{ id: string; status: ContextStatus; vectors: Float32Array[] }>;
+  /** Units that have no vectors of this model yet, oldest first. */
+  pendingEmbeddings(modelId: string, limit: number): Promise<ContextUnit[]>;
+  countPendingEmbeddings(modelId: string): Promise<number>;
+  /** Stores vectors computed in the background, unless the unit's content changed meanwhile. Returns whether it did. */
+  saveEmbedding(id: string, content: string, embedding: UnitEmbedding): Promise<boolean>;
+  changesSince(seq: number): Promise<ChangeBatch>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Settings key/value store (plain values; secrets are encrypted before they reach it). */
+export interface SettingsStore {
+  getAll(): Promise<Map<string, string>>;
+  get(key: string): Promise<string | null>;
+  set(entries: Record<string, string | null>): Promise<void>;
+}
+
+export interface Storage {
+  /** `sqlite`, `postgres` or `memory`. */
+  kind: string;
+  contexts: ContextStore;
+  settings: SettingsStore;
+  close(): Promise<void>;
+}
