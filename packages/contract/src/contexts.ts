@@ -58,7 +58,7 @@ const integerQuery = z
   .transform((v) => Number(v))
   .pipe(z.number().int());
 
-export const ListContextsQuery = z.strictObject({
+export const ListContextsQuery = z.object({
   include_superseded: booleanQuery.default(false),
   type: z.string().max(100).optional(),
   tags: z.string().max(5000).optional(),
@@ -71,9 +71,9 @@ export type ListContextsQuery = z.input<typeof ListContextsQuery>;
 
 export const ContextIdParams = z.strictObject({ context_id: z.string().max(200) });
 
-export const ExportQuery = z.strictObject({ format: z.string().max(20).default('json') });
+export const ExportQuery = z.object({ format: z.string().max(20).default('json') });
 
-export const ImportQuery = z.strictObject({ replace_existing: booleanQuery.default(false) });
+export const ImportQuery = z.object({ replace_existing: booleanQuery.default(false) });
 
 export const ImportResult = z.object({
   imported: z.number().int(),

@@ -308,18 +308,24 @@ async function* readEmbeddings(
       : db
           .prepare(`${base} AND e.context_id IN (SELECT value FROM json_each(?)) ORDER BY e.context_id, e.chunk_index`)
           .iterate(modelId, JSON.stringify(ids));
-  let current: { id: string; status: ContextUnit['status']; vectors: Float32Array[] } | null = null;
+  type Group = { id: string; status: ContextUnit['status']; vectors: Float32Array[] };
+  const groups: Group[] = [];
   for (const row of rows as Iterable<{ id: string; status: ContextUnit['status']; vector: Buffer }>) {
-    if (current?.id !== row.id) {
-      if (current !== null) {
-        yield current;
-      }
-      current = { id: row.id, status: row.status, vectors: [] };
+    const last = groups[groups.length - 1];
+    if (last?.id === row.id) {
+      last.vectors.push(bytesToVector(row.vector));
+      continue;
     }
-    current.vectors.push(bytesToVector(row.vector));
+    // Yield the finished group before starting the next one, so at most one group is held in memory.
+    const done = groups.pop();
+    if (done !== undefined) {
+      yield done;
+    }
+    groups.push({ id: row.id, status: row.status, vectors: [bytesToVector(row.vector)] });
   }
-  if (current !== null) {
-    yield current;
+  const rest = groups.pop();
+  if (rest !== undefined) {
+    yield rest;
   }
 }
 

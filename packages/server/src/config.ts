@@ -1,0 +1,372 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
+
+import { z } from 'zod';
+
+import { DEFAULT_LIMITS } from '@contextpilot/contract';
+
+/** Invalid configuration; the message names the variable. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const TRUE = ['true', '1', 'yes', 'on', 't', 'y'];
+const FALSE = ['false', '0', 'no', 'off', 'f', 'n'];
+
+const bool = (fallback: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') {
+        return fallback;
+      }
+      const s = v.trim().toLowerCase();
+      if (TRUE.includes(s)) {
+        return true;
+      }
+      if (FALSE.includes(s)) {
+        return false;
+      }
+      ctx.addIssue({ code: 'custom', message: `must be a boolean (true/false/1/0/yes/no/on/off), got "${v}"` });
+      return z.NEVER;
+    });
+
+const int = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') {
+        return fallback;
+      }
+      if (!/^-?\d+$/.test(v.trim())) {
+        ctx.addIssue({ code: 'custom', message: `must be an integer, got "${v}"` });
+        return z.NEVER;
+      }
+      const n = Number(v.trim());
+      if (n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `must be between ${min} and ${max}, got ${n}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const optionalNumber = (min: number, max: number, integer = false) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') {
+        return null;
+      }
+      const n = Number(v.trim());
+      if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+        ctx.addIssue({ code: 'custom', message: `must be ${integer ? 'an integer' : 'a number'} between ${min} and ${max}, got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const number = (fallback: number, min: number, max: number) =>
+  optionalNumber(min, max).transform((v) => v ?? fallback);
+
+const str = (fallback: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined ? fallback : v.trim()));
+
+const jsonList = (fallback: string[]) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') {
+        return fallback;
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(v);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `must be a JSON array of strings, e.g. ["a","b"], got ${JSON.stringify(v)}` });
+        return z.NEVER;
+      }
+      if (!Array.isArray(parsed) || !parsed.every((x) => typeof x === 'string')) {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON array of strings' });
+        return z.NEVER;
+      }
+      return parsed as string[];
+    });
+
+const oneOf = <T extends string>(values: readonly T[], fallback: T) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v.trim() === '') {
+        return fallback;
+      }
+      const s = v.trim().toLowerCase() as T;
+      if (!values.includes(s)) {
+        ctx.addIssue({ code: 'custom', message: `must be one of ${values.join(', ')}, got "${v}"` });
+        return z.NEVER;
+      }
+      return s;
+    });
+
+/** Every CONTEXTPILOT_* variable, its type and its default. The README documents each one. */
+const EnvSchema = z.object({
+  NODE_ENV: str('development'),
+  CONTEXTPILOT_HOST: str('127.0.0.1'),
+  CONTEXTPILOT_PORT: int(8000, 0, 65535),
+  CONTEXTPILOT_DATABASE_URL: str(''),
+  CONTEXTPILOT_USE_DATABASE: bool(true),
+  CONTEXTPILOT_LOG_LEVEL: oneOf(['trace', 'debug', 'info', 'warning', 'warn', 'error', 'critical', 'fatal', 'silent'], 'info'),
+  CONTEXTPILOT_LOG_FORMAT: oneOf(['json', 'text'], 'json'),
+  CONTEXTPILOT_ENABLE_METRICS: bool(true),
+  CONTEXTPILOT_CORS_ORIGINS: jsonList(['http://localhost:3000']),
+  CONTEXTPILOT_CORS_ALLOW_CREDENTIALS: bool(true),
+  CONTEXTPILOT_CORS_ALLOW_METHODS: jsonList(['*']),
+  CONTEXTPILOT_CORS_ALLOW_HEADERS: jsonList(['*']),
+  CONTEXTPILOT_MAX_CONTENT_LENGTH: int(DEFAULT_LIMITS.maxContentLength, 1, 1_000_000),
+  CONTEXTPILOT_MAX_CONTEXTS_PER_REQUEST: int(DEFAULT_LIMITS.maxContextsPerRequest, 1, 1000),
+  CONTEXTPILOT_MAX_TAG_COUNT: int(DEFAULT_LIMITS.maxTagCount, 0, 1000),
+  CONTEXTPILOT_MAX_TAG_LENGTH: int(DEFAULT_LIMITS.maxTagLength, 1, 1000),
+  CONTEXTPILOT_MAX_BODY_BYTES: int(256 * 1024, 1024, 100 * 1024 * 1024),
+  CONTEXTPILOT_MAX_IMPORT_BYTES: int(20 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+  CONTEXTPILOT_MAX_IMPORT_ITEMS: int(100_000, 1, 10_000_000),
+  CONTEXTPILOT_EMBEDDING_PROVIDER: oneOf(['use-lite', 'ollama', 'openai-compatible'], 'use-lite'),
+  CONTEXTPILOT_EMBEDDING_MODEL: str(''),
+  CONTEXTPILOT_EMBEDDING_BASE_URL: str(''),
+  CONTEXTPILOT_EMBEDDING_API_KEY: str(''),
+  CONTEXTPILOT_EMBEDDING_DIMENSIONS: optionalNumber(1, 100_000, true),
+  CONTEXTPILOT_EMBEDDING_WORKERS: int(2, 1, 16),
+  CONTEXTPILOT_EMBEDDING_TIMEOUT_SECONDS: int(60, 1, 3600),
+  CONTEXTPILOT_ENABLE_AUTH: bool(false),
+  CONTEXTPILOT_API_KEY: str(''),
+  CONTEXTPILOT_API_KEY_HASH: str(''),
+  CONTEXTPILOT_API_KEY_ROTATION_BYTES: int(32, 16, 1024),
+  CONTEXTPILOT_ALLOW_UNAUTHENTICATED: bool(false),
+  CONTEXTPILOT_ENABLE_REQUEST_SIGNING: bool(false),
+  CONTEXTPILOT_REQUEST_SIGNING_SECRET: str(''),
+  CONTEXTPILOT_REQUEST_SIGNING_MAX_AGE_SECONDS: int(300, 1, 86_400),
+  CONTEXTPILOT_REQUEST_SIGNING_METHODS: jsonList(['POST', 'PUT', 'DELETE']),
+  CONTEXTPILOT_ENABLE_SECURITY_HEADERS: bool(true),
+  CONTEXTPILOT_HSTS_MAX_AGE_SECONDS: int(31_536_000, 0, 1_000_000_000),
+  CONTEXTPILOT_TRUST_PROXY: str(''),
+  CONTEXTPILOT_REDIS_URL: str(''),
+  CONTEXTPILOT_SECURITY_EVENT_RETENTION_DAYS: int(90, 1, 36_500),
+  CONTEXTPILOT_ENCRYPTION_KEY: str(''),
+  CONTEXTPILOT_OPENAI_API_KEY: str(''),
+  CONTEXTPILOT_OPENAI_BASE_URL: str(''),
+  CONTEXTPILOT_OPENAI_DEFAULT_MODEL: str(''),
+  CONTEXTPILOT_OPENAI_TEMPERATURE: optionalNumber(0, 2),
+  CONTEXTPILOT_OPENAI_TOP_P: optionalNumber(0, 1),
+  CONTEXTPILOT_OPENAI_MAX_TOKENS: optionalNumber(1, 16000, true),
+  CONTEXTPILOT_ANTHROPIC_API_KEY: str(''),
+  CONTEXTPILOT_ANTHROPIC_BASE_URL: str(''),
+  CONTEXTPILOT_ANTHROPIC_DEFAULT_MODEL: str(''),
+  CONTEXTPILOT_ANTHROPIC_TEMPERATURE: optionalNumber(0, 2),
+  CONTEXTPILOT_ANTHROPIC_TOP_P: optionalNumber(0, 1),
+  CONTEXTPILOT_ANTHROPIC_TOP_K: optionalNumber(0, 1_000_000, true),
+  CONTEXTPILOT_ANTHROPIC_MAX_TOKENS: optionalNumber(1, 16000, true),
+  CONTEXTPILOT_OLLAMA_BASE_URL: str('http://localhost:11434'),
+  CONTEXTPILOT_OLLAMA_DEFAULT_MODEL: str(''),
+  CONTEXTPILOT_OLLAMA_TEMPERATURE: optionalNumber(0, 2),
+  CONTEXTPILOT_OLLAMA_TOP_P: optionalNumber(0, 1),
+  CONTEXTPILOT_OLLAMA_NUM_PREDICT: optionalNumber(1, 10_000_000, true),
+  CONTEXTPILOT_OLLAMA_NUM_CTX: optionalNumber(1, 10_000_000, true),
+  CONTEXTPILOT_OLLAMA_KEEP_ALIVE: str(''),
+  CONTEXTPILOT_OLLAMA_AUTO_PULL: bool(false),
+  CONTEXTPILOT_DEFAULT_AI_PROVIDER: oneOf(['openai', 'anthropic', 'ollama'], 'openai'),
+  CONTEXTPILOT_DEFAULT_AI_MODEL: str('gpt-4o'),
+  CONTEXTPILOT_AI_MAX_TOKENS: int(2000, 1, 16000),
+  CONTEXTPILOT_AI_TEMPERATURE: number(0.7, 0, 2),
+  CONTEXTPILOT_AI_TIMEOUT_SECONDS: int(120, 1, 3600),
+});
+
+type Env = z.output<typeof EnvSchema>;
+
+export type DatabaseConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string } | { kind: 'memory' };
+
+function parseDatabaseUrl(env: Env): DatabaseConfig {
+  const url = env.CONTEXTPILOT_DATABASE_URL;
+  if (url === '') {
+    return env.CONTEXTPILOT_USE_DATABASE ? { kind: 'sqlite', path: './data/contextpilot.db' } : { kind: 'memory' };
+  }
+  if (url === 'memory' || url === 'memory:') {
+    return { kind: 'memory' };
+  }
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    return { kind: 'postgres', url };
+  }
+  // `sqlite:<path>`, and the original's `sqlite:///<relative path>` form.
+  const sqlite = /^sqlite:(?:\/\/\/?)?(.+)$/.exec(url);
+  if (sqlite?.[1]) {
+    return { kind: 'sqlite', path: sqlite[1] };
+  }
+  throw new ConfigError(
+    `CONTEXTPILOT_DATABASE_URL: must be "sqlite:<path>", "postgres://…" or "memory", got "${url.replace(/\/\/[^@]*@/, '//***@')}"`,
+  );
+}
+
+function buildConfig(env: Env) {
+  const database = parseDatabaseUrl(env);
+  const embeddingModel = env.CONTEXTPILOT_EMBEDDING_MODEL;
+  if (env.CONTEXTPILOT_EMBEDDING_PROVIDER !== 'use-lite' && embeddingModel === '') {
+    throw new ConfigError(`CONTEXTPILOT_EMBEDDING_MODEL: required when CONTEXTPILOT_EMBEDDING_PROVIDER is ${env.CONTEXTPILOT_EMBEDDING_PROVIDER}`);
+  }
+  const aliases: Record<string, string> = { warning: 'warn', critical: 'fatal' };
+  const logLevel = aliases[env.CONTEXTPILOT_LOG_LEVEL] ?? env.CONTEXTPILOT_LOG_LEVEL;
+  return {
+    nodeEnv: env.NODE_ENV,
+    isProduction: env.NODE_ENV === 'production',
+    host: env.CONTEXTPILOT_HOST,
+    port: env.CONTEXTPILOT_PORT,
+    database,
+    log: { level: logLevel as 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent', format: env.CONTEXTPILOT_LOG_FORMAT },
+    enableMetrics: env.CONTEXTPILOT_ENABLE_METRICS,
+    cors: {
+      origins: env.CONTEXTPILOT_CORS_ORIGINS,
+      allowCredentials: env.CONTEXTPILOT_CORS_ALLOW_CREDENTIALS,
+      allowMethods: env.CONTEXTPILOT_CORS_ALLOW_METHODS,
+      allowHeaders: env.CONTEXTPILOT_CORS_ALLOW_HEADERS,
+    },
+    limits: {
+      maxContentLength: env.CONTEXTPILOT_MAX_CONTENT_LENGTH,
+      maxContextsPerRequest: env.CONTEXTPILOT_MAX_CONTEXTS_PER_REQUEST,
+      maxTagCount: env.CONTEXTPILOT_MAX_TAG_COUNT,
+      maxTagLength: env.CONTEXTPILOT_MAX_TAG_LENGTH,
+      maxBodyBytes: env.CONTEXTPILOT_MAX_BODY_BYTES,
+      maxImportBytes: env.CONTEXTPILOT_MAX_IMPORT_BYTES,
+      maxImportItems: env.CONTEXTPILOT_MAX_IMPORT_ITEMS,
+    },
+    embedding: {
+      provider: env.CONTEXTPILOT_EMBEDDING_PROVIDER,
+      model: embeddingModel,
+      baseUrl: env.CONTEXTPILOT_EMBEDDING_BASE_URL,
+      apiKey: env.CONTEXTPILOT_EMBEDDING_API_KEY,
+      dimensions: env.CONTEXTPILOT_EMBEDDING_DIMENSIONS,
+      workers: env.CONTEXTPILOT_EMBEDDING_WORKERS,
+      timeoutMs: env.CONTEXTPILOT_EMBEDDING_TIMEOUT_SECONDS * 1000,
+    },
+    security: {
+      enableAuth: env.CONTEXTPILOT_ENABLE_AUTH,
+      apiKey: env.CONTEXTPILOT_API_KEY,
+      apiKeyHash: env.CONTEXTPILOT_API_KEY_HASH.toLowerCase(),
+      apiKeyRotationBytes: env.CONTEXTPILOT_API_KEY_ROTATION_BYTES,
+      allowUnauthenticated: env.CONTEXTPILOT_ALLOW_UNAUTHENTICATED,
+      enableRequestSigning: env.CONTEXTPILOT_ENABLE_REQUEST_SIGNING,
+      requestSigningSecret: env.CONTEXTPILOT_REQUEST_SIGNING_SECRET,
+      requestSigningMaxAgeSeconds: env.CONTEXTPILOT_REQUEST_SIGNING_MAX_AGE_SECONDS,
+      requestSigningMethods: env.CONTEXTPILOT_REQUEST_SIGNING_METHODS.map((m) => m.toUpperCase()),
+      enableSecurityHeaders: env.CONTEXTPILOT_ENABLE_SECURITY_HEADERS,
+      hstsMaxAgeSeconds: env.CONTEXTPILOT_HSTS_MAX_AGE_SECONDS,
+      trustProxy: parseTrustProxy(env.CONTEXTPILOT_TRUST_PROXY),
+      redisUrl: env.CONTEXTPILOT_REDIS_URL,
+      eventRetentionDays: env.CONTEXTPILOT_SECURITY_EVENT_RETENTION_DAYS,
+      encryptionKey: env.CONTEXTPILOT_ENCRYPTION_KEY,
+    },
+    ai: {
+      openai: {
+        apiKey: env.CONTEXTPILOT_OPENAI_API_KEY,
+        baseUrl: env.CONTEXTPILOT_OPENAI_BASE_URL,
+        defaultModel: env.CONTEXTPILOT_OPENAI_DEFAULT_MODEL,
+        temperature: env.CONTEXTPILOT_OPENAI_TEMPERATURE,
+        topP: env.CONTEXTPILOT_OPENAI_TOP_P,
+        maxTokens: env.CONTEXTPILOT_OPENAI_MAX_TOKENS,
+      },
+      anthropic: {
+        apiKey: env.CONTEXTPILOT_ANTHROPIC_API_KEY,
+        baseUrl: env.CONTEXTPILOT_ANTHROPIC_BASE_URL,
+        defaultModel: env.CONTEXTPILOT_ANTHROPIC_DEFAULT_MODEL,
+        temperature: env.CONTEXTPILOT_ANTHROPIC_TEMPERATURE,
+        topP: env.CONTEXTPILOT_ANTHROPIC_TOP_P,
+        topK: env.CONTEXTPILOT_ANTHROPIC_TOP_K,
+        maxTokens: env.CONTEXTPILOT_ANTHROPIC_MAX_TOKENS,
+      },
+      ollama: {
+        baseUrl: env.CONTEXTPILOT_OLLAMA_BASE_URL,
+        defaultModel: env.CONTEXTPILOT_OLLAMA_DEFAULT_MODEL,
+        temperature: env.CONTEXTPILOT_OLLAMA_TEMPERATURE,
+        topP: env.CONTEXTPILOT_OLLAMA_TOP_P,
+        numPredict: env.CONTEXTPILOT_OLLAMA_NUM_PREDICT,
+        numCtx: env.CONTEXTPILOT_OLLAMA_NUM_CTX,
+        keepAlive: env.CONTEXTPILOT_OLLAMA_KEEP_ALIVE,
+        autoPull: env.CONTEXTPILOT_OLLAMA_AUTO_PULL,
+      },
+      defaultProvider: env.CONTEXTPILOT_DEFAULT_AI_PROVIDER,
+      defaultModel: env.CONTEXTPILOT_DEFAULT_AI_MODEL,
+      maxTokens: env.CONTEXTPILOT_AI_MAX_TOKENS,
+      temperature: env.CONTEXTPILOT_AI_TEMPERATURE,
+      timeoutMs: env.CONTEXTPILOT_AI_TIMEOUT_SECONDS * 1000,
+    },
+  };
+}
+
+/** `false` (socket address), `true` (any proxy), or a list of trusted proxy addresses/CIDRs. */
+function parseTrustProxy(value: string): boolean | string[] {
+  const v = value.trim();
+  if (v === '' || FALSE.includes(v.toLowerCase())) {
+    return false;
+  }
+  if (TRUE.includes(v.toLowerCase())) {
+    return true;
+  }
+  if (v.startsWith('[')) {
+    try {
+      const list: unknown = JSON.parse(v);
+      if (Array.isArray(list) && list.every((x) => typeof x === 'string')) {
+        return list as string[];
+      }
+    } catch {
+      // fall through to the error below
+    }
+    throw new ConfigError('CONTEXTPILOT_TRUST_PROXY: must be true/false or a JSON array of addresses');
+  }
+  return v.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+export type Config = Readonly<ReturnType<typeof buildConfig>>;
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const inner of Object.values(value)) {
+      deepFreeze(inner);
+    }
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * Builds the configuration from environment variables (names are case-insensitive, as in v1).
+ * Pure: the caller passes the environment. Throws ConfigError naming the first bad variable.
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const normalized: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries(env)) {
+    const upper = key.toUpperCase();
+    normalized[upper.startsWith('CONTEXTPILOT_') ? upper : key] = value;
+  }
+  const parsed = EnvSchema.safeParse(normalized);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`${issue?.path.join('.') ?? 'configuration'}: ${issue?.message ?? 'invalid value'}`);
+  }
+  return deepFreeze(buildConfig(parsed.data));
+}
+
+/** Names of every recognised variable (for docs and the start-up log). */
+export const CONFIG_VARIABLES = Object.keys(EnvSchema.shape);
+
+/** The process environment merged over `.env` in the working directory (the environment wins). */
+export function readEnvironment(cwd: string = process.cwd()): Record<string, string | undefined> {
+  const file = `${cwd}/.env`;
+  const fromFile = existsSync(file) ? parseEnv(readFileSync(file, 'utf8')) : {};
+  return { ...fromFile, ...process.env };
+}

@@ -1,0 +1,25 @@
+import { ERROR_CODES, type ErrorCode } from '@contextpilot/contract';
+
+/** An error with an HTTP status and a message that is safe to show to the client. */
+export class AppError extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+    readonly errorCode: ErrorCode | string = ERROR_CODES.http,
+    readonly details: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+export const badRequest = (message: string, details: Record<string, unknown> = {}) =>
+  new AppError(400, message, ERROR_CODES.http, details);
+export const notFound = (message: string) => new AppError(404, message);
+export const unauthorized = (message: string) => new AppError(401, message);
+export const payloadTooLarge = (message: string) => new AppError(413, message, ERROR_CODES.payloadTooLarge);
+export const unsupportedMediaType = (message: string) => new AppError(415, message, ERROR_CODES.unsupportedMediaType);
+export const serviceUnavailable = (message: string) => new AppError(503, message, ERROR_CODES.unavailable);
+export const rateLimited = (retryAfterSeconds: number, message = 'Rate limit exceeded') =>
+  new AppError(429, message, ERROR_CODES.rateLimited, { retry_after: retryAfterSeconds }, { 'retry-after': String(retryAfterSeconds) });

@@ -1,0 +1,169 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+
+import {
+  ContextIdParams,
+  ContextUnit,
+  ContextUnitCreate,
+  ContextUnitUpdate,
+  ErrorEnvelope,
+  ExportQuery,
+  ImportQuery,
+  ImportResult,
+  ListContextsQuery,
+  Stats,
+} from '@contextpilot/contract';
+
+import { badRequest } from '../../errors.js';
+import type { ContextService } from '../../services/context-service.js';
+import type { SearchService } from '../../services/search-service.js';
+import { presentContext, presentImport } from '../present.js';
+
+const errors = { 400: ErrorEnvelope, 404: ErrorEnvelope, 413: ErrorEnvelope, 422: ErrorEnvelope };
+
+/** Context units: CRUD, filters, import/export and stats (API v1 §3.4–3.12). */
+export function contextRoutes(
+  app: FastifyInstance,
+  options: { contexts: ContextService; search: Pick<SearchService, 'indexedUnits'>; maxImportBytes: number },
+): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const { contexts } = options;
+
+  r.post(
+    '/contexts',
+    {
+      schema: { tags: ['contexts'], summary: 'Create a context unit', body: ContextUnitCreate, response: { 201: ContextUnit, ...errors } },
+    },
+    async (request, reply) => {
+      const unit = await contexts.create(request.body);
+      return reply.code(201).send(presentContext(unit));
+    },
+  );
+
+  r.get(
+    '/contexts',
+    {
+      schema: {
+        tags: ['contexts'],
+        summary: 'List context units (a bare array, in insertion order)',
+        querystring: ListContextsQuery,
+        response: { 200: z.array(ContextUnit), ...errors },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const units = await contexts.list({
+        includeSuperseded: q.include_superseded,
+        type: q.type,
+        tags: q.tags,
+        search: q.search,
+        statusFilter: q.status_filter,
+        limit: q.limit,
+        offset: q.offset,
+      });
+      return units.map(presentContext);
+    },
+  );
+
+  r.get(
+    '/contexts/export',
+    {
+      schema: {
+        tags: ['contexts'],
+        summary: 'Export every unit (superseded included) as JSON or CSV',
+        querystring: ExportQuery,
+      },
+    },
+    async (request, reply) => {
+      const file = await contexts.export(request.query.format);
+      return reply
+        .header('content-type', file.contentType)
+        .header('content-disposition', `attachment; filename=${file.filename}`)
+        .send(file.body);
+    },
+  );
+
+  r.post(
+    '/contexts/import',
+    {
+      config: { bodyLimit: options.maxImportBytes + 64 * 1024 },
+      schema: {
+        tags: ['contexts'],
+        summary: 'Import a JSON or CSV export (multipart field `file`)',
+        description:
+          'Items are validated and sanitized like a create; bad items are skipped and reported, good ones are written in one transaction. Ids, times, status and links are kept; an existing id is overwritten. `replace_existing=true` deletes every other unit in the same transaction.',
+        querystring: ImportQuery,
+        consumes: ['multipart/form-data'],
+        response: { 200: ImportResult, ...errors },
+      },
+    },
+    async (request) => {
+      const form = request.body;
+      if (!(form instanceof FormData)) {
+        throw badRequest('Send the file as multipart/form-data in a field named "file"');
+      }
+      const file = form.get('file');
+      if (file === null || typeof file === 'string') {
+        throw badRequest('Send the file as multipart/form-data in a field named "file"');
+      }
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      const outcome = await contexts.import({ filename: file.name, bytes }, request.query.replace_existing);
+      return presentImport(outcome);
+    },
+  );
+
+  r.get(
+    '/contexts/:context_id',
+    { schema: { tags: ['contexts'], summary: 'Get one unit', params: ContextIdParams, response: { 200: ContextUnit, ...errors } } },
+    async (request) => presentContext(await contexts.get(request.params.context_id)),
+  );
+
+  r.put(
+    '/contexts/:context_id',
+    {
+      schema: {
+        tags: ['contexts'],
+        summary: 'Update a unit (only the fields present are changed; `superseded_by: null` clears the link)',
+        params: ContextIdParams,
+        body: ContextUnitUpdate,
+        response: { 200: ContextUnit, ...errors },
+      },
+    },
+    async (request) => presentContext(await contexts.update(request.params.context_id, request.body)),
+  );
+
+  r.delete(
+    '/contexts/:context_id',
+    {
+      schema: {
+        tags: ['contexts'],
+        summary: 'Delete a unit',
+        params: ContextIdParams,
+        response: { 204: z.null().describe('No content'), 404: ErrorEnvelope },
+      },
+    },
+    async (request, reply) => {
+      await contexts.delete(request.params.context_id);
+      return reply.code(204).send(null);
+    },
+  );
+
+  r.get(
+    '/stats',
+    { schema: { tags: ['contexts'], summary: 'Counts of units', response: { 200: Stats } } },
+    async () => {
+      const counts = await contexts.counts();
+      return {
+        total_contexts: counts.total,
+        active_contexts: counts.active,
+        superseded_contexts: counts.total - counts.active,
+        contexts_by_type: counts.byType,
+        contexts_with_embeddings: counts.withEmbeddings,
+        embedding_cache: { size: options.search.indexedUnits, max_size: 0, ttl_seconds: 0 },
+        response_cache: { size: 0, max_size: 0, default_ttl: 0 },
+        embedding_model: contexts.model,
+      };
+    },
+  );
+}

@@ -1,0 +1,227 @@
+import { randomUUID } from 'node:crypto';
+
+import { CONTEXT_STATUSES, CONTEXT_TYPES, type ContextUnitUpdate } from '@contextpilot/contract';
+
+import { cleanContent, cleanLabel, cleanTags, type TextLimits } from '../domain/sanitize.js';
+import { exportCsv, exportJson, ImportFormatError, parseImport } from '../domain/transfer.js';
+import { toTimestamp, type Clock, type ContextStatus, type ContextType, type ContextUnit } from '../domain/types.js';
+import { badRequest, notFound, payloadTooLarge, serviceUnavailable } from '../errors.js';
+import { EmbeddingError, type Embedder } from '../providers/embeddings/embedder.js';
+import type { ContextCounts, ContextStore, UnitEmbedding } from '../storage/store.js';
+import { checked } from './input.js';
+
+export interface CreateContextInput {
+  type: ContextType;
+  content: string;
+  confidence: number;
+  tags: string[];
+  source: string;
+}
+
+export interface ListContextsInput {
+  includeSuperseded: boolean;
+  type?: string | undefined;
+  tags?: string | undefined;
+  search?: string | undefined;
+  statusFilter?: string | undefined;
+  limit: number;
+  offset: number;
+}
+
+export interface ImportOutcome {
+  imported: number;
+  skipped: number;
+  errors: string[];
+  totalErrors: number;
+}
+
+const MAX_SOURCE_LENGTH = 200;
+/** How many error strings an import response lists (v1 shows the first 10, and the total). */
+const MAX_REPORTED_ERRORS = 10;
+
+/**
+ * Create, read, update, delete, import and export of context units. Every write sanitizes like a create, embeds
+ * before writing, and writes unit and vectors in one transaction.
+ */
+export function createContextService(deps: {
+  store: ContextStore;
+  embedder: Pick<Embedder, 'modelId' | 'dimension' | 'embedDocuments'>;
+  clock: Clock;
+  limits: TextLimits & { maxImportBytes: number; maxImportItems: number };
+  onImported?: () => void;
+}) {
+  const { store, clock, limits } = deps;
+
+  async function embed(content: string): Promise<UnitEmbedding> {
+    try {
+      const [vectors] = await deps.embedder.embedDocuments([content]);
+      return { modelId: deps.embedder.modelId, vectors: vectors ?? [] };
+    } catch (error) {
+      if (error instanceof EmbeddingError) {
+        throw serviceUnavailable('Embedding model not available');
+      }
+      throw error;
+    }
+  }
+
+  async function require(id: string): Promise<ContextUnit> {
+    const unit = await store.get(id);
+    if (unit === null) {
+      throw notFound(`Context unit ${id} not found`);
+    }
+    return unit;
+  }
+
+  return {
+    async create(input: CreateContextInput): Promise<ContextUnit> {
+      const content = checked(() => cleanContent(input.content, limits));
+      const tags = checked(() => cleanTags(input.tags, limits));
+      const source = checked(() => cleanLabel(input.source, MAX_SOURCE_LENGTH, 'manual'));
+      const embedding = await embed(content);
+      const unit: ContextUnit = {
+        id: randomUUID(),
+        type: input.type,
+        content,
+        confidence: input.confidence,
+        createdAt: toTimestamp(clock.now()),
+        lastUsed: null,
+        source,
+        tags,
+        status: 'active',
+        supersededBy: null,
+      };
+      await store.insert(unit, embedding);
+      return unit;
+    },
+
+    get: require,
+
+    async list(input: ListContextsInput): Promise<ContextUnit[]> {
+      if (input.type !== undefined && input.type !== '' && !(CONTEXT_TYPES as readonly string[]).includes(input.type)) {
+        throw badRequest(`Invalid type: ${input.type}. Must be one of: preference, goal, decision, fact`);
+      }
+      if (
+        input.statusFilter !== undefined &&
+        input.statusFilter !== '' &&
+        !(CONTEXT_STATUSES as readonly string[]).includes(input.statusFilter)
+      ) {
+        throw badRequest(`Invalid status: ${input.statusFilter}. Must be one of: active, superseded`);
+      }
+      const tags = input.tags
+        ?.split(',')
+        .map((t) => t.trim())
+        .filter(Boolean);
+      return store.list({
+        includeSuperseded: input.includeSuperseded,
+        type: input.type ? (input.type as ContextType) : undefined,
+        status: input.statusFilter ? (input.statusFilter as ContextStatus) : undefined,
+        tags: tags && tags.length > 0 ? tags : undefined,
+        search: input.search ? input.search : undefined,
+        limit: input.limit,
+        offset: input.offset,
+      });
+    },
+
+    /** Applies the keys present in `patch`; new content is re-embedded in the same write. */
+    async update(id: string, patch: ContextUnitUpdate): Promise<ContextUnit> {
+      const current = await require(id);
+      const next: ContextUnit = { ...current };
+      if (patch.type !== undefined) {
+        next.type = patch.type;
+      }
+      if (patch.confidence !== undefined) {
+        next.confidence = patch.confidence;
+      }
+      if (patch.status !== undefined) {
+        next.status = patch.status;
+      }
+      if (patch.tags !== undefined) {
+        const tags = patch.tags;
+        next.tags = checked(() => cleanTags(tags, limits));
+      }
+      if (patch.superseded_by !== undefined) {
+        if (patch.superseded_by !== null) {
+          if (patch.superseded_by === id) {
+            throw badRequest('A context cannot supersede itself');
+          }
+          if ((await store.get(patch.superseded_by)) === null) {
+            throw badRequest(`Context unit ${patch.superseded_by} not found`);
+          }
+        }
+        next.supersededBy = patch.superseded_by;
+      }
+      let embedding: UnitEmbedding | undefined;
+      if (patch.content !== undefined) {
+        const raw = patch.content;
+        next.content = checked(() => cleanContent(raw, limits));
+        if (next.content !== current.content) {
+          embedding = await embed(next.content);
+        }
+      }
+      await store.update(next, embedding);
+      return next;
+    },
+
+    async delete(id: string): Promise<void> {
+      if (!(await store.delete(id))) {
+        throw notFound(`Context unit ${id} not found`);
+      }
+    },
+
+    /**
+     * Imports a JSON or CSV file. Good items are written in one transaction (with `replaceExisting`, everything
+     * else is deleted in the same transaction); bad items are reported and skipped. Vectors are computed in the
+     * background afterwards, so a large import returns quickly; until then the units rank by full text only.
+     */
+    async import(file: { filename: string; bytes: Uint8Array }, replaceExisting: boolean): Promise<ImportOutcome> {
+      if (file.bytes.byteLength > limits.maxImportBytes) {
+        throw payloadTooLarge(`Import file exceeds the maximum size of ${limits.maxImportBytes} bytes`);
+      }
+      let parsed;
+      try {
+        parsed = parseImport(file, {
+          limits,
+          maxItems: limits.maxImportItems,
+          now: toTimestamp(clock.now()),
+          newId: randomUUID,
+        });
+      } catch (error) {
+        if (error instanceof ImportFormatError) {
+          throw badRequest(error.message);
+        }
+        throw error;
+      }
+      await store.importUnits(
+        parsed.units.map((unit) => ({ unit, embedding: null })),
+        { replaceExisting },
+      );
+      deps.onImported?.();
+      return {
+        imported: parsed.units.length,
+        skipped: parsed.errors.length,
+        errors: parsed.errors.slice(0, MAX_REPORTED_ERRORS),
+        totalErrors: parsed.errors.length,
+      };
+    },
+
+    async export(format: string): Promise<{ body: string; contentType: string; filename: string }> {
+      if (format !== 'json' && format !== 'csv') {
+        throw badRequest(`Unsupported format: ${format}. Use 'json' or 'csv'`);
+      }
+      const now = clock.now();
+      const stamp = toTimestamp(now).replace(/[-:]/g, '').replace('T', '_').slice(0, 15);
+      const units = await store.listAll();
+      return format === 'json'
+        ? { body: exportJson(units, toTimestamp(now)), contentType: 'application/json', filename: `contexts_${stamp}.json` }
+        : { body: exportCsv(units), contentType: 'text/csv; charset=utf-8', filename: `contexts_${stamp}.csv` };
+    },
+
+    /** The embedding model whose vectors rank the units. */
+    model: { id: deps.embedder.modelId, dimension: deps.embedder.dimension },
+
+    counts(): Promise<ContextCounts> {
+      return store.counts(deps.embedder.modelId);
+    },
+  };
+}
+export type ContextService = ReturnType<typeof createContextService>;

@@ -1,0 +1,134 @@
+import type { Embedder } from '../providers/embeddings/embedder.js';
+import type { ContextStore } from '../storage/store.js';
+
+export interface IndexerLogger {
+  info(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+const BATCH_SIZE = 32;
+/** Wait before retrying after the embedder failed, so a broken provider is not hammered. */
+const RETRY_DELAY_MS = 5_000;
+
+/**
+ * Background embedding of units that have no vectors of the current model: imported units, and every unit after
+ * the embedding model changed. Runs up to `concurrency` batches at once (one per embedding worker) and logs progress.
+ */
+export function createIndexer(deps: {
+  store: Pick<ContextStore, 'pendingEmbeddings' | 'countPendingEmbeddings' | 'saveEmbedding'>;
+  embedder: Pick<Embedder, 'modelId' | 'embedDocuments'>;
+  log: IndexerLogger;
+  concurrency: number;
+  onIndexed?: () => void;
+}) {
+  let running: Promise<void> | null = null;
+  let again = false;
+  let closed = false;
+  let pending = 0;
+  let retryTimer: NodeJS.Timeout | null = null;
+  const idleWaiters: (() => void)[] = [];
+
+  async function embedBatch(units: Awaited<ReturnType<ContextStore['pendingEmbeddings']>>): Promise<number> {
+    const vectors = await deps.embedder.embedDocuments(units.map((u) => u.content));
+    let saved = 0;
+    for (const [i, unit] of units.entries()) {
+      const unitVectors = vectors[i];
+      if (unitVectors && unitVectors.length > 0) {
+        if (await deps.store.saveEmbedding(unit.id, unit.content, { modelId: deps.embedder.modelId, vectors: unitVectors })) {
+          saved++;
+        }
+      }
+    }
+    return saved;
+  }
+
+  async function drain(): Promise<void> {
+    pending = await deps.store.countPendingEmbeddings(deps.embedder.modelId);
+    if (pending === 0) {
+      return;
+    }
+    const total = pending;
+    let done = 0;
+    let lastLog = 0;
+    deps.log.info({ pending: total, model: deps.embedder.modelId }, 'indexing units without vectors');
+    while (!closed) {
+      // Fetch enough for every worker, then embed the batches in parallel.
+      const units = await deps.store.pendingEmbeddings(deps.embedder.modelId, BATCH_SIZE * deps.concurrency);
+      if (units.length === 0) {
+        break;
+      }
+      const batches: (typeof units)[] = [];
+      for (let i = 0; i < units.length; i += BATCH_SIZE) {
+        batches.push(units.slice(i, i + BATCH_SIZE));
+      }
+      const saved = await Promise.all(batches.map(embedBatch));
+      const count = saved.reduce((a, b) => a + b, 0);
+      done += units.length;
+      pending = Math.max(0, pending - units.length);
+      deps.onIndexed?.();
+      if (count === 0 && units.length > 0) {
+        // Every unit changed while we embedded it; the next round picks up the new content.
+        pending = await deps.store.countPendingEmbeddings(deps.embedder.modelId);
+      }
+      if (done - lastLog >= 500 || pending === 0) {
+        lastLog = done;
+        deps.log.info({ indexed: done, total, model: deps.embedder.modelId }, 'indexing progress');
+      }
+    }
+    pending = await deps.store.countPendingEmbeddings(deps.embedder.modelId);
+  }
+
+  function run(): void {
+    if (closed) {
+      return;
+    }
+    if (running) {
+      again = true;
+      return;
+    }
+    running = drain()
+      .catch((error: unknown) => {
+        deps.log.error({ err: error instanceof Error ? error.message : String(error) }, 'indexing failed; will retry');
+        retryTimer = setTimeout(run, RETRY_DELAY_MS);
+        retryTimer.unref();
+      })
+      .finally(() => {
+        running = null;
+        if (again) {
+          again = false;
+          run();
+        } else if (retryTimer === null || pending === 0) {
+          idleWaiters.splice(0).forEach((resolve) => resolve());
+        }
+      });
+  }
+
+  return {
+    /** Starts indexing if anything is pending (cheap to call after every import). */
+    wake(): void {
+      if (retryTimer) {
+        clearTimeout(retryTimer);
+        retryTimer = null;
+      }
+      run();
+    },
+    /** Resolves when nothing is being indexed. */
+    idle(): Promise<void> {
+      if (!running && !again) {
+        return Promise.resolve();
+      }
+      return new Promise((resolve) => idleWaiters.push(resolve));
+    },
+    get pending(): number {
+      return pending;
+    },
+    async close(): Promise<void> {
+      closed = true;
+      if (retryTimer) {
+        clearTimeout(retryTimer);
+      }
+      await running;
+    },
+  };
+}
+export type Indexer = ReturnType<typeof createIndexer>;

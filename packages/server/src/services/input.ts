@@ -1,0 +1,14 @@
+import { InputRuleError } from '../domain/sanitize.js';
+import { badRequest } from '../errors.js';
+
+/** Runs a domain check and turns a broken input rule into a 400 with the rule's message. */
+export function checked<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof InputRuleError) {
+      throw badRequest(error.message, { field: error.field });
+    }
+    throw error;
+  }
+}

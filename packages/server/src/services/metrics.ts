@@ -1,0 +1,68 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Prometheus metrics of one app instance (names of API v1 §10.4; `path` is the route template). */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'contextpilot_' });
+  const requests = new Counter({
+    name: 'contextpilot_http_requests_total',
+    help: 'HTTP requests by method, route template and status',
+    labelNames: ['method', 'path', 'status'],
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'contextpilot_http_request_duration_seconds',
+    help: 'HTTP request duration by method and route template',
+    labelNames: ['method', 'path'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const active = new Gauge({
+    name: 'contextpilot_http_active_requests',
+    help: 'Requests in flight',
+    registers: [registry],
+  });
+  const aiRequests = new Counter({
+    name: 'contextpilot_ai_requests_total',
+    help: 'AI provider calls by provider and outcome',
+    labelNames: ['provider', 'status'],
+    registers: [registry],
+  });
+  const aiDuration = new Histogram({
+    name: 'contextpilot_ai_request_duration_seconds',
+    help: 'AI provider call duration',
+    labelNames: ['provider'],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30],
+    registers: [registry],
+  });
+  const securityEvents = new Counter({
+    name: 'contextpilot_security_events_total',
+    help: 'Security events by event and outcome',
+    labelNames: ['event', 'outcome'],
+    registers: [registry],
+  });
+
+  return {
+    registry,
+    http: {
+      started: () => active.inc(),
+      finished(method: string, path: string, status: number, seconds: number) {
+        active.dec();
+        requests.inc({ method, path, status: String(status) });
+        duration.observe({ method, path }, seconds);
+      },
+    },
+    recordAi(provider: string | null, status: 'success' | 'client_error' | 'server_error', seconds: number) {
+      const label = provider ?? 'unknown';
+      aiRequests.inc({ provider: label, status });
+      aiDuration.observe({ provider: label }, seconds);
+    },
+    recordSecurityEvent(event: string, outcome: string) {
+      securityEvents.inc({ event, outcome });
+    },
+    render: () => registry.metrics(),
+    contentType: registry.contentType,
+  };
+}
+export type Metrics = ReturnType<typeof createMetrics>;
+export type HttpMetrics = Metrics['http'];

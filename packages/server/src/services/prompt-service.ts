@@ -1,0 +1,52 @@
+import { composeCompactPrompt, composeFullPrompt } from '../domain/prompt.js';
+import type { Ranked } from '../domain/ranking.js';
+import { cleanContent } from '../domain/sanitize.js';
+import { toTimestamp, type Clock, type ContextUnit } from '../domain/types.js';
+import { badRequest } from '../errors.js';
+import type { ContextStore } from '../storage/store.js';
+import { checked } from './input.js';
+import type { SearchService } from './search-service.js';
+
+export interface PromptRequest {
+  task: string;
+  maxContextUnits: number;
+  minScore?: number | undefined;
+  compact: boolean;
+}
+
+export interface PromptResult {
+  task: string;
+  ranked: Ranked<ContextUnit>[];
+  prompt: string;
+  timestamp: string;
+}
+
+/** Selects the units that matter for a task and composes the prompt; persists `last_used` of the selected units. */
+export function createPromptService(deps: {
+  search: Pick<SearchService, 'rank'>;
+  store: Pick<ContextStore, 'touchLastUsed'>;
+  clock: Clock;
+  limits: { maxContentLength: number; maxContextsPerRequest: number };
+}) {
+  return {
+    async generate(request: PromptRequest): Promise<PromptResult> {
+      const task = checked(() => cleanContent(request.task, deps.limits, 'task'));
+      if (request.maxContextUnits > deps.limits.maxContextsPerRequest) {
+        throw badRequest(`max_context_units exceeds limit of ${deps.limits.maxContextsPerRequest}`);
+      }
+      const ranked = await deps.search.rank({ task, limit: request.maxContextUnits, minScore: request.minScore });
+      const timestamp = toTimestamp(deps.clock.now());
+      if (ranked.length > 0) {
+        await deps.store.touchLastUsed(
+          ranked.map((r) => r.unit.id),
+          timestamp,
+        );
+      }
+      const selected = ranked.map((r) => ({ ...r, unit: { ...r.unit, lastUsed: timestamp } }));
+      const units = selected.map((r) => r.unit);
+      const prompt = request.compact ? composeCompactPrompt(task, units) : composeFullPrompt(task, units);
+      return { task, ranked: selected, prompt, timestamp };
+    },
+  };
+}
+export type PromptService = ReturnType<typeof createPromptService>;

@@ -1,0 +1,149 @@
+import { rankCandidates, type Ranked, type RankingWeights } from '../domain/ranking.js';
+import { queryTerms } from '../domain/text-query.js';
+import type { ContextUnit } from '../domain/types.js';
+import { VectorIndex } from '../domain/vector-index.js';
+import type { Embedder } from '../providers/embeddings/embedder.js';
+import type { ContextStore } from '../storage/store.js';
+
+export interface SearchLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface RankRequest {
+  task: string;
+  limit: number;
+  minScore?: number | undefined;
+}
+
+/** Milliseconds spent in each step of one ranking (for the benchmark and the debug log). */
+export interface RankTimings {
+  embedMs: number;
+  rankMs: number;
+}
+
+/** How many candidates each retriever contributes before fusion. */
+const candidatePool = (limit: number) => Math.max(100, limit * 10);
+
+/**
+ * Hybrid retrieval: store-native full text (BM25) and an in-memory vector index, fused by `rankCandidates`.
+ * The vector index follows the store's change log, so writes by other instances sharing the database are seen
+ * before each ranking.
+ */
+export function createSearchService(deps: {
+  store: Pick<ContextStore, 'textSearch' | 'getMany' | 'readEmbeddings' | 'changesSince'>;
+  embedder: Pick<Embedder, 'modelId' | 'dimension' | 'embedQuery'>;
+  log: SearchLogger;
+  weights?: RankingWeights;
+}) {
+  const index = new VectorIndex(deps.embedder.dimension);
+  let lastSeq = 0;
+  let syncing: Promise<void> | null = null;
+  let degraded: string | null = null;
+
+  async function loadAll(): Promise<void> {
+    index.clear();
+    for await (const row of deps.store.readEmbeddings(deps.embedder.modelId)) {
+      index.upsert(row.id, row.vectors, row.status === 'active');
+    }
+  }
+
+  async function applyChanges(): Promise<void> {
+    const batch = await deps.store.changesSince(lastSeq);
+    if (batch.truncated) {
+      lastSeq = batch.lastSeq;
+      await loadAll();
+      return;
+    }
+    if (batch.ids.length > 0) {
+      const seen = new Set<string>();
+      for await (const row of deps.store.readEmbeddings(deps.embedder.modelId, batch.ids)) {
+        index.upsert(row.id, row.vectors, row.status === 'active');
+        seen.add(row.id);
+      }
+      for (const id of batch.ids) {
+        if (!seen.has(id)) {
+          index.remove(id);
+        }
+      }
+    }
+    lastSeq = batch.lastSeq;
+  }
+
+  /** Brings the vector index up to date with the store (one cheap query when nothing changed). */
+  function sync(): Promise<void> {
+    // Concurrent rankings share one sync instead of each reading the same changes.
+    syncing ??= applyChanges().finally(() => {
+      syncing = null;
+    });
+    return syncing;
+  }
+
+  async function embedTask(task: string): Promise<Float32Array | null> {
+    try {
+      const vector = await deps.embedder.embedQuery(task);
+      if (degraded !== null) {
+        degraded = null;
+        deps.log.info({}, 'embedding model available again: hybrid ranking restored');
+      }
+      return vector;
+    } catch (error) {
+      // Full-text ranking still works; report the degraded state instead of failing the request.
+      degraded = error instanceof Error ? error.message : String(error);
+      deps.log.warn({ err: degraded }, 'query embedding failed: ranking with full text only');
+      return null;
+    }
+  }
+
+  return {
+    /** Loads every stored vector of the current model. Call once at start-up. */
+    async init(): Promise<void> {
+      lastSeq = (await deps.store.changesSince(0)).lastSeq;
+      await loadAll();
+      deps.log.info({ units: index.size, model: deps.embedder.modelId }, 'vector index loaded');
+    },
+    sync,
+    /** Ranks active units for a task; best first, at most `limit`, each with its score breakdown. */
+    async rank(request: RankRequest, timings?: RankTimings): Promise<Ranked<ContextUnit>[]> {
+      if (request.limit <= 0) {
+        return [];
+      }
+      const pool = candidatePool(request.limit);
+      const started = performance.now();
+      const [queryVector] = await Promise.all([embedTask(request.task), sync()]);
+      const embedded = performance.now();
+      const lexicalHits = await deps.store.textSearch(queryTerms(request.task), pool);
+      const lexical = new Map(lexicalHits.map((h) => [h.id, h.score]));
+      const semantic = new Map<string, number>();
+      if (queryVector !== null) {
+        for (const hit of index.search(queryVector, pool)) {
+          semantic.set(hit.id, hit.similarity);
+        }
+        const missing = lexicalHits.map((h) => h.id).filter((id) => !semantic.has(id));
+        for (const [id, similarity] of index.similarities(queryVector, missing)) {
+          semantic.set(id, similarity);
+        }
+      }
+      const ids = new Set([...lexical.keys(), ...semantic.keys()]);
+      const units = await deps.store.getMany([...ids]);
+      const ranked = rankCandidates(
+        request.task,
+        units.map((unit) => ({ unit, lexical: lexical.get(unit.id) ?? 0, semantic: semantic.get(unit.id) ?? 0 })),
+        { limit: request.limit, minScore: request.minScore, weights: deps.weights },
+      );
+      if (timings) {
+        timings.embedMs = embedded - started;
+        timings.rankMs = performance.now() - embedded;
+      }
+      return ranked;
+    },
+    /** Null when hybrid ranking works; otherwise why it fell back to full text. */
+    get degradedReason(): string | null {
+      return degraded;
+    },
+    get indexedUnits(): number {
+      return index.size;
+    },
+  };
+}
+export type SearchService = ReturnType<typeof createSearchService>;

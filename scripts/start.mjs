@@ -1,0 +1,45 @@
+// `npm start`: installs and builds when needed, then runs the server (API + web UI) in the foreground.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { ensureInstalled } from './ensure-install.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Newest modification time of the files under a directory (0 when it does not exist). */
+function newest(dir) {
+  if (!existsSync(dir)) {
+    return 0;
+  }
+  let max = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    max = Math.max(max, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
+  }
+  return max;
+}
+
+function buildIfStale() {
+  const sources = ['contract', 'server'].map((p) => join(root, 'packages', p, 'src'));
+  const outputs = ['contract', 'server'].map((p) => join(root, 'packages', p, 'dist'));
+  const stale = outputs.some((d) => !existsSync(d)) || Math.max(...sources.map(newest)) > Math.min(...outputs.map(newest));
+  if (!stale) {
+    return;
+  }
+  console.log('Building ContextPilot…');
+  const result = spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) {
+    console.error('Build failed');
+    process.exit(result.status ?? 1);
+  }
+}
+
+ensureInstalled();
+buildIfStale();
+const server = spawn(process.execPath, [join(root, 'packages/server/dist/server.js')], { cwd: root, stdio: 'inherit' });
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => server.kill(signal));
+}
+server.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
