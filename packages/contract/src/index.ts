@@ -3,3 +3,4 @@ export * from './errors.js';
 export * from './contexts.js';
 export * from './prompt.js';
 export * from './system.js';
+export * from './security.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 
@@ -12,19 +12,27 @@ import { errorsPlugin } from './http/plugins/errors.js';
 import { rawBodyPlugin } from './http/plugins/raw-body.js';
 import { requestContextPlugin } from './http/plugins/request-context.js';
 import { securityHeadersPlugin } from './http/plugins/security-headers.js';
+import { corsPlugin } from './http/plugins/cors.js';
+import { securityPlugin } from './http/plugins/security.js';
 import { contextRoutes } from './http/routes/contexts.js';
+import { securityRoutes } from './http/routes/security.js';
 import { metricsRoutes } from './http/routes/metrics.js';
 import { promptRoutes } from './http/routes/prompt.js';
 import { systemRoutes } from './http/routes/system.js';
 import { createLogger } from './logger.js';
 import { createEmbedder } from './providers/embeddings/create-embedder.js';
 import type { Embedder } from './providers/embeddings/embedder.js';
+import { createAuditService, type AuditService } from './services/audit-service.js';
 import { createContextService, type ContextService } from './services/context-service.js';
 import { createHealthService } from './services/health-service.js';
 import { createIndexer, type Indexer } from './services/indexer.js';
+import { createKeyService } from './services/key-service.js';
 import { createMetrics, type Metrics } from './services/metrics.js';
 import { createPromptService } from './services/prompt-service.js';
 import { createSearchService, type SearchService } from './services/search-service.js';
+import type { CounterStore } from './storage/counters/counter-store.js';
+import { createMemoryCounters } from './storage/counters/memory-counters.js';
+import { createRedisCounters } from './storage/counters/redis-counters.js';
 import { openStorage } from './storage/open-storage.js';
 import type { Storage } from './storage/store.js';
 
@@ -37,6 +45,43 @@ export interface AppOverrides {
   pgSchema?: string;
 }
 
+/** The security services: API key, audit log and the (shared) counters behind rate limits and replay protection. */
+async function createSecurity(config: Config, storage: Storage, clock: Clock, metrics: Metrics | null, logger: Logger) {
+  const counters = config.security.redisUrl
+    ? await createRedisCounters({ url: config.security.redisUrl, prefix: config.security.redisKeyPrefix })
+    : createMemoryCounters(() => clock.now().getTime());
+  const keys = createKeyService({
+    settings: storage.settings,
+    clock,
+    env: { apiKey: config.security.apiKey, apiKeyHash: config.security.apiKeyHash, rotationBytes: config.security.apiKeyRotationBytes },
+  });
+  const audit = createAuditService({
+    store: storage.events,
+    clock,
+    log: logger.child({ component: 'audit' }),
+    retentionDays: config.security.eventRetentionDays,
+    onRecord: (event, outcome) => metrics?.recordSecurityEvent(event, outcome),
+  });
+  await audit.start();
+  if (config.security.enableAuth && (await keys.environmentKeyOverridden())) {
+    logger.warn('the API key was rotated: CONTEXTPILOT_API_KEY / CONTEXTPILOT_API_KEY_HASH from the environment are no longer accepted');
+  }
+  logger.info(
+    {
+      auth: config.security.enableAuth,
+      signing: config.security.enableRequestSigning,
+      signingMethods: config.security.requestSigningMethods,
+      corsOrigins: config.cors.origins,
+      securityHeaders: config.security.enableSecurityHeaders,
+      trustProxy: config.security.trustProxy,
+      rateLimitStore: config.security.redisUrl ? 'redis' : 'memory',
+      eventRetentionDays: config.security.eventRetentionDays,
+    },
+    'security configuration',
+  );
+  return { counters, keys, audit };
+}
+
 /** What tests and the benchmark reach into. */
 export interface AppParts {
   storage: Storage;
@@ -45,6 +90,8 @@ export interface AppParts {
   indexer: Indexer;
   contexts: ContextService;
   metrics: Metrics | null;
+  audit: AuditService;
+  counters: CounterStore;
 }
 
 declare module 'fastify' {
@@ -102,12 +149,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
   await search.init();
   indexer.wake();
+  const security = await createSecurity(config, storage, clock, metrics, logger);
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Our own request-completed line logs the route template, never the URL with its query string.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
     genReqId: () => randomUUID(),
-    requestIdLogLabel: 'reqId',
     trustProxy: config.security.trustProxy,
     bodyLimit: Math.max(config.limits.maxBodyBytes, config.limits.maxImportBytes) + 64 * 1024,
     requestTimeout: 300_000,
@@ -116,13 +164,14 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   }).withTypeProvider();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  app.decorate('parts', { storage, embedder, search, indexer, contexts, metrics });
+  app.decorate('parts', { storage, embedder, search, indexer, contexts, metrics, audit: security.audit, counters: security.counters });
 
   await app.register(requestContextPlugin, { metrics: metrics?.http ?? null });
   await app.register(securityHeadersPlugin, {
     enabled: config.security.enableSecurityHeaders,
     hstsMaxAgeSeconds: config.security.hstsMaxAgeSeconds,
   });
+  await app.register(corsPlugin, config.cors);
   await app.register(errorsPlugin);
   await app.register(rawBodyPlugin, { defaultLimit: config.limits.maxBodyBytes });
   await app.register(swagger, {
@@ -132,6 +181,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         { name: 'system', description: 'Health, metrics and API information' },
         { name: 'contexts', description: 'Context units' },
         { name: 'prompts', description: 'Ranking and prompt composition' },
+        { name: 'security', description: 'API key rotation and the security audit log' },
       ],
     },
     transform: jsonSchemaTransform,
@@ -143,15 +193,32 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     systemRoutes(pub, { health });
     pub.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   });
-  // Protected routes: the security layer adds its hooks to this context only.
+  // Protected routes: every route registered here gets the security hooks (auth, signing, rate limits).
   await app.register(async (api) => {
+    await api.register(securityPlugin, {
+      auth: { enabled: config.security.enableAuth },
+      signing: {
+        enabled: config.security.enableRequestSigning,
+        secret: config.security.requestSigningSecret,
+        maxAgeSeconds: config.security.requestSigningMaxAgeSeconds,
+        methods: config.security.requestSigningMethods,
+      },
+      failedAuth: { limit: config.security.authFailureLimit, windowMs: config.security.authFailureWindowMs },
+      keys: security.keys,
+      audit: security.audit,
+      counters: security.counters,
+      now: () => clock.now().getTime(),
+    });
     metricsRoutes(api, { metrics });
+    securityRoutes(api, { keys: security.keys, audit: security.audit, authEnabled: config.security.enableAuth });
     contextRoutes(api, { contexts, search, maxImportBytes: config.limits.maxImportBytes });
     promptRoutes(api, { prompts });
   });
 
   app.addHook('onClose', async () => {
     await indexer.close();
+    await security.audit.close();
+    await security.counters.close();
     if (ownsEmbedder) {
       await embedder.close();
     }

@@ -159,6 +159,9 @@ const EnvSchema = z.object({
   CONTEXTPILOT_HSTS_MAX_AGE_SECONDS: int(31_536_000, 0, 1_000_000_000),
   CONTEXTPILOT_TRUST_PROXY: str(''),
   CONTEXTPILOT_REDIS_URL: str(''),
+  CONTEXTPILOT_REDIS_KEY_PREFIX: str('contextpilot:'),
+  CONTEXTPILOT_AUTH_FAILURE_LIMIT: int(20, 1, 1_000_000),
+  CONTEXTPILOT_AUTH_FAILURE_WINDOW_SECONDS: int(600, 1, 86_400),
   CONTEXTPILOT_SECURITY_EVENT_RETENTION_DAYS: int(90, 1, 36_500),
   CONTEXTPILOT_ENCRYPTION_KEY: str(''),
   CONTEXTPILOT_OPENAI_API_KEY: str(''),
@@ -268,6 +271,9 @@ function buildConfig(env: Env) {
       hstsMaxAgeSeconds: env.CONTEXTPILOT_HSTS_MAX_AGE_SECONDS,
       trustProxy: parseTrustProxy(env.CONTEXTPILOT_TRUST_PROXY),
       redisUrl: env.CONTEXTPILOT_REDIS_URL,
+      redisKeyPrefix: env.CONTEXTPILOT_REDIS_KEY_PREFIX,
+      authFailureLimit: env.CONTEXTPILOT_AUTH_FAILURE_LIMIT,
+      authFailureWindowMs: env.CONTEXTPILOT_AUTH_FAILURE_WINDOW_SECONDS * 1000,
       eventRetentionDays: env.CONTEXTPILOT_SECURITY_EVENT_RETENTION_DAYS,
       encryptionKey: env.CONTEXTPILOT_ENCRYPTION_KEY,
     },
@@ -358,7 +364,33 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     const issue = parsed.error.issues[0];
     throw new ConfigError(`${issue?.path.join('.') ?? 'configuration'}: ${issue?.message ?? 'invalid value'}`);
   }
-  return deepFreeze(buildConfig(parsed.data));
+  const config = buildConfig(parsed.data);
+  checkProductionSafety(config);
+  return deepFreeze(config);
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/** With NODE_ENV=production, refuses configurations that would expose data or fail open. */
+function checkProductionSafety(config: ReturnType<typeof buildConfig>): void {
+  if (!config.isProduction) {
+    return;
+  }
+  const s = config.security;
+  if (!s.enableAuth && !LOOPBACK_HOSTS.has(config.host) && !s.allowUnauthenticated) {
+    throw new ConfigError(
+      `CONTEXTPILOT_ENABLE_AUTH: authentication is disabled while listening on ${config.host} in production; enable it, bind to 127.0.0.1, or set CONTEXTPILOT_ALLOW_UNAUTHENTICATED=true`,
+    );
+  }
+  if (s.enableAuth && s.apiKey === '' && s.apiKeyHash === '') {
+    throw new ConfigError('CONTEXTPILOT_API_KEY: authentication is enabled in production but no API key or hash is set');
+  }
+  if (s.enableRequestSigning && s.requestSigningSecret === '') {
+    throw new ConfigError('CONTEXTPILOT_REQUEST_SIGNING_SECRET: request signing is enabled in production but no secret is set');
+  }
+  if (config.cors.origins.includes('*')) {
+    throw new ConfigError('CONTEXTPILOT_CORS_ORIGINS: "*" is not allowed in production; list the allowed origins');
+  }
 }
 
 /** Names of every recognised variable (for docs and the start-up log). */

@@ -29,7 +29,20 @@ const DISALLOWED =
 const LINE_BREAKS = /\r\n|[\r\u0085\u2028\u2029]/g;
 const NONCHARACTERS = /[\uFFFE\uFFFF]/;
 // Unicode whitespace as Python's str.strip() sees it (includes NBSP, U+2000–U+200A, U+3000), for trimming.
-const EDGE_SPACE = /^[\s\u0085\u180E]+|[\s\u0085\u180E]+$/gu;
+// Tested one character at a time: an anchored `[\s]+$` regex is quadratic on a long inner run of spaces.
+const EDGE_SPACE_CHAR = /[\s\u0085\u180E]/;
+
+function trimEdges(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && EDGE_SPACE_CHAR.test(text.charAt(start))) {
+    start++;
+  }
+  while (end > start && EDGE_SPACE_CHAR.test(text.charAt(end - 1))) {
+    end--;
+  }
+  return text.slice(start, end);
+}
 
 /** Number of Unicode code points (an astral character counts as one). */
 export function codePointLength(text: string): number {
@@ -57,7 +70,7 @@ export function isWellFormed(text: string): boolean {
  * Idempotent. Does not check lengths (see {@link cleanContent}).
  */
 export function sanitizeText(text: string): string {
-  return text.normalize('NFC').replace(LINE_BREAKS, '\n').replace(DISALLOWED, '').replace(EDGE_SPACE, '').normalize('NFC');
+  return trimEdges(text.normalize('NFC').replace(LINE_BREAKS, '\n').replace(DISALLOWED, '')).normalize('NFC');
 }
 
 /**

@@ -62,6 +62,11 @@ export class VectorIndex {
 
   /** Adds or replaces the chunk vectors of a unit. Only active units are returned by `search`. */
   upsert(id: string, vectors: readonly Float32Array[], active: boolean): void {
+    // Check every vector before touching the index: a throw half-way used to leave rows owned by a slot that no
+    // unit entry points to (a ghost hit that `remove` could not delete).
+    for (const vector of vectors) {
+      this.checkDimension(vector);
+    }
     this.remove(id);
     if (vectors.length === 0) {
       return;
@@ -80,9 +85,6 @@ export class VectorIndex {
     this.slotActive[slot] = active ? 1 : 0;
     const rows: number[] = [];
     for (const vector of vectors) {
-      if (vector.length !== this.dimension) {
-        throw new Error(`vector has ${vector.length} dimensions, index expects ${this.dimension}`);
-      }
       const row = this.allocRow();
       this.scales[row] = quantize(vector, this.matrix.row(row), 0);
       this.owners[row] = slot;
@@ -122,6 +124,7 @@ export class VectorIndex {
 
   /** The `k` active units most similar to the query (best chunk each), most similar first. */
   search(queryVector: Float32Array, k: number): VectorHit[] {
+    this.checkDimension(queryVector);
     if (k <= 0 || this.units.size === 0) {
       return [];
     }
@@ -131,6 +134,7 @@ export class VectorIndex {
 
   /** Similarity of the best chunk of each listed unit (units not indexed are left out). */
   similarities(queryVector: Float32Array, ids: Iterable<string>): Map<string, number> {
+    this.checkDimension(queryVector);
     const qScale = quantize(queryVector, this.matrix.queryRow(), 0);
     const out = new Map<string, number>();
     for (const id of ids) {
@@ -148,6 +152,13 @@ export class VectorIndex {
       out.set(id, best);
     }
     return out;
+  }
+
+  /** A query of the wrong length would otherwise be truncated, or mixed with the previous query's tail. */
+  private checkDimension(vector: Float32Array): void {
+    if (vector.length !== this.dimension) {
+      throw new Error(`vector has ${vector.length} dimensions, index expects ${this.dimension}`);
+    }
   }
 
   private scanBest(queryVector: Float32Array): Float32Array {

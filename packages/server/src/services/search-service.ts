@@ -1,4 +1,4 @@
-import { rankCandidates, type Ranked, type RankingWeights } from '../domain/ranking.js';
+import { rankCandidates, type Candidate, type Ranked, type RankingWeights } from '../domain/ranking.js';
 import { queryTerms } from '../domain/text-query.js';
 import type { ContextUnit } from '../domain/types.js';
 import { VectorIndex } from '../domain/vector-index.js';
@@ -23,7 +23,7 @@ export interface RankTimings {
 }
 
 /** How many candidates each retriever contributes before fusion. */
-const candidatePool = (limit: number) => Math.max(100, limit * 10);
+export const candidatePool = (limit: number) => Math.max(100, limit * 10);
 
 /**
  * Hybrid retrieval: store-native full text (BM25) and an in-memory vector index, fused by `rankCandidates`.
@@ -95,6 +95,39 @@ export function createSearchService(deps: {
     }
   }
 
+  /**
+   * The candidates of a task before fusion: the best `pool` units by full text and by vector similarity, each
+   * with both raw scores. Exposed so the evaluation can compare fusion methods on exactly what ranking sees.
+   */
+  async function candidates(task: string, pool: number, timings?: RankTimings): Promise<Candidate<ContextUnit>[]> {
+    const started = performance.now();
+    const [queryVector] = await Promise.all([embedTask(task), sync()]);
+    const embedded = performance.now();
+    const lexicalHits = await deps.store.textSearch(queryTerms(task), pool);
+    const lexical = new Map(lexicalHits.map((h) => [h.id, h.score]));
+    const semantic = new Map<string, number>();
+    if (queryVector !== null) {
+      for (const hit of index.search(queryVector, pool)) {
+        semantic.set(hit.id, hit.similarity);
+      }
+      const missing = lexicalHits.map((h) => h.id).filter((id) => !semantic.has(id));
+      for (const [id, similarity] of index.similarities(queryVector, missing)) {
+        semantic.set(id, similarity);
+      }
+    }
+    const ids = new Set([...lexical.keys(), ...semantic.keys()]);
+    const units = await deps.store.getMany([...ids]);
+    if (timings) {
+      timings.embedMs = embedded - started;
+      timings.rankMs = performance.now() - embedded;
+    }
+    return units.map((unit) => ({
+      unit,
+      lexical: lexical.get(unit.id) ?? 0,
+      semantic: semantic.get(unit.id) ?? 0,
+    }));
+  }
+
   return {
     /** Loads every stored vector of the current model. Call once at start-up. */
     async init(): Promise<void> {
@@ -103,37 +136,22 @@ export function createSearchService(deps: {
       deps.log.info({ units: index.size, model: deps.embedder.modelId }, 'vector index loaded');
     },
     sync,
+    candidates,
+
     /** Ranks active units for a task; best first, at most `limit`, each with its score breakdown. */
     async rank(request: RankRequest, timings?: RankTimings): Promise<Ranked<ContextUnit>[]> {
       if (request.limit <= 0) {
         return [];
       }
-      const pool = candidatePool(request.limit);
+      const found = await candidates(request.task, candidatePool(request.limit), timings);
       const started = performance.now();
-      const [queryVector] = await Promise.all([embedTask(request.task), sync()]);
-      const embedded = performance.now();
-      const lexicalHits = await deps.store.textSearch(queryTerms(request.task), pool);
-      const lexical = new Map(lexicalHits.map((h) => [h.id, h.score]));
-      const semantic = new Map<string, number>();
-      if (queryVector !== null) {
-        for (const hit of index.search(queryVector, pool)) {
-          semantic.set(hit.id, hit.similarity);
-        }
-        const missing = lexicalHits.map((h) => h.id).filter((id) => !semantic.has(id));
-        for (const [id, similarity] of index.similarities(queryVector, missing)) {
-          semantic.set(id, similarity);
-        }
-      }
-      const ids = new Set([...lexical.keys(), ...semantic.keys()]);
-      const units = await deps.store.getMany([...ids]);
-      const ranked = rankCandidates(
-        request.task,
-        units.map((unit) => ({ unit, lexical: lexical.get(unit.id) ?? 0, semantic: semantic.get(unit.id) ?? 0 })),
-        { limit: request.limit, minScore: request.minScore, weights: deps.weights },
-      );
+      const ranked = rankCandidates(request.task, found, {
+        limit: request.limit,
+        minScore: request.minScore,
+        weights: deps.weights,
+      });
       if (timings) {
-        timings.embedMs = embedded - started;
-        timings.rankMs = performance.now() - embedded;
+        timings.rankMs += performance.now() - started;
       }
       return ranked;
     },

@@ -93,5 +93,37 @@ export interface Storage {
   kind: string;
   contexts: ContextStore;
   settings: SettingsStore;
+  events: SecurityEventStore;
   close(): Promise<void>;
+}
+
+/** One row of the security audit log. Never holds a key, secret, signature or body. */
+export interface SecurityEvent {
+  id: string;
+  event: string;
+  outcome: string;
+  requestId: string | null;
+  method: string | null;
+  path: string | null;
+  clientIp: string | null;
+  actor: string | null;
+  details: Record<string, unknown>;
+  createdAt: string;
+}
+
+export interface SecurityEventFilter {
+  limit: number;
+  offset: number;
+  event?: string | undefined;
+  outcome?: string | undefined;
+  requestId?: string | undefined;
+}
+
+/** The persisted security audit log. */
+export interface SecurityEventStore {
+  insertMany(events: readonly SecurityEvent[]): Promise<void>;
+  /** Newest first. */
+  list(filter: SecurityEventFilter): Promise<SecurityEvent[]>;
+  /** Deletes events created before the given time; returns how many. */
+  deleteBefore(createdAt: string): Promise<number>;
 }

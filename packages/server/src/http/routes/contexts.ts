@@ -33,6 +33,7 @@ export function contextRoutes(
   r.post(
     '/contexts',
     {
+      config: { rateLimit: 100 },
       schema: { tags: ['contexts'], summary: 'Create a context unit', body: ContextUnitCreate, response: { 201: ContextUnit, ...errors } },
     },
     async (request, reply) => {

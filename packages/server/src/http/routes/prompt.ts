@@ -13,6 +13,7 @@ export function promptRoutes(app: FastifyInstance, options: { prompts: PromptSer
     r.post(
       compact ? '/generate-prompt/compact' : '/generate-prompt',
       {
+        config: { rateLimit: 50 },
         schema: {
           tags: ['prompts'],
           summary: compact ? 'Rank units for a task and compose the compact prompt' : 'Rank units for a task and compose the full prompt',

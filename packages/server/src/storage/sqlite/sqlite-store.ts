@@ -18,6 +18,7 @@ import type {
   UnitEmbedding,
 } from '../store.js';
 import { bytesToVector, vectorToBytes } from '../vectors.js';
+import { createSqliteEventStore } from './sqlite-events.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 
 type Db = Database.Database;
@@ -39,6 +40,7 @@ export function openSqlite(path: string): Storage {
     kind: path === ':memory:' ? 'memory' : 'sqlite',
     contexts: createSqliteContextStore(db),
     settings: createSqliteSettingsStore(db),
+    events: createSqliteEventStore(db),
     close: () => {
       db.close();
       return Promise.resolve();
@@ -174,7 +176,7 @@ function createSqliteContextStore(db: Db): ContextStore {
   });
 
   return {
-    get: (id) => Promise.resolve(mapRow(stmt.get.get(id) as ContextRow | undefined)),
+    get: (id) => settle(() => mapRow(stmt.get.get(id) as ContextRow | undefined)),
     getMany: (ids) => {
       if (ids.length === 0) {
         return Promise.resolve([]);
@@ -184,16 +186,16 @@ function createSqliteContextStore(db: Db): ContextStore {
         .all(JSON.stringify(ids)) as ContextRow[];
       return Promise.resolve(rows.map(rowToUnit));
     },
-    list: (filter) => Promise.resolve(listUnits(db, filter)),
+    list: (filter) => settle(() => listUnits(db, filter)),
     listAll: () =>
-      Promise.resolve((db.prepare(`SELECT ${UNIT_COLUMNS} FROM context_units ORDER BY seq`).all() as ContextRow[]).map(rowToUnit)),
-    insert: (unit, embedding) => Promise.resolve(insertTx(unit, embedding)),
-    update: (unit, embedding) => Promise.resolve(updateTx(unit, embedding)),
-    delete: (id) => Promise.resolve(deleteTx(id)),
-    importUnits: (items, { replaceExisting }) => Promise.resolve(importTx(items, replaceExisting)),
-    touchLastUsed: (ids, at) => Promise.resolve(touchTx(ids, at)),
-    counts: (modelId) => Promise.resolve(countUnits(db, modelId)),
-    textSearch: (terms, limit) => Promise.resolve(textSearch(db, terms, limit)),
+      settle(() => (db.prepare(`SELECT ${UNIT_COLUMNS} FROM context_units ORDER BY seq`).all() as ContextRow[]).map(rowToUnit)),
+    insert: (unit, embedding) => settle(() => insertTx(unit, embedding)),
+    update: (unit, embedding) => settle(() => updateTx(unit, embedding)),
+    delete: (id) => settle(() => deleteTx(id)),
+    importUnits: (items, { replaceExisting }) => settle(() => importTx(items, replaceExisting)),
+    touchLastUsed: (ids, at) => settle(() => touchTx(ids, at)),
+    counts: (modelId) => settle(() => countUnits(db, modelId)),
+    textSearch: (terms, limit) => settle(() => textSearch(db, terms, limit)),
     readEmbeddings: (modelId, ids) => readEmbeddings(db, modelId, ids),
     pendingEmbeddings: (modelId, limit) => {
       const rows = db
@@ -214,14 +216,22 @@ function createSqliteContextStore(db: Db): ContextStore {
         .get(modelId) as { n: number };
       return Promise.resolve(row.n);
     },
-    saveEmbedding: (id, content, embedding) => Promise.resolve(saveEmbeddingTx(id, content, embedding)),
-    changesSince: (seq) => Promise.resolve(changesSince(db, seq)),
+    saveEmbedding: (id, content, embedding) => settle(() => saveEmbeddingTx(id, content, embedding)),
+    changesSince: (seq) => settle(() => changesSince(db, seq)),
     ping: () => {
       db.prepare('SELECT 1').get();
       return Promise.resolve();
     },
     close: () => Promise.resolve(),
   };
+}
+
+/**
+ * Runs a synchronous driver call as a promise: a throw (constraint violation, closed database) becomes a rejection,
+ * as callers of the async interface expect, instead of escaping synchronously.
+ */
+function settle<T>(fn: () => T): Promise<T> {
+  return new Promise((resolve) => resolve(fn()));
 }
 
 function mapRow(row: ContextRow | undefined): ContextUnit | null {
@@ -358,8 +368,8 @@ function createSqliteSettingsStore(db: Db): SettingsStore {
   });
   return {
     getAll: () =>
-      Promise.resolve(new Map((db.prepare('SELECT key, value FROM settings').all() as { key: string; value: string }[]).map((r) => [r.key, r.value]))),
-    get: (key) => Promise.resolve((db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined)?.value ?? null),
-    set: (entries) => Promise.resolve(setTx(entries)),
+      settle(() => new Map((db.prepare('SELECT key, value FROM settings').all() as { key: string; value: string }[]).map((r) => [r.key, r.value]))),
+    get: (key) => settle(() => (db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined)?.value ?? null),
+    set: (entries) => settle(() => setTx(entries)),
   };
 }

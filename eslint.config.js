@@ -1,0 +1,65 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+/** Import boundaries of conventions.md: each folder may import only what is below it. */
+const restrict = (patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
+
+export default tseslint.config(
+  {
+    ignores: ['**/dist/**', '**/node_modules/**', '**/*-wasm.ts', '**/scratch/**', 'coverage/**', 'eval-results/**', 'bench-results/**'],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: { allowDefaultProject: ['*.js', '*.mjs', 'scripts/*.mjs', 'vitest.config.ts'] } },
+    },
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      eqeqeq: ['error', 'always'],
+      curly: ['error', 'all'],
+      'no-console': 'error',
+    },
+  },
+  {
+    files: ['packages/server/src/domain/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: restrict([
+      { group: ['node:fs', 'node:fs/*', 'node:net', 'node:http', 'node:https', 'node:child_process'], message: 'domain/ is pure: no I/O' },
+      { group: ['**/storage/**', '**/services/**', '**/http/**', '**/providers/**', 'fastify'], message: 'domain/ imports nothing above it' },
+    ]),
+  },
+  {
+    files: ['packages/server/src/services/**/*.ts'],
+    rules: restrict([{ group: ['fastify', '**/http/**', '**/storage/sqlite/**', '**/storage/postgres/**'], message: 'services use storage/provider interfaces, not Fastify or drivers' }]),
+  },
+  {
+    files: ['packages/server/src/http/routes/**/*.ts'],
+    rules: restrict([{ group: ['**/storage/**', '**/providers/**'], message: 'routes call services only' }]),
+  },
+  {
+    files: ['packages/server/src/storage/**/*.ts', 'packages/server/src/providers/**/*.ts'],
+    rules: restrict([{ group: ['**/services/**', '**/http/**'], message: 'storage and providers never import services or http' }]),
+  },
+  {
+    files: ['packages/contract/src/**/*.ts', 'packages/client/src/**/*.ts'],
+    rules: restrict([{ group: ['@contextpilot/server', '**/server/**'], message: 'nothing imports the server' }]),
+  },
+  {
+    files: ['scripts/**', '**/eval/**', '**/bench/**', '**/*.test.ts', '**/test/**'],
+    rules: { 'no-console': 'off' },
+  },
+  {
+    files: ['**/*.test.ts', '**/test/**'],
+    rules: {
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+);

@@ -1,0 +1,554 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+
+import { cleanContent, cleanLabel, cleanTags, codePointLength, InputRuleError, isWellFormed, sanitizeText } from './sanitize.js';
+
+const LIMITS = { maxContentLength: 10_000, maxTagCount: 20, maxTagLength: 50 };
+
+const EMPTY = 'Content cannot be empty';
+const TOO_LONG = 'Content exceeds maximum length of 10000 characters';
+const INVALID_UNICODE = 'Content contains invalid Unicode';
+const TAG_CHARS_HINT = 'contains invalid characters. Only alphanumeric, spaces, hyphens, and underscores allowed';
+
+/** Runs `fn` and returns the InputRuleError it throws (fails the test if it throws nothing or something else). */
+function ruleError(fn: () => unknown): InputRuleError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(InputRuleError);
+    return error as InputRuleError;
+  }
+  throw new Error('expected an InputRuleError, nothing was thrown');
+}
+
+/** VAL-02 disallowed set, written independently of the module's regex (plus the line breaks turned into LF). */
+function isDisallowed(cp: number): boolean {
+  return (
+    (cp <= 0x1f && cp !== 0x09 && cp !== 0x0a) ||
+    (cp >= 0x7f && cp <= 0x9f) ||
+    (cp >= 0x202a && cp <= 0x202e) ||
+    (cp >= 0x2066 && cp <= 0x2069) ||
+    cp === 0x200b ||
+    (cp >= 0x2060 && cp <= 0x2064) ||
+    cp === 0xfeff ||
+    (cp >= 0xe0000 && cp <= 0xe007f) ||
+    (cp >= 0xfff9 && cp <= 0xfffb) ||
+    cp === 0x2028 ||
+    cp === 0x2029
+  );
+}
+
+/** Well-formed UTF-16 ⇔ survives a UTF-8 round trip (lone surrogates become U+FFFD). */
+function survivesUtf8(s: string): boolean {
+  return Buffer.from(s, 'utf8').toString('utf8') === s;
+}
+
+// Characters that exercise every branch: controls, line breaks, bidi, invisible, tag characters, combining marks,
+// composition exclusions, Unicode spaces, astral characters and ordinary text.
+const SPECIAL = [
+  '\u0000', '\u0001', '\u0008', '\t', '\n', '\u000B', '\u000C', '\r', '\r\n', '\u001F', ' ', 'a', 'e', 'Z', '0', '_',
+  '\u007F', '\u0080', '\u0085', '\u009F', '\u00A0', '\u0301', '\u0308', '\u0327', '\u0958', '\u093C', '\u1100', '\u1161',
+  '\u11A8', '\u180E', '\u2000', '\u2001', '\u200A', '\u200B', '\u200C', '\u200D', '\u200E', '\u200F', '\u2028',
+  '\u2029', '\u202A', '\u202E', '\u2060', '\u2064', '\u2066', '\u2069', '\u3000', '\uFDFA', '\uFEFF', '\uFFF9',
+  '\uFFFB', '\u{E0001}', '\u{E0049}', '\u{E007F}', '\u{E0100}', '😀', '👨', '世', 'é', 'Å', '\u212B', '\uFB01',
+];
+const specialUnit = fc.constantFrom(...SPECIAL);
+const mixedUnit = fc.oneof(
+  { arbitrary: specialUnit, weight: 3 },
+  { arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }), weight: 2 },
+  { arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }), weight: 1 },
+);
+/** Any well-formed string (fast-check 4's `unit: 'binary'` replaces v3's fullUnicodeString: no half surrogates). */
+const wellFormedText = fc.oneof(
+  fc.string({ unit: 'binary', maxLength: 60 }),
+  fc.string({ unit: mixedUnit, maxLength: 60 }),
+  fc.string({ unit: 'grapheme', maxLength: 30 }),
+);
+/** Any UTF-16 string, lone surrogates included. */
+const anyUtf16Text = fc.oneof(
+  wellFormedText,
+  fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)), maxLength: 40 }),
+  fc.string({ unit: fc.oneof(specialUnit, fc.constantFrom('\uD800', '\uDBFF', '\uDC00', '\uDFFF', '\uD83D', '\uDE00', '\uDB40')), maxLength: 40 }),
+);
+
+describe('sanitizeText and cleanContent: security.md VAL-02 table', () => {
+  it.each([
+    ['a\u0000b', 'ab'],
+    ['a\r\nb', 'a\nb'],
+    ['a\rb', 'a\nb'],
+    ['a\u2028b', 'a\nb'],
+    ['x\u202Eevil', 'xevil'],
+    ['hi\u{E0049}\u{E0047}', 'hi'],
+    ['👨\u200D👩\u200D👧', '👨\u200D👩\u200D👧'],
+  ])('stores %j as %j', (input, stored) => {
+    expect(sanitizeText(input)).toBe(stored);
+    expect(cleanContent(input, LIMITS)).toBe(stored);
+  });
+
+  it.each([['\u200B\u200B'], ['\u00A0\u3000'], ['\t'], ['\u0085']])('rejects %j as empty content', (input) => {
+    expect(sanitizeText(input)).toBe('');
+    const error = ruleError(() => cleanContent(input, LIMITS));
+    expect(error.message).toBe(EMPTY);
+    expect(error.field).toBe('content');
+  });
+});
+
+describe('sanitizeText: the rest of the disallowed set', () => {
+  it.each([
+    ['C0 control U+0001', 'a\u0001b', 'ab'],
+    ['vertical tab and form feed', 'a\u000B\u000Cb', 'ab'],
+    ['U+001F', 'a\u001Fb', 'ab'],
+    ['DEL', 'a\u007Fb', 'ab'],
+    ['C1 U+0080', 'a\u0080b', 'ab'],
+    ['C1 U+009F', 'a\u009Fb', 'ab'],
+    ['bidi embedding U+202A', 'a\u202Ab', 'ab'],
+    ['bidi isolates U+2066–U+2069', 'a\u2066\u2067\u2068\u2069b', 'ab'],
+    ['zero-width space', 'a\u200Bb', 'ab'],
+    ['word joiner and invisible operators U+2060–U+2064', 'a\u2060\u2061\u2062\u2063\u2064b', 'ab'],
+    ['BOM / ZWNBSP inside text', 'a\uFEFFb', 'ab'],
+    ['interlinear annotation U+FFF9–U+FFFB', 'a\uFFF9\uFFFA\uFFFBb', 'ab'],
+    ['first and last tag characters', 'a\u{E0000}\u{E007F}b', 'ab'],
+    ['U+0085 next line as a line break', 'a\u0085b', 'a\nb'],
+    ['U+2029 paragraph separator as a line break', 'a\u2029b', 'a\nb'],
+    ['CR CR LF as two line breaks', 'a\r\r\nb', 'a\n\nb'],
+  ])('handles %s', (_name, input, stored) => {
+    expect(sanitizeText(input)).toBe(stored);
+  });
+
+  it.each([
+    ['ZWNJ', 'می\u200Cخواهم'],
+    ['ZWJ', 'a\u200Db'],
+    ['LRM and RLM', 'a\u200E\u200Fb'],
+    ['a variation selector just past the tag block (U+E0100)', '葛\u{E0100}'],
+    ['tab and line feed inside text', 'Line1\nLine2\tTabbed'],
+  ])('keeps %s', (_name, input) => {
+    expect(sanitizeText(input)).toBe(input);
+  });
+});
+
+describe('sanitizeText: api-v1.md §11.1 cases', () => {
+  it('leaves normal text unchanged', () => {
+    expect(sanitizeText('Normal text here.')).toBe('Normal text here.');
+  });
+
+  it('removes NUL and other control characters', () => {
+    expect(sanitizeText('Hello\x00World')).toBe('HelloWorld');
+    expect(sanitizeText('Hello\x01\x02World')).toBe('HelloWorld');
+  });
+
+  it('trims surrounding whitespace, including Unicode spaces', () => {
+    expect(sanitizeText('  Test content with spaces  ')).toBe('Test content with spaces');
+    expect(sanitizeText('\u00A0\u2000\u3000 x \u180E\u0085\t\n')).toBe('x');
+  });
+
+  it('maps the empty string to the empty string', () => {
+    expect(sanitizeText('')).toBe('');
+  });
+
+  it('preserves Unicode text and emoji', () => {
+    expect(sanitizeText('Hello 世界 🌍')).toBe('Hello 世界 🌍');
+    expect(cleanContent('Hello 世界 🌍', LIMITS)).toBe('Hello 世界 🌍');
+  });
+
+  it('normalizes to NFC', () => {
+    expect(sanitizeText('e\u0301')).toBe('\u00E9');
+    expect(sanitizeText('\u212B')).toBe('\u00C5');
+  });
+
+  it('composes a base letter with a mark that a removed character used to separate', () => {
+    expect(sanitizeText('e\u200B\u0301')).toBe('\u00E9');
+  });
+
+  it('trims spaces that only become edges once disallowed characters are removed', () => {
+    expect(sanitizeText('\u0000 a \u200B')).toBe('a');
+  });
+});
+
+describe('cleanContent: emptiness and length (VAL-03, api-v1.md §11.1)', () => {
+  it('rejects empty and whitespace-only content', () => {
+    expect(ruleError(() => cleanContent('', LIMITS)).message).toBe(EMPTY);
+    expect(ruleError(() => cleanContent('   \n\t  ', LIMITS)).message).toBe(EMPTY);
+    expect(ruleError(() => cleanContent('\u0000\u0001', LIMITS)).message).toBe(EMPTY);
+  });
+
+  it('accepts 10,000 ASCII code points and rejects 10,001', () => {
+    expect(cleanContent('a'.repeat(10_000), LIMITS)).toBe('a'.repeat(10_000));
+    expect(ruleError(() => cleanContent('a'.repeat(10_001), LIMITS)).message).toBe(TOO_LONG);
+    expect(ruleError(() => cleanContent('a'.repeat(15_000), LIMITS)).message).toBe(TOO_LONG);
+  });
+
+  it('counts an astral character as one: 10,000 × 😀 (20,000 UTF-16 units) is accepted, 10,001 rejected', () => {
+    const ok = '😀'.repeat(10_000);
+    expect(ok.length).toBe(20_000);
+    expect(cleanContent(ok, LIMITS)).toBe(ok);
+    expect(ruleError(() => cleanContent('😀'.repeat(10_001), LIMITS)).message).toBe(TOO_LONG);
+  });
+
+  it('measures the length after stripping: 10,000 a plus 500 NULs is accepted', () => {
+    expect(cleanContent('a'.repeat(10_000) + '\u0000'.repeat(500), LIMITS)).toBe('a'.repeat(10_000));
+    expect(cleanContent('\u0000'.repeat(250) + 'a'.repeat(10_000) + '\u200B'.repeat(250), LIMITS)).toBe('a'.repeat(10_000));
+  });
+
+  it('measures the length after trimming', () => {
+    expect(cleanContent(`   ${'a'.repeat(10_000)}   `, LIMITS)).toBe('a'.repeat(10_000));
+  });
+
+  it('measures the length after NFC: 10,000 × e + U+0301 (20,000 code points) is 10,000 é', () => {
+    expect(cleanContent('e\u0301'.repeat(10_000), LIMITS)).toBe('\u00E9'.repeat(10_000));
+  });
+
+  it('counts NFC expansion: U+0958 becomes two code points, so 5,001 of them exceed 10,000', () => {
+    expect(codePointLength(cleanContent('\u0958'.repeat(5_000), LIMITS))).toBe(10_000);
+    expect(ruleError(() => cleanContent('\u0958'.repeat(5_001), LIMITS)).message).toBe(TOO_LONG);
+  });
+
+  it('does not apply NFKC: 1,000 × U+FDFA stay 1,000 code points', () => {
+    expect(cleanContent('\uFDFA'.repeat(1_000), LIMITS)).toBe('\uFDFA'.repeat(1_000));
+  });
+
+  it('states the configured limit in the message', () => {
+    expect(ruleError(() => cleanContent('abcdef', { maxContentLength: 5 })).message).toBe(
+      'Content exceeds maximum length of 5 characters',
+    );
+  });
+
+  it('reports the field it was given', () => {
+    const error = ruleError(() => cleanContent('', LIMITS, 'task'));
+    expect(error.field).toBe('task');
+    expect(error.name).toBe('InputRuleError');
+  });
+});
+
+describe('cleanContent: invalid Unicode', () => {
+  it.each([
+    ['a lone high surrogate', 'a\uD800b'],
+    ['a lone low surrogate', 'a\uDC00b'],
+    ['a high surrogate at the end', 'abc\uD83D'],
+    ['a reversed pair', '\uDE00\uD83D'],
+    ['U+FFFE', 'a\uFFFEb'],
+    ['U+FFFF', 'a\uFFFFb'],
+  ])('rejects %s', (_name, input) => {
+    const error = ruleError(() => cleanContent(input, LIMITS));
+    expect(error.message).toBe(INVALID_UNICODE);
+    expect(error.field).toBe('content');
+  });
+
+  it('rejects a lone surrogate even when the rest would be empty', () => {
+    expect(ruleError(() => cleanContent('\u0000\uD800', LIMITS)).message).toBe(INVALID_UNICODE);
+  });
+
+  it('accepts a proper surrogate pair', () => {
+    expect(cleanContent('\uD83D\uDE00', LIMITS)).toBe('😀');
+  });
+});
+
+describe('codePointLength and isWellFormed', () => {
+  it('counts code points', () => {
+    expect(codePointLength('')).toBe(0);
+    expect(codePointLength('abc')).toBe(3);
+    expect(codePointLength('a😀b')).toBe(3);
+    expect(codePointLength('\uD800')).toBe(1);
+    expect(codePointLength('\uD800\uD800\uDC00')).toBe(2);
+  });
+
+  it('agrees with the string iterator for any UTF-16 string', () => {
+    fc.assert(fc.property(anyUtf16Text, (s) => codePointLength(s) === [...s].length));
+  });
+
+  it('detects lone surrogates', () => {
+    expect(isWellFormed('a😀b')).toBe(true);
+    expect(isWellFormed('')).toBe(true);
+    expect(isWellFormed('\uD800')).toBe(false);
+    expect(isWellFormed('\uDC00x')).toBe(false);
+    expect(isWellFormed('\uD83D\uDE00\uDE00')).toBe(false);
+  });
+
+  it('agrees with a UTF-8 round trip for any UTF-16 string', () => {
+    fc.assert(fc.property(anyUtf16Text, (s) => isWellFormed(s) === survivesUtf8(s)));
+  });
+});
+
+describe('sanitizeText: properties (VAL-08)', () => {
+  it('never outputs a character of the disallowed set', () => {
+    fc.assert(
+      fc.property(wellFormedText, (s) => {
+        for (const ch of sanitizeText(s)) {
+          expect(isDisallowed(ch.codePointAt(0) as number), `U+${(ch.codePointAt(0) as number).toString(16)}`).toBe(false);
+        }
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('never outputs CR', () => {
+    fc.assert(fc.property(wellFormedText, (s) => !sanitizeText(s).includes('\r')), { numRuns: 1_000 });
+  });
+
+  it('is idempotent', () => {
+    fc.assert(
+      fc.property(wellFormedText, (s) => {
+        const once = sanitizeText(s);
+        expect(sanitizeText(once)).toBe(once);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('outputs NFC', () => {
+    fc.assert(
+      fc.property(wellFormedText, (s) => {
+        const out = sanitizeText(s);
+        expect(out.normalize('NFC')).toBe(out);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('outputs well-formed UTF-16 for well-formed input', () => {
+    fc.assert(fc.property(wellFormedText, (s) => survivesUtf8(sanitizeText(s))), { numRuns: 2_000 });
+  });
+
+  it('is never longer in code points than the NFC of its input', () => {
+    fc.assert(
+      fc.property(wellFormedText, (s) => codePointLength(sanitizeText(s)) <= codePointLength(s.normalize('NFC'))),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('never starts or ends with whitespace', () => {
+    fc.assert(
+      fc.property(wellFormedText, (s) => {
+        const out = sanitizeText(s);
+        expect(out).toBe(out.trim());
+      }),
+      { numRuns: 1_000 },
+    );
+  });
+
+  it('leaves text made only of allowed printable characters unchanged', () => {
+    const printable = fc.string({ unit: fc.constantFrom('a', 'Z', '9', ' ', '\n', '\t', 'é', '世', '😀', '\u200D'), maxLength: 40 });
+    fc.assert(
+      fc.property(printable, (s) => {
+        const core = `x${s}x`;
+        expect(sanitizeText(core)).toBe(core);
+      }),
+    );
+  });
+});
+
+describe('cleanContent: properties', () => {
+  it('returns a non-empty string within the limit, or throws InputRuleError, for any UTF-16 input', () => {
+    const limits = { maxContentLength: 20 };
+    const messages = new Set([EMPTY, INVALID_UNICODE, 'Content exceeds maximum length of 20 characters']);
+    fc.assert(
+      fc.property(anyUtf16Text, (s) => {
+        let out: string;
+        try {
+          out = cleanContent(s, limits);
+        } catch (error) {
+          expect(error).toBeInstanceOf(InputRuleError);
+          expect(messages.has((error as InputRuleError).message)).toBe(true);
+          return;
+        }
+        expect(out).not.toBe('');
+        expect(codePointLength(out)).toBeLessThanOrEqual(20);
+        expect(out).toBe(sanitizeText(s));
+        expect(survivesUtf8(out)).toBe(true);
+      }),
+      { numRuns: 3_000 },
+    );
+  });
+
+  it('rejects exactly the inputs with a lone surrogate or a U+FFFE/U+FFFF noncharacter as invalid Unicode', () => {
+    fc.assert(
+      fc.property(anyUtf16Text, (s) => {
+        const bad = !survivesUtf8(s) || /[\uFFFE\uFFFF]/.test(s);
+        let message = '';
+        try {
+          cleanContent(s, LIMITS);
+        } catch (error) {
+          message = (error as Error).message;
+        }
+        expect(message === INVALID_UNICODE).toBe(bad);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+});
+
+describe('sanitizeText: no catastrophic backtracking', () => {
+  // Adversarial shapes for every regex in the pipeline. A linear pipeline takes about a millisecond; the bound
+  // only catches quadratic behaviour (the old trailing-whitespace regex took ~80 ms here, and minutes for the
+  // largest body the server accepts).
+  const shapes: [string, string][] = [
+    ['an inner run of spaces', `a${' '.repeat(9_998)}a`],
+    ['an inner run of NBSP', `a${'\u00A0'.repeat(9_998)}a`],
+    ['an inner run of ideographic spaces and tabs', `a${'\u3000\t'.repeat(4_999)}a`],
+    ['CR LF pairs', '\r\n'.repeat(5_000)],
+    ['controls', '\u0000\u0001'.repeat(5_000)],
+    ['tag characters', '\u{E0041}'.repeat(10_000)],
+    ['lone-surrogate-looking halves of tag characters', `${'\uDB40'.repeat(5_000)}${'\uDC00'.repeat(5_000)}`],
+    ['a base letter with 9,999 combining marks', `a${'\u0301\u0327'.repeat(4_999)}\u0301`],
+  ];
+
+  it.each(shapes)('sanitizes 10,000 code points of %s in well under a second', (_name, input) => {
+    const started = performance.now();
+    sanitizeText(input);
+    isWellFormed(input);
+    codePointLength(input);
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
+  it('sanitizes the largest content a request body can carry (250,000 inner spaces) in well under a second', () => {
+    const input = `a${' '.repeat(250_000)}a`;
+    const started = performance.now();
+    expect(sanitizeText(input)).toBe(input);
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+});
+
+describe('cleanTags', () => {
+  it('accepts an empty list', () => {
+    expect(cleanTags([], LIMITS)).toEqual([]);
+  });
+
+  it('accepts 20 tags and rejects 21 distinct tags', () => {
+    const twenty = Array.from({ length: 20 }, (_, i) => `tag${i}`);
+    expect(cleanTags(twenty, LIMITS)).toEqual(twenty);
+    const error = ruleError(() => cleanTags([...twenty, 'tag20'], LIMITS));
+    expect(error.message).toBe('Maximum 20 tags allowed');
+    expect(error.field).toBe('tags');
+  });
+
+  it('checks the count after merging duplicates', () => {
+    const twenty = Array.from({ length: 20 }, (_, i) => `tag${i}`);
+    expect(cleanTags([...twenty, 'TAG0', ' tag1 '], LIMITS)).toEqual(twenty);
+  });
+
+  it.each([[['valid', '']], [['valid', '   ']], [['\u200B']], [['\t\n']]])('rejects an empty tag in %j', (tags) => {
+    const error = ruleError(() => cleanTags(tags, LIMITS));
+    expect(error.message).toBe('Tags cannot be empty');
+    expect(error.field).toBe('tags');
+  });
+
+  it('accepts 50 code points and rejects 51', () => {
+    expect(cleanTags(['a'.repeat(50)], LIMITS)).toEqual(['a'.repeat(50)]);
+    expect(ruleError(() => cleanTags(['a'.repeat(51)], LIMITS)).message).toBe(
+      `Tag '${'a'.repeat(51)}' exceeds maximum length of 50 characters`,
+    );
+  });
+
+  it('measures tag length in code points (50 astral letters are accepted)', () => {
+    const tag = '𠀀'.repeat(50);
+    expect(tag.length).toBe(100);
+    expect(cleanTags([tag], LIMITS)).toEqual([tag]);
+  });
+
+  it('measures tag length after trimming', () => {
+    expect(cleanTags([`  ${'a'.repeat(50)}  `], LIMITS)).toEqual(['a'.repeat(50)]);
+  });
+
+  it.each(['tag@invalid', 'tag#invalid', 'tag$invalid', 'tag%invalid', '<', '<script>', '../', 'a.b'])(
+    'rejects %j for invalid characters',
+    (tag) => {
+      const error = ruleError(() => cleanTags(['ok', tag], LIMITS));
+      expect(error.message).toBe(`Tag '${tag}' ${TAG_CHARS_HINT}`);
+      expect(error.field).toBe('tags');
+    },
+  );
+
+  it.each(['python-3', 'my_tag', 'tag with spaces', '日本語', 'café', 'हिन्दी', 'Привет'])('accepts %j', (tag) => {
+    expect(cleanTags([tag], LIMITS)).toEqual([tag]);
+  });
+
+  it('merges duplicates case-insensitively after NFKC, keeping the first spelling', () => {
+    expect(cleanTags(['Work', 'work', 'ＷＯＲＫ'], LIMITS)).toEqual(['Work']);
+    expect(cleanTags(['ＷＯＲＫ', 'Work'], LIMITS)).toEqual(['WORK']);
+  });
+
+  it('trims surrounding spaces', () => {
+    expect(cleanTags(['  tag1  ', 'tag2'], LIMITS)).toEqual(['tag1', 'tag2']);
+  });
+
+  it('collapses inner whitespace to a single space', () => {
+    expect(cleanTags(['machine   learning', 'a \t b', 'x\ny', 'p\u3000q'], LIMITS)).toEqual([
+      'machine learning',
+      'a b',
+      'x y',
+      'p q',
+    ]);
+  });
+
+  it('applies NFKC (ligatures, full-width digits) and NFC', () => {
+    expect(cleanTags(['\uFB01le', '１２３', 'cafe\u0301'], LIMITS)).toEqual(['file', '123', 'café']);
+  });
+
+  it('removes invisible characters inside a tag', () => {
+    expect(cleanTags(['ta\u200Bg'], LIMITS)).toEqual(['tag']);
+  });
+
+  it('rejects a tag with a lone surrogate', () => {
+    const error = ruleError(() => cleanTags(['ok', 'a\uD800'], LIMITS));
+    expect(error.message).toBe('Tags contain invalid Unicode');
+    expect(error.field).toBe('tags');
+  });
+
+  it('returns valid, merged tags or throws InputRuleError for any list of strings', () => {
+    const limits = { maxTagCount: 5, maxTagLength: 12 };
+    const tagText = fc.oneof(
+      fc.string({ unit: fc.constantFrom('a', 'B', 'ｃ', ' ', '\t', '-', '_', '@', '\u200B', '\u0301', 'é', '1', '😀'), maxLength: 14 }),
+      fc.string({ unit: 'binary', maxLength: 14 }),
+    );
+    fc.assert(
+      fc.property(fc.array(tagText, { maxLength: 8 }), (tags) => {
+        let out: string[];
+        try {
+          out = cleanTags(tags, limits);
+        } catch (error) {
+          expect(error).toBeInstanceOf(InputRuleError);
+          expect((error as InputRuleError).field).toBe('tags');
+          return;
+        }
+        expect(out.length).toBeLessThanOrEqual(5);
+        expect(new Set(out.map((t) => t.toLowerCase())).size).toBe(out.length);
+        for (const tag of out) {
+          expect(tag).toMatch(/^[\p{L}\p{N}\p{M}_\- ]+$/u);
+          expect(codePointLength(tag)).toBeLessThanOrEqual(12);
+          expect(tag).toBe(tag.trim());
+          expect(tag).not.toMatch(/\s\s/u);
+        }
+        expect(cleanTags(out, limits)).toEqual(out);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+});
+
+describe('cleanLabel', () => {
+  it('sanitizes and collapses whitespace', () => {
+    expect(cleanLabel('  my \t  source\n', 100, 'manual')).toBe('my source');
+    expect(cleanLabel('im\u0000port\u202E', 100, 'manual')).toBe('import');
+  });
+
+  it('falls back when nothing is left', () => {
+    expect(cleanLabel('', 100, 'manual')).toBe('manual');
+    expect(cleanLabel(' \u0000\u200B ', 100, 'manual')).toBe('manual');
+  });
+
+  it('accepts exactly the maximum length and rejects one more code point', () => {
+    expect(cleanLabel('😀'.repeat(5), 5, 'manual')).toBe('😀'.repeat(5));
+    const error = ruleError(() => cleanLabel('abcdef', 5, 'manual'));
+    expect(error.message).toBe('Source exceeds maximum length of 5 characters');
+    expect(error.field).toBe('source');
+  });
+
+  it('measures the length after collapsing whitespace', () => {
+    expect(cleanLabel('a     b', 3, 'manual')).toBe('a b');
+  });
+
+  it('rejects a lone surrogate', () => {
+    const error = ruleError(() => cleanLabel('x\uDFFF', 100, 'manual'));
+    expect(error.message).toBe('Source contains invalid Unicode');
+    expect(error.field).toBe('source');
+  });
+});

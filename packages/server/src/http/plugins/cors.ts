@@ -1,0 +1,57 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+
+import { AppError } from '../../errors.js';
+
+export interface CorsOptions {
+  origins: readonly string[];
+  allowCredentials: boolean;
+  allowMethods: readonly string[];
+  allowHeaders: readonly string[];
+}
+
+const ALL_METHODS = 'DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT';
+const MAX_AGE_SECONDS = '600';
+
+/**
+ * CORS by exact origin match (no patterns). Every response varies on Origin; a preflight from an origin that is not
+ * allowed gets 400 in the error envelope; an actual request from it is served without CORS headers.
+ */
+export const corsPlugin = fp(
+  (app: FastifyInstance, options: CorsOptions) => {
+    const allowAny = options.origins.includes('*');
+    const allowed = new Set(options.origins);
+    const methods = options.allowMethods.includes('*') ? ALL_METHODS : options.allowMethods.join(', ');
+
+    app.addHook('onRequest', async (request, reply) => {
+      void reply.header('vary', 'Origin');
+      const origin = request.headers.origin;
+      const isPreflight = request.method === 'OPTIONS' && origin !== undefined && request.headers['access-control-request-method'] !== undefined;
+      const isAllowed = origin !== undefined && (allowAny || allowed.has(origin));
+      if (isAllowed) {
+        void reply.header('access-control-allow-origin', allowAny && !options.allowCredentials ? '*' : origin);
+        if (options.allowCredentials) {
+          void reply.header('access-control-allow-credentials', 'true');
+        }
+        void reply.header('access-control-expose-headers', 'X-Request-ID, X-Response-Time, Retry-After, Content-Disposition');
+      }
+      if (!isPreflight) {
+        return;
+      }
+      if (!isAllowed) {
+        throw new AppError(400, 'Disallowed CORS origin');
+      }
+      const requested = request.headers['access-control-request-headers'];
+      const headers = options.allowHeaders.includes('*') ? (requested ?? '') : options.allowHeaders.join(', ');
+      return reply
+        .code(204)
+        .headers({
+          'access-control-allow-methods': methods,
+          'access-control-allow-headers': headers,
+          'access-control-max-age': MAX_AGE_SECONDS,
+        })
+        .send();
+    });
+  },
+  { name: 'cors' },
+);

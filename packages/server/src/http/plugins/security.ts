@@ -1,0 +1,148 @@
+import { createHash } from 'node:crypto';
+
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+
+import { verifySignature } from '../../domain/signing.js';
+import { AppError, rateLimited, serviceUnavailable } from '../../errors.js';
+import type { AuditService, EventRequest } from '../../services/audit-service.js';
+import type { KeyService } from '../../services/key-service.js';
+import type { CounterStore } from '../../storage/counters/counter-store.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Fingerprint of the API key that authenticated this request (auth enabled only). */
+    keyFingerprint?: string;
+  }
+  interface FastifyContextConfig {
+    /** Requests per minute per client IP for this route. */
+    rateLimit?: number;
+  }
+}
+
+export interface SecurityOptions {
+  auth: { enabled: boolean };
+  signing: { enabled: boolean; secret: string; maxAgeSeconds: number; methods: readonly string[] };
+  failedAuth: { limit: number; windowMs: number };
+  keys: KeyService;
+  audit: AuditService;
+  counters: CounterStore;
+  /** Current time in milliseconds. */
+  now: () => number;
+}
+
+/** Same body for a missing and a wrong key; the audit log tells them apart. */
+export const AUTH_FAILED_MESSAGE = 'API key required: missing or invalid X-API-Key header';
+
+function single(value: string | string[] | undefined): string | undefined {
+  // A repeated header is never valid: Node joins or lists duplicates, neither of which is a key or a signature.
+  return Array.isArray(value) ? `${value.join(', ')}, ` : value;
+}
+
+function eventRequest(request: FastifyRequest): EventRequest {
+  return { id: request.id, method: request.method, path: request.url.split('?')[0] ?? '/', clientIp: request.ip };
+}
+
+const unauthorized = (message: string) =>
+  new AppError(401, message, 'HTTP_ERROR', {}, { 'www-authenticate': 'ApiKey header="X-API-Key"' });
+
+/**
+ * The protection of every API route, added as hooks to the protected context (so routes registered there are
+ * protected by default). Per request, in order: the failed-authentication limit per client IP, the API key, the
+ * request signature (on the raw bytes, before any parsing), then the route's own rate limit.
+ */
+export const securityPlugin = fp(
+  (app: FastifyInstance, options: SecurityOptions) => {
+    const { audit, counters, keys } = options;
+    const failKey = (ip: string) => `authfail:${ip}`;
+
+    async function refuseIfLockedOut(request: FastifyRequest): Promise<void> {
+      const { count, resetMs } = await counters.peek(failKey(request.ip));
+      if (count >= options.failedAuth.limit) {
+        // One event per window and IP, so a flood cannot grow the audit table.
+        if (await counters.addIfAbsent(`authfail-logged:${request.ip}`, Math.max(1000, resetMs))) {
+          audit.record({ event: 'api_key_auth', outcome: 'rate_limited', request: eventRequest(request) });
+        }
+        throw rateLimited(Math.max(1, Math.ceil(resetMs / 1000)), 'Too many failed authentication attempts');
+      }
+    }
+
+    async function countFailure(request: FastifyRequest): Promise<void> {
+      await counters.increment(failKey(request.ip), options.failedAuth.windowMs);
+    }
+
+    app.addHook('onRequest', async (request) => {
+      if (!options.auth.enabled) {
+        return;
+      }
+      await refuseIfLockedOut(request);
+      const check = await keys.verify(single(request.headers['x-api-key']));
+      if (!check.valid) {
+        await countFailure(request);
+        audit.record({
+          event: 'api_key_auth',
+          outcome: check.reason,
+          request: eventRequest(request),
+          actor: check.fingerprint ? `api_key:${check.fingerprint}` : null,
+        });
+        throw unauthorized(AUTH_FAILED_MESSAGE);
+      }
+      request.keyFingerprint = check.fingerprint;
+      audit.record({ event: 'api_key_auth', outcome: 'valid_key', request: eventRequest(request), actor: `api_key:${check.fingerprint}` });
+    });
+
+    app.addHook('preParsing', async (request, reply, payload) => {
+      const signing = options.signing;
+      if (signing.enabled && signing.methods.includes(request.method)) {
+        if (signing.secret === '') {
+          audit.record({ event: 'request_signing', outcome: 'misconfigured', request: eventRequest(request) });
+          throw serviceUnavailable('Request signing is misconfigured');
+        }
+        if (!options.auth.enabled) {
+          await refuseIfLockedOut(request);
+        }
+        const signature = single(request.headers['x-request-signature']);
+        const check = verifySignature({
+          secret: signing.secret,
+          method: request.method,
+          target: request.raw.url ?? request.url,
+          body: request.rawBody ?? Buffer.alloc(0),
+          timestampHeader: single(request.headers['x-request-timestamp']),
+          signatureHeader: signature,
+          nowSeconds: Math.floor(options.now() / 1000),
+          maxAgeSeconds: signing.maxAgeSeconds,
+        });
+        const actor = request.keyFingerprint ? `api_key:${request.keyFingerprint}` : null;
+        if (!check.ok) {
+          await countFailure(request);
+          audit.record({ event: 'request_signing', outcome: check.outcome, request: eventRequest(request), actor });
+          throw unauthorized(check.message);
+        }
+        // A signature is accepted once: remember its digest for as long as its timestamp could still be valid.
+        const digest = createHash('sha256').update(String(signature).toLowerCase()).digest('hex');
+        if (!(await counters.addIfAbsent(`sig:${digest}`, 2 * signing.maxAgeSeconds * 1000 + 1000))) {
+          await countFailure(request);
+          audit.record({ event: 'request_signing', outcome: 'replayed', request: eventRequest(request), actor });
+          throw unauthorized('Request signature has already been used');
+        }
+        audit.record({ event: 'request_signing', outcome: 'valid_signature', request: eventRequest(request), actor });
+      }
+      const limit = request.routeOptions.config.rateLimit;
+      if (limit !== undefined) {
+        const route = request.routeOptions.url ?? request.url;
+        const { count, resetMs } = await counters.increment(`rl:${request.method}:${route}:${request.ip}`, 60_000);
+        const resetSeconds = Math.max(1, Math.ceil(resetMs / 1000));
+        void reply.headers({
+          'x-ratelimit-limit': String(limit),
+          'x-ratelimit-remaining': String(Math.max(0, limit - count)),
+          'x-ratelimit-reset': String(resetSeconds),
+        });
+        if (count > limit) {
+          throw rateLimited(resetSeconds, `Rate limit exceeded: ${limit} per 1 minute`);
+        }
+      }
+      return payload;
+    });
+  },
+  { name: 'security' },
+);

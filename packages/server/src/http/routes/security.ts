@@ -1,0 +1,89 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+
+import { ErrorEnvelope, RotateKeyResponse, SecurityEventList, SecurityEventsQuery } from '@contextpilot/contract';
+
+import { badRequest } from '../../errors.js';
+import type { AuditService } from '../../services/audit-service.js';
+import type { KeyService } from '../../services/key-service.js';
+
+/** Key rotation and the audit log (API v1 §3.20–3.21). */
+export function securityRoutes(app: FastifyInstance, options: { keys: KeyService; audit: AuditService; authEnabled: boolean }): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.post(
+    '/security/api-key/rotate',
+    {
+      config: { rateLimit: 5 },
+      schema: {
+        tags: ['security'],
+        summary: 'Replace the API key',
+        description:
+          'Returns the new key once (store it now). Only its SHA-256 hash is kept; the previous key, and any key set in the environment, stop working on every instance sharing the database.',
+        response: { 200: RotateKeyResponse, 400: ErrorEnvelope, 401: ErrorEnvelope, 429: ErrorEnvelope },
+      },
+    },
+    async (request, reply) => {
+      const eventRequest = { id: request.id, method: request.method, path: '/security/api-key/rotate', clientIp: request.ip };
+      if (!options.authEnabled) {
+        options.audit.record({ event: 'api_key_rotation', outcome: 'auth_disabled', request: eventRequest });
+        throw badRequest('Enable authentication before rotating API keys');
+      }
+      const rotated = await options.keys.rotate();
+      options.audit.record({
+        event: 'api_key_rotation',
+        outcome: 'success',
+        request: eventRequest,
+        actor: request.keyFingerprint ? `api_key:${request.keyFingerprint}` : null,
+        details: { rotated_at: rotated.rotatedAt, new_key: rotated.fingerprint },
+      });
+      return reply.header('cache-control', 'no-store').send({
+        message: 'API key rotated successfully',
+        api_key: rotated.key,
+        rotated_at: rotated.rotatedAt,
+        note: 'Store this key securely now; it will not be shown again',
+      });
+    },
+  );
+
+  r.get(
+    '/security/events',
+    {
+      config: { rateLimit: 30 },
+      schema: {
+        tags: ['security'],
+        summary: 'The security audit log, newest first',
+        querystring: SecurityEventsQuery,
+        response: { 200: SecurityEventList, 422: ErrorEnvelope },
+      },
+    },
+    async (request) => {
+      const limit = Math.max(1, Math.min(request.query.limit, 200));
+      const offset = Math.max(0, request.query.offset);
+      const events = await options.audit.list({
+        limit,
+        offset,
+        event: request.query.event || undefined,
+        outcome: request.query.outcome || undefined,
+        requestId: request.query.request_id || undefined,
+      });
+      return {
+        events: events.map((e) => ({
+          id: e.id,
+          event: e.event,
+          outcome: e.outcome,
+          request_id: e.requestId,
+          method: e.method,
+          path: e.path,
+          client_ip: e.clientIp,
+          actor: e.actor,
+          details: e.details,
+          created_at: e.createdAt,
+        })),
+        count: events.length,
+        limit,
+        offset,
+      };
+    },
+  );
+}

@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto';
+
+import { toTimestamp, type Clock } from '../domain/types.js';
+import type { SecurityEvent, SecurityEventFilter, SecurityEventStore } from '../storage/store.js';
+
+export interface AuditLogger {
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/** Request metadata attached to an event (no headers, no body). */
+export interface EventRequest {
+  id: string;
+  method: string;
+  path: string;
+  clientIp: string;
+}
+
+export interface EventInput {
+  event: string;
+  outcome: string;
+  request?: EventRequest | undefined;
+  actor?: string | null | undefined;
+  details?: Record<string, unknown> | undefined;
+}
+
+const FLUSH_INTERVAL_MS = 250;
+const FLUSH_BATCH = 500;
+/** Beyond this many unwritten events the oldest are dropped (and counted) rather than growing memory. */
+const MAX_QUEUE = 20_000;
+const PRUNE_INTERVAL_MS = 6 * 60 * 60 * 1000;
+
+/**
+ * The security audit log. `record` only queues (it never slows or fails a request); a timer writes queued events
+ * in batches. Events older than the retention period are deleted at start and every few hours.
+ */
+export function createAuditService(deps: {
+  store: SecurityEventStore;
+  clock: Clock;
+  log: AuditLogger;
+  retentionDays: number;
+  onRecord?: (event: string, outcome: string) => void;
+}) {
+  let queue: SecurityEvent[] = [];
+  let dropped = 0;
+  let flushing: Promise<void> | null = null;
+  let flushTimer: NodeJS.Timeout | null = null;
+  let pruneTimer: NodeJS.Timeout | null = null;
+
+  async function writeQueued(): Promise<void> {
+    while (queue.length > 0) {
+      const batch = queue.slice(0, FLUSH_BATCH);
+      queue = queue.slice(batch.length);
+      try {
+        await deps.store.insertMany(batch);
+      } catch (error) {
+        // The audit log must never take requests down with it: report the loss and go on.
+        deps.log.error({ err: error instanceof Error ? error.message : String(error), lost: batch.length }, 'writing security events failed');
+      }
+    }
+    if (dropped > 0) {
+      deps.log.warn({ dropped }, 'security event queue overflowed; oldest events were dropped');
+      dropped = 0;
+    }
+  }
+
+  function flush(): Promise<void> {
+    flushing ??= writeQueued().finally(() => {
+      flushing = null;
+    });
+    return flushing;
+  }
+
+  async function prune(): Promise<number> {
+    const cutoff = new Date(deps.clock.now().getTime() - deps.retentionDays * 86_400_000);
+    try {
+      return await deps.store.deleteBefore(toTimestamp(cutoff));
+    } catch (error) {
+      deps.log.error({ err: error instanceof Error ? error.message : String(error) }, 'pruning security events failed');
+      return 0;
+    }
+  }
+
+  return {
+    record(input: EventInput): void {
+      deps.onRecord?.(input.event, input.outcome);
+      queue.push({
+        id: randomUUID(),
+        event: input.event,
+        outcome: input.outcome,
+        requestId: input.request?.id ?? null,
+        method: input.request?.method ?? null,
+        path: input.request?.path ?? null,
+        clientIp: input.request?.clientIp ?? null,
+        actor: input.actor ?? null,
+        details: input.details ?? {},
+        createdAt: toTimestamp(deps.clock.now()),
+      });
+      if (queue.length > MAX_QUEUE) {
+        queue.shift();
+        dropped++;
+      }
+    },
+    flush,
+    prune,
+    /** Newest first; events still queued are written first so a caller sees its own request's events. */
+    async list(filter: SecurityEventFilter): Promise<SecurityEvent[]> {
+      await flush();
+      return deps.store.list(filter);
+    },
+    async start(): Promise<void> {
+      await prune();
+      flushTimer = setInterval(() => void flush(), FLUSH_INTERVAL_MS);
+      flushTimer.unref();
+      pruneTimer = setInterval(() => void prune(), PRUNE_INTERVAL_MS);
+      pruneTimer.unref();
+    },
+    async close(): Promise<void> {
+      if (flushTimer) {
+        clearInterval(flushTimer);
+      }
+      if (pruneTimer) {
+        clearInterval(pruneTimer);
+      }
+      await flush();
+    },
+  };
+}
+export type AuditService = ReturnType<typeof createAuditService>;

@@ -1,0 +1,97 @@
+import { generateApiKey, hashApiKey, keyFingerprint, keyMatchesHash } from '../domain/api-key.js';
+import { toTimestamp, type Clock } from '../domain/types.js';
+import type { SettingsStore } from '../storage/store.js';
+
+/** Settings keys of the API key lifecycle (v1 names). */
+export const KEY_SETTINGS = {
+  hash: 'api_key_hash',
+  legacyPlain: 'api_key',
+  createdAt: 'api_key_created_at',
+  rotatedAt: 'api_key_last_rotated_at',
+  lastUsedAt: 'api_key_last_used_at',
+} as const;
+
+/** `api_key_last_used_at` is written at most this often per instance. */
+const LAST_USED_INTERVAL_MS = 60_000;
+
+export type KeyCheck = { valid: true; fingerprint: string } | { valid: false; reason: 'missing_key' | 'invalid_key'; fingerprint: string | null };
+
+/**
+ * The API key: which one is valid, verification in constant time, rotation. After a rotation the hash in the
+ * settings store is the only valid key on every instance sharing the store; keys from the environment stop working.
+ */
+export function createKeyService(deps: {
+  settings: SettingsStore;
+  clock: Clock;
+  env: { apiKey: string; apiKeyHash: string; rotationBytes: number };
+}) {
+  const envHash = deps.env.apiKeyHash !== '' ? deps.env.apiKeyHash : deps.env.apiKey !== '' ? hashApiKey(deps.env.apiKey) : '';
+  let lastUsedWrite = 0;
+
+  /** The hash a presented key must match, read from the store on every call so rotations elsewhere apply at once. */
+  async function expectedHash(): Promise<string> {
+    const stored = await deps.settings.get(KEY_SETTINGS.hash);
+    if (stored) {
+      return stored;
+    }
+    if (envHash !== '') {
+      return envHash;
+    }
+    // v1 kept a plaintext key in the settings table; honour it only when nothing else is configured.
+    const legacy = await deps.settings.get(KEY_SETTINGS.legacyPlain);
+    return legacy ? hashApiKey(legacy) : '';
+  }
+
+  async function touch(): Promise<void> {
+    const now = deps.clock.now();
+    if (now.getTime() - lastUsedWrite < LAST_USED_INTERVAL_MS) {
+      return;
+    }
+    lastUsedWrite = now.getTime();
+    const entries: Record<string, string> = { [KEY_SETTINGS.lastUsedAt]: toTimestamp(now) };
+    if ((await deps.settings.get(KEY_SETTINGS.createdAt)) === null) {
+      entries[KEY_SETTINGS.createdAt] = toTimestamp(now);
+    }
+    await deps.settings.set(entries);
+  }
+
+  return {
+    /** Checks a presented `X-API-Key` value (undefined when absent). */
+    async verify(presented: string | undefined): Promise<KeyCheck> {
+      if (presented === undefined || presented === '') {
+        return { valid: false, reason: 'missing_key', fingerprint: null };
+      }
+      const fingerprint = keyFingerprint(presented);
+      const expected = await expectedHash();
+      if (expected === '' || !keyMatchesHash(presented, expected)) {
+        return { valid: false, reason: 'invalid_key', fingerprint };
+      }
+      await touch();
+      return { valid: true, fingerprint };
+    },
+
+    /** Replaces the key: returns the new key once; only its hash and the lifecycle times are stored. */
+    async rotate(): Promise<{ key: string; rotatedAt: string; fingerprint: string }> {
+      const key = generateApiKey(deps.env.rotationBytes);
+      const rotatedAt = toTimestamp(deps.clock.now());
+      const entries: Record<string, string | null> = {
+        [KEY_SETTINGS.hash]: hashApiKey(key),
+        [KEY_SETTINGS.rotatedAt]: rotatedAt,
+        [KEY_SETTINGS.lastUsedAt]: rotatedAt,
+        [KEY_SETTINGS.legacyPlain]: null,
+      };
+      if ((await deps.settings.get(KEY_SETTINGS.createdAt)) === null) {
+        entries[KEY_SETTINGS.createdAt] = rotatedAt;
+      }
+      await deps.settings.set(entries);
+      lastUsedWrite = deps.clock.now().getTime();
+      return { key, rotatedAt, fingerprint: keyFingerprint(key) };
+    },
+
+    /** True when a rotated key in the store overrides a key configured in the environment. */
+    async environmentKeyOverridden(): Promise<boolean> {
+      return envHash !== '' && (await deps.settings.get(KEY_SETTINGS.hash)) !== null;
+    },
+  };
+}
+export type KeyService = ReturnType<typeof createKeyService>;

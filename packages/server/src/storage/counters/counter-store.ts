@@ -1,0 +1,13 @@
+/**
+ * Short-lived shared counters: fixed-window rate limits and the signature replay cache. In memory by default;
+ * in Redis when several instances must share them.
+ */
+export interface CounterStore {
+  /** Adds one to `key` in its current window (the window starts at the first hit); returns the count and ms left. */
+  increment(key: string, windowMs: number): Promise<{ count: number; resetMs: number }>;
+  /** The count of `key` in its current window without changing it (0 when none). */
+  peek(key: string): Promise<{ count: number; resetMs: number }>;
+  /** Stores `key` for `ttlMs` unless it exists; true when it was stored (i.e. seen for the first time). */
+  addIfAbsent(key: string, ttlMs: number): Promise<boolean>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,93 @@
+/**
+ * Versioned schema of the PostgreSQL back end. Append only: a released migration never changes. Tables are created
+ * unqualified, in the schema that `search_path` names, so one database can hold several instances (and test runs).
+ * Columns mirror `sqlite/migrations.ts`; timestamps stay RFC 3339 `text` so that values round-trip exactly.
+ */
+export const POSTGRES_MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+CREATE TABLE context_units (
+  seq bigserial PRIMARY KEY,
+  id text NOT NULL UNIQUE,
+  type text NOT NULL CHECK (type IN ('preference', 'decision', 'fact', 'goal')),
+  content text NOT NULL,
+  confidence double precision NOT NULL DEFAULT 1.0 CHECK (confidence >= 0 AND confidence <= 1),
+  created_at text NOT NULL,
+  last_used text,
+  source text NOT NULL DEFAULT 'manual',
+  tags jsonb NOT NULL DEFAULT '[]'::jsonb,
+  status text NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'superseded')),
+  superseded_by text,
+  -- Content weighs more than tags, like the column weights SQLite passes to bm25().
+  search_vector tsvector GENERATED ALWAYS AS (
+    setweight(to_tsvector('english', content), 'A') || setweight(to_tsvector('english', tags), 'B')
+  ) STORED
+);
+CREATE INDEX context_units_status ON context_units (status);
+CREATE INDEX context_units_search ON context_units USING gin (search_vector);
+
+CREATE TABLE context_embeddings (
+  context_id text NOT NULL REFERENCES context_units (id) ON DELETE CASCADE,
+  chunk_index integer NOT NULL,
+  model_id text NOT NULL,
+  vector bytea NOT NULL,
+  PRIMARY KEY (context_id, chunk_index)
+);
+CREATE INDEX context_embeddings_model ON context_embeddings (model_id, context_id);
+
+CREATE TABLE context_changes (
+  seq bigserial PRIMARY KEY,
+  context_id text NOT NULL
+);
+
+CREATE TABLE conversations (
+  id text PRIMARY KEY,
+  task text NOT NULL,
+  prompt_type text NOT NULL,
+  created_at text NOT NULL,
+  last_message_at text NOT NULL,
+  provider text NOT NULL,
+  model text NOT NULL,
+  context_ids jsonb NOT NULL DEFAULT '[]'::jsonb
+);
+CREATE INDEX conversations_last_message ON conversations (last_message_at);
+
+CREATE TABLE messages (
+  seq bigserial PRIMARY KEY,
+  id text NOT NULL UNIQUE,
+  conversation_id text NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+  role text NOT NULL CHECK (role IN ('system', 'user', 'assistant')),
+  content text NOT NULL,
+  created_at text NOT NULL,
+  tokens integer,
+  finish_reason text,
+  model text,
+  context_ids jsonb
+);
+CREATE INDEX messages_conversation ON messages (conversation_id, seq);
+
+CREATE TABLE security_events (
+  id text PRIMARY KEY,
+  event text NOT NULL,
+  outcome text NOT NULL,
+  request_id text,
+  method text,
+  path text,
+  client_ip text,
+  actor text,
+  details jsonb NOT NULL DEFAULT '{}'::jsonb,
+  created_at text NOT NULL
+);
+CREATE INDEX security_events_created ON security_events (created_at);
+CREATE INDEX security_events_event ON security_events (event, outcome);
+CREATE INDEX security_events_request ON security_events (request_id);
+
+CREATE TABLE settings (
+  key text PRIMARY KEY,
+  value text NOT NULL
+);
+`,
+  },
+];

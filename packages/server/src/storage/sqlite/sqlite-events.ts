@@ -1,0 +1,68 @@
+import type Database from 'better-sqlite3';
+
+import type { SecurityEvent, SecurityEventStore } from '../store.js';
+
+interface EventRow {
+  id: string;
+  event: string;
+  outcome: string;
+  request_id: string | null;
+  method: string | null;
+  path: string | null;
+  client_ip: string | null;
+  actor: string | null;
+  details: string;
+  created_at: string;
+}
+
+function toEvent(row: EventRow): SecurityEvent {
+  return {
+    id: row.id,
+    event: row.event,
+    outcome: row.outcome,
+    requestId: row.request_id,
+    method: row.method,
+    path: row.path,
+    clientIp: row.client_ip,
+    actor: row.actor,
+    details: JSON.parse(row.details) as Record<string, unknown>,
+    createdAt: row.created_at,
+  };
+}
+
+export function createSqliteEventStore(db: Database.Database): SecurityEventStore {
+  const insert = db.prepare(
+    `INSERT INTO security_events (id, event, outcome, request_id, method, path, client_ip, actor, details, created_at)
+     VALUES (@id, @event, @outcome, @requestId, @method, @path, @clientIp, @actor, @details, @createdAt)`,
+  );
+  const insertMany = db.transaction((events: readonly SecurityEvent[]) => {
+    for (const e of events) {
+      insert.run({ ...e, details: JSON.stringify(e.details) });
+    }
+  });
+  return {
+    insertMany: (events) => Promise.resolve(insertMany(events)),
+    list(filter) {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      for (const [column, value] of [
+        ['event', filter.event],
+        ['outcome', filter.outcome],
+        ['request_id', filter.requestId],
+      ] as const) {
+        if (value !== undefined) {
+          where.push(`${column} = ?`);
+          params.push(value);
+        }
+      }
+      const rows = db
+        .prepare(
+          `SELECT * FROM security_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+           ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?`,
+        )
+        .all(...params, filter.limit, filter.offset) as EventRow[];
+      return Promise.resolve(rows.map(toEvent));
+    },
+    deleteBefore: (createdAt) => Promise.resolve(db.prepare('DELETE FROM security_events WHERE created_at < ?').run(createdAt).changes),
+  };
+}

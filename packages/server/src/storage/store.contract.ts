@@ -1,0 +1,606 @@
+import { randomUUID } from 'node:crypto';
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import type { ContextType, ContextUnit } from '../domain/types.js';
+import type { ContextFilter, ContextStore, SettingsStore, Storage, UnitEmbedding } from './store.js';
+
+/** A unit with plausible defaults; every test overrides what it checks. */
+function makeUnit(overrides: Partial<ContextUnit> = {}): ContextUnit {
+  return {
+    id: randomUUID(),
+    type: 'fact',
+    content: `plain note ${randomUUID()}`,
+    confidence: 1,
+    createdAt: '2026-01-02T03:04:05.678Z',
+    lastUsed: null,
+    source: 'manual',
+    tags: [],
+    status: 'active',
+    supersededBy: null,
+    ...overrides,
+  };
+}
+
+function embedding(modelId: string, ...vectors: number[][]): UnitEmbedding {
+  return { modelId, vectors: vectors.map((v) => new Float32Array(v)) };
+}
+
+function filter(overrides: Partial<ContextFilter> = {}): ContextFilter {
+  return { includeSuperseded: false, limit: 100, offset: 0, ...overrides };
+}
+
+async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of iterable) {
+    out.push(item);
+  }
+  return out;
+}
+
+async function insertAll(store: ContextStore, units: readonly ContextUnit[]): Promise<void> {
+  for (const unit of units) {
+    await store.insert(unit, null);
+  }
+}
+
+/** Vectors stored under `modelId`, keyed by unit id, as plain number arrays. */
+async function vectorsOf(store: ContextStore, modelId: string, ids?: readonly string[]): Promise<Map<string, number[][]>> {
+  const rows = await collect(store.readEmbeddings(modelId, ids));
+  return new Map(rows.map((r) => [r.id, r.vectors.map((v) => Array.from(v))]));
+}
+
+const ids = (units: readonly ContextUnit[]): string[] => units.map((u) => u.id);
+const sorted = (values: readonly string[]): string[] => [...values].sort();
+
+/**
+ * Defines the storage contract tests every back end must pass. `open` is called before each test and must return an
+ * empty store; the store is closed after the test, then `cleanup` (if given) runs.
+ */
+export function describeStoreContract(name: string, open: () => Promise<Storage>, cleanup?: () => Promise<void>): void {
+  describe(`storage contract: ${name}`, () => {
+    let storage: Storage;
+    let store: ContextStore;
+    let settings: SettingsStore;
+
+    beforeEach(async () => {
+      storage = await open();
+      store = storage.contexts;
+      settings = storage.settings;
+    });
+
+    afterEach(async () => {
+      await storage.close();
+      await cleanup?.();
+    });
+
+    describe('get, insert, getMany, listAll', () => {
+      it('returns null for an unknown id', async () => {
+        expect(await store.get(randomUUID())).toBeNull();
+      });
+
+      it('round-trips every field of a unit, Unicode and tag order included', async () => {
+        const unit = makeUnit({
+          type: 'preference',
+          content: 'Prefers naïve Ünïcode — 日本語, emoji 🚀👩‍👩‍👧 and "quotes" \'single\' \\ backslash\nnew line',
+          confidence: 0.37,
+          createdAt: '2025-12-31T23:59:59.123Z',
+          source: 'import:json',
+          tags: ['Zeta', 'alpha', 'Ünïcode', '🏷️', 'alpha beta'],
+        });
+        await store.insert(unit, null);
+        expect(await store.get(unit.id)).toEqual(unit);
+      });
+
+      it('round-trips superseded units with last_used, superseded_by and boundary confidences', async () => {
+        const newer = makeUnit({ confidence: 0 });
+        const older = makeUnit({
+          type: 'decision',
+          status: 'superseded',
+          supersededBy: newer.id,
+          lastUsed: '2026-02-03T04:05:06.789Z',
+          confidence: 1,
+        });
+        await insertAll(store, [newer, older]);
+        expect(await store.get(newer.id)).toEqual(newer);
+        expect(await store.get(older.id)).toEqual(older);
+      });
+
+      it('rejects a second insert with the same id and keeps the first unit', async () => {
+        const unit = makeUnit({ content: 'first' });
+        await store.insert(unit, null);
+        await expect(store.insert({ ...unit, content: 'second' }, null)).rejects.toThrow();
+        expect(await store.get(unit.id)).toEqual(unit);
+        expect(await store.listAll()).toHaveLength(1);
+      });
+
+      it('lists every unit, superseded too, in insertion order rather than id order', async () => {
+        const unitIds = sorted([randomUUID(), randomUUID(), randomUUID(), randomUUID()]).reverse();
+        const units = unitIds.map((id, i) => makeUnit({ id, status: i === 1 ? 'superseded' : 'active' }));
+        await insertAll(store, units);
+        expect(await store.listAll()).toEqual(units);
+      });
+
+      it('getMany returns the requested units and ignores unknown ids', async () => {
+        const units = [makeUnit(), makeUnit(), makeUnit({ status: 'superseded' })];
+        await insertAll(store, units);
+        const found = await store.getMany([units[2]!.id, randomUUID(), units[0]!.id]);
+        expect(sorted(ids(found))).toEqual(sorted([units[2]!.id, units[0]!.id]));
+        expect(found.find((u) => u.id === units[2]!.id)).toEqual(units[2]);
+        expect(await store.getMany([])).toEqual([]);
+      });
+    });
+
+    describe('list', () => {
+      it('returns active units only, in insertion order, unless includeSuperseded is set', async () => {
+        const units = [makeUnit(), makeUnit({ status: 'superseded' }), makeUnit()];
+        await insertAll(store, units);
+        expect(ids(await store.list(filter()))).toEqual([units[0]!.id, units[2]!.id]);
+        expect(ids(await store.list(filter({ includeSuperseded: true })))).toEqual(ids(units));
+      });
+
+      it('filters by type', async () => {
+        const units = [makeUnit({ type: 'goal' }), makeUnit({ type: 'fact' }), makeUnit({ type: 'goal' })];
+        await insertAll(store, units);
+        expect(ids(await store.list(filter({ type: 'goal' })))).toEqual([units[0]!.id, units[2]!.id]);
+        expect(await store.list(filter({ type: 'preference' }))).toEqual([]);
+      });
+
+      it('filters by status, and superseded without includeSuperseded yields nothing', async () => {
+        const units = [makeUnit(), makeUnit({ status: 'superseded' })];
+        await insertAll(store, units);
+        expect(ids(await store.list(filter({ includeSuperseded: true, status: 'superseded' })))).toEqual([units[1]!.id]);
+        expect(ids(await store.list(filter({ includeSuperseded: true, status: 'active' })))).toEqual([units[0]!.id]);
+        expect(await store.list(filter({ status: 'superseded' }))).toEqual([]);
+      });
+
+      it('keeps units having any of the tags, case-insensitively, non-ASCII included, whole tags only', async () => {
+        const units = [
+          makeUnit({ tags: ['Alpha', 'beta'] }),
+          makeUnit({ tags: ['GAMMA'] }),
+          makeUnit({ tags: ['Ünïcode', 'Straße'] }),
+          makeUnit({ tags: [] }),
+        ];
+        await insertAll(store, units);
+        expect(ids(await store.list(filter({ tags: ['ALPHA', 'gamma'] })))).toEqual([units[0]!.id, units[1]!.id]);
+        expect(ids(await store.list(filter({ tags: ['üNÏCODE'] })))).toEqual([units[2]!.id]);
+        expect(ids(await store.list(filter({ tags: ['STRASSE', 'straße'] })))).toEqual([units[2]!.id]);
+        expect(await store.list(filter({ tags: ['alp'] }))).toEqual([]);
+      });
+
+      it('searches a case-insensitive substring of the content or of any tag', async () => {
+        const units = [
+          makeUnit({ content: 'Café Crème every morning' }),
+          makeUnit({ content: 'unrelated', tags: ['Project-X'] }),
+          makeUnit({ content: 'ÜBER ÄRGER' }),
+          makeUnit({ content: 'nothing here' }),
+        ];
+        await insertAll(store, units);
+        expect(ids(await store.list(filter({ search: 'CRÈME' })))).toEqual([units[0]!.id]);
+        expect(ids(await store.list(filter({ search: 'ject-x' })))).toEqual([units[1]!.id]);
+        expect(ids(await store.list(filter({ search: 'über är' })))).toEqual([units[2]!.id]);
+        expect(await store.list(filter({ search: 'absent' }))).toEqual([]);
+      });
+
+      it('treats % and _ in the search text as plain characters', async () => {
+        const units = [makeUnit({ content: '100% sure' }), makeUnit({ content: 'snake_case name' }), makeUnit({ content: 'abc' })];
+        await insertAll(store, units);
+        expect(ids(await store.list(filter({ search: '0%' })))).toEqual([units[0]!.id]);
+        expect(ids(await store.list(filter({ search: '_' })))).toEqual([units[1]!.id]);
+        expect(await store.list(filter({ search: 'a%c' }))).toEqual([]);
+      });
+
+      it('combines filters with AND', async () => {
+        const units = [
+          makeUnit({ type: 'goal', tags: ['work'], content: 'ship the release' }),
+          makeUnit({ type: 'fact', tags: ['work'], content: 'ship the release' }),
+          makeUnit({ type: 'goal', tags: ['home'], content: 'ship the release' }),
+          makeUnit({ type: 'goal', tags: ['work'], content: 'other' }),
+        ];
+        await insertAll(store, units);
+        expect(ids(await store.list(filter({ type: 'goal', tags: ['WORK'], search: 'release' })))).toEqual([units[0]!.id]);
+      });
+
+      it('pages with limit and offset after filtering', async () => {
+        const units = [makeUnit(), makeUnit({ status: 'superseded' }), makeUnit(), makeUnit(), makeUnit()];
+        await insertAll(store, units);
+        const active = [units[0]!, units[2]!, units[3]!, units[4]!];
+        expect(ids(await store.list(filter({ limit: 2, offset: 1 })))).toEqual(ids(active.slice(1, 3)));
+        expect(await store.list(filter({ limit: 0 }))).toEqual([]);
+        expect(await store.list(filter({ offset: 10 }))).toEqual([]);
+        expect(ids(await store.list(filter({ limit: 10, offset: 3 })))).toEqual([units[4]!.id]);
+      });
+    });
+
+    describe('update and delete', () => {
+      it('replaces every field and keeps the insertion position', async () => {
+        const units = [makeUnit(), makeUnit(), makeUnit()];
+        await insertAll(store, units);
+        const changed: ContextUnit = {
+          ...units[0]!,
+          type: 'goal',
+          content: 'rewritten ✨',
+          confidence: 0.25,
+          lastUsed: '2026-03-04T05:06:07.008Z',
+          source: 'api',
+          tags: ['b', 'A'],
+          status: 'superseded',
+          supersededBy: units[1]!.id,
+        };
+        await store.update(changed);
+        expect(await store.get(changed.id)).toEqual(changed);
+        expect(ids(await store.listAll())).toEqual(ids(units));
+      });
+
+      it('keeps vectors when embedding is undefined, drops them on null, replaces them when given', async () => {
+        const unit = makeUnit();
+        await store.insert(unit, embedding('m1', [1, 0], [0, 1]));
+
+        await store.update({ ...unit, confidence: 0.5 });
+        expect((await vectorsOf(store, 'm1')).get(unit.id)).toEqual([
+          [1, 0],
+          [0, 1],
+        ]);
+
+        await store.update({ ...unit, content: 'new content' }, embedding('m1', [0.5, 0.5]));
+        expect((await vectorsOf(store, 'm1')).get(unit.id)).toEqual([[0.5, 0.5]]);
+
+        await store.update({ ...unit, content: 'newer content' }, null);
+        expect((await vectorsOf(store, 'm1')).has(unit.id)).toBe(false);
+        expect(await store.countPendingEmbeddings('m1')).toBe(1);
+      });
+
+      it('deletes a unit with its vectors and returns false for an unknown id', async () => {
+        const [kept, gone] = [makeUnit(), makeUnit()];
+        await store.insert(kept, embedding('m1', [1]));
+        await store.insert(gone, embedding('m1', [2], [3]));
+        expect(await store.delete(gone.id)).toBe(true);
+        expect(await store.get(gone.id)).toBeNull();
+        expect([...(await vectorsOf(store, 'm1')).keys()]).toEqual([kept.id]);
+        expect(await store.delete(gone.id)).toBe(false);
+        expect(await store.delete(randomUUID())).toBe(false);
+        expect(ids(await store.listAll())).toEqual([kept.id]);
+      });
+    });
+
+    describe('importUnits', () => {
+      it('upserts by id, keeps other units and appends new ones', async () => {
+        const units = [makeUnit({ content: 'one' }), makeUnit({ content: 'two' })];
+        await insertAll(store, units);
+        const changed = { ...units[0]!, content: 'one, edited', tags: ['x'] };
+        const added = makeUnit({ content: 'three' });
+        await store.importUnits(
+          [
+            { unit: changed, embedding: null },
+            { unit: added, embedding: null },
+          ],
+          { replaceExisting: false },
+        );
+        expect(await store.listAll()).toEqual([changed, units[1], added]);
+      });
+
+      it('stores given vectors, keeps old ones for unchanged content and drops them for changed content', async () => {
+        const same = makeUnit({ content: 'same content' });
+        const edited = makeUnit({ content: 'old content' });
+        const fresh = makeUnit();
+        await store.insert(same, embedding('m1', [1, 1]));
+        await store.insert(edited, embedding('m1', [2, 2]));
+        await store.importUnits(
+          [
+            { unit: { ...same, confidence: 0.5 }, embedding: null },
+            { unit: { ...edited, content: 'new content' }, embedding: null },
+            { unit: fresh, embedding: embedding('m1', [3, 3], [4, 4]) },
+          ],
+          { replaceExisting: false },
+        );
+        const vectors = await vectorsOf(store, 'm1');
+        expect(vectors.get(same.id)).toEqual([[1, 1]]);
+        expect(vectors.has(edited.id)).toBe(false);
+        expect(vectors.get(fresh.id)).toEqual([
+          [3, 3],
+          [4, 4],
+        ]);
+      });
+
+      it('with replaceExisting deletes every unit not in the batch, with its vectors', async () => {
+        const [kept, gone] = [makeUnit(), makeUnit()];
+        await store.insert(kept, embedding('m1', [1]));
+        await store.insert(gone, embedding('m1', [2]));
+        const added = makeUnit();
+        await store.importUnits(
+          [
+            { unit: added, embedding: null },
+            { unit: kept, embedding: null },
+          ],
+          { replaceExisting: true },
+        );
+        expect(ids(await store.listAll())).toEqual([kept.id, added.id]);
+        expect([...(await vectorsOf(store, 'm1')).keys()]).toEqual([kept.id]);
+      });
+
+      it('with replaceExisting and an empty batch deletes everything', async () => {
+        await insertAll(store, [makeUnit(), makeUnit({ status: 'superseded' })]);
+        await store.importUnits([], { replaceExisting: true });
+        expect(await store.listAll()).toEqual([]);
+      });
+
+      it.each([
+        ['an invalid type', { type: 'opinion' as ContextType }],
+        ['a confidence above 1', { confidence: 1.5 }],
+      ])('writes nothing when one item has %s half-way through', async (_label, bad) => {
+        const existing = makeUnit({ content: 'original' });
+        const other = makeUnit();
+        await store.insert(existing, embedding('m1', [1, 2]));
+        await store.insert(other, embedding('m1', [3, 4]));
+        const before = await store.listAll();
+        const { lastSeq } = await store.changesSince(0);
+        for (const replaceExisting of [false, true]) {
+          await expect(
+            store.importUnits(
+              [
+                { unit: { ...existing, content: 'overwritten' }, embedding: null },
+                { unit: makeUnit(), embedding: embedding('m1', [5, 6]) },
+                { unit: makeUnit(bad), embedding: null },
+                { unit: makeUnit(), embedding: null },
+              ],
+              { replaceExisting },
+            ),
+          ).rejects.toThrow();
+          expect(await store.listAll()).toEqual(before);
+          expect(await vectorsOf(store, 'm1')).toEqual(
+            new Map([
+              [existing.id, [[1, 2]]],
+              [other.id, [[3, 4]]],
+            ]),
+          );
+          expect((await store.changesSince(lastSeq)).ids).toEqual([]);
+        }
+      });
+    });
+
+    describe('touchLastUsed', () => {
+      it('sets last_used on the given units only and ignores unknown ids', async () => {
+        const units = [makeUnit(), makeUnit({ lastUsed: '2020-01-01T00:00:00.000Z' }), makeUnit()];
+        await insertAll(store, units);
+        const at = '2026-05-06T07:08:09.010Z';
+        await store.touchLastUsed([units[0]!.id, units[1]!.id, randomUUID()], at);
+        await store.touchLastUsed([], '2030-01-01T00:00:00.000Z');
+        expect((await store.listAll()).map((u) => u.lastUsed)).toEqual([at, at, null]);
+      });
+
+      it('does not report a change', async () => {
+        const unit = makeUnit();
+        await store.insert(unit, null);
+        const { lastSeq } = await store.changesSince(0);
+        await store.touchLastUsed([unit.id], '2026-05-06T07:08:09.010Z');
+        expect((await store.changesSince(lastSeq)).ids).toEqual([]);
+      });
+    });
+
+    describe('counts', () => {
+      it('is all zeros for an empty store', async () => {
+        expect(await store.counts('m1')).toEqual({ total: 0, active: 0, byType: {}, withEmbeddings: 0 });
+      });
+
+      it('counts active units per type in first-seen order and active units with vectors of the model', async () => {
+        await store.insert(makeUnit({ type: 'goal' }), embedding('m1', [1]));
+        await store.insert(makeUnit({ type: 'fact' }), embedding('m2', [1]));
+        await store.insert(makeUnit({ type: 'goal' }), null);
+        await store.insert(makeUnit({ type: 'preference', status: 'superseded' }), embedding('m1', [1]));
+        await store.insert(makeUnit({ type: 'fact' }), embedding('m1', [1], [2]));
+        const counts = await store.counts('m1');
+        expect(counts).toEqual({ total: 5, active: 4, byType: { goal: 2, fact: 2 }, withEmbeddings: 2 });
+        expect(Object.keys(counts.byType)).toEqual(['goal', 'fact']);
+        expect((await store.counts('m2')).withEmbeddings).toBe(1);
+        expect((await store.counts('other')).withEmbeddings).toBe(0);
+      });
+    });
+
+    describe('textSearch', () => {
+      it('matches stemmed word forms', async () => {
+        const tuned = makeUnit({ content: 'We tuned the database indexes last week' });
+        const running = makeUnit({ content: 'Running tests locally before pushing' });
+        await insertAll(store, [tuned, running, makeUnit({ content: 'Lunch menu for Friday' })]);
+        expect((await store.textSearch(['tuning'], 10)).map((h) => h.id)).toEqual([tuned.id]);
+        expect((await store.textSearch(['runs'], 10)).map((h) => h.id)).toEqual([running.id]);
+      });
+
+      it('finds words in tags', async () => {
+        const unit = makeUnit({ content: 'unrelated words', tags: ['kubernetes'] });
+        await insertAll(store, [unit, makeUnit()]);
+        expect((await store.textSearch(['kubernetes'], 10)).map((h) => h.id)).toEqual([unit.id]);
+      });
+
+      it('never returns superseded units', async () => {
+        const active = makeUnit({ content: 'postgres migration plan' });
+        const old = makeUnit({ content: 'postgres migration plan', status: 'superseded' });
+        await insertAll(store, [old, active]);
+        expect((await store.textSearch(['postgres', 'migration'], 10)).map((h) => h.id)).toEqual([active.id]);
+      });
+
+      it('returns positive scores, best first, at most limit hits', async () => {
+        const both = makeUnit({ content: 'coffee and espresso notes' });
+        const one = makeUnit({ content: 'coffee notes only' });
+        const other = makeUnit({ content: 'espresso machine manual with many extra words around it' });
+        await insertAll(store, [one, other, both, makeUnit({ content: 'tea' })]);
+        const hits = await store.textSearch(['coffee', 'espresso'], 10);
+        expect(sorted(hits.map((h) => h.id))).toEqual(sorted([both.id, one.id, other.id]));
+        expect(hits[0]!.id).toBe(both.id);
+        for (const [i, hit] of hits.entries()) {
+          expect(hit.score).toBeGreaterThan(0);
+          expect(hit.score).toBeLessThanOrEqual(hits[i - 1]?.score ?? Infinity);
+        }
+        const limited = await store.textSearch(['coffee', 'espresso'], 2);
+        expect(limited.map((h) => h.id)).toEqual(hits.slice(0, 2).map((h) => h.id));
+      });
+
+      it('ranks a match in the content above a match in the tags', async () => {
+        const inTags = makeUnit({ content: 'cluster notes misc', tags: ['kubernetes'] });
+        const inContent = makeUnit({ content: 'kubernetes cluster notes', tags: ['misc'] });
+        await insertAll(store, [inTags, inContent]);
+        expect((await store.textSearch(['kubernetes'], 10)).map((h) => h.id)).toEqual([inContent.id, inTags.id]);
+      });
+
+      it('returns nothing for no terms, a zero limit or unknown words, and treats query syntax as text', async () => {
+        await insertAll(store, [makeUnit({ content: 'alpha beta gamma' })]);
+        expect(await store.textSearch([], 10)).toEqual([]);
+        expect(await store.textSearch(['alpha'], 0)).toEqual([]);
+        expect(await store.textSearch(['zzzunknown'], 10)).toEqual([]);
+        const syntax = ["o'brien", 'a"b', 'x:*', 'c&d', 'e|f', '!g', '(h)', 'i\\j', 'NEAR', 'OR', 'AND', '*'];
+        await expect(store.textSearch(syntax, 10)).resolves.toEqual([]);
+      });
+    });
+
+    describe('embeddings', () => {
+      it('reads Float32 values exactly, chunks in order, grouped per unit', async () => {
+        const values = [0.1, -0.25, 1 / 3, 1e-7, -123.456, 3.4e38];
+        const chunks = Array.from({ length: 12 }, (_, i) => values.map((v) => v / (i + 1)));
+        const unit = makeUnit();
+        await store.insert(unit, embedding('m1', ...chunks));
+        const rows = await collect(store.readEmbeddings('m1'));
+        expect(rows).toHaveLength(1);
+        expect(rows[0]!.id).toBe(unit.id);
+        expect(rows[0]!.status).toBe('active');
+        expect(rows[0]!.vectors).toEqual(chunks.map((c) => new Float32Array(c)));
+        expect(rows[0]!.vectors.every((v) => v instanceof Float32Array)).toBe(true);
+      });
+
+      it('filters by model and ids and reports each unit status', async () => {
+        const a = makeUnit();
+        const b = makeUnit({ status: 'superseded' });
+        const c = makeUnit();
+        await store.insert(a, embedding('m1', [1]));
+        await store.insert(b, embedding('m1', [2]));
+        await store.insert(c, embedding('m2', [3]));
+        const all = await collect(store.readEmbeddings('m1'));
+        expect(sorted(all.map((r) => r.id))).toEqual(sorted([a.id, b.id]));
+        expect(all.find((r) => r.id === b.id)?.status).toBe('superseded');
+        const some = await collect(store.readEmbeddings('m1', [b.id, c.id, randomUUID()]));
+        expect(some.map((r) => [r.id, r.status, Array.from(r.vectors[0]!)])).toEqual([[b.id, 'superseded', [2]]]);
+        expect(await collect(store.readEmbeddings('m1', []))).toEqual([]);
+        expect(await collect(store.readEmbeddings('none'))).toEqual([]);
+      });
+
+      it('lists and counts units lacking vectors of a model, oldest first, up to limit', async () => {
+        const units = [makeUnit(), makeUnit(), makeUnit(), makeUnit()];
+        await store.insert(units[0]!, null);
+        await store.insert(units[1]!, embedding('m1', [1]));
+        await store.insert(units[2]!, embedding('m2', [1]));
+        await store.insert(units[3]!, null);
+        expect(ids(await store.pendingEmbeddings('m1', 10))).toEqual([units[0]!.id, units[2]!.id, units[3]!.id]);
+        expect(ids(await store.pendingEmbeddings('m1', 2))).toEqual([units[0]!.id, units[2]!.id]);
+        expect(ids(await store.pendingEmbeddings('m2', 10))).toEqual([units[0]!.id, units[1]!.id, units[3]!.id]);
+        expect(await store.countPendingEmbeddings('m1')).toBe(3);
+        expect(await store.countPendingEmbeddings('m2')).toBe(3);
+        expect(await store.countPendingEmbeddings('m3')).toBe(4);
+      });
+
+      it('saveEmbedding stores vectors when the content is unchanged, replacing older ones', async () => {
+        const unit = makeUnit({ content: 'stable content' });
+        await store.insert(unit, embedding('m0', [9], [9], [9]));
+        expect(await store.saveEmbedding(unit.id, unit.content, embedding('m1', [1, 2], [3, 4]))).toBe(true);
+        expect(await vectorsOf(store, 'm1')).toEqual(
+          new Map([
+            [
+              unit.id,
+              [
+                [1, 2],
+                [3, 4],
+              ],
+            ],
+          ]),
+        );
+        expect(await vectorsOf(store, 'm0')).toEqual(new Map());
+        expect(await store.countPendingEmbeddings('m1')).toBe(0);
+      });
+
+      it('saveEmbedding refuses when the content changed meanwhile or the unit is gone', async () => {
+        const unit = makeUnit({ content: 'version 1' });
+        await store.insert(unit, null);
+        await store.update({ ...unit, content: 'version 2' });
+        expect(await store.saveEmbedding(unit.id, 'version 1', embedding('m1', [1]))).toBe(false);
+        expect(await store.saveEmbedding(randomUUID(), 'version 1', embedding('m1', [1]))).toBe(false);
+        expect(await vectorsOf(store, 'm1')).toEqual(new Map());
+        expect(await store.countPendingEmbeddings('m1')).toBe(1);
+      });
+    });
+
+    describe('changesSince', () => {
+      it('starts empty', async () => {
+        expect(await store.changesSince(0)).toEqual({ lastSeq: 0, ids: [], truncated: false });
+      });
+
+      it('reports ids written by insert, update, delete and saveEmbedding, and advances lastSeq', async () => {
+        const [a, b] = [makeUnit(), makeUnit()];
+        await store.insert(a, null);
+        const first = await store.changesSince(0);
+        expect(first.ids).toEqual([a.id]);
+        expect(first.lastSeq).toBeGreaterThan(0);
+        expect(first.truncated).toBe(false);
+        expect(await store.changesSince(first.lastSeq)).toEqual({ lastSeq: first.lastSeq, ids: [], truncated: false });
+
+        await store.insert(b, null);
+        await store.update({ ...a, content: 'edited' });
+        await store.update({ ...a, content: 'edited twice' });
+        const second = await store.changesSince(first.lastSeq);
+        expect(sorted(second.ids)).toEqual(sorted([a.id, b.id]));
+        expect(second.lastSeq).toBeGreaterThan(first.lastSeq);
+
+        await store.delete(b.id);
+        await store.delete(randomUUID());
+        const third = await store.changesSince(second.lastSeq);
+        expect(third.ids).toEqual([b.id]);
+
+        await store.saveEmbedding(a.id, 'edited twice', embedding('m1', [1]));
+        const fourth = await store.changesSince(third.lastSeq);
+        expect(fourth.ids).toEqual([a.id]);
+        expect(fourth.lastSeq).toBeGreaterThan(third.lastSeq);
+        expect(sorted((await store.changesSince(0)).ids)).toEqual(sorted([a.id, b.id]));
+      });
+
+      it('reports ids upserted and replaced away by importUnits', async () => {
+        const [gone, kept] = [makeUnit(), makeUnit()];
+        await insertAll(store, [gone, kept]);
+        const { lastSeq } = await store.changesSince(0);
+        const added = makeUnit();
+        await store.importUnits(
+          [
+            { unit: kept, embedding: null },
+            { unit: added, embedding: null },
+          ],
+          { replaceExisting: true },
+        );
+        const batch = await store.changesSince(lastSeq);
+        expect(sorted(batch.ids)).toEqual(sorted([gone.id, kept.id, added.id]));
+        expect(batch.truncated).toBe(false);
+      });
+    });
+
+    describe('settings', () => {
+      it('returns null for an unknown key and an empty map when nothing is set', async () => {
+        expect(await settings.get('missing')).toBeNull();
+        expect(await settings.getAll()).toEqual(new Map());
+      });
+
+      it('sets, overwrites and deletes (null) values, several at once', async () => {
+        await settings.set({ provider: 'openai', 'ui.theme': 'dark', greeting: 'Grüß dich 👋', empty: '' });
+        expect(await settings.get('greeting')).toBe('Grüß dich 👋');
+        expect(await settings.get('empty')).toBe('');
+        await settings.set({ provider: 'anthropic', 'ui.theme': null, missing: null });
+        expect(await settings.get('provider')).toBe('anthropic');
+        expect(await settings.get('ui.theme')).toBeNull();
+        expect(await settings.getAll()).toEqual(
+          new Map([
+            ['provider', 'anthropic'],
+            ['greeting', 'Grüß dich 👋'],
+            ['empty', ''],
+          ]),
+        );
+      });
+    });
+
+    it('answers ping', async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+  });
+}
