@@ -4,3 +4,5 @@ export * from './contexts.js';
 export * from './prompt.js';
 export * from './system.js';
 export * from './security.js';
+export * from './chat.js';
+export * from './settings.js';

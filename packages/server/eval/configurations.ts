@@ -37,7 +37,8 @@ function isDefault(lexical: number): boolean {
 export function weighted(name: string, weights: RankingWeights): Configuration {
   return {
     name,
-    rank: ({ task, candidates }) => rankCandidates(task, candidates, { limit: MAX_DEPTH, weights }).map((r) => r.unit.id),
+    rank: ({ task, candidates }) =>
+      rankCandidates(task, candidates, { limit: MAX_DEPTH, weights }).map((r) => r.unit.id),
   };
 }
 
@@ -70,5 +71,11 @@ export function standardConfigurations(): Configuration[] {
   if (!fusions.some((c) => c.name === DEFAULT_CONFIGURATION_NAME)) {
     fusions.push(weighted(DEFAULT_CONFIGURATION_NAME, DEFAULT_WEIGHTS));
   }
-  return [weighted('lexical only (1/0)', weightsOf(1)), weighted('semantic only (0/1)', weightsOf(0)), ...fusions, rrf(60), legacyBaseline];
+  return [
+    weighted('lexical only (1/0)', weightsOf(1)),
+    weighted('semantic only (0/1)', weightsOf(0)),
+    ...fusions,
+    rrf(60),
+    legacyBaseline,
+  ];
 }

@@ -18,6 +18,8 @@ export interface Turn {
   id: string;
   speaker: string;
   text: string;
+  /** BLIP caption of the photo the turn shared (not part of the unit's content; used by an experiment). */
+  caption: string | null;
 }
 
 export interface Question {
@@ -57,6 +59,7 @@ interface RawTurn {
   speaker: string;
   dia_id: string;
   text: string;
+  blip_caption?: string;
 }
 
 interface RawQa {
@@ -128,7 +131,7 @@ function readTurns(conversation: Record<string, unknown>): Turn[] {
       continue;
     }
     for (const raw of session as RawTurn[]) {
-      turns.push({ id: raw.dia_id, speaker: raw.speaker, text: raw.text });
+      turns.push({ id: raw.dia_id, speaker: raw.speaker, text: raw.text, caption: raw.blip_caption ?? null });
     }
   }
   return turns;

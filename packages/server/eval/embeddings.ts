@@ -15,7 +15,8 @@ export interface EmbeddingNeeds {
 
 /** Texts of each kind that the cache does not hold yet (de-duplicated). */
 export function missingTexts(cache: VectorCache, needs: EmbeddingNeeds): EmbeddingNeeds {
-  const missing = (kind: EmbeddingKind, texts: readonly string[]) => [...new Set(texts)].filter((t) => cache.get(kind, t) === undefined);
+  const missing = (kind: EmbeddingKind, texts: readonly string[]) =>
+    [...new Set(texts)].filter((t) => cache.get(kind, t) === undefined);
   return { documents: missing('document', needs.documents), queries: missing('query', needs.queries) };
 }
 
@@ -66,7 +67,9 @@ export function cachedQueryEmbedder(
     dimension: model.dimension,
     embedQuery(text) {
       const vector = cache.get('query', text)?.[0];
-      return vector === undefined ? Promise.reject(new Error('query vector missing from the evaluation cache')) : Promise.resolve(vector);
+      return vector === undefined
+        ? Promise.reject(new Error('query vector missing from the evaluation cache'))
+        : Promise.resolve(vector);
     },
   };
 }

@@ -58,7 +58,10 @@ function collectingLogger(warnings: string[]): SearchLogger {
 }
 
 /** Ranks every question of one conversation under every configuration. */
-export async function evaluateConversation(conversation: Conversation, options: EvaluationOptions): Promise<QuestionResult[]> {
+export async function evaluateConversation(
+  conversation: Conversation,
+  options: EvaluationOptions,
+): Promise<QuestionResult[]> {
   const storage = openSqlite(':memory:');
   const warnings: string[] = [];
   try {

@@ -5,7 +5,9 @@ import { legacyScore } from '../src/domain/ranking.js';
 
 /** Orders ids by a score, best first; ties by id so that results are reproducible. */
 export function orderBy(scores: ReadonlyMap<string, number>): string[] {
-  return [...scores.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([id]) => id);
+  return [...scores.entries()]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .map(([id]) => id);
 }
 
 /**
@@ -49,7 +51,12 @@ export interface LegacyUnit {
  * The v1 ranking: every unit ordered by cos · confidence, the best 2 · limit kept, those re-ordered by
  * `legacyScore` (ties keep the cosine order), the first `limit` returned.
  */
-export function legacyRanking(task: string, queryVector: Float32Array, units: readonly LegacyUnit[], limit: number): string[] {
+export function legacyRanking(
+  task: string,
+  queryVector: Float32Array,
+  units: readonly LegacyUnit[],
+  limit: number,
+): string[] {
   const scored = units.map((unit) => {
     const cos = Math.max(...unit.vectors.map((v) => cosine(queryVector, v)));
     return { unit, cos, prefilter: cos * unit.confidence };

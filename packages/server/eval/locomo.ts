@@ -102,7 +102,9 @@ async function main(): Promise<void> {
   const configurations = standardConfigurations();
   const results: QuestionResult[] = [];
   for (const conversation of data.conversations) {
-    results.push(...(await evaluateConversation(conversation, { configurations, pool: options.pool, cache, model: MODEL })));
+    results.push(
+      ...(await evaluateConversation(conversation, { configurations, pool: options.pool, cache, model: MODEL })),
+    );
   }
   const names = [...configurations.map((c) => c.name), SERVER_DEFAULT_NAME];
   const summary = summarize(results, names, DEFAULT_CONFIGURATION_NAME, SERVER_DEFAULT_NAME);
@@ -120,17 +122,26 @@ async function main(): Promise<void> {
   console.log(formatTable(summary.configurations, { all: results.length, clean }));
   console.log(`\nRecall@10 per category, ${DEFAULT_CONFIGURATION_NAME}:\n${formatCategories(summary.perCategory)}`);
   const check = summary.serverCheck;
-  const poolNote = options.pool === candidatePool(MAX_DEPTH) ? '' : ` (rank() uses a pool of ${candidatePool(MAX_DEPTH)}, this run ${options.pool})`;
+  const poolNote =
+    options.pool === candidatePool(MAX_DEPTH)
+      ? ''
+      : ` (rank() uses a pool of ${candidatePool(MAX_DEPTH)}, this run ${options.pool})`;
   console.log(
     `\nsearch.rank({limit: ${MAX_DEPTH}}) = ${DEFAULT_CONFIGURATION_NAME} on ${check.identical}/${results.length} questions` +
       (check.differing.length > 0 ? `; differs on ${check.differing.slice(0, 5).join(', ')}…${poolNote}` : ''),
   );
   const byRecall = bestOnClean(summary.configurations, 'recall10');
   const byMrr = bestOnClean(summary.configurations, 'mrr');
-  console.log(`Best on clean: Recall@10 ${byRecall.clean.recall10.toFixed(3)} ${byRecall.name}; MRR ${byMrr.clean.mrr.toFixed(3)} ${byMrr.name}`);
+  console.log(
+    `Best on clean: Recall@10 ${byRecall.clean.recall10.toFixed(3)} ${byRecall.name}; MRR ${byMrr.clean.mrr.toFixed(3)} ${byMrr.name}`,
+  );
 
   const seconds = (ms: number) => Number((ms / 1000).toFixed(1));
-  const timing = { totalSeconds: seconds(finished - started), embeddingSeconds: seconds(embeddedAt - started), embeddedTexts: embedded };
+  const timing = {
+    totalSeconds: seconds(finished - started),
+    embeddingSeconds: seconds(embeddedAt - started),
+    embeddedTexts: embedded,
+  };
   mkdirSync(dirname(options.jsonPath), { recursive: true });
   writeFileSync(
     options.jsonPath,
@@ -150,7 +161,9 @@ async function main(): Promise<void> {
       2,
     )}\n`,
   );
-  console.log(`\nTook ${timing.totalSeconds}s (embedding ${timing.embeddingSeconds}s, ${embedded} texts embedded). Results: ${options.jsonPath}`);
+  console.log(
+    `\nTook ${timing.totalSeconds}s (embedding ${timing.embeddingSeconds}s, ${embedded} texts embedded). Results: ${options.jsonPath}`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -35,7 +35,11 @@ export function recallAtK(ranked: readonly string[], gold: ReadonlySet<string>, 
 /**
  *   rr = 1 / (1-based rank of the first gold id within the top `depth`), 0 when there is none
  */
-export function reciprocalRank(ranked: readonly string[], gold: ReadonlySet<string>, depth: number = MAX_DEPTH): number {
+export function reciprocalRank(
+  ranked: readonly string[],
+  gold: ReadonlySet<string>,
+  depth: number = MAX_DEPTH,
+): number {
   requireGold(gold);
   const at = ranked.slice(0, depth).findIndex((id) => gold.has(id));
   return at < 0 ? 0 : 1 / (at + 1);
@@ -84,5 +88,11 @@ export function meanMetrics(list: readonly QuestionMetrics[]): QuestionMetrics {
     }
   }
   const n = Math.max(list.length, 1);
-  return { recall5: sum.recall5 / n, recall10: sum.recall10 / n, recall20: sum.recall20 / n, mrr: sum.mrr / n, ndcg10: sum.ndcg10 / n };
+  return {
+    recall5: sum.recall5 / n,
+    recall10: sum.recall10 / n,
+    recall20: sum.recall20 / n,
+    mrr: sum.mrr / n,
+    ndcg10: sum.ndcg10 / n,
+  };
 }

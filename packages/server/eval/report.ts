@@ -48,7 +48,11 @@ export function summarize(
   serverName: string,
 ): Summary {
   const clean = results.filter((r) => !r.question.flagged);
-  const configurations = names.map((name) => ({ name, all: averageOver(results, name), clean: averageOver(clean, name) }));
+  const configurations = names.map((name) => ({
+    name,
+    all: averageOver(results, name),
+    clean: averageOver(clean, name),
+  }));
   const perCategory = Object.entries(CATEGORY_NAMES).map(([id, name]): CategoryScores => {
     const inAll = results.filter((r) => r.question.category === Number(id));
     const inClean = inAll.filter((r) => !r.question.flagged);
@@ -59,7 +63,9 @@ export function summarize(
       recall10: { all: averageOver(inAll, defaultName).recall10, clean: averageOver(inClean, defaultName).recall10 },
     };
   });
-  const differing = results.filter((r) => !sameOrder(r.rankings[defaultName], r.rankings[serverName])).map((r) => r.question.id);
+  const differing = results
+    .filter((r) => !sameOrder(r.rankings[defaultName], r.rankings[serverName]))
+    .map((r) => r.question.id);
   return { configurations, perCategory, serverCheck: { identical: results.length - differing.length, differing } };
 }
 
@@ -70,7 +76,10 @@ function metricCells(m: QuestionMetrics): string[] {
 }
 
 /** The results table: one row per configuration, the five metrics for all questions, then for the clean subset. */
-export function formatTable(configurations: readonly ConfigurationScores[], counts: { all: number; clean: number }): string {
+export function formatTable(
+  configurations: readonly ConfigurationScores[],
+  counts: { all: number; clean: number },
+): string {
   const nameWidth = Math.max(13, ...configurations.map((c) => c.name.length));
   const cell = (s: string) => s.padStart(7);
   const group = (label: string) => label.padEnd(HEADERS.length * 8 - 1);
@@ -80,7 +89,9 @@ export function formatTable(configurations: readonly ConfigurationScores[], coun
     `${'-'.repeat(nameWidth)}-+-${'-'.repeat(HEADERS.length * 8 - 1)}-+-${'-'.repeat(HEADERS.length * 8 - 1)}`,
   ];
   for (const c of configurations) {
-    lines.push(`${c.name.padEnd(nameWidth)} | ${metricCells(c.all).map(cell).join(' ')} | ${metricCells(c.clean).map(cell).join(' ')}`);
+    lines.push(
+      `${c.name.padEnd(nameWidth)} | ${metricCells(c.all).map(cell).join(' ')} | ${metricCells(c.clean).map(cell).join(' ')}`,
+    );
   }
   return lines.join('\n');
 }
@@ -97,7 +108,10 @@ export function formatCategories(perCategory: readonly CategoryScores[]): string
 }
 
 /** The configuration with the highest value of `metric` on the clean subset (first in table order on ties). */
-export function bestOnClean(configurations: readonly ConfigurationScores[], metric: keyof QuestionMetrics): ConfigurationScores {
+export function bestOnClean(
+  configurations: readonly ConfigurationScores[],
+  metric: keyof QuestionMetrics,
+): ConfigurationScores {
   const first = configurations[0];
   if (first === undefined) {
     throw new Error('no configurations');

@@ -31,7 +31,11 @@ function cacheKey(kind: EmbeddingKind, text: string): string {
 }
 
 /** Entries of a cache file, or why it is not a usable cache of this model. */
-function readCacheFile(file: string, modelId: string, dimension: number): { entries: Map<string, Float32Array[]> } | { reason: string } {
+function readCacheFile(
+  file: string,
+  modelId: string,
+  dimension: number,
+): { entries: Map<string, Float32Array[]> } | { reason: string } {
   const buf = readFileSync(file);
   let at = 0;
   const need = (n: number) => at + n <= buf.length;
@@ -92,7 +96,12 @@ function encodeCache(modelId: string, dimension: number, entries: ReadonlyMap<st
  * Opens the cache of `modelId` in `dir` (empty when there is none yet). A file that is unreadable as a cache of this
  * model is reported through `onNotice` and replaced on the next save.
  */
-export function openVectorCache(dir: string, modelId: string, dimension: number, onNotice: (message: string) => void): VectorCache {
+export function openVectorCache(
+  dir: string,
+  modelId: string,
+  dimension: number,
+  onNotice: (message: string) => void,
+): VectorCache {
   const file = join(dir, `${modelId.replace(/[^A-Za-z0-9._-]+/g, '_')}.vectors.bin`);
   let entries = new Map<string, Float32Array[]>();
   if (existsSync(file)) {

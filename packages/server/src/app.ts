@@ -14,7 +14,9 @@ import { requestContextPlugin } from './http/plugins/request-context.js';
 import { securityHeadersPlugin } from './http/plugins/security-headers.js';
 import { corsPlugin } from './http/plugins/cors.js';
 import { securityPlugin } from './http/plugins/security.js';
+import { chatRoutes } from './http/routes/chat.js';
 import { contextRoutes } from './http/routes/contexts.js';
+import { providerRoutes } from './http/routes/providers.js';
 import { securityRoutes } from './http/routes/security.js';
 import { metricsRoutes } from './http/routes/metrics.js';
 import { promptRoutes } from './http/routes/prompt.js';
@@ -22,15 +24,22 @@ import { systemRoutes } from './http/routes/system.js';
 import { createLogger } from './logger.js';
 import { createEmbedder } from './providers/embeddings/create-embedder.js';
 import type { Embedder } from './providers/embeddings/embedder.js';
+import { createLlmProvider } from './providers/llm/create-provider.js';
+import type { LlmProvider, ProviderConnection, ProviderName } from './providers/llm/llm.js';
 import { createAuditService, type AuditService } from './services/audit-service.js';
+import { createChatService } from './services/chat-service.js';
 import { createContextService, type ContextService } from './services/context-service.js';
+import { createConversationService } from './services/conversation-service.js';
 import { createHealthService } from './services/health-service.js';
 import { createIndexer, type Indexer } from './services/indexer.js';
 import { createKeyService } from './services/key-service.js';
 import { createMetrics, type Metrics } from './services/metrics.js';
 import { createPromptService } from './services/prompt-service.js';
+import { createProviderService } from './services/provider-service.js';
 import { createSearchService, type SearchService } from './services/search-service.js';
+import { createSettingsService, type SettingsService } from './services/settings-service.js';
 import type { CounterStore } from './storage/counters/counter-store.js';
+import { loadEncryptionKey } from './storage/encryption-key.js';
 import { createMemoryCounters } from './storage/counters/memory-counters.js';
 import { createRedisCounters } from './storage/counters/redis-counters.js';
 import { openStorage } from './storage/open-storage.js';
@@ -43,6 +52,8 @@ export interface AppOverrides {
   logger?: Logger;
   /** PostgreSQL schema to use (tests give each run its own). */
   pgSchema?: string;
+  /** Replaces the LLM provider factory (the benchmark uses an in-process provider). */
+  createProvider?: (name: ProviderName, connection: ProviderConnection) => LlmProvider;
 }
 
 /** The security services: API key, audit log and the (shared) counters behind rate limits and replay protection. */
@@ -92,12 +103,51 @@ export interface AppParts {
   metrics: Metrics | null;
   audit: AuditService;
   counters: CounterStore;
+  settings: SettingsService;
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
     parts: AppParts;
   }
+}
+
+/** Settings, providers, chat and conversations. */
+function createAi(
+  config: Config,
+  storage: Storage,
+  clock: Clock,
+  metrics: Metrics | null,
+  logger: Logger,
+  prompts: ReturnType<typeof createPromptService>,
+  createProvider: (name: ProviderName, connection: ProviderConnection) => LlmProvider,
+) {
+  const encryption = loadEncryptionKey(config.security.encryptionKey, config.database);
+  if (!encryption.shared && config.database.kind === 'postgres') {
+    logger.warn('CONTEXTPILOT_ENCRYPTION_KEY is not set: instances sharing this database cannot read each other\'s provider keys');
+  }
+  const settings = createSettingsService({
+    store: storage.settings,
+    ai: config.ai,
+    encryptionKey: encryption.key,
+    log: logger.child({ component: 'settings' }),
+  });
+  const chat = createChatService({
+    conversations: storage.conversations,
+    settings,
+    prompts,
+    createProvider,
+    clock,
+    timeoutMs: config.ai.timeoutMs,
+    ollamaAutoPull: config.ai.ollama.autoPull,
+    recordAi: metrics ? (provider, status, seconds) => metrics.recordAi(provider, status, seconds) : undefined,
+  });
+  return {
+    settings,
+    chat,
+    conversations: createConversationService({ store: storage.conversations }),
+    providers: createProviderService({ settings, createProvider, timeoutMs: config.ai.timeoutMs }),
+  };
 }
 
 const API_DESCRIPTION =
@@ -150,6 +200,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await search.init();
   indexer.wake();
   const security = await createSecurity(config, storage, clock, metrics, logger);
+  const ai = createAi(config, storage, clock, metrics, logger, prompts, overrides.createProvider ?? createLlmProvider);
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -164,7 +215,17 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   }).withTypeProvider();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  app.decorate('parts', { storage, embedder, search, indexer, contexts, metrics, audit: security.audit, counters: security.counters });
+  app.decorate('parts', {
+    storage,
+    embedder,
+    search,
+    indexer,
+    contexts,
+    metrics,
+    audit: security.audit,
+    counters: security.counters,
+    settings: ai.settings,
+  });
 
   await app.register(requestContextPlugin, { metrics: metrics?.http ?? null });
   await app.register(securityHeadersPlugin, {
@@ -181,6 +242,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         { name: 'system', description: 'Health, metrics and API information' },
         { name: 'contexts', description: 'Context units' },
         { name: 'prompts', description: 'Ranking and prompt composition' },
+        { name: 'chat', description: 'Chat with a language model using your contexts; conversations' },
+        { name: 'providers', description: 'Language model providers' },
+        { name: 'settings', description: 'AI settings' },
         { name: 'security', description: 'API key rotation and the security audit log' },
       ],
     },
@@ -213,6 +277,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     securityRoutes(api, { keys: security.keys, audit: security.audit, authEnabled: config.security.enableAuth });
     contextRoutes(api, { contexts, search, maxImportBytes: config.limits.maxImportBytes });
     promptRoutes(api, { prompts });
+    chatRoutes(api, { chat: ai.chat, conversations: ai.conversations });
+    providerRoutes(api, { providers: ai.providers, settings: ai.settings });
   });
 
   app.addHook('onClose', async () => {

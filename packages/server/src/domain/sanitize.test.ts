@@ -21,6 +21,11 @@ function ruleError(fn: () => unknown): InputRuleError {
   throw new Error('expected an InputRuleError, nothing was thrown');
 }
 
+/** Readable test names: printable ASCII as is, everything else as \u{…}. */
+function show(s: string): string {
+  return `"${[...s].map((ch) => (/^[\x20-\x7e]$/.test(ch) ? ch : `\\u{${(ch.codePointAt(0) as number).toString(16).toUpperCase()}}`)).join('')}"`;
+}
+
 /** VAL-02 disallowed set, written independently of the module's regex (plus the line breaks turned into LF). */
 function isDisallowed(cp: number): boolean {
   return (
@@ -80,12 +85,15 @@ describe('sanitizeText and cleanContent: security.md VAL-02 table', () => {
     ['x\u202Eevil', 'xevil'],
     ['hi\u{E0049}\u{E0047}', 'hi'],
     ['👨\u200D👩\u200D👧', '👨\u200D👩\u200D👧'],
-  ])('stores %j as %j', (input, stored) => {
-    expect(sanitizeText(input)).toBe(stored);
-    expect(cleanContent(input, LIMITS)).toBe(stored);
-  });
+  ].map(([input, stored]) => [show(input as string), show(stored as string), input as string, stored as string]))(
+    'stores %s as %s',
+    (_in, _out, input, stored) => {
+      expect(sanitizeText(input)).toBe(stored);
+      expect(cleanContent(input, LIMITS)).toBe(stored);
+    },
+  );
 
-  it.each([['\u200B\u200B'], ['\u00A0\u3000'], ['\t'], ['\u0085']])('rejects %j as empty content', (input) => {
+  it.each(['\u200B\u200B', '\u00A0\u3000', '\t', '\u0085'].map((input) => [show(input), input]))('rejects %s as empty content', (_name, input) => {
     expect(sanitizeText(input)).toBe('');
     const error = ruleError(() => cleanContent(input, LIMITS));
     expect(error.message).toBe(EMPTY);

@@ -47,7 +47,9 @@ export interface ImportParseResult {
   total: number;
 }
 
+/** What {@link parseImport} needs from its caller: the configured limits and the sources of ids and time. */
 export interface ImportOptions {
+  /** The same text limits a create applies. */
   limits: TextLimits;
   /** Upper bound on the number of items in one file. */
   maxItems: number;
@@ -577,7 +579,8 @@ export function normalizeTimestamp(text: string): string | undefined {
     return undefined;
   }
   const [, year = '', month = '', day = '', hour = '00', minute = '00', second = '00', fraction = '', zone] = match;
-  const zoneOk = zone === undefined || /^[Zz]$/.test(zone) || (Number(zone.slice(1, 3)) <= 23 && Number(zone.slice(-2)) <= 59);
+  const zoneOk =
+    zone === undefined || /^[Zz]$/.test(zone) || (Number(zone.slice(1, 3)) <= 23 && Number(zone.slice(-2)) <= 59);
   const valid =
     Number(month) >= 1 &&
     Number(month) <= 12 &&

@@ -1,4 +1,7 @@
 import type {
+  AIResponse,
+  ConversationDetail,
+  ConversationSummary,
   ContextUnit as WireContextUnit,
   GeneratedPrompt,
   ImportResult,
@@ -7,7 +10,9 @@ import type {
 
 import type { Ranked } from '../domain/ranking.js';
 import type { ContextUnit } from '../domain/types.js';
+import type { ChatOutcome } from '../services/chat-service.js';
 import type { ImportOutcome } from '../services/context-service.js';
+import type { ConversationRecord, ConversationSummaryRecord, MessageRecord } from '../storage/store.js';
 import type { PromptResult } from '../services/prompt-service.js';
 
 /** The v1 wire shape of a unit (key order of the original API). */
@@ -59,5 +64,58 @@ export function presentImport(outcome: ImportOutcome): ImportResult {
     skipped: outcome.skipped,
     errors: outcome.errors,
     total_errors: outcome.totalErrors,
+  };
+}
+
+export function presentChat(outcome: ChatOutcome): AIResponse {
+  return {
+    conversation_id: outcome.conversationId,
+    task: outcome.task,
+    response: outcome.response,
+    provider: outcome.provider,
+    model: outcome.model,
+    context_ids: outcome.contextIds,
+    prompt_used: outcome.prompt,
+    timestamp: outcome.timestamp,
+    contexts: outcome.contexts.map((c) => ({ id: c.id, relevance_score: round(c.score), score_breakdown: c.breakdown })),
+    finish_reason: outcome.finishReason,
+    tokens: outcome.tokens,
+  };
+}
+
+export function presentConversationSummary(c: ConversationSummaryRecord): ConversationSummary {
+  return {
+    id: c.id,
+    task: c.task,
+    prompt_type: c.promptType,
+    provider: c.provider,
+    model: c.model,
+    created_at: c.createdAt,
+    last_message_at: c.lastMessageAt,
+    message_count: c.messageCount,
+  };
+}
+
+export function presentConversation(c: ConversationRecord & { messages: MessageRecord[] }): ConversationDetail {
+  return {
+    id: c.id,
+    task: c.task,
+    prompt_type: c.promptType,
+    provider: c.provider,
+    model: c.model,
+    context_ids: c.contextIds,
+    created_at: c.createdAt,
+    last_message_at: c.lastMessageAt,
+    messages: c.messages.map((m) => ({
+      id: m.id,
+      role: m.role,
+      content: m.content,
+      tokens: m.tokens,
+      finish_reason: m.finishReason,
+      model: m.model,
+      created_at: m.createdAt,
+      context_ids: m.contextIds,
+      task: m.task,
+    })),
   };
 }

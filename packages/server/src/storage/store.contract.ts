@@ -3,7 +3,18 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import type { ContextType, ContextUnit } from '../domain/types.js';
-import type { ContextFilter, ContextStore, SettingsStore, Storage, UnitEmbedding } from './store.js';
+import type {
+  ContextFilter,
+  ContextStore,
+  ConversationRecord,
+  ConversationStore,
+  MessageRecord,
+  SecurityEvent,
+  SecurityEventStore,
+  SettingsStore,
+  Storage,
+  UnitEmbedding,
+} from './store.js';
 
 /** A unit with plausible defaults; every test overrides what it checks. */
 function makeUnit(overrides: Partial<ContextUnit> = {}): ContextUnit {
@@ -18,6 +29,51 @@ function makeUnit(overrides: Partial<ContextUnit> = {}): ContextUnit {
     tags: [],
     status: 'active',
     supersededBy: null,
+    ...overrides,
+  };
+}
+
+function makeEvent(overrides: Partial<SecurityEvent> = {}): SecurityEvent {
+  return {
+    id: randomUUID(),
+    event: 'auth',
+    outcome: 'success',
+    requestId: null,
+    method: null,
+    path: null,
+    clientIp: null,
+    actor: null,
+    details: {},
+    createdAt: '2026-01-02T03:04:05.678Z',
+    ...overrides,
+  };
+}
+
+function makeConversation(overrides: Partial<ConversationRecord> = {}): ConversationRecord {
+  return {
+    id: randomUUID(),
+    task: 'plan the week',
+    promptType: 'full',
+    createdAt: '2026-01-02T03:04:05.678Z',
+    lastMessageAt: '2026-01-02T03:04:05.678Z',
+    provider: 'openai',
+    model: 'gpt-4o-mini',
+    contextIds: [],
+    ...overrides,
+  };
+}
+
+function makeMessage(overrides: Partial<MessageRecord> = {}): MessageRecord {
+  return {
+    id: randomUUID(),
+    role: 'assistant',
+    content: 'a reply',
+    createdAt: '2026-01-02T03:04:05.678Z',
+    tokens: null,
+    finishReason: null,
+    model: null,
+    contextIds: null,
+    task: null,
     ...overrides,
   };
 }
@@ -45,7 +101,11 @@ async function insertAll(store: ContextStore, units: readonly ContextUnit[]): Pr
 }
 
 /** Vectors stored under `modelId`, keyed by unit id, as plain number arrays. */
-async function vectorsOf(store: ContextStore, modelId: string, ids?: readonly string[]): Promise<Map<string, number[][]>> {
+async function vectorsOf(
+  store: ContextStore,
+  modelId: string,
+  ids?: readonly string[],
+): Promise<Map<string, number[][]>> {
   const rows = await collect(store.readEmbeddings(modelId, ids));
   return new Map(rows.map((r) => [r.id, r.vectors.map((v) => Array.from(v))]));
 }
@@ -62,11 +122,15 @@ export function describeStoreContract(name: string, open: () => Promise<Storage>
     let storage: Storage;
     let store: ContextStore;
     let settings: SettingsStore;
+    let events: SecurityEventStore;
+    let conversations: ConversationStore;
 
     beforeEach(async () => {
       storage = await open();
       store = storage.contexts;
       settings = storage.settings;
+      events = storage.events;
+      conversations = storage.conversations;
     });
 
     afterEach(async () => {
@@ -149,7 +213,9 @@ export function describeStoreContract(name: string, open: () => Promise<Storage>
       it('filters by status, and superseded without includeSuperseded yields nothing', async () => {
         const units = [makeUnit(), makeUnit({ status: 'superseded' })];
         await insertAll(store, units);
-        expect(ids(await store.list(filter({ includeSuperseded: true, status: 'superseded' })))).toEqual([units[1]!.id]);
+        expect(ids(await store.list(filter({ includeSuperseded: true, status: 'superseded' })))).toEqual([
+          units[1]!.id,
+        ]);
         expect(ids(await store.list(filter({ includeSuperseded: true, status: 'active' })))).toEqual([units[0]!.id]);
         expect(await store.list(filter({ status: 'superseded' }))).toEqual([]);
       });
@@ -183,7 +249,11 @@ export function describeStoreContract(name: string, open: () => Promise<Storage>
       });
 
       it('treats % and _ in the search text as plain characters', async () => {
-        const units = [makeUnit({ content: '100% sure' }), makeUnit({ content: 'snake_case name' }), makeUnit({ content: 'abc' })];
+        const units = [
+          makeUnit({ content: '100% sure' }),
+          makeUnit({ content: 'snake_case name' }),
+          makeUnit({ content: 'abc' }),
+        ];
         await insertAll(store, units);
         expect(ids(await store.list(filter({ search: '0%' })))).toEqual([units[0]!.id]);
         expect(ids(await store.list(filter({ search: '_' })))).toEqual([units[1]!.id]);
@@ -198,7 +268,9 @@ export function describeStoreContract(name: string, open: () => Promise<Storage>
           makeUnit({ type: 'goal', tags: ['work'], content: 'other' }),
         ];
         await insertAll(store, units);
-        expect(ids(await store.list(filter({ type: 'goal', tags: ['WORK'], search: 'release' })))).toEqual([units[0]!.id]);
+        expect(ids(await store.list(filter({ type: 'goal', tags: ['WORK'], search: 'release' })))).toEqual([
+          units[0]!.id,
+        ]);
       });
 
       it('pages with limit and offset after filtering', async () => {
@@ -596,6 +668,139 @@ export function describeStoreContract(name: string, open: () => Promise<Storage>
             ['empty', ''],
           ]),
         );
+      });
+    });
+
+    describe('security events', () => {
+      const page = { limit: 100, offset: 0 };
+
+      it('round-trips every field and lists newest first, later inserts first on equal times', async () => {
+        const full = makeEvent({
+          event: 'api_key_rotated',
+          outcome: 'failure',
+          requestId: 'req-1',
+          method: 'POST',
+          path: '/security/api-key/rotate',
+          clientIp: '::1',
+          actor: 'key:ab12',
+          details: { reason: 'Ünïcode 🚀', nested: { n: 1.5, list: [true, null, 'x'] } },
+          createdAt: '2026-01-02T03:04:06.000Z',
+        });
+        const [early, sameA, sameB] = [
+          makeEvent({ createdAt: '2026-01-01T00:00:00.000Z' }),
+          makeEvent({ createdAt: '2026-01-02T00:00:00.000Z' }),
+          makeEvent({ createdAt: '2026-01-02T00:00:00.000Z' }),
+        ];
+        await events.insertMany([early, sameA, sameB]);
+        await events.insertMany([full]);
+        await events.insertMany([]);
+        expect(await events.list(page)).toEqual([full, sameB, sameA, early]);
+      });
+
+      it('filters by event, outcome and request id, then pages', async () => {
+        const list = [
+          makeEvent({ event: 'auth', outcome: 'failure', requestId: 'r1', createdAt: '2026-01-01T00:00:01.000Z' }),
+          makeEvent({ event: 'auth', outcome: 'success', requestId: 'r2', createdAt: '2026-01-01T00:00:02.000Z' }),
+          makeEvent({ event: 'signature', outcome: 'failure', requestId: 'r2', createdAt: '2026-01-01T00:00:03.000Z' }),
+          makeEvent({ event: 'auth', outcome: 'failure', requestId: 'r3', createdAt: '2026-01-01T00:00:04.000Z' }),
+        ];
+        await events.insertMany(list);
+        const idsOf = (found: SecurityEvent[]): string[] => found.map((e) => e.id);
+        expect(idsOf(await events.list({ ...page, event: 'auth' }))).toEqual([list[3]!.id, list[1]!.id, list[0]!.id]);
+        expect(idsOf(await events.list({ ...page, outcome: 'failure', event: 'auth' }))).toEqual([
+          list[3]!.id,
+          list[0]!.id,
+        ]);
+        expect(idsOf(await events.list({ ...page, requestId: 'r2' }))).toEqual([list[2]!.id, list[1]!.id]);
+        expect(idsOf(await events.list({ limit: 2, offset: 1 }))).toEqual([list[2]!.id, list[1]!.id]);
+      });
+
+      it('deletes events created before a time and returns how many', async () => {
+        const list = [
+          makeEvent({ createdAt: '2026-01-01T00:00:00.000Z' }),
+          makeEvent({ createdAt: '2026-01-02T00:00:00.000Z' }),
+          makeEvent({ createdAt: '2026-01-03T00:00:00.000Z' }),
+        ];
+        await events.insertMany(list);
+        expect(await events.deleteBefore('2026-01-02T00:00:00.000Z')).toBe(1);
+        expect(await events.deleteBefore('2026-01-02T00:00:00.000Z')).toBe(0);
+        expect((await events.list(page)).map((e) => e.id)).toEqual([list[2]!.id, list[1]!.id]);
+      });
+    });
+
+    describe('conversations', () => {
+      const page = { limit: 100, offset: 0 };
+
+      it('round-trips a conversation and its messages in order, and returns null for an unknown id', async () => {
+        const conversation = makeConversation({
+          task: 'Übersicht 🚀',
+          promptType: 'compact',
+          contextIds: [randomUUID(), randomUUID()],
+        });
+        const messages = [
+          makeMessage({ role: 'system', content: 'be brief' }),
+          makeMessage({
+            role: 'user',
+            content: 'full prompt',
+            contextIds: conversation.contextIds,
+            task: 'Übersicht 🚀',
+          }),
+          makeMessage({ content: 'answer ✅', tokens: 42, finishReason: 'stop', model: 'gpt-4o-mini' }),
+        ];
+        await conversations.create(conversation, messages);
+        expect(await conversations.get(conversation.id)).toEqual({ ...conversation, messages });
+        expect(await conversations.get(randomUUID())).toBeNull();
+      });
+
+      it('appends a turn and updates provider, model and last activity; false for an unknown id', async () => {
+        const conversation = makeConversation();
+        const first = [makeMessage({ role: 'user', task: 'first' }), makeMessage()];
+        await conversations.create(conversation, first);
+        const update = { provider: 'anthropic', model: 'claude', lastMessageAt: '2026-01-03T00:00:00.000Z' };
+        const second = [makeMessage({ role: 'user', task: 'second' }), makeMessage({ content: 'second reply' })];
+        expect(await conversations.appendTurn(conversation.id, update, second)).toBe(true);
+        expect(await conversations.get(conversation.id)).toEqual({
+          ...conversation,
+          ...update,
+          messages: [...first, ...second],
+        });
+        expect(await conversations.appendTurn(randomUUID(), update, [makeMessage()])).toBe(false);
+      });
+
+      it('lists most recent activity first with message counts, pages and searches case-insensitively', async () => {
+        const old = makeConversation({ task: 'Grocery LIST', lastMessageAt: '2026-01-01T00:00:00.000Z' });
+        const recent = makeConversation({ task: 'release plan', lastMessageAt: '2026-01-05T00:00:00.000Z' });
+        const middle = makeConversation({ task: 'misc', lastMessageAt: '2026-01-03T00:00:00.000Z' });
+        await conversations.create(old, [makeMessage()]);
+        await conversations.create(recent, [makeMessage(), makeMessage({ content: 'Straßenbahn timetable' })]);
+        await conversations.create(middle, []);
+        const listed = await conversations.list(page);
+        expect(listed.map((c) => [c.id, c.messageCount])).toEqual([
+          [recent.id, 2],
+          [middle.id, 0],
+          [old.id, 1],
+        ]);
+        expect(listed[0]).toEqual({ ...recent, messageCount: 2 });
+        expect((await conversations.list({ limit: 1, offset: 1 })).map((c) => c.id)).toEqual([middle.id]);
+        expect((await conversations.list({ ...page, search: 'grocery list' })).map((c) => c.id)).toEqual([old.id]);
+        expect((await conversations.list({ ...page, search: 'STRASSENBAHN' })).map((c) => c.id)).toEqual([]);
+        expect((await conversations.list({ ...page, search: 'STRAẞENBAHN'.toLowerCase() })).map((c) => c.id)).toEqual([
+          recent.id,
+        ]);
+        expect((await conversations.list({ ...page, search: '' })).map((c) => c.id)).toEqual([
+          recent.id,
+          middle.id,
+          old.id,
+        ]);
+      });
+
+      it('deletes a conversation with its messages; false for an unknown id', async () => {
+        const conversation = makeConversation();
+        await conversations.create(conversation, [makeMessage()]);
+        expect(await conversations.delete(conversation.id)).toBe(true);
+        expect(await conversations.get(conversation.id)).toBeNull();
+        expect(await conversations.delete(conversation.id)).toBe(false);
+        expect(await conversations.list(page)).toEqual([]);
       });
     });
 

@@ -94,6 +94,7 @@ export interface Storage {
   contexts: ContextStore;
   settings: SettingsStore;
   events: SecurityEventStore;
+  conversations: ConversationStore;
   close(): Promise<void>;
 }
 
@@ -126,4 +127,52 @@ export interface SecurityEventStore {
   list(filter: SecurityEventFilter): Promise<SecurityEvent[]>;
   /** Deletes events created before the given time; returns how many. */
   deleteBefore(createdAt: string): Promise<number>;
+}
+
+export interface ConversationRecord {
+  id: string;
+  /** The first turn's task. */
+  task: string;
+  promptType: 'full' | 'compact';
+  createdAt: string;
+  lastMessageAt: string;
+  /** The provider and model that answered last. */
+  provider: string;
+  model: string;
+  /** The first turn's context ids. */
+  contextIds: string[];
+}
+
+export interface MessageRecord {
+  id: string;
+  role: 'system' | 'user' | 'assistant';
+  /** For user turns the full prompt sent (v1), for assistant turns the reply. */
+  content: string;
+  createdAt: string;
+  tokens: number | null;
+  finishReason: string | null;
+  model: string | null;
+  /** User turns: the contexts used for this turn. */
+  contextIds: string[] | null;
+  /** User turns: the task as the user typed it (sanitized). */
+  task: string | null;
+}
+
+export interface ConversationSummaryRecord extends ConversationRecord {
+  messageCount: number;
+}
+
+/** Conversations and their messages. Each write is one transaction. */
+export interface ConversationStore {
+  create(conversation: ConversationRecord, messages: readonly MessageRecord[]): Promise<void>;
+  /** Appends a turn and updates provider/model/last activity; false when the conversation no longer exists. */
+  appendTurn(
+    id: string,
+    update: { provider: string; model: string; lastMessageAt: string },
+    messages: readonly MessageRecord[],
+  ): Promise<boolean>;
+  get(id: string): Promise<(ConversationRecord & { messages: MessageRecord[] }) | null>;
+  /** Most recent activity first; `search` matches the task or any message, case-insensitively. */
+  list(options: { limit: number; offset: number; search?: string | undefined }): Promise<ConversationSummaryRecord[]>;
+  delete(id: string): Promise<boolean>;
 }

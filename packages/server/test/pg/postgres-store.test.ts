@@ -85,8 +85,11 @@ describe('openPostgres', () => {
       expect(await b.settings.get('shared')).toBe('from a');
       const versions = await withClient(
         async (client) =>
-          (await client.query<{ version: number }>(`SELECT version FROM ${pg.escapeIdentifier(schema)}.schema_migrations ORDER BY version`))
-            .rows,
+          (
+            await client.query<{ version: number }>(
+              `SELECT version FROM ${pg.escapeIdentifier(schema)}.schema_migrations ORDER BY version`,
+            )
+          ).rows,
       );
       expect(versions.map((v) => v.version)).toEqual(POSTGRES_MIGRATIONS.map((m) => m.version));
     } finally {
@@ -138,6 +141,11 @@ describe('openPostgres', () => {
 
   it('rejects a schema name that is not a plain identifier', async () => {
     await expect(openPostgres({ url, schema: 'bad"; DROP SCHEMA public; --' })).rejects.toThrow(/schema name/);
+  });
+
+  it('refuses to migrate when the URL options select another schema', async () => {
+    const withOptions = `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent('-c search_path=public')}`;
+    await expect(openPostgres({ url: withOptions, schema: newSchema() })).rejects.toThrow(/search_path/);
   });
 
   it('rejects when the server cannot be reached', async () => {

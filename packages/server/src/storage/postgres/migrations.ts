@@ -64,11 +64,14 @@ CREATE TABLE messages (
   tokens integer,
   finish_reason text,
   model text,
-  context_ids jsonb
+  context_ids jsonb,
+  task text
 );
 CREATE INDEX messages_conversation ON messages (conversation_id, seq);
 
 CREATE TABLE security_events (
+  -- Insertion order breaks ties between equal created_at (SQLite uses its rowid).
+  seq bigserial NOT NULL,
   id text PRIMARY KEY,
   event text NOT NULL,
   outcome text NOT NULL,
@@ -80,7 +83,7 @@ CREATE TABLE security_events (
   details jsonb NOT NULL DEFAULT '{}'::jsonb,
   created_at text NOT NULL
 );
-CREATE INDEX security_events_created ON security_events (created_at);
+CREATE INDEX security_events_created ON security_events (created_at, seq);
 CREATE INDEX security_events_event ON security_events (event, outcome);
 CREATE INDEX security_events_request ON security_events (request_id);
 

@@ -16,6 +16,8 @@ import type {
 } from '../store.js';
 import { bytesToVector, vectorToBytes } from '../vectors.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
+import { createPostgresConversationStore } from './postgres-conversations.js';
+import { createPostgresEventStore } from './postgres-events.js';
 
 /** Anything that runs a query: the pool (one statement, auto-commit) or a checked-out client (inside a transaction). */
 interface Queryable {
@@ -61,6 +63,8 @@ export async function openPostgres(options: PostgresOptions): Promise<Storage> {
     kind: 'postgres',
     contexts: createPostgresContextStore(pool),
     settings: createPostgresSettingsStore(pool),
+    events: createPostgresEventStore(pool),
+    conversations: createPostgresConversationStore(pool, (fn) => withTransaction(pool, fn)),
     close: () => (closing ??= pool.end()),
   };
 }
@@ -89,9 +93,14 @@ async function withTransaction<T>(pool: pg.Pool, fn: (client: PoolClient) => Pro
 
 async function migrate(pool: pg.Pool, schema: string): Promise<void> {
   await withTransaction(pool, async (client) => {
-    // Held until COMMIT. It also guards CREATE SCHEMA/TABLE IF NOT EXISTS, which are not race-free on their own.
+    // Held until COMMIT. It also makes the check-then-create of the schema and tables below race-free.
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`contextpilot:migrate:${schema}`]);
-    await client.query(`CREATE SCHEMA IF NOT EXISTS ${pg.escapeIdentifier(schema)}`);
+    // Look before creating: CREATE SCHEMA IF NOT EXISTS checks the database CREATE privilege even when the schema
+    // exists, and a deployment user often owns its schema without holding that privilege.
+    const exists = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+    if (exists.rowCount === 0) {
+      await client.query(`CREATE SCHEMA ${pg.escapeIdentifier(schema)}`);
+    }
     const current = await client.query<{ schema: string | null }>('SELECT current_schema() AS schema');
     if (current.rows[0]?.schema !== schema) {
       // E.g. the URL carries its own `options`, which win over ours: tables would land in the wrong schema.
@@ -120,7 +129,18 @@ const UNIT_COLUMNS = 'id, type, content, confidence, created_at, last_used, sour
 const UNIT_VALUES = '$1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10';
 
 function unitParams(u: ContextUnit): unknown[] {
-  return [u.id, u.type, u.content, u.confidence, u.createdAt, u.lastUsed, u.source, JSON.stringify(u.tags), u.status, u.supersededBy];
+  return [
+    u.id,
+    u.type,
+    u.content,
+    u.confidence,
+    u.createdAt,
+    u.lastUsed,
+    u.source,
+    JSON.stringify(u.tags),
+    u.status,
+    u.supersededBy,
+  ];
 }
 
 const SQL = {
@@ -151,7 +171,9 @@ function createPostgresContextStore(pool: pg.Pool): ContextStore {
     writes += ids.length;
     // Prune about once per thousand logged writes, like the SQLite back end.
     if (Math.floor(before / 1000) !== Math.floor(writes / 1000)) {
-      await db.query('DELETE FROM context_changes WHERE seq <= (SELECT max(seq) FROM context_changes) - $1', [CHANGE_LOG_KEEP]);
+      await db.query('DELETE FROM context_changes WHERE seq <= (SELECT max(seq) FROM context_changes) - $1', [
+        CHANGE_LOG_KEEP,
+      ]);
     }
   }
 
@@ -169,13 +191,15 @@ function createPostgresContextStore(pool: pg.Pool): ContextStore {
       if (ids.length === 0) {
         return [];
       }
-      const result = await pool.query<ContextRow>(`SELECT ${UNIT_COLUMNS} FROM context_units WHERE id = ANY($1::text[]) ORDER BY seq`, [
-        ids,
-      ]);
+      const result = await pool.query<ContextRow>(
+        `SELECT ${UNIT_COLUMNS} FROM context_units WHERE id = ANY($1::text[]) ORDER BY seq`,
+        [ids],
+      );
       return result.rows.map(rowToUnit);
     },
     list: (filter) => listUnits(pool, filter),
-    listAll: async () => (await pool.query<ContextRow>(`SELECT ${UNIT_COLUMNS} FROM context_units ORDER BY seq`)).rows.map(rowToUnit),
+    listAll: async () =>
+      (await pool.query<ContextRow>(`SELECT ${UNIT_COLUMNS} FROM context_units ORDER BY seq`)).rows.map(rowToUnit),
     insert: (unit, embedding) =>
       writeTx(async (client) => {
         await client.query(SQL.insert, unitParams(unit));
@@ -198,7 +222,8 @@ function createPostgresContextStore(pool: pg.Pool): ContextStore {
         }
         return removed;
       }),
-    importUnits: (items, { replaceExisting }) => writeTx((client) => importUnits(client, items, replaceExisting, logChanges)),
+    importUnits: (items, { replaceExisting }) =>
+      writeTx((client) => importUnits(client, items, replaceExisting, logChanges)),
     touchLastUsed: async (ids, at) => {
       if (ids.length > 0) {
         // One statement, so it is atomic without an explicit transaction.
@@ -269,7 +294,10 @@ async function importUnits(
 ): Promise<void> {
   if (replaceExisting) {
     const keep = items.map((i) => i.unit.id);
-    const removed = await client.query<{ id: string }>('DELETE FROM context_units WHERE id <> ALL($1::text[]) RETURNING id', [keep]);
+    const removed = await client.query<{ id: string }>(
+      'DELETE FROM context_units WHERE id <> ALL($1::text[]) RETURNING id',
+      [keep],
+    );
     await logChanges(
       client,
       removed.rows.map((r) => r.id),
@@ -326,7 +354,12 @@ async function listUnits(db: Queryable, filter: ContextFilter): Promise<ContextU
 
 async function countUnits(db: Queryable, modelId: string): Promise<ContextCounts> {
   // One statement, so every number comes from the same snapshot.
-  const result = await db.query<{ total: number; active: number; with_embeddings: number; by_type: [ContextType, number][] }>(
+  const result = await db.query<{
+    total: number;
+    active: number;
+    with_embeddings: number;
+    by_type: [ContextType, number][];
+  }>(
     `SELECT
        (SELECT count(*) FROM context_units)::int AS total,
        (SELECT count(*) FROM context_units WHERE status = 'active')::int AS active,
@@ -378,7 +411,10 @@ async function* readEmbeddings(
   const result =
     ids === undefined
       ? await db.query<Row>(`${base} ORDER BY e.context_id, e.chunk_index`, [modelId])
-      : await db.query<Row>(`${base} AND e.context_id = ANY($2::text[]) ORDER BY e.context_id, e.chunk_index`, [modelId, ids]);
+      : await db.query<Row>(`${base} AND e.context_id = ANY($2::text[]) ORDER BY e.context_id, e.chunk_index`, [
+          modelId,
+          ids,
+        ]);
   yield* groupChunks(result.rows);
 }
 
@@ -400,15 +436,21 @@ function groupChunks(
 
 async function changesSince(db: Queryable, seq: number): Promise<ChangeBatch> {
   // bigint comes back as a string from the driver.
-  const bounds = (await db.query<{ first: string | null; last: string | null }>('SELECT min(seq) AS first, max(seq) AS last FROM context_changes'))
-    .rows[0];
+  const bounds = (
+    await db.query<{ first: string | null; last: string | null }>(
+      'SELECT min(seq) AS first, max(seq) AS last FROM context_changes',
+    )
+  ).rows[0];
   const first = toNumber(bounds?.first);
   const last = toNumber(bounds?.last);
   if (last === null || last <= seq) {
     return { lastSeq: Math.max(seq, last ?? 0), ids: [], truncated: false };
   }
   const truncated = first !== null && first > seq + 1 && seq > 0;
-  const rows = await db.query<{ id: string }>('SELECT DISTINCT context_id AS id FROM context_changes WHERE seq > $1 AND seq <= $2', [seq, last]);
+  const rows = await db.query<{ id: string }>(
+    'SELECT DISTINCT context_id AS id FROM context_changes WHERE seq > $1 AND seq <= $2',
+    [seq, last],
+  );
   return { lastSeq: last, ids: rows.rows.map((r) => r.id), truncated };
 }
 
@@ -422,7 +464,8 @@ function createPostgresSettingsStore(pool: pg.Pool): SettingsStore {
       const result = await pool.query<{ key: string; value: string }>('SELECT key, value FROM settings');
       return new Map(result.rows.map((r) => [r.key, r.value]));
     },
-    get: async (key) => (await pool.query<{ value: string }>('SELECT value FROM settings WHERE key = $1', [key])).rows[0]?.value ?? null,
+    get: async (key) =>
+      (await pool.query<{ value: string }>('SELECT value FROM settings WHERE key = $1', [key])).rows[0]?.value ?? null,
     set: (entries) =>
       withTransaction(pool, async (client) => {
         for (const [key, value] of Object.entries(entries)) {

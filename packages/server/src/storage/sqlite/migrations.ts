@@ -70,7 +70,8 @@ CREATE TABLE messages (
   tokens INTEGER,
   finish_reason TEXT,
   model TEXT,
-  context_ids TEXT
+  context_ids TEXT,
+  task TEXT
 );
 CREATE INDEX messages_conversation ON messages (conversation_id, seq);
 

@@ -18,6 +18,7 @@ import type {
   UnitEmbedding,
 } from '../store.js';
 import { bytesToVector, vectorToBytes } from '../vectors.js';
+import { createSqliteConversationStore } from './sqlite-conversations.js';
 import { createSqliteEventStore } from './sqlite-events.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 
@@ -41,6 +42,7 @@ export function openSqlite(path: string): Storage {
     contexts: createSqliteContextStore(db),
     settings: createSqliteSettingsStore(db),
     events: createSqliteEventStore(db),
+    conversations: createSqliteConversationStore(db),
     close: () => {
       db.close();
       return Promise.resolve();

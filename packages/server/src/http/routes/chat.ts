@@ -1,0 +1,186 @@
+import { PassThrough } from 'node:stream';
+
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+
+import {
+  AIRequest,
+  AIResponse,
+  ConversationDetail,
+  ConversationIdParams,
+  ConversationList,
+  ConversationListQuery,
+  ErrorEnvelope,
+} from '@contextpilot/contract';
+
+import { AppError } from '../../errors.js';
+import type { ChatInput, ChatService } from '../../services/chat-service.js';
+import type { ConversationService } from '../../services/conversation-service.js';
+import { presentChat, presentConversation, presentConversationSummary } from '../present.js';
+
+const errors = { 400: ErrorEnvelope, 404: ErrorEnvelope, 422: ErrorEnvelope, 429: ErrorEnvelope, 502: ErrorEnvelope, 504: ErrorEnvelope };
+
+function toInput(body: z.output<typeof AIRequest>): ChatInput {
+  return {
+    task: body.task,
+    maxContextUnits: body.max_context_units,
+    provider: body.provider,
+    model: body.model,
+    temperature: body.temperature,
+    maxTokens: body.max_tokens,
+    useCompact: body.use_compact,
+    conversationId: body.conversation_id,
+    minScore: body.min_score,
+  };
+}
+
+function sseEvent(event: string, data: unknown): string {
+  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+function errorEnvelope(error: unknown, requestId: string) {
+  if (error instanceof AppError) {
+    return { error_code: error.errorCode, message: error.message, detail: error.message, details: error.details, status: error.statusCode };
+  }
+  return {
+    error_code: 'INTERNAL_SERVER_ERROR',
+    message: 'An unexpected error occurred',
+    detail: 'An unexpected error occurred',
+    details: { request_id: requestId },
+    status: 500,
+  };
+}
+
+/** AI chat (API v1 §3.13–3.15), its streaming variant and conversation management. */
+export function chatRoutes(app: FastifyInstance, options: { chat: ChatService; conversations: ConversationService }): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.post(
+    '/ai/chat',
+    {
+      config: { rateLimit: 10 },
+      schema: {
+        tags: ['chat'],
+        summary: 'Send a task with the relevant contexts to a language model',
+        description:
+          '`provider` and `model` in the answer are the ones that actually answered. The conversation is saved only when the provider answers. Provider errors: 400 when the configuration or request is at fault (missing key, unknown model, rejected key, quota), 502 when the provider failed, 504 when it timed out.',
+        body: AIRequest,
+        response: { 200: AIResponse, ...errors },
+      },
+    },
+    async (request) => presentChat(await options.chat.chat(toInput(request.body))),
+  );
+
+  r.post(
+    '/ai/chat/stream',
+    {
+      config: { rateLimit: 10 },
+      schema: {
+        tags: ['chat'],
+        summary: 'The same as /ai/chat, answered as Server-Sent Events',
+        description:
+          'Events: `meta` (conversation id, provider, model, contexts with scores, prompt), `delta` ({text}) per chunk, then `done` (the full AIResponse) or `error` (the error envelope plus `status`). Errors found before the provider is called are ordinary JSON error responses. Closing the connection aborts the provider call and nothing is saved.',
+        body: AIRequest,
+        produces: ['text/event-stream'],
+        response: errors,
+      },
+    },
+    async (request, reply: FastifyReply) => {
+      const abort = new AbortController();
+      reply.raw.on('close', () => {
+        if (!reply.raw.writableFinished) {
+          abort.abort();
+        }
+      });
+      const stream = new PassThrough();
+      let started = false;
+      const start = () => {
+        if (!started) {
+          started = true;
+          void reply
+            .header('content-type', 'text/event-stream; charset=utf-8')
+            .header('x-accel-buffering', 'no')
+            .send(stream);
+        }
+      };
+      try {
+        // The stream schema has no 2xx response entry, so the body type is not inferred; it was validated above.
+        const outcome = await options.chat.stream(toInput(request.body as z.output<typeof AIRequest>), {
+          signal: abort.signal,
+          onPlan: (plan) => {
+            start();
+            stream.write(
+              sseEvent('meta', {
+                conversation_id: plan.conversationId,
+                provider: plan.provider,
+                model: plan.model,
+                task: plan.task,
+                prompt_used: plan.prompt,
+                history_dropped: plan.historyDropped,
+                contexts: plan.contexts.map((c) => ({ id: c.id, relevance_score: c.score, score_breakdown: c.breakdown })),
+              }),
+            );
+          },
+          onDelta: (text) => stream.write(sseEvent('delta', { text })),
+        });
+        stream.end(sseEvent('done', presentChat(outcome)));
+      } catch (error) {
+        if (!started) {
+          throw error;
+        }
+        if (!(error instanceof AppError)) {
+          request.log.error({ err: error }, 'chat stream failed');
+        }
+        stream.end(sseEvent('error', errorEnvelope(error, request.id)));
+      }
+      return reply;
+    },
+  );
+
+  r.get(
+    '/ai/conversations',
+    {
+      schema: {
+        tags: ['chat'],
+        summary: 'Conversations, most recent activity first',
+        querystring: ConversationListQuery,
+        response: { 200: ConversationList, 422: ErrorEnvelope },
+      },
+    },
+    async (request) => {
+      const { limit, offset, search } = request.query;
+      const list = await options.conversations.list({ limit, offset, search });
+      return { conversations: list.map(presentConversationSummary), limit, offset, count: list.length };
+    },
+  );
+
+  r.get(
+    '/ai/conversations/:conversation_id',
+    {
+      schema: {
+        tags: ['chat'],
+        summary: 'One conversation with its messages in order',
+        params: ConversationIdParams,
+        response: { 200: ConversationDetail, 404: ErrorEnvelope },
+      },
+    },
+    async (request) => presentConversation(await options.conversations.get(request.params.conversation_id)),
+  );
+
+  r.delete(
+    '/ai/conversations/:conversation_id',
+    {
+      schema: {
+        tags: ['chat'],
+        summary: 'Delete a conversation and its messages',
+        params: ConversationIdParams,
+        response: { 204: z.null().describe('No content'), 404: ErrorEnvelope },
+      },
+    },
+    async (request, reply) => {
+      await options.conversations.delete(request.params.conversation_id);
+      return reply.code(204).send(null);
+    },
+  );
+}

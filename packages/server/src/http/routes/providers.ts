@@ -1,0 +1,75 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+
+import {
+  ErrorEnvelope,
+  ProviderNameParams,
+  ProvidersResponse,
+  SettingsResponse,
+  SettingsUpdate,
+  SettingsUpdateResponse,
+  ValidateBody,
+  ValidateQuery,
+  ValidateResponse,
+} from '@contextpilot/contract';
+
+import type { ProviderService } from '../../services/provider-service.js';
+import type { SettingsService } from '../../services/settings-service.js';
+
+/** Providers and settings (API v1 §3.16–3.19). */
+export function providerRoutes(app: FastifyInstance, options: { providers: ProviderService; settings: SettingsService }): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.get(
+    '/providers',
+    { config: { rateLimit: 30 }, schema: { tags: ['providers'], summary: 'The three providers, their state and models', response: { 200: ProvidersResponse } } },
+    () => options.providers.list(),
+  );
+
+  r.post(
+    '/providers/:provider_name/validate',
+    {
+      config: { rateLimit: 20 },
+      schema: {
+        tags: ['providers'],
+        summary: 'Check a provider connection',
+        description:
+          'Uses the saved settings; a JSON body `{api_key?, base_url?}` tests values that are not saved yet. A null or empty body is accepted (v1 clients send `null`).',
+        params: ProviderNameParams,
+        querystring: ValidateQuery,
+        body: ValidateBody,
+        response: { 200: ValidateResponse, 400: ErrorEnvelope, 422: ErrorEnvelope },
+      },
+    },
+    (request) =>
+      options.providers.validate(request.params.provider_name, request.query.model || undefined, {
+        apiKey: request.body?.api_key,
+        baseUrl: request.body?.base_url,
+      }),
+  );
+
+  r.get(
+    '/settings',
+    { config: { rateLimit: 30 }, schema: { tags: ['settings'], summary: 'AI settings (secrets are never returned)', response: { 200: SettingsResponse } } },
+    () => options.settings.view(),
+  );
+
+  r.post(
+    '/settings',
+    {
+      config: { rateLimit: 10 },
+      schema: {
+        tags: ['settings'],
+        summary: 'Change AI settings',
+        description:
+          'A value sets a field; `null` clears the stored value so the configured default applies again; a field left out is unchanged; an empty string is ignored. Provider keys are stored encrypted. Changes apply at once on every instance sharing the database.',
+        body: SettingsUpdate,
+        response: { 200: SettingsUpdateResponse, 400: ErrorEnvelope, 422: ErrorEnvelope },
+      },
+    },
+    async (request) => {
+      const { updatedFields, settings } = await options.settings.update(request.body);
+      return { message: 'Settings updated successfully', updated_fields: updatedFields, settings };
+    },
+  );
+}

@@ -1,0 +1,78 @@
+/** The three chat providers ContextPilot talks to. */
+export const PROVIDER_NAMES = ['openai', 'anthropic', 'ollama'] as const;
+export type ProviderName = (typeof PROVIDER_NAMES)[number];
+
+export interface ChatMessage {
+  role: 'user' | 'assistant';
+  content: string;
+}
+
+/** One chat completion request, already resolved (model, limits and options decided by the chat service). */
+export interface ChatRequest {
+  model: string;
+  /** The system prompt; every provider receives the same one (Anthropic as its `system` parameter). */
+  system: string;
+  /** History in order, ending with the new user turn. */
+  messages: ChatMessage[];
+  /** Omitted for models that do not take one (o1/o3/gpt-5 families). */
+  temperature: number | null;
+  maxTokens: number;
+  topP?: number | null;
+  /** Anthropic only. */
+  topK?: number | null;
+  /** Ollama only: `options.num_ctx` and `keep_alive`. */
+  numCtx?: number | null;
+  keepAlive?: string | null;
+  signal?: AbortSignal;
+}
+
+export interface ChatResult {
+  text: string;
+  /** The model that answered (the provider's own name for it when it reports one). */
+  model: string;
+  finishReason: string | null;
+  tokens: number | null;
+}
+
+/**
+ * Why a provider call failed. `configuration` and `rejected` are the user's to fix (400); `unavailable` means the
+ * provider failed or answered nonsense (502); `timeout` means it did not answer in time (504).
+ */
+export type ProviderFailure = 'configuration' | 'rejected' | 'unavailable' | 'timeout' | 'aborted';
+
+export class ProviderError extends Error {
+  constructor(
+    readonly provider: ProviderName,
+    readonly failure: ProviderFailure,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ProviderError';
+  }
+}
+
+export interface ValidationResult {
+  valid: boolean;
+  message: string;
+}
+
+export interface LlmProvider {
+  readonly name: ProviderName;
+  chat(request: ChatRequest): Promise<ChatResult>;
+  /** Streams text deltas through `onDelta`; resolves with the complete result. Aborts with `request.signal`. */
+  stream(request: ChatRequest, onDelta: (text: string) => void): Promise<ChatResult>;
+  /** Checks the connection and credentials (v1 probes: OpenAI lists models, Anthropic sends a 1-token ping, Ollama lists tags). */
+  validate(model: string): Promise<ValidationResult>;
+  /** Models the provider has right now (Ollama: from `/api/tags`), or null when it cannot tell. */
+  listModels(): Promise<string[] | null>;
+}
+
+/** Connection settings of one provider, as resolved from configuration and stored settings. */
+export interface ProviderConnection {
+  apiKey: string;
+  baseUrl: string;
+  timeoutMs: number;
+  /** Ollama only: pull a missing model through `/api/pull` and retry once. */
+  autoPull?: boolean;
+}

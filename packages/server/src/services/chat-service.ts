@@ -1,0 +1,302 @@
+import { randomUUID } from 'node:crypto';
+
+import type { ScoreBreakdown } from '@contextpilot/contract';
+
+import { trimHistory } from '../domain/history.js';
+import type { Ranked } from '../domain/ranking.js';
+import { toTimestamp, type Clock, type ContextUnit } from '../domain/types.js';
+import { AppError, badRequest, notFound } from '../errors.js';
+import { contextWindow, isAllowedModel, allowedModels } from '../providers/llm/catalog.js';
+import {
+  PROVIDER_NAMES,
+  ProviderError,
+  type ChatRequest,
+  type ChatResult,
+  type LlmProvider,
+  type ProviderConnection,
+  type ProviderName,
+} from '../providers/llm/llm.js';
+import type { ConversationStore, MessageRecord } from '../storage/store.js';
+import type { PromptService } from './prompt-service.js';
+import type { AiSettings, SettingsService } from './settings-service.js';
+
+/** The same system prompt for every provider. */
+export const SYSTEM_PROMPT = 'You are a helpful AI assistant with access to personalized context.';
+
+/** Each provider's model when neither the request nor the settings name one. */
+const FALLBACK_MODELS: Record<ProviderName, string> = {
+  openai: 'gpt-4o',
+  anthropic: 'claude-sonnet-4-5',
+  ollama: 'llama3.2:latest',
+};
+
+export interface ChatInput {
+  task: string;
+  maxContextUnits: number;
+  provider?: string | null | undefined;
+  model?: string | null | undefined;
+  temperature?: number | null | undefined;
+  maxTokens?: number | null | undefined;
+  useCompact: boolean;
+  conversationId?: string | null | undefined;
+  minScore?: number | undefined;
+}
+
+export interface UsedContext {
+  id: string;
+  score: number;
+  breakdown: ScoreBreakdown;
+}
+
+export interface ChatOutcome {
+  conversationId: string;
+  task: string;
+  response: string;
+  provider: ProviderName;
+  model: string;
+  contextIds: string[];
+  contexts: UsedContext[];
+  prompt: string;
+  timestamp: string;
+  finishReason: string | null;
+  tokens: number | null;
+}
+
+/** What is known before the provider answers (sent first on a stream). */
+export interface ChatPlan {
+  conversationId: string;
+  isNew: boolean;
+  provider: ProviderName;
+  model: string;
+  contexts: UsedContext[];
+  prompt: string;
+  task: string;
+  historyDropped: number;
+}
+
+export interface ChatLogger {
+  info(obj: object, msg: string): void;
+}
+
+function presentBreakdown(ranked: Ranked<ContextUnit>): ScoreBreakdown {
+  const b = ranked.breakdown;
+  return {
+    lexical: b.lexical,
+    semantic: b.semantic,
+    fused: b.fused,
+    confidence: b.confidence,
+    tag_bonus: b.tagBonus,
+    matched_tags: b.matchedTags,
+  };
+}
+
+function connectionFor(provider: ProviderName, settings: AiSettings, timeoutMs: number, autoPull: boolean): ProviderConnection {
+  switch (provider) {
+    case 'openai':
+      return { apiKey: settings.openai.apiKey, baseUrl: settings.openai.baseUrl, timeoutMs };
+    case 'anthropic':
+      return { apiKey: settings.anthropic.apiKey, baseUrl: settings.anthropic.baseUrl, timeoutMs };
+    case 'ollama':
+      return { apiKey: '', baseUrl: settings.ollama.baseUrl, timeoutMs, autoPull };
+  }
+}
+
+const NOT_CONFIGURED: Record<ProviderName, string> = {
+  openai: 'OpenAI API key not configured',
+  anthropic: 'Anthropic API key not configured',
+  ollama: 'Ollama not configured. Set CONTEXTPILOT_OLLAMA_BASE_URL environment variable.',
+};
+
+function isConfigured(provider: ProviderName, settings: AiSettings): boolean {
+  return provider === 'ollama' ? settings.ollama.baseUrl !== '' : settings[provider].apiKey !== '';
+}
+
+/** Maps a provider failure to the HTTP answer: the user's to fix → 400, provider failed → 502, too slow → 504. */
+export function providerErrorToHttp(error: ProviderError): AppError {
+  const status = { configuration: 400, rejected: 400, unavailable: 502, timeout: 504, aborted: 499 }[error.failure];
+  return new AppError(status, error.message, status === 400 ? 'HTTP_ERROR' : 'AI_SERVICE_ERROR', { provider: error.provider });
+}
+
+/**
+ * Chat with a language model using the user's contexts: resolves provider and model, ranks and composes the
+ * prompt, sends it with the conversation's history (trimmed to the model's context window), and saves the turn
+ * only when the provider answered (conversation, user and assistant message in one transaction).
+ */
+export function createChatService(deps: {
+  conversations: ConversationStore;
+  settings: Pick<SettingsService, 'current'>;
+  prompts: Pick<PromptService, 'generate'>;
+  createProvider: (name: ProviderName, connection: ProviderConnection) => LlmProvider;
+  clock: Clock;
+  timeoutMs: number;
+  ollamaAutoPull: boolean;
+  recordAi?: (provider: string | null, status: 'success' | 'client_error' | 'server_error', seconds: number) => void;
+}) {
+  async function plan(input: ChatInput): Promise<{ plan: ChatPlan; request: ChatRequest; provider: LlmProvider; userMessage: MessageRecord }> {
+    const settings = await deps.settings.current();
+    const existing = input.conversationId ? await deps.conversations.get(input.conversationId) : null;
+    if (input.conversationId && existing === null) {
+      throw notFound(`Conversation ${input.conversationId} not found`);
+    }
+    const requested = input.provider ? input.provider.trim().toLowerCase() : settings.defaultProvider;
+    if (!(PROVIDER_NAMES as readonly string[]).includes(requested)) {
+      throw badRequest(`Unknown AI provider: ${input.provider ?? requested}`);
+    }
+    const provider = requested as ProviderName;
+    const model =
+      (input.model ?? '').trim() ||
+      settings[provider].defaultModel ||
+      (settings.defaultProvider === provider ? settings.defaultModel : '') ||
+      FALLBACK_MODELS[provider];
+    if (!isConfigured(provider, settings)) {
+      throw badRequest(NOT_CONFIGURED[provider]);
+    }
+    if (!isAllowedModel(provider, model)) {
+      throw badRequest(`Model '${model}' is not supported for provider '${provider}'. Valid models: ${allowedModels(provider).join(', ')}`);
+    }
+    const generated = await deps.prompts.generate({
+      task: input.task,
+      maxContextUnits: input.maxContextUnits,
+      minScore: input.minScore,
+      compact: input.useCompact,
+    });
+    const overrides = settings[provider];
+    const temperature = input.temperature ?? overrides.temperature ?? settings.temperature;
+    const maxTokens =
+      input.maxTokens ?? (provider === 'ollama' ? settings.ollama.numPredict : settings[provider].maxTokens) ?? settings.maxTokens;
+    const history = (existing?.messages ?? [])
+      .filter((m): m is MessageRecord & { role: 'user' | 'assistant' } => m.role === 'user' || m.role === 'assistant')
+      .map((m) => ({ role: m.role, content: m.content }));
+    const window = contextWindow(provider, model, provider === 'ollama' ? settings.ollama.numCtx : null);
+    const { kept, dropped } = trimHistory({ system: SYSTEM_PROMPT, history, newTurn: generated.prompt, contextWindow: window, replyTokens: maxTokens });
+    const request: ChatRequest = {
+      model,
+      system: SYSTEM_PROMPT,
+      messages: [...kept, { role: 'user', content: generated.prompt }],
+      temperature,
+      maxTokens,
+      topP: overrides.topP,
+      topK: provider === 'anthropic' ? settings.anthropic.topK : null,
+      numCtx: provider === 'ollama' ? settings.ollama.numCtx : null,
+      keepAlive: provider === 'ollama' && settings.ollama.keepAlive !== '' ? settings.ollama.keepAlive : null,
+    };
+    const contexts = generated.ranked.map((r) => ({ id: r.unit.id, score: r.score, breakdown: presentBreakdown(r) }));
+    const userMessage: MessageRecord = {
+      id: randomUUID(),
+      role: 'user',
+      content: generated.prompt,
+      createdAt: generated.timestamp,
+      tokens: null,
+      finishReason: null,
+      model: null,
+      contextIds: contexts.map((c) => c.id),
+      task: generated.task,
+    };
+    return {
+      plan: {
+        conversationId: existing?.id ?? randomUUID(),
+        isNew: existing === null,
+        provider,
+        model,
+        contexts,
+        prompt: generated.prompt,
+        task: generated.task,
+        historyDropped: dropped,
+      },
+      request,
+      provider: deps.createProvider(provider, connectionFor(provider, settings, deps.timeoutMs, deps.ollamaAutoPull)),
+      userMessage,
+    };
+  }
+
+  async function save(p: ChatPlan, userMessage: MessageRecord, result: ChatResult, useCompact: boolean): Promise<ChatOutcome> {
+    const now = toTimestamp(deps.clock.now());
+    const assistant: MessageRecord = {
+      id: randomUUID(),
+      role: 'assistant',
+      content: result.text,
+      createdAt: now,
+      tokens: result.tokens,
+      finishReason: result.finishReason,
+      model: result.model,
+      contextIds: null,
+      task: null,
+    };
+    if (p.isNew) {
+      await deps.conversations.create(
+        {
+          id: p.conversationId,
+          task: p.task,
+          promptType: useCompact ? 'compact' : 'full',
+          createdAt: userMessage.createdAt,
+          lastMessageAt: now,
+          provider: p.provider,
+          model: result.model,
+          contextIds: userMessage.contextIds ?? [],
+        },
+        [userMessage, assistant],
+      );
+    } else if (!(await deps.conversations.appendTurn(p.conversationId, { provider: p.provider, model: result.model, lastMessageAt: now }, [userMessage, assistant]))) {
+      throw notFound(`Conversation ${p.conversationId} not found`);
+    }
+    return {
+      conversationId: p.conversationId,
+      task: p.task,
+      response: result.text,
+      provider: p.provider,
+      model: result.model,
+      contextIds: p.contexts.map((c) => c.id),
+      contexts: p.contexts,
+      prompt: p.prompt,
+      timestamp: now,
+      finishReason: result.finishReason,
+      tokens: result.tokens,
+    };
+  }
+
+  async function call<T>(providerName: string | null, fn: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      const value = await fn();
+      deps.recordAi?.(providerName, 'success', (performance.now() - started) / 1000);
+      return value;
+    } catch (error) {
+      const seconds = (performance.now() - started) / 1000;
+      if (error instanceof ProviderError) {
+        deps.recordAi?.(providerName, error.failure === 'rejected' || error.failure === 'configuration' ? 'client_error' : 'server_error', seconds);
+        throw providerErrorToHttp(error);
+      }
+      deps.recordAi?.(providerName, 'server_error', seconds);
+      throw error;
+    }
+  }
+
+  return {
+    /** One complete turn. */
+    async chat(input: ChatInput): Promise<ChatOutcome> {
+      const prepared = await plan(input);
+      const result = await call(prepared.plan.provider, () => prepared.provider.chat(prepared.request));
+      return save(prepared.plan, prepared.userMessage, result, input.useCompact);
+    },
+
+    /**
+     * One turn streamed: `onPlan` once before the provider is called, `onDelta` per text chunk. Nothing is saved
+     * unless the provider finishes; aborting `signal` stops the provider call.
+     */
+    async stream(
+      input: ChatInput,
+      handlers: { onPlan: (plan: ChatPlan) => void; onDelta: (text: string) => void; signal: AbortSignal },
+    ): Promise<ChatOutcome> {
+      const prepared = await plan(input);
+      handlers.onPlan(prepared.plan);
+      const result = await call(prepared.plan.provider, () =>
+        prepared.provider.stream({ ...prepared.request, signal: handlers.signal }, handlers.onDelta),
+      );
+      if (handlers.signal.aborted) {
+        throw new AppError(499, 'Client closed the request');
+      }
+      return save(prepared.plan, prepared.userMessage, result, input.useCompact);
+    },
+  };
+}
+export type ChatService = ReturnType<typeof createChatService>;

@@ -1,0 +1,112 @@
+import type { ProviderInfo, ProvidersResponse, ValidateResponse } from '@contextpilot/contract';
+
+import { badRequest } from '../errors.js';
+import { allowedModels } from '../providers/llm/catalog.js';
+import { PROVIDER_NAMES, ProviderError, type LlmProvider, type ProviderConnection, type ProviderName } from '../providers/llm/llm.js';
+import type { AiSettings, SettingsService } from './settings-service.js';
+
+const METADATA: Record<ProviderName, Omit<ProviderInfo, 'configured' | 'available_models' | 'api_key_set' | 'base_url' | 'default_model'>> = {
+  openai: {
+    name: 'openai',
+    display_name: 'OpenAI',
+    description: 'OpenAI GPT models including GPT-4, GPT-3.5, and o-series',
+    requires_api_key: true,
+    supports_local: false,
+    homepage_url: 'https://openai.com',
+    documentation_url: 'https://platform.openai.com/docs',
+  },
+  anthropic: {
+    name: 'anthropic',
+    display_name: 'Anthropic',
+    description: 'Anthropic Claude models with extended context windows',
+    requires_api_key: true,
+    supports_local: false,
+    homepage_url: 'https://anthropic.com',
+    documentation_url: 'https://docs.anthropic.com',
+  },
+  ollama: {
+    name: 'ollama',
+    display_name: 'Ollama',
+    description: 'Local LLM inference with automatic model downloading',
+    requires_api_key: false,
+    supports_local: true,
+    homepage_url: 'https://ollama.ai',
+    documentation_url: 'https://github.com/ollama/ollama/blob/main/docs/api.md',
+  },
+};
+
+const NOT_CONFIGURED: Record<ProviderName, string> = {
+  openai: 'OpenAI API key is not configured.',
+  anthropic: 'Anthropic API key is not configured.',
+  ollama: 'Ollama is not configured. Set Ollama base URL in Settings.',
+};
+
+/** The provider list of `GET /providers` and the connection checks of `POST /providers/{name}/validate`. */
+export function createProviderService(deps: {
+  settings: Pick<SettingsService, 'current'>;
+  createProvider: (name: ProviderName, connection: ProviderConnection) => LlmProvider;
+  timeoutMs: number;
+}) {
+  function connection(name: ProviderName, settings: AiSettings, overrides: { apiKey?: string; baseUrl?: string }): ProviderConnection {
+    const base =
+      name === 'ollama'
+        ? { apiKey: '', baseUrl: settings.ollama.baseUrl }
+        : { apiKey: settings[name].apiKey, baseUrl: settings[name].baseUrl };
+    return { apiKey: overrides.apiKey || base.apiKey, baseUrl: overrides.baseUrl || base.baseUrl, timeoutMs: deps.timeoutMs };
+  }
+
+  return {
+    async list(): Promise<ProvidersResponse> {
+      const settings = await deps.settings.current();
+      const providers = await Promise.all(
+        PROVIDER_NAMES.map(async (name): Promise<ProviderInfo> => {
+          const configured = name === 'ollama' ? settings.ollama.baseUrl !== '' : settings[name].apiKey !== '';
+          let models = allowedModels(name);
+          if (name === 'ollama' && configured) {
+            // Ollama's own list when it answers; the catalog otherwise.
+            const live = await deps.createProvider(name, connection(name, settings, {})).listModels().catch(() => null);
+            if (live !== null && live.length > 0) {
+              models = live;
+            }
+          }
+          return {
+            ...METADATA[name],
+            configured,
+            available_models: models,
+            ...(name === 'ollama' ? { base_url: settings.ollama.baseUrl } : { api_key_set: configured }),
+            default_model: settings[name].defaultModel,
+          };
+        }),
+      );
+      return { providers, default_provider: settings.defaultProvider, default_model: settings.defaultModel };
+    },
+
+    /**
+     * Checks a provider's connection with the saved settings, or with values typed in the UI but not saved yet
+     * (`overrides`). Always answers (valid or not) unless the provider name is unknown.
+     */
+    async validate(rawName: string, model: string | undefined, overrides: { apiKey?: string; baseUrl?: string } = {}): Promise<ValidateResponse> {
+      const name = rawName.trim().toLowerCase();
+      if (!(PROVIDER_NAMES as readonly string[]).includes(name)) {
+        throw badRequest(`Unsupported provider '${rawName}'.`);
+      }
+      const provider = name as ProviderName;
+      const settings = await deps.settings.current();
+      const checkedModel = model || settings[provider].defaultModel || settings.defaultModel;
+      const conn = connection(provider, settings, overrides);
+      if ((provider === 'ollama' && conn.baseUrl === '') || (provider !== 'ollama' && conn.apiKey === '')) {
+        return { provider, valid: false, message: NOT_CONFIGURED[provider], checked_model: checkedModel };
+      }
+      try {
+        const result = await deps.createProvider(provider, conn).validate(checkedModel);
+        return { provider, valid: result.valid, message: result.message, checked_model: checkedModel };
+      } catch (error) {
+        if (error instanceof ProviderError) {
+          return { provider, valid: false, message: error.message, checked_model: checkedModel };
+        }
+        throw error;
+      }
+    },
+  };
+}
+export type ProviderService = ReturnType<typeof createProviderService>;

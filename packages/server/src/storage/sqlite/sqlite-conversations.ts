@@ -1,0 +1,117 @@
+import type Database from 'better-sqlite3';
+
+import type { ConversationRecord, ConversationStore, ConversationSummaryRecord, MessageRecord } from '../store.js';
+
+interface ConversationRow {
+  id: string;
+  task: string;
+  prompt_type: string;
+  created_at: string;
+  last_message_at: string;
+  provider: string;
+  model: string;
+  context_ids: string;
+  message_count?: number;
+}
+
+interface MessageRow {
+  id: string;
+  role: string;
+  content: string;
+  created_at: string;
+  tokens: number | null;
+  finish_reason: string | null;
+  model: string | null;
+  context_ids: string | null;
+  task: string | null;
+}
+
+function toConversation(row: ConversationRow): ConversationRecord {
+  return {
+    id: row.id,
+    task: row.task,
+    promptType: row.prompt_type === 'compact' ? 'compact' : 'full',
+    createdAt: row.created_at,
+    lastMessageAt: row.last_message_at,
+    provider: row.provider,
+    model: row.model,
+    contextIds: JSON.parse(row.context_ids) as string[],
+  };
+}
+
+function toMessage(row: MessageRow): MessageRecord {
+  return {
+    id: row.id,
+    role: row.role as MessageRecord['role'],
+    content: row.content,
+    createdAt: row.created_at,
+    tokens: row.tokens,
+    finishReason: row.finish_reason,
+    model: row.model,
+    contextIds: row.context_ids === null ? null : (JSON.parse(row.context_ids) as string[]),
+    task: row.task,
+  };
+}
+
+export function createSqliteConversationStore(db: Database.Database): ConversationStore {
+  const insertConversation = db.prepare(
+    `INSERT INTO conversations (id, task, prompt_type, created_at, last_message_at, provider, model, context_ids)
+     VALUES (@id, @task, @promptType, @createdAt, @lastMessageAt, @provider, @model, @contextIds)`,
+  );
+  const insertMessage = db.prepare(
+    `INSERT INTO messages (id, conversation_id, role, content, created_at, tokens, finish_reason, model, context_ids, task)
+     VALUES (@id, @conversationId, @role, @content, @createdAt, @tokens, @finishReason, @model, @contextIds, @task)`,
+  );
+  const writeMessages = (conversationId: string, messages: readonly MessageRecord[]) => {
+    for (const m of messages) {
+      insertMessage.run({ ...m, conversationId, contextIds: m.contextIds === null ? null : JSON.stringify(m.contextIds) });
+    }
+  };
+  const createTx = db.transaction((c: ConversationRecord, messages: readonly MessageRecord[]) => {
+    insertConversation.run({ ...c, contextIds: JSON.stringify(c.contextIds) });
+    writeMessages(c.id, messages);
+  });
+  const appendTx = db.transaction(
+    (id: string, update: { provider: string; model: string; lastMessageAt: string }, messages: readonly MessageRecord[]): boolean => {
+      const changed = db
+        .prepare('UPDATE conversations SET provider = ?, model = ?, last_message_at = ? WHERE id = ?')
+        .run(update.provider, update.model, update.lastMessageAt, id).changes;
+      if (changed === 0) {
+        return false;
+      }
+      writeMessages(id, messages);
+      return true;
+    },
+  );
+
+  return {
+    create: (c, messages) => Promise.resolve(createTx(c, messages)),
+    appendTurn: (id, update, messages) => Promise.resolve(appendTx(id, update, messages)),
+    get(id) {
+      const row = db.prepare('SELECT * FROM conversations WHERE id = ?').get(id) as ConversationRow | undefined;
+      if (row === undefined) {
+        return Promise.resolve(null);
+      }
+      const messages = db.prepare('SELECT * FROM messages WHERE conversation_id = ? ORDER BY seq').all(id) as MessageRow[];
+      return Promise.resolve({ ...toConversation(row), messages: messages.map(toMessage) });
+    },
+    list({ limit, offset, search }) {
+      const filter =
+        search !== undefined && search !== ''
+          ? `WHERE instr(cp_lower(c.task), @needle) > 0
+             OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND instr(cp_lower(coalesce(m.task, m.content)), @needle) > 0)`
+          : '';
+      const rows = db
+        .prepare(
+          `SELECT c.*, (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count
+           FROM conversations c ${filter}
+           ORDER BY c.last_message_at DESC, c.created_at DESC LIMIT @limit OFFSET @offset`,
+        )
+        .all({ limit, offset, needle: (search ?? '').toLowerCase() }) as ConversationRow[];
+      return Promise.resolve(
+        rows.map((r): ConversationSummaryRecord => ({ ...toConversation(r), messageCount: r.message_count ?? 0 })),
+      );
+    },
+    delete: (id) => Promise.resolve(db.prepare('DELETE FROM conversations WHERE id = ?').run(id).changes > 0),
+  };
+}
