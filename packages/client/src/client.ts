@@ -1,16 +1,27 @@
 import type {
+  AIRequest,
+  AIResponse,
   ContextUnit,
   ContextUnitCreate,
   ContextUnitUpdate,
+  ConversationDetail,
+  ConversationList,
   ErrorEnvelope,
   GeneratedPrompt,
   Health,
   ImportResult,
+  ProvidersResponse,
+  SecurityEventList,
+  SettingsResponse,
+  SettingsUpdate,
+  SettingsUpdateResponse,
   Stats,
   TaskRequest,
+  ValidateResponse,
 } from '@contextpilot/contract';
 
 import { signatureHeaders } from './signing.js';
+import { readSse } from './sse.js';
 
 /** An error response of the API, with its status and the envelope's fields. */
 export class ApiError extends Error {
@@ -25,6 +36,22 @@ export class ApiError extends Error {
   }
 }
 
+/** True for the error a fetch (or a stream read) throws when its AbortSignal fires. */
+export function isAbortError(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    'name' in error &&
+    ((error as { name: unknown }).name === 'AbortError' || (error as { name: unknown }).name === 'TimeoutError')
+  );
+}
+
+/** Per-call options. */
+export interface RequestOptions {
+  /** Aborts the request (and, for a stream, the reading of it). */
+  signal?: AbortSignal;
+}
+
 export interface ClientOptions {
   /** Base URL of the server, e.g. `http://localhost:8000` (empty string = same origin). */
   baseUrl: string;
@@ -36,6 +63,56 @@ export interface ClientOptions {
   signedMethods?: readonly string[];
   fetch?: typeof fetch;
 }
+
+export interface ConversationListParams {
+  limit?: number;
+  offset?: number;
+  /** Text to look for in the conversations' tasks and messages. */
+  search?: string;
+}
+
+export interface SecurityEventsParams {
+  limit?: number;
+  offset?: number;
+  event?: string;
+  outcome?: string;
+  request_id?: string;
+}
+
+export interface RotateKeyResult {
+  message: string;
+  api_key: string;
+  rotated_at: string;
+  note: string;
+}
+
+/** Options of a connection check: a model to try and values typed in a form but not saved yet. */
+export interface ValidateProviderInput {
+  model?: string;
+  api_key?: string;
+  base_url?: string;
+}
+
+/** A context used for a reply, with its score. */
+export type UsedContext = AIResponse['contexts'][number];
+
+/** The first event of a streamed reply: what will answer and from which prompt. */
+export interface ChatStreamMeta {
+  conversation_id: string;
+  provider: string;
+  model: string;
+  task: string;
+  prompt_used: string;
+  /** Earlier messages left out so the history fits the model's context window. */
+  history_dropped: number;
+  contexts: UsedContext[];
+}
+
+/** Events of `POST /ai/chat/stream` as the SDK yields them (an `error` event is thrown as an ApiError). */
+export type ChatStreamEvent =
+  | { type: 'meta'; data: ChatStreamMeta }
+  | { type: 'delta'; data: { text: string } }
+  | { type: 'done'; data: AIResponse };
 
 export interface ListContextsParams {
   include_superseded?: boolean;
@@ -60,15 +137,40 @@ function queryString(params: Record<string, string | number | boolean | undefine
   return text === '' ? '' : `?${text}`;
 }
 
+async function toApiError(response: Response): Promise<ApiError> {
+  let envelope: Partial<ErrorEnvelope> = {};
+  try {
+    envelope = (await response.json()) as Partial<ErrorEnvelope>;
+  } catch {
+    // Not JSON: fall back to the status text below.
+  }
+  const message = typeof envelope.message === 'string' ? envelope.message : typeof envelope.detail === 'string' ? envelope.detail : '';
+  return new ApiError(
+    response.status,
+    typeof envelope.error_code === 'string' ? envelope.error_code : 'HTTP_ERROR',
+    message || response.statusText || `HTTP ${response.status}`,
+    envelope.details && typeof envelope.details === 'object' ? envelope.details : {},
+  );
+}
+
 /** Typed SDK over fetch for REST API v1. Returns wire types unchanged; throws ApiError for error responses. */
 export function createClient(options: ClientOptions) {
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   const signed = (options.signedMethods ?? ['POST', 'PUT', 'DELETE']).map((m) => m.toUpperCase());
 
-  async function send(method: string, pathWithQuery: string, body?: string | Uint8Array, contentType?: string): Promise<Response> {
+  async function send(
+    method: string,
+    pathWithQuery: string,
+    body?: string | Uint8Array,
+    contentType?: string,
+    extra: { signal?: AbortSignal; accept?: string } = {},
+  ): Promise<Response> {
     const headers: Record<string, string> = {};
     if (contentType) {
       headers['Content-Type'] = contentType;
+    }
+    if (extra.accept) {
+      headers.Accept = extra.accept;
     }
     const apiKey = resolve(options.apiKey);
     if (apiKey) {
@@ -78,35 +180,73 @@ export function createClient(options: ClientOptions) {
     if (secret && signed.includes(method)) {
       Object.assign(headers, await signatureHeaders({ secret, method, pathWithQuery, body }));
     }
-    const response = await doFetch(`${options.baseUrl}${pathWithQuery}`, { method, headers, body: body as BodyInit | undefined });
+    const init: RequestInit = { method, headers, body: body as BodyInit | undefined };
+    if (extra.signal) {
+      init.signal = extra.signal;
+    }
+    const response = await doFetch(`${options.baseUrl}${pathWithQuery}`, init);
     if (!response.ok) {
-      let envelope: Partial<ErrorEnvelope> = {};
-      try {
-        envelope = (await response.json()) as Partial<ErrorEnvelope>;
-      } catch {
-        // Not JSON: fall back to the status text below.
-      }
-      throw new ApiError(
-        response.status,
-        envelope.error_code ?? 'HTTP_ERROR',
-        envelope.message ?? (response.statusText || `HTTP ${response.status}`),
-        envelope.details ?? {},
-      );
+      throw await toApiError(response);
     }
     return response;
   }
 
-  async function json<T>(method: string, pathWithQuery: string, body?: unknown): Promise<T> {
+  async function json<T>(method: string, pathWithQuery: string, body?: unknown, requestOptions: RequestOptions = {}): Promise<T> {
     const text = body === undefined ? undefined : JSON.stringify(body);
-    const response = await send(method, pathWithQuery, text, text === undefined ? undefined : 'application/json');
+    const response = await send(method, pathWithQuery, text, text === undefined ? undefined : 'application/json', requestOptions);
     return (await response.json()) as T;
   }
 
+  async function* chatStream(request: AIRequest, requestOptions: RequestOptions = {}): AsyncGenerator<ChatStreamEvent> {
+    const text = JSON.stringify(request);
+    const response = await send('POST', '/ai/chat/stream', text, 'application/json', {
+      signal: requestOptions.signal,
+      accept: 'text/event-stream',
+    });
+    if (!response.body) {
+      throw new ApiError(502, 'STREAM_INTERRUPTED', 'The server sent no reply stream');
+    }
+    for await (const message of readSse(response.body)) {
+      let data: unknown;
+      try {
+        data = JSON.parse(message.data);
+      } catch {
+        throw new ApiError(502, 'STREAM_INTERRUPTED', `The reply stream sent an unreadable ${message.event} event`);
+      }
+      switch (message.event) {
+        case 'meta':
+          yield { type: 'meta', data: data as ChatStreamMeta };
+          break;
+        case 'delta':
+          yield { type: 'delta', data: data as { text: string } };
+          break;
+        case 'done':
+          yield { type: 'done', data: data as AIResponse };
+          return;
+        case 'error': {
+          const envelope = data as Partial<ErrorEnvelope> & { status?: number };
+          throw new ApiError(
+            envelope.status ?? 502,
+            envelope.error_code ?? 'HTTP_ERROR',
+            envelope.message ?? 'The reply failed',
+            envelope.details ?? {},
+          );
+        }
+        default:
+          break; // unknown events are for newer clients
+      }
+    }
+    // A stop the caller asked for is an abort, not an interrupted reply.
+    requestOptions.signal?.throwIfAborted();
+    throw new ApiError(502, 'STREAM_INTERRUPTED', 'The reply stream ended before the reply was complete');
+  }
+
   return {
-    health: () => json<Health>('GET', '/health'),
-    stats: () => json<Stats>('GET', '/stats'),
-    listContexts: (params: ListContextsParams = {}) => json<ContextUnit[]>('GET', `/contexts${queryString({ ...params })}`),
-    getContext: (id: string) => json<ContextUnit>('GET', `/contexts/${encodeURIComponent(id)}`),
+    health: (o?: RequestOptions) => json<Health>('GET', '/health', undefined, o),
+    stats: (o?: RequestOptions) => json<Stats>('GET', '/stats', undefined, o),
+    listContexts: (params: ListContextsParams = {}, o?: RequestOptions) =>
+      json<ContextUnit[]>('GET', `/contexts${queryString({ ...params })}`, undefined, o),
+    getContext: (id: string, o?: RequestOptions) => json<ContextUnit>('GET', `/contexts/${encodeURIComponent(id)}`, undefined, o),
     createContext: (input: ContextUnitCreate) => json<ContextUnit>('POST', '/contexts', input),
     updateContext: (id: string, patch: ContextUnitUpdate) => json<ContextUnit>('PUT', `/contexts/${encodeURIComponent(id)}`, patch),
     async deleteContext(id: string): Promise<void> {
@@ -141,6 +281,47 @@ export function createClient(options: ClientOptions) {
     },
     generatePrompt: (request: TaskRequest) => json<GeneratedPrompt>('POST', '/generate-prompt', request),
     generateCompactPrompt: (request: TaskRequest) => json<GeneratedPrompt>('POST', '/generate-prompt/compact', request),
+
+    /** One chat turn; the reply comes whole. */
+    chat: (request: AIRequest, o?: RequestOptions) => json<AIResponse>('POST', '/ai/chat', request, o),
+    /**
+     * One chat turn streamed: yields `meta`, then `delta`s, then `done`. A failure before or during the stream is
+     * thrown as ApiError; aborting `signal` stops the request (the fetch rejects with an AbortError).
+     */
+    chatStream,
+    listConversations: (params: ConversationListParams = {}, o?: RequestOptions) =>
+      json<ConversationList>('GET', `/ai/conversations${queryString({ ...params })}`, undefined, o),
+    getConversation: (id: string, o?: RequestOptions) =>
+      json<ConversationDetail>('GET', `/ai/conversations/${encodeURIComponent(id)}`, undefined, o),
+    async deleteConversation(id: string): Promise<void> {
+      await send('DELETE', `/ai/conversations/${encodeURIComponent(id)}`);
+    },
+
+    listProviders: (o?: RequestOptions) => json<ProvidersResponse>('GET', '/providers', undefined, o),
+    /** Checks a provider; `api_key` / `base_url` test typed values instead of the saved ones. */
+    validateProvider(name: string, input: ValidateProviderInput = {}, o?: RequestOptions): Promise<ValidateResponse> {
+      const body: { api_key?: string; base_url?: string } = {};
+      if (input.api_key) {
+        body.api_key = input.api_key;
+      }
+      if (input.base_url) {
+        body.base_url = input.base_url;
+      }
+      return json<ValidateResponse>(
+        'POST',
+        `/providers/${encodeURIComponent(name)}/validate${queryString({ model: input.model })}`,
+        Object.keys(body).length > 0 ? body : null,
+        o,
+      );
+    },
+    getSettings: (o?: RequestOptions) => json<SettingsResponse>('GET', '/settings', undefined, o),
+    /** A value sets a field, `null` clears it, a missing key leaves it alone. */
+    updateSettings: (update: SettingsUpdate) => json<SettingsUpdateResponse>('POST', '/settings', update),
+
+    securityEvents: (params: SecurityEventsParams = {}, o?: RequestOptions) =>
+      json<SecurityEventList>('GET', `/security/events${queryString({ ...params })}`, undefined, o),
+    rotateApiKey: () => json<RotateKeyResult>('POST', '/security/api-key/rotate'),
+
     /** Low-level access for endpoints without a helper yet. */
     request: json,
   };

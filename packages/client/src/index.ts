@@ -1,2 +1,3 @@
 export * from './client.js';
 export * from './signing.js';
+export * from './sse.js';

@@ -4,6 +4,7 @@
  */
 import { DEFAULT_WEIGHTS, rankCandidates, type Candidate, type RankingWeights } from '../src/domain/ranking.js';
 import type { ContextUnit } from '../src/domain/types.js';
+import type { Turn } from './dataset.js';
 import { legacyRanking, orderBy, reciprocalRankFusion, type LegacyUnit } from './fusion.js';
 import { MAX_DEPTH } from './metrics.js';
 
@@ -15,6 +16,8 @@ export interface RankingInput {
   queryVector: Float32Array;
   /** Every unit of the conversation with its float vectors. */
   units: readonly LegacyUnit[];
+  /** The conversation's turns (the same array for every question of a conversation). */
+  turns: readonly Turn[];
 }
 
 export interface Configuration {

@@ -77,7 +77,7 @@ export async function evaluateConversation(
     for (const question of conversation.questions) {
       const candidates = await search.candidates(question.text, options.pool);
       const queryVector = await embedder.embedQuery(question.text);
-      const input = { task: question.text, candidates, queryVector, units };
+      const input = { task: question.text, candidates, queryVector, units, turns: conversation.turns };
       const rankings: Record<string, string[]> = {};
       for (const configuration of options.configurations) {
         rankings[configuration.name] = configuration.rank(input);

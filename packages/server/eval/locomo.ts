@@ -5,7 +5,8 @@
  * the git-ignored `eval-results/`.
  *
  * Flags: --data <dir> (else CONTEXTPILOT_LOCOMO_DIR, else <repo>/../shared/data/locomo), --pool <n> (candidates per
- * retriever, default 200), --json <path> (default eval-results/locomo-<timestamp>.json).
+ * retriever, default 200), --json <path> (default eval-results/locomo-<timestamp>.json), --experiments (also measure
+ * the alternatives of experiments.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -16,12 +17,18 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_WEIGHTS } from '../src/domain/ranking.js';
 import { createUseLiteEmbedder, USE_LITE_MODEL_ID } from '../src/providers/embeddings/use-lite.js';
 import { candidatePool } from '../src/services/search-service.js';
-import { DEFAULT_CONFIGURATION_NAME, SERVER_DEFAULT_NAME, standardConfigurations } from './configurations.js';
+import {
+  DEFAULT_CONFIGURATION_NAME,
+  SERVER_DEFAULT_NAME,
+  standardConfigurations,
+  type Configuration,
+} from './configurations.js';
 import { checkDataDir, loadLocomo, turnContent, type Locomo } from './dataset.js';
-import { embedInto, missingTexts } from './embeddings.js';
+import { documentVectors, embedInto, missingTexts } from './embeddings.js';
 import { evaluateConversation, type QuestionResult } from './evaluate.js';
+import { experimentConfigurations, experimentDocuments } from './experiments.js';
 import { MAX_DEPTH } from './metrics.js';
-import { bestOnClean, formatCategories, formatTable, summarize } from './report.js';
+import { bestOnClean, formatCategories, formatTable, summarize, type Summary } from './report.js';
 import { openVectorCache, type VectorCache } from './vector-cache.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -32,12 +39,18 @@ interface Options {
   dataDir: string;
   pool: number;
   jsonPath: string;
+  experiments: boolean;
 }
 
 function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
   const { values } = parseArgs({
     args: argv,
-    options: { data: { type: 'string' }, pool: { type: 'string' }, json: { type: 'string' } },
+    options: {
+      data: { type: 'string' },
+      pool: { type: 'string' },
+      json: { type: 'string' },
+      experiments: { type: 'boolean', default: false },
+    },
     strict: true,
   });
   const pool = values.pool === undefined ? DEFAULT_POOL : Number(values.pool);
@@ -49,13 +62,14 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
     dataDir: resolve(values.data ?? env.CONTEXTPILOT_LOCOMO_DIR ?? join(REPO_ROOT, '..', 'shared', 'data', 'locomo')),
     pool,
     jsonPath: resolve(values.json ?? join(REPO_ROOT, 'eval-results', `locomo-${stamp}.json`)),
+    experiments: values.experiments,
   };
 }
 
 /** Fills the vector cache with every turn and question it lacks; the model only starts when something is missing. */
-async function ensureVectors(data: Locomo, cache: VectorCache): Promise<number> {
+async function ensureVectors(data: Locomo, cache: VectorCache, extraDocuments: readonly string[]): Promise<number> {
   const needs = {
-    documents: data.conversations.flatMap((c) => c.turns.map(turnContent)),
+    documents: [...data.conversations.flatMap((c) => c.turns.map(turnContent)), ...extraDocuments],
     queries: data.conversations.flatMap((c) => c.questions.map((q) => q.text)),
   };
   const missing = missingTexts(cache, needs);
@@ -84,6 +98,63 @@ async function ensureVectors(data: Locomo, cache: VectorCache): Promise<number> 
   return total;
 }
 
+async function evaluateAll(data: Locomo, configurations: readonly Configuration[], pool: number, cache: VectorCache) {
+  const results: QuestionResult[] = [];
+  for (const conversation of data.conversations) {
+    results.push(...(await evaluateConversation(conversation, { configurations, pool, cache, model: MODEL })));
+  }
+  return results;
+}
+
+function printReport(
+  data: Locomo,
+  results: readonly QuestionResult[],
+  summary: Summary,
+  options: Options,
+  experiments: ReadonlySet<string>,
+): void {
+  const turns = data.conversations.reduce((n, c) => n + c.turns.length, 0);
+  const clean = results.filter((r) => !r.question.flagged).length;
+  const { stats } = data;
+  console.log(
+    `\nLoCoMo retrieval: ${data.conversations.length} conversations, ${turns} turns; ${stats.taskQuestions} questions of ` +
+      `categories 1–4, ${stats.skipped} skipped without valid evidence → ${results.length} evaluated, ${clean} clean ` +
+      `(${results.length - clean} flagged by the audit). Evidence: ${stats.repaired} entries repaired, ${stats.dropped} ids dropped.`,
+  );
+  console.log(`Candidate pool ${options.pool} per retriever; metrics over the top ${MAX_DEPTH}.\n`);
+  const counts = { all: results.length, clean };
+  console.log(
+    formatTable(
+      summary.configurations.filter((c) => !experiments.has(c.name)),
+      counts,
+    ),
+  );
+  console.log(`\nRecall@10 per category, ${DEFAULT_CONFIGURATION_NAME}:\n${formatCategories(summary.perCategory)}`);
+  const check = summary.serverCheck;
+  const expectedPool = candidatePool(MAX_DEPTH);
+  const poolNote =
+    options.pool === expectedPool ? '' : ` (rank() uses a pool of ${expectedPool}, this run ${options.pool})`;
+  console.log(
+    `\nsearch.rank({limit: ${MAX_DEPTH}}) = ${DEFAULT_CONFIGURATION_NAME} on ${check.identical}/${results.length} questions` +
+      (check.differing.length > 0 ? `; differs on ${check.differing.slice(0, 5).join(', ')}…${poolNote}` : ''),
+  );
+  const standard = summary.configurations.filter((c) => !experiments.has(c.name));
+  const byRecall = bestOnClean(standard, 'recall10');
+  const byMrr = bestOnClean(standard, 'mrr');
+  console.log(
+    `Best on clean: Recall@10 ${byRecall.clean.recall10.toFixed(3)} ${byRecall.name}; MRR ${byMrr.clean.mrr.toFixed(3)} ${byMrr.name}`,
+  );
+  if (experiments.size > 0) {
+    console.log(`\nExperiments (not used by the server; see experiments.ts):\n`);
+    console.log(
+      formatTable(
+        summary.configurations.filter((c) => experiments.has(c.name)),
+        counts,
+      ),
+    );
+  }
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   const options = parseOptions(process.argv.slice(2), process.env);
@@ -96,74 +167,51 @@ async function main(): Promise<void> {
   }
   const data = loadLocomo(options.dataDir);
   const cache = openVectorCache(join(REPO_ROOT, '.eval-cache'), MODEL.modelId, MODEL.dimension, (m) => console.log(m));
-  const embedded = await ensureVectors(data, cache);
+  const extraDocuments = options.experiments ? data.conversations.flatMap((c) => experimentDocuments(c.turns)) : [];
+  const embedded = await ensureVectors(data, cache, extraDocuments);
   const embeddedAt = performance.now();
 
-  const configurations = standardConfigurations();
-  const results: QuestionResult[] = [];
-  for (const conversation of data.conversations) {
-    results.push(
-      ...(await evaluateConversation(conversation, { configurations, pool: options.pool, cache, model: MODEL })),
-    );
-  }
+  const experiments = options.experiments
+    ? experimentConfigurations({ pool: options.pool, documentVectors: (text) => documentVectors(cache, text) })
+    : [];
+  const configurations = [...standardConfigurations(), ...experiments];
+  const results = await evaluateAll(data, configurations, options.pool, cache);
   const names = [...configurations.map((c) => c.name), SERVER_DEFAULT_NAME];
   const summary = summarize(results, names, DEFAULT_CONFIGURATION_NAME, SERVER_DEFAULT_NAME);
   const finished = performance.now();
 
-  const turns = data.conversations.reduce((n, c) => n + c.turns.length, 0);
-  const clean = results.filter((r) => !r.question.flagged).length;
-  const { stats } = data;
-  console.log(
-    `\nLoCoMo retrieval: ${data.conversations.length} conversations, ${turns} turns; ${stats.taskQuestions} questions of ` +
-      `categories 1–4, ${stats.skipped} skipped without valid evidence → ${results.length} evaluated, ${clean} clean ` +
-      `(${results.length - clean} flagged by the audit). Evidence: ${stats.repaired} entries repaired, ${stats.dropped} ids dropped.`,
-  );
-  console.log(`Candidate pool ${options.pool} per retriever; metrics over the top ${MAX_DEPTH}.\n`);
-  console.log(formatTable(summary.configurations, { all: results.length, clean }));
-  console.log(`\nRecall@10 per category, ${DEFAULT_CONFIGURATION_NAME}:\n${formatCategories(summary.perCategory)}`);
-  const check = summary.serverCheck;
-  const poolNote =
-    options.pool === candidatePool(MAX_DEPTH)
-      ? ''
-      : ` (rank() uses a pool of ${candidatePool(MAX_DEPTH)}, this run ${options.pool})`;
-  console.log(
-    `\nsearch.rank({limit: ${MAX_DEPTH}}) = ${DEFAULT_CONFIGURATION_NAME} on ${check.identical}/${results.length} questions` +
-      (check.differing.length > 0 ? `; differs on ${check.differing.slice(0, 5).join(', ')}…${poolNote}` : ''),
-  );
-  const byRecall = bestOnClean(summary.configurations, 'recall10');
-  const byMrr = bestOnClean(summary.configurations, 'mrr');
-  console.log(
-    `Best on clean: Recall@10 ${byRecall.clean.recall10.toFixed(3)} ${byRecall.name}; MRR ${byMrr.clean.mrr.toFixed(3)} ${byMrr.name}`,
-  );
-
+  printReport(data, results, summary, options, new Set(experiments.map((c) => c.name)));
   const seconds = (ms: number) => Number((ms / 1000).toFixed(1));
   const timing = {
     totalSeconds: seconds(finished - started),
     embeddingSeconds: seconds(embeddedAt - started),
     embeddedTexts: embedded,
   };
-  mkdirSync(dirname(options.jsonPath), { recursive: true });
-  writeFileSync(
-    options.jsonPath,
-    `${JSON.stringify(
-      {
-        createdAt: new Date().toISOString(),
-        dataDir: options.dataDir,
-        model: MODEL.modelId,
-        defaultWeights: DEFAULT_WEIGHTS,
-        pool: options.pool,
-        depth: MAX_DEPTH,
-        counts: { conversations: data.conversations.length, turns, evaluated: results.length, clean, ...stats },
-        timing,
-        ...summary,
-      },
-      null,
-      2,
-    )}\n`,
-  );
+  writeJson(options.jsonPath, {
+    createdAt: new Date().toISOString(),
+    dataDir: options.dataDir,
+    model: MODEL.modelId,
+    defaultWeights: DEFAULT_WEIGHTS,
+    pool: options.pool,
+    depth: MAX_DEPTH,
+    counts: {
+      conversations: data.conversations.length,
+      turns: data.conversations.reduce((n, c) => n + c.turns.length, 0),
+      evaluated: results.length,
+      clean: results.filter((r) => !r.question.flagged).length,
+      ...data.stats,
+    },
+    timing,
+    ...summary,
+  });
   console.log(
     `\nTook ${timing.totalSeconds}s (embedding ${timing.embeddingSeconds}s, ${embedded} texts embedded). Results: ${options.jsonPath}`,
   );
+}
+
+function writeJson(path: string, value: unknown): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
 }
 
 main().catch((error: unknown) => {

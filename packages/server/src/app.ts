@@ -21,6 +21,7 @@ import { securityRoutes } from './http/routes/security.js';
 import { metricsRoutes } from './http/routes/metrics.js';
 import { promptRoutes } from './http/routes/prompt.js';
 import { systemRoutes } from './http/routes/system.js';
+import { loadWebUi, webUiAssets } from './http/routes/web-ui.js';
 import { createLogger } from './logger.js';
 import { createEmbedder } from './providers/embeddings/create-embedder.js';
 import type { Embedder } from './providers/embeddings/embedder.js';
@@ -252,9 +253,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: false });
 
-  // Public routes.
+  // Public routes: API information, health, docs and the web UI.
+  const webUi = loadWebUi(config.webDir);
   await app.register(async (pub) => {
-    systemRoutes(pub, { health });
+    systemRoutes(pub, { health, indexHtml: webUi?.indexHtml ?? null });
+    if (webUi) {
+      await webUiAssets(pub, { dir: webUi.dir });
+    }
     pub.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   });
   // Protected routes: every route registered here gets the security hooks (auth, signing, rate limits).

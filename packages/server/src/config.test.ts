@@ -141,7 +141,11 @@ describe('loadConfig: values from the environment', () => {
   });
 
   it('accepts lower-case and mixed-case variable names', () => {
-    const config = loadConfig({ contextpilot_port: '7000', ContextPilot_Enable_Auth: 'yes', contextpilot_cors_origins: '["http://x.test"]' });
+    const config = loadConfig({
+      contextpilot_port: '7000',
+      ContextPilot_Enable_Auth: 'yes',
+      contextpilot_cors_origins: '["http://x.test"]',
+    });
     expect(config.port).toBe(7000);
     expect(config.security.enableAuth).toBe(true);
     expect(config.cors.origins).toEqual(['http://x.test']);
@@ -158,7 +162,10 @@ describe('loadConfig: values from the environment', () => {
   it('maps the v1 log level names warning and critical', () => {
     expect(loadConfig({ CONTEXTPILOT_LOG_LEVEL: 'WARNING' }).log.level).toBe('warn');
     expect(loadConfig({ CONTEXTPILOT_LOG_LEVEL: 'critical' }).log.level).toBe('fatal');
-    expect(loadConfig({ CONTEXTPILOT_LOG_LEVEL: 'debug', CONTEXTPILOT_LOG_FORMAT: 'TEXT' }).log).toEqual({ level: 'debug', format: 'text' });
+    expect(loadConfig({ CONTEXTPILOT_LOG_LEVEL: 'debug', CONTEXTPILOT_LOG_FORMAT: 'TEXT' }).log).toEqual({
+      level: 'debug',
+      format: 'text',
+    });
   });
 
   it('converts timeouts to milliseconds', () => {
@@ -170,12 +177,18 @@ describe('loadConfig: values from the environment', () => {
   it('reads CONTEXTPILOT_TRUST_PROXY as a boolean, a comma list or a JSON list', () => {
     expect(loadConfig({}).security.trustProxy).toBe(false);
     expect(loadConfig({ CONTEXTPILOT_TRUST_PROXY: 'true' }).security.trustProxy).toBe(true);
-    expect(loadConfig({ CONTEXTPILOT_TRUST_PROXY: '10.0.0.1, 10.0.0.0/8' }).security.trustProxy).toEqual(['10.0.0.1', '10.0.0.0/8']);
+    expect(loadConfig({ CONTEXTPILOT_TRUST_PROXY: '10.0.0.1, 10.0.0.0/8' }).security.trustProxy).toEqual([
+      '10.0.0.1',
+      '10.0.0.0/8',
+    ]);
     expect(loadConfig({ CONTEXTPILOT_TRUST_PROXY: '["127.0.0.1"]' }).security.trustProxy).toEqual(['127.0.0.1']);
   });
 
   it('requires a model for the ollama and openai-compatible embedding providers only', () => {
-    expect(loadConfig({ CONTEXTPILOT_EMBEDDING_PROVIDER: 'Ollama', CONTEXTPILOT_EMBEDDING_MODEL: 'nomic-embed-text' }).embedding).toMatchObject({
+    expect(
+      loadConfig({ CONTEXTPILOT_EMBEDDING_PROVIDER: 'Ollama', CONTEXTPILOT_EMBEDDING_MODEL: 'nomic-embed-text' })
+        .embedding,
+    ).toMatchObject({
       provider: 'ollama',
       model: 'nomic-embed-text',
     });
@@ -204,7 +217,10 @@ describe('loadConfig: CONTEXTPILOT_DATABASE_URL', () => {
 
   it('uses memory when CONTEXTPILOT_USE_DATABASE=false and no URL is set', () => {
     expect(loadConfig({ CONTEXTPILOT_USE_DATABASE: 'false' }).database).toEqual({ kind: 'memory' });
-    expect(loadConfig({ CONTEXTPILOT_USE_DATABASE: 'true' }).database).toEqual({ kind: 'sqlite', path: './data/contextpilot.db' });
+    expect(loadConfig({ CONTEXTPILOT_USE_DATABASE: 'true' }).database).toEqual({
+      kind: 'sqlite',
+      path: './data/contextpilot.db',
+    });
   });
 });
 
@@ -215,13 +231,29 @@ describe('loadConfig: invalid values throw a ConfigError naming the variable', (
     ['a negative port', { CONTEXTPILOT_PORT: '-1' }, 'CONTEXTPILOT_PORT'],
     ['a fractional port', { CONTEXTPILOT_PORT: '80.5' }, 'CONTEXTPILOT_PORT'],
     ['a bad boolean', { CONTEXTPILOT_ENABLE_AUTH: 'maybe' }, 'CONTEXTPILOT_ENABLE_AUTH'],
-    ['a bad boolean given with a lower-case name', { contextpilot_enable_request_signing: 'enabled' }, 'CONTEXTPILOT_ENABLE_REQUEST_SIGNING'],
+    [
+      'a bad boolean given with a lower-case name',
+      { contextpilot_enable_request_signing: 'enabled' },
+      'CONTEXTPILOT_ENABLE_REQUEST_SIGNING',
+    ],
     ['an invalid JSON list', { CONTEXTPILOT_CORS_ORIGINS: 'http://a,http://b' }, 'CONTEXTPILOT_CORS_ORIGINS'],
     ['a JSON value that is not a list', { CONTEXTPILOT_CORS_ORIGINS: '"http://a"' }, 'CONTEXTPILOT_CORS_ORIGINS'],
-    ['a JSON list of non-strings', { CONTEXTPILOT_REQUEST_SIGNING_METHODS: '[1,2]' }, 'CONTEXTPILOT_REQUEST_SIGNING_METHODS'],
-    ['an unknown embedding provider', { CONTEXTPILOT_EMBEDDING_PROVIDER: 'word2vec' }, 'CONTEXTPILOT_EMBEDDING_PROVIDER'],
+    [
+      'a JSON list of non-strings',
+      { CONTEXTPILOT_REQUEST_SIGNING_METHODS: '[1,2]' },
+      'CONTEXTPILOT_REQUEST_SIGNING_METHODS',
+    ],
+    [
+      'an unknown embedding provider',
+      { CONTEXTPILOT_EMBEDDING_PROVIDER: 'word2vec' },
+      'CONTEXTPILOT_EMBEDDING_PROVIDER',
+    ],
     ['provider ollama without a model', { CONTEXTPILOT_EMBEDDING_PROVIDER: 'ollama' }, 'CONTEXTPILOT_EMBEDDING_MODEL'],
-    ['provider openai-compatible without a model', { CONTEXTPILOT_EMBEDDING_PROVIDER: 'openai-compatible' }, 'CONTEXTPILOT_EMBEDDING_MODEL'],
+    [
+      'provider openai-compatible without a model',
+      { CONTEXTPILOT_EMBEDDING_PROVIDER: 'openai-compatible' },
+      'CONTEXTPILOT_EMBEDDING_MODEL',
+    ],
     ['an unknown database URL scheme', { CONTEXTPILOT_DATABASE_URL: 'mysql://u@h/db' }, 'CONTEXTPILOT_DATABASE_URL'],
     ['an empty sqlite path', { CONTEXTPILOT_DATABASE_URL: 'sqlite:' }, 'CONTEXTPILOT_DATABASE_URL'],
     ['an unknown log level', { CONTEXTPILOT_LOG_LEVEL: 'verbose' }, 'CONTEXTPILOT_LOG_LEVEL'],

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseEnv } from 'node:util';
 
 import { z } from 'zod';
@@ -124,6 +125,7 @@ const EnvSchema = z.object({
   CONTEXTPILOT_HOST: str('127.0.0.1'),
   CONTEXTPILOT_PORT: int(8000, 0, 65535),
   CONTEXTPILOT_DATABASE_URL: str(''),
+  CONTEXTPILOT_WEB_DIR: str(''),
   CONTEXTPILOT_USE_DATABASE: bool(true),
   CONTEXTPILOT_LOG_LEVEL: oneOf(['trace', 'debug', 'info', 'warning', 'warn', 'error', 'critical', 'fatal', 'silent'], 'info'),
   CONTEXTPILOT_LOG_FORMAT: oneOf(['json', 'text'], 'json'),
@@ -161,6 +163,7 @@ const EnvSchema = z.object({
   CONTEXTPILOT_REDIS_URL: str(''),
   CONTEXTPILOT_REDIS_KEY_PREFIX: str('contextpilot:'),
   CONTEXTPILOT_AUTH_FAILURE_LIMIT: int(20, 1, 1_000_000),
+  CONTEXTPILOT_RATE_LIMIT_ENABLED: bool(true),
   CONTEXTPILOT_AUTH_FAILURE_WINDOW_SECONDS: int(600, 1, 86_400),
   CONTEXTPILOT_SECURITY_EVENT_RETENTION_DAYS: int(90, 1, 36_500),
   CONTEXTPILOT_ENCRYPTION_KEY: str(''),
@@ -231,6 +234,8 @@ function buildConfig(env: Env) {
     host: env.CONTEXTPILOT_HOST,
     port: env.CONTEXTPILOT_PORT,
     database,
+    // The built web UI; by default the web package's build output beside this package.
+    webDir: env.CONTEXTPILOT_WEB_DIR || fileURLToPath(new URL('../../web/dist', import.meta.url)),
     log: { level: logLevel as 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent', format: env.CONTEXTPILOT_LOG_FORMAT },
     enableMetrics: env.CONTEXTPILOT_ENABLE_METRICS,
     cors: {
@@ -273,6 +278,7 @@ function buildConfig(env: Env) {
       redisUrl: env.CONTEXTPILOT_REDIS_URL,
       redisKeyPrefix: env.CONTEXTPILOT_REDIS_KEY_PREFIX,
       authFailureLimit: env.CONTEXTPILOT_AUTH_FAILURE_LIMIT,
+      rateLimitEnabled: env.CONTEXTPILOT_RATE_LIMIT_ENABLED,
       authFailureWindowMs: env.CONTEXTPILOT_AUTH_FAILURE_WINDOW_SECONDS * 1000,
       eventRetentionDays: env.CONTEXTPILOT_SECURITY_EVENT_RETENTION_DAYS,
       encryptionKey: env.CONTEXTPILOT_ENCRYPTION_KEY,

@@ -1,13 +1,25 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
-import { DEFAULT_WEIGHTS, legacyScore, matchTags, rankCandidates, type Candidate, type RankableUnit } from './ranking.js';
+import {
+  DEFAULT_WEIGHTS,
+  legacyScore,
+  matchTags,
+  rankCandidates,
+  type Candidate,
+  type RankableUnit,
+} from './ranking.js';
 
 function unit(id: string, fields: Partial<Omit<RankableUnit, 'id'>> = {}): RankableUnit {
   return { id, confidence: 1, tags: [], status: 'active', ...fields };
 }
 
-function candidate(id: string, lexical: number, semantic: number, fields: Partial<Omit<RankableUnit, 'id'>> = {}): Candidate {
+function candidate(
+  id: string,
+  lexical: number,
+  semantic: number,
+  fields: Partial<Omit<RankableUnit, 'id'>> = {},
+): Candidate {
   return { unit: unit(id, fields), lexical, semantic };
 }
 
@@ -31,7 +43,14 @@ describe('rankCandidates: exact scores from the header formula', () => {
     );
     expect(ranked.map((r) => r.unit.id)).toEqual(['a', 'b']);
     expect(ranked[0]?.score).toBe(1);
-    expect(ranked[0]?.breakdown).toEqual({ lexical: 1, semantic: 1, fused: 1, confidence: 1, tagBonus: 0, matchedTags: [] });
+    expect(ranked[0]?.breakdown).toEqual({
+      lexical: 1,
+      semantic: 1,
+      fused: 1,
+      confidence: 1,
+      tagBonus: 0,
+      matchedTags: [],
+    });
     expect(ranked[1]?.score).toBeCloseTo(0.3, 12);
     expect(ranked[1]?.breakdown).toEqual({
       lexical: 0.5,
@@ -68,9 +87,13 @@ describe('rankCandidates: exact scores from the header formula', () => {
   });
 
   it('caps the tag bonus at maxTagBonus (4 matches give 0.15, not 0.2)', () => {
-    const [r] = rankCandidates('python data function processing', [candidate('a', 0, 0, { tags: ['python', 'data', 'function', 'processing'] })], {
-      limit: 1,
-    });
+    const [r] = rankCandidates(
+      'python data function processing',
+      [candidate('a', 0, 0, { tags: ['python', 'data', 'function', 'processing'] })],
+      {
+        limit: 1,
+      },
+    );
     expect(r?.breakdown.tagBonus).toBe(0.15);
     expect(r?.score).toBe(0.15);
   });
@@ -105,9 +128,13 @@ describe('rankCandidates: exact scores from the header formula', () => {
   });
 
   it('clamps confidence into [0,1]', () => {
-    const ranked = rankCandidates(TASK, [candidate('hi', 1, 1, { confidence: 1.5 }), candidate('lo', 1, 1, { confidence: -1 })], {
-      limit: 2,
-    });
+    const ranked = rankCandidates(
+      TASK,
+      [candidate('hi', 1, 1, { confidence: 1.5 }), candidate('lo', 1, 1, { confidence: -1 })],
+      {
+        limit: 2,
+      },
+    );
     expect(ranked.map((r) => [r.unit.id, r.breakdown.confidence, r.score])).toEqual([
       ['hi', 1, 1],
       ['lo', 0, 0],
@@ -150,7 +177,11 @@ describe('rankCandidates: exact scores from the header formula', () => {
 
 describe('rankCandidates: superseded units, limit and minScore', () => {
   it('never ranks a superseded unit, and ignores it when normalizing', () => {
-    const ranked = rankCandidates(TASK, [candidate('old', 10, 0.9, { status: 'superseded' }), candidate('new', 1, 0.45)], { limit: 5 });
+    const ranked = rankCandidates(
+      TASK,
+      [candidate('old', 10, 0.9, { status: 'superseded' }), candidate('new', 1, 0.45)],
+      { limit: 5 },
+    );
     expect(ranked.map((r) => r.unit.id)).toEqual(['new']);
     // Normalized against the active unit only: lexical 1/1, semantic 0.45/0.45.
     expect(ranked[0]?.breakdown.lexical).toBe(1);
@@ -250,11 +281,15 @@ describe('matchTags', () => {
 
   it('never throws, and every match really occurs in the lower-cased task', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 40 }), fc.array(fc.string({ unit: 'binary', maxLength: 8 }), { maxLength: 6 }), (task, tags) => {
-        for (const tag of matchTags(task, tags)) {
-          expect(task.toLowerCase()).toContain(tag.toLowerCase().trim());
-        }
-      }),
+      fc.property(
+        fc.string({ unit: 'binary', maxLength: 40 }),
+        fc.array(fc.string({ unit: 'binary', maxLength: 8 }), { maxLength: 6 }),
+        (task, tags) => {
+          for (const tag of matchTags(task, tags)) {
+            expect(task.toLowerCase()).toContain(tag.toLowerCase().trim());
+          }
+        },
+      ),
     );
   });
 });
@@ -305,9 +340,11 @@ const fieldsArb = fc.record({
   tags: fc.array(fc.constantFrom(...WORDS, 'machine learning', 'x'), { maxLength: 4 }),
   status: fc.constantFrom('active' as const, 'active' as const, 'superseded' as const),
 });
-const candidatesArb = fc.uniqueArray(fc.string({ minLength: 1, maxLength: 4 }), { maxLength: 25 }).chain((ids) =>
-  fc.tuple(...ids.map((id) => fieldsArb.map((f): Candidate => candidate(id, f.lexical, f.semantic, f)))),
-);
+const candidatesArb = fc
+  .uniqueArray(fc.string({ minLength: 1, maxLength: 4 }), { maxLength: 25 })
+  .chain((ids) =>
+    fc.tuple(...ids.map((id) => fieldsArb.map((f): Candidate => candidate(id, f.lexical, f.semantic, f)))),
+  );
 const limitArb = fc.integer({ min: -2, max: 30 });
 
 describe('rankCandidates: properties', () => {
@@ -315,7 +352,13 @@ describe('rankCandidates: properties', () => {
     fc.assert(
       fc.property(taskArb, candidatesArb, (task, cs) => {
         for (const r of rankCandidates(task, cs, { limit: 100 })) {
-          for (const x of [r.score, r.breakdown.lexical, r.breakdown.semantic, r.breakdown.fused, r.breakdown.confidence]) {
+          for (const x of [
+            r.score,
+            r.breakdown.lexical,
+            r.breakdown.semantic,
+            r.breakdown.fused,
+            r.breakdown.confidence,
+          ]) {
             expect(x).toBeGreaterThanOrEqual(0);
             expect(x).toBeLessThanOrEqual(1);
           }
@@ -352,17 +395,25 @@ describe('rankCandidates: properties', () => {
 
   it('returns at most `limit` units, all with score ≥ minScore', () => {
     fc.assert(
-      fc.property(taskArb, candidatesArb, limitArb, fc.double({ min: 0, max: 1, noNaN: true }), (task, cs, limit, minScore) => {
-        const ranked = rankCandidates(task, cs, { limit, minScore });
-        expect(ranked.length).toBeLessThanOrEqual(Math.max(0, limit));
-        expect(ranked.every((r) => r.score >= minScore)).toBe(true);
-      }),
+      fc.property(
+        taskArb,
+        candidatesArb,
+        limitArb,
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (task, cs, limit, minScore) => {
+          const ranked = rankCandidates(task, cs, { limit, minScore });
+          expect(ranked.length).toBeLessThanOrEqual(Math.max(0, limit));
+          expect(ranked.every((r) => r.score >= minScore)).toBe(true);
+        },
+      ),
       { numRuns: 500 },
     );
   });
 
   it('is deterministic and independent of the input order of the candidates', () => {
-    const withShuffle = candidatesArb.chain((cs) => fc.tuple(fc.constant(cs), fc.shuffledSubarray(cs, { minLength: cs.length, maxLength: cs.length })));
+    const withShuffle = candidatesArb.chain((cs) =>
+      fc.tuple(fc.constant(cs), fc.shuffledSubarray(cs, { minLength: cs.length, maxLength: cs.length })),
+    );
     fc.assert(
       fc.property(taskArb, withShuffle, limitArb, (task, [cs, shuffled], limit) => {
         const a = rankCandidates(task, cs, { limit });
@@ -376,14 +427,21 @@ describe('rankCandidates: properties', () => {
   it('never lowers a unit’s score when it gets a tag that matches the task', () => {
     fc.assert(
       fc.property(
-        fc.constantFrom(...WORDS).chain((word) => fc.tuple(fc.constant(word), taskArb.map((t) => `${t} ${word}`))),
+        fc.constantFrom(...WORDS).chain((word) =>
+          fc.tuple(
+            fc.constant(word),
+            taskArb.map((t) => `${t} ${word}`),
+          ),
+        ),
         candidatesArb.filter((cs) => cs.some((c) => c.unit.status === 'active')),
         fc.nat(),
         ([word, task], cs, pick) => {
           const active = cs.filter((c) => c.unit.status === 'active');
           const target = active[pick % active.length] as Candidate;
           const before = rankCandidates(task, cs, { limit: 100 }).find((r) => r.unit.id === target.unit.id)?.score;
-          const tagged = cs.map((c) => (c === target ? { ...c, unit: { ...c.unit, tags: [...c.unit.tags, word] } } : c));
+          const tagged = cs.map((c) =>
+            c === target ? { ...c, unit: { ...c.unit, tags: [...c.unit.tags, word] } } : c,
+          );
           const after = rankCandidates(task, tagged, { limit: 100 }).find((r) => r.unit.id === target.unit.id)?.score;
           expect(before).toBeDefined();
           expect(after).toBeGreaterThanOrEqual(before as number);

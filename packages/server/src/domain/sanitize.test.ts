@@ -1,7 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
-import { cleanContent, cleanLabel, cleanTags, codePointLength, InputRuleError, isWellFormed, sanitizeText } from './sanitize.js';
+import {
+  cleanContent,
+  cleanLabel,
+  cleanTags,
+  codePointLength,
+  InputRuleError,
+  isWellFormed,
+  sanitizeText,
+} from './sanitize.js';
 
 const LIMITS = { maxContentLength: 10_000, maxTagCount: 20, maxTagLength: 50 };
 
@@ -51,11 +59,68 @@ function survivesUtf8(s: string): boolean {
 // Characters that exercise every branch: controls, line breaks, bidi, invisible, tag characters, combining marks,
 // composition exclusions, Unicode spaces, astral characters and ordinary text.
 const SPECIAL = [
-  '\u0000', '\u0001', '\u0008', '\t', '\n', '\u000B', '\u000C', '\r', '\r\n', '\u001F', ' ', 'a', 'e', 'Z', '0', '_',
-  '\u007F', '\u0080', '\u0085', '\u009F', '\u00A0', '\u0301', '\u0308', '\u0327', '\u0958', '\u093C', '\u1100', '\u1161',
-  '\u11A8', '\u180E', '\u2000', '\u2001', '\u200A', '\u200B', '\u200C', '\u200D', '\u200E', '\u200F', '\u2028',
-  '\u2029', '\u202A', '\u202E', '\u2060', '\u2064', '\u2066', '\u2069', '\u3000', '\uFDFA', '\uFEFF', '\uFFF9',
-  '\uFFFB', '\u{E0001}', '\u{E0049}', '\u{E007F}', '\u{E0100}', '😀', '👨', '世', 'é', 'Å', '\u212B', '\uFB01',
+  '\u0000',
+  '\u0001',
+  '\u0008',
+  '\t',
+  '\n',
+  '\u000B',
+  '\u000C',
+  '\r',
+  '\r\n',
+  '\u001F',
+  ' ',
+  'a',
+  'e',
+  'Z',
+  '0',
+  '_',
+  '\u007F',
+  '\u0080',
+  '\u0085',
+  '\u009F',
+  '\u00A0',
+  '\u0301',
+  '\u0308',
+  '\u0327',
+  '\u0958',
+  '\u093C',
+  '\u1100',
+  '\u1161',
+  '\u11A8',
+  '\u180E',
+  '\u2000',
+  '\u2001',
+  '\u200A',
+  '\u200B',
+  '\u200C',
+  '\u200D',
+  '\u200E',
+  '\u200F',
+  '\u2028',
+  '\u2029',
+  '\u202A',
+  '\u202E',
+  '\u2060',
+  '\u2064',
+  '\u2066',
+  '\u2069',
+  '\u3000',
+  '\uFDFA',
+  '\uFEFF',
+  '\uFFF9',
+  '\uFFFB',
+  '\u{E0001}',
+  '\u{E0049}',
+  '\u{E007F}',
+  '\u{E0100}',
+  '😀',
+  '👨',
+  '世',
+  'é',
+  'Å',
+  '\u212B',
+  '\uFB01',
 ];
 const specialUnit = fc.constantFrom(...SPECIAL);
 const mixedUnit = fc.oneof(
@@ -73,32 +138,37 @@ const wellFormedText = fc.oneof(
 const anyUtf16Text = fc.oneof(
   wellFormedText,
   fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)), maxLength: 40 }),
-  fc.string({ unit: fc.oneof(specialUnit, fc.constantFrom('\uD800', '\uDBFF', '\uDC00', '\uDFFF', '\uD83D', '\uDE00', '\uDB40')), maxLength: 40 }),
+  fc.string({
+    unit: fc.oneof(specialUnit, fc.constantFrom('\uD800', '\uDBFF', '\uDC00', '\uDFFF', '\uD83D', '\uDE00', '\uDB40')),
+    maxLength: 40,
+  }),
 );
 
 describe('sanitizeText and cleanContent: security.md VAL-02 table', () => {
-  it.each([
-    ['a\u0000b', 'ab'],
-    ['a\r\nb', 'a\nb'],
-    ['a\rb', 'a\nb'],
-    ['a\u2028b', 'a\nb'],
-    ['x\u202Eevil', 'xevil'],
-    ['hi\u{E0049}\u{E0047}', 'hi'],
-    ['👨\u200D👩\u200D👧', '👨\u200D👩\u200D👧'],
-  ].map(([input, stored]) => [show(input as string), show(stored as string), input as string, stored as string]))(
-    'stores %s as %s',
-    (_in, _out, input, stored) => {
-      expect(sanitizeText(input)).toBe(stored);
-      expect(cleanContent(input, LIMITS)).toBe(stored);
+  it.each(
+    [
+      ['a\u0000b', 'ab'],
+      ['a\r\nb', 'a\nb'],
+      ['a\rb', 'a\nb'],
+      ['a\u2028b', 'a\nb'],
+      ['x\u202Eevil', 'xevil'],
+      ['hi\u{E0049}\u{E0047}', 'hi'],
+      ['👨\u200D👩\u200D👧', '👨\u200D👩\u200D👧'],
+    ].map(([input, stored]) => [show(input as string), show(stored as string), input as string, stored as string]),
+  )('stores %s as %s', (_in, _out, input, stored) => {
+    expect(sanitizeText(input)).toBe(stored);
+    expect(cleanContent(input, LIMITS)).toBe(stored);
+  });
+
+  it.each(['\u200B\u200B', '\u00A0\u3000', '\t', '\u0085'].map((input) => [show(input), input]))(
+    'rejects %s as empty content',
+    (_name, input) => {
+      expect(sanitizeText(input)).toBe('');
+      const error = ruleError(() => cleanContent(input, LIMITS));
+      expect(error.message).toBe(EMPTY);
+      expect(error.field).toBe('content');
     },
   );
-
-  it.each(['\u200B\u200B', '\u00A0\u3000', '\t', '\u0085'].map((input) => [show(input), input]))('rejects %s as empty content', (_name, input) => {
-    expect(sanitizeText(input)).toBe('');
-    const error = ruleError(() => cleanContent(input, LIMITS));
-    expect(error.message).toBe(EMPTY);
-    expect(error.field).toBe('content');
-  });
 });
 
 describe('sanitizeText: the rest of the disallowed set', () => {
@@ -194,7 +264,9 @@ describe('cleanContent: emptiness and length (VAL-03, api-v1.md §11.1)', () => 
 
   it('measures the length after stripping: 10,000 a plus 500 NULs is accepted', () => {
     expect(cleanContent('a'.repeat(10_000) + '\u0000'.repeat(500), LIMITS)).toBe('a'.repeat(10_000));
-    expect(cleanContent('\u0000'.repeat(250) + 'a'.repeat(10_000) + '\u200B'.repeat(250), LIMITS)).toBe('a'.repeat(10_000));
+    expect(cleanContent('\u0000'.repeat(250) + 'a'.repeat(10_000) + '\u200B'.repeat(250), LIMITS)).toBe(
+      'a'.repeat(10_000),
+    );
   });
 
   it('measures the length after trimming', () => {
@@ -281,7 +353,9 @@ describe('sanitizeText: properties (VAL-08)', () => {
     fc.assert(
       fc.property(wellFormedText, (s) => {
         for (const ch of sanitizeText(s)) {
-          expect(isDisallowed(ch.codePointAt(0) as number), `U+${(ch.codePointAt(0) as number).toString(16)}`).toBe(false);
+          expect(isDisallowed(ch.codePointAt(0) as number), `U+${(ch.codePointAt(0) as number).toString(16)}`).toBe(
+            false,
+          );
         }
       }),
       { numRuns: 2_000 },
@@ -289,7 +363,10 @@ describe('sanitizeText: properties (VAL-08)', () => {
   });
 
   it('never outputs CR', () => {
-    fc.assert(fc.property(wellFormedText, (s) => !sanitizeText(s).includes('\r')), { numRuns: 1_000 });
+    fc.assert(
+      fc.property(wellFormedText, (s) => !sanitizeText(s).includes('\r')),
+      { numRuns: 1_000 },
+    );
   });
 
   it('is idempotent', () => {
@@ -313,7 +390,10 @@ describe('sanitizeText: properties (VAL-08)', () => {
   });
 
   it('outputs well-formed UTF-16 for well-formed input', () => {
-    fc.assert(fc.property(wellFormedText, (s) => survivesUtf8(sanitizeText(s))), { numRuns: 2_000 });
+    fc.assert(
+      fc.property(wellFormedText, (s) => survivesUtf8(sanitizeText(s))),
+      { numRuns: 2_000 },
+    );
   });
 
   it('is never longer in code points than the NFC of its input', () => {
@@ -334,7 +414,10 @@ describe('sanitizeText: properties (VAL-08)', () => {
   });
 
   it('leaves text made only of allowed printable characters unchanged', () => {
-    const printable = fc.string({ unit: fc.constantFrom('a', 'Z', '9', ' ', '\n', '\t', 'é', '世', '😀', '\u200D'), maxLength: 40 });
+    const printable = fc.string({
+      unit: fc.constantFrom('a', 'Z', '9', ' ', '\n', '\t', 'é', '世', '😀', '\u200D'),
+      maxLength: 40,
+    });
     fc.assert(
       fc.property(printable, (s) => {
         const core = `x${s}x`;
@@ -504,7 +587,10 @@ describe('cleanTags', () => {
   it('returns valid, merged tags or throws InputRuleError for any list of strings', () => {
     const limits = { maxTagCount: 5, maxTagLength: 12 };
     const tagText = fc.oneof(
-      fc.string({ unit: fc.constantFrom('a', 'B', 'ｃ', ' ', '\t', '-', '_', '@', '\u200B', '\u0301', 'é', '1', '😀'), maxLength: 14 }),
+      fc.string({
+        unit: fc.constantFrom('a', 'B', 'ｃ', ' ', '\t', '-', '_', '@', '\u200B', '\u0301', 'é', '1', '😀'),
+        maxLength: 14,
+      }),
       fc.string({ unit: 'binary', maxLength: 14 }),
     );
     fc.assert(

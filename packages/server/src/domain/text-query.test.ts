@@ -63,11 +63,27 @@ describe('queryTerms', () => {
   });
 
   it('splits on punctuation and keeps numbers', () => {
-    expect(queryTerms('node.js, C++ & python3 (v2) 2024-01-05')).toEqual(['node', 'js', 'c', 'python3', 'v2', '2024', '01', '05']);
+    expect(queryTerms('node.js, C++ & python3 (v2) 2024-01-05')).toEqual([
+      'node',
+      'js',
+      'c',
+      'python3',
+      'v2',
+      '2024',
+      '01',
+      '05',
+    ]);
   });
 
   it('keeps Unicode words whole', () => {
-    expect(queryTerms('Café ÜBER 東京 naïve Привет ΑΘΗΝΑ')).toEqual(['café', 'über', '東京', 'naïve', 'привет', 'αθηνα']);
+    expect(queryTerms('Café ÜBER 東京 naïve Привет ΑΘΗΝΑ')).toEqual([
+      'café',
+      'über',
+      '東京',
+      'naïve',
+      'привет',
+      'αθηνα',
+    ]);
   });
 
   it('stops after MAX_QUERY_TERMS distinct terms', () => {
@@ -81,16 +97,19 @@ describe('queryTerms', () => {
 
   it('returns distinct, lower-case, non-stop-word terms made of letters and digits only, for any text', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 200 }), fc.string({ unit: 'grapheme', maxLength: 100 })), (text) => {
-        const terms = queryTerms(text);
-        expect(terms.length).toBeLessThanOrEqual(MAX_QUERY_TERMS);
-        expect(new Set(terms).size).toBe(terms.length);
-        for (const term of terms) {
-          expect(term).toMatch(/^[\p{L}\p{N}]+$/u);
-          expect(term).toBe(term.toLowerCase());
-          expect(['the', 'and', 'a', 'is'].includes(term)).toBe(false);
-        }
-      }),
+      fc.property(
+        fc.oneof(fc.string({ unit: 'binary', maxLength: 200 }), fc.string({ unit: 'grapheme', maxLength: 100 })),
+        (text) => {
+          const terms = queryTerms(text);
+          expect(terms.length).toBeLessThanOrEqual(MAX_QUERY_TERMS);
+          expect(new Set(terms).size).toBe(terms.length);
+          for (const term of terms) {
+            expect(term).toMatch(/^[\p{L}\p{N}]+$/u);
+            expect(term).toBe(term.toLowerCase());
+            expect(['the', 'and', 'a', 'is'].includes(term)).toBe(false);
+          }
+        },
+      ),
     );
   });
 });
@@ -118,9 +137,15 @@ describe('fts5Query', () => {
   it('never produces an unbalanced quote: the output parses back to exactly the input terms', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.oneof(fc.string({ unit: fc.constantFrom('"', '""', ' ', 'OR', 'a', '*', '(', ')', ':') }), fc.string({ unit: 'binary' })), {
-          maxLength: 10,
-        }),
+        fc.array(
+          fc.oneof(
+            fc.string({ unit: fc.constantFrom('"', '""', ' ', 'OR', 'a', '*', '(', ')', ':') }),
+            fc.string({ unit: 'binary' }),
+          ),
+          {
+            maxLength: 10,
+          },
+        ),
         (terms) => {
           const expr = fts5Query(terms);
           expect(expr.split('"').length % 2).toBe(1);

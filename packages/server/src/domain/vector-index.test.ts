@@ -62,7 +62,11 @@ function between(dim: number, i: number, j: number, cos: number): Float32Array {
   return v;
 }
 
-function exactTopK(query: Float32Array, data: Map<string, Float32Array[]>, k: number): { id: string; similarity: number }[] {
+function exactTopK(
+  query: Float32Array,
+  data: Map<string, Float32Array[]>,
+  k: number,
+): { id: string; similarity: number }[] {
   return [...data]
     .map(([id, vectors]) => ({ id, similarity: Math.max(...vectors.map((v) => cosine(query, v))) }))
     .sort((a, b) => b.similarity - a.similarity)
@@ -123,7 +127,9 @@ describe('VectorIndex: accuracy against brute-force float32 cosine', () => {
         expect(Math.abs(hit.similarity - exact)).toBeLessThan(0.02);
       }
       for (let i = 1; i < hits.length; i++) {
-        expect((hits[i - 1] as { similarity: number }).similarity).toBeGreaterThanOrEqual((hits[i] as { similarity: number }).similarity);
+        expect((hits[i - 1] as { similarity: number }).similarity).toBeGreaterThanOrEqual(
+          (hits[i] as { similarity: number }).similarity,
+        );
       }
     }
   });
@@ -267,7 +273,9 @@ describe('VectorIndex: dimensions', () => {
   it('throws on a vector of the wrong dimension and leaves the index unchanged', () => {
     const index = new VectorIndex(4);
     index.upsert('real', [basis(4, 1)], true);
-    expect(() => index.upsert('ghost', [basis(4, 0), new Float32Array(3)], true)).toThrow('vector has 3 dimensions, index expects 4');
+    expect(() => index.upsert('ghost', [basis(4, 0), new Float32Array(3)], true)).toThrow(
+      'vector has 3 dimensions, index expects 4',
+    );
     expect(index.has('ghost')).toBe(false);
     expect(index.search(basis(4, 0), 10).map((h) => h.id)).toEqual(['real']);
     expect(() => index.upsert('real', [new Float32Array(5)], true)).toThrow('vector has 5 dimensions, index expects 4');
@@ -348,7 +356,15 @@ describe('VectorIndex: model-based property', () => {
     .filter((xs) => xs.some((x) => Math.abs(x) > 0.1))
     .map((xs) => normalize(Float32Array.from(xs)));
   const opArb: fc.Arbitrary<Op> = fc.oneof(
-    { weight: 3, arbitrary: fc.record({ kind: fc.constant('upsert' as const), id: idArb, vectors: fc.array(vectorArb, { maxLength: 3 }), active: fc.boolean() }) },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        kind: fc.constant('upsert' as const),
+        id: idArb,
+        vectors: fc.array(vectorArb, { maxLength: 3 }),
+        active: fc.boolean(),
+      }),
+    },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('remove' as const), id: idArb }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('setActive' as const), id: idArb, active: fc.boolean() }) },
   );

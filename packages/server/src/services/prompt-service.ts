@@ -5,7 +5,7 @@ import { toTimestamp, type Clock, type ContextUnit } from '../domain/types.js';
 import { badRequest } from '../errors.js';
 import type { ContextStore } from '../storage/store.js';
 import { checked } from './input.js';
-import type { SearchService } from './search-service.js';
+import type { RankTimings, SearchService } from './search-service.js';
 
 export interface PromptRequest {
   task: string;
@@ -15,6 +15,8 @@ export interface PromptRequest {
 }
 
 export interface PromptResult {
+  /** Time spent embedding the task and ranking (ms), for the Server-Timing header. */
+  timings: RankTimings;
   task: string;
   ranked: Ranked<ContextUnit>[];
   prompt: string;
@@ -34,7 +36,8 @@ export function createPromptService(deps: {
       if (request.maxContextUnits > deps.limits.maxContextsPerRequest) {
         throw badRequest(`max_context_units exceeds limit of ${deps.limits.maxContextsPerRequest}`);
       }
-      const ranked = await deps.search.rank({ task, limit: request.maxContextUnits, minScore: request.minScore });
+      const timings: RankTimings = { embedMs: 0, rankMs: 0 };
+      const ranked = await deps.search.rank({ task, limit: request.maxContextUnits, minScore: request.minScore }, timings);
       const timestamp = toTimestamp(deps.clock.now());
       if (ranked.length > 0) {
         await deps.store.touchLastUsed(
@@ -45,7 +48,7 @@ export function createPromptService(deps: {
       const selected = ranked.map((r) => ({ ...r, unit: { ...r.unit, lastUsed: timestamp } }));
       const units = selected.map((r) => r.unit);
       const prompt = request.compact ? composeCompactPrompt(task, units) : composeFullPrompt(task, units);
-      return { task, ranked: selected, prompt, timestamp };
+      return { task, ranked: selected, prompt, timestamp, timings };
     },
   };
 }

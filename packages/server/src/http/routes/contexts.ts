@@ -81,7 +81,9 @@ export function contextRoutes(
       return reply
         .header('content-type', file.contentType)
         .header('content-disposition', `attachment; filename=${file.filename}`)
-        .send(file.body);
+        // A Buffer keeps the content type exactly as set (v1: `application/json`, no charset); a string would get
+        // `; charset=utf-8` appended by Fastify.
+        .send(Buffer.from(file.body, 'utf8'));
     },
   );
 

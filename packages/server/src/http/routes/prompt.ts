@@ -21,13 +21,18 @@ export function promptRoutes(app: FastifyInstance, options: { prompts: PromptSer
           response: { 200: GeneratedPrompt, 400: ErrorEnvelope, 422: ErrorEnvelope },
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const result = await options.prompts.generate({
           task: request.body.task,
           maxContextUnits: request.body.max_context_units,
           minScore: request.body.min_score,
           compact,
         });
+        // Server-Timing lets clients and the benchmark see the embedding and ranking cost of the request.
+        void reply.header(
+          'server-timing',
+          `embed;dur=${result.timings.embedMs.toFixed(2)}, rank;dur=${result.timings.rankMs.toFixed(2)}`,
+        );
         return presentPrompt(result);
       },
     );

@@ -4,14 +4,32 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { Health, RootInfo } from '@contextpilot/contract';
 
 import type { HealthService } from '../../services/health-service.js';
+import { UI_CSP, wantsHtml } from './web-ui.js';
 
 /** Public routes: `GET /` and `GET /health`. */
-export function systemRoutes(app: FastifyInstance, options: { health: HealthService }): void {
+export function systemRoutes(app: FastifyInstance, options: { health: HealthService; indexHtml: string | null }): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  r.get(
+  // Untyped: this route answers either the JSON below or the web UI's HTML page.
+  app.get(
     '/',
-    { schema: { tags: ['system'], summary: 'API information', response: { 200: RootInfo } } },
-    () => ({ message: 'ContextPilot API', version: '1.0.0', docs: '/docs' }),
+    {
+      schema: {
+        tags: ['system'],
+        summary: 'API information (a browser asking for HTML gets the web UI)',
+        response: { 200: RootInfo },
+      },
+    },
+    (request, reply) => {
+      if (options.indexHtml !== null && wantsHtml(request.headers.accept)) {
+        return reply
+          .type('text/html; charset=utf-8')
+          .header('content-security-policy', UI_CSP)
+          .header('cache-control', 'no-cache')
+          .serializer((payload) => payload as string)
+          .send(options.indexHtml);
+      }
+      return { message: 'ContextPilot API', version: '1.0.0', docs: '/docs' };
+    },
   );
   r.get(
     '/health',

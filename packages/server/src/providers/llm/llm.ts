@@ -76,3 +76,17 @@ export interface ProviderConnection {
   /** Ollama only: pull a missing model through `/api/pull` and retry once. */
   autoPull?: boolean;
 }
+
+/** Tuning knobs of the concrete providers; every field has a production default, tests shorten them. */
+export interface LlmProviderOptions {
+  /** Retries after the first attempt on connection errors, 429 and 5xx (SDK retries for OpenAI/Anthropic). Default 2. */
+  maxRetries?: number;
+  /** Ollama: wait before the first retry, doubled for each later one. Default 250 ms. */
+  retryDelayMs?: number;
+  /** Ollama: how long an automatic `/api/pull` may take. Default 600 000 ms (v1's `ollama pull` timeout). */
+  pullTimeoutMs?: number;
+  /** Ollama: how long `listModels()` waits for `/api/tags`. Default 2000 ms. */
+  listTimeoutMs?: number;
+  /** The fetch every request goes through. Default: the global `fetch`. */
+  fetch?: typeof fetch;
+}

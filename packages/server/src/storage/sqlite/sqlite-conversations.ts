@@ -1,5 +1,7 @@
 import type Database from 'better-sqlite3';
 
+import { settle } from './settle.js';
+
 import type { ConversationRecord, ConversationStore, ConversationSummaryRecord, MessageRecord } from '../store.js';
 
 interface ConversationRow {
@@ -85,33 +87,33 @@ export function createSqliteConversationStore(db: Database.Database): Conversati
   );
 
   return {
-    create: (c, messages) => Promise.resolve(createTx(c, messages)),
-    appendTurn: (id, update, messages) => Promise.resolve(appendTx(id, update, messages)),
-    get(id) {
-      const row = db.prepare('SELECT * FROM conversations WHERE id = ?').get(id) as ConversationRow | undefined;
-      if (row === undefined) {
-        return Promise.resolve(null);
-      }
-      const messages = db.prepare('SELECT * FROM messages WHERE conversation_id = ? ORDER BY seq').all(id) as MessageRow[];
-      return Promise.resolve({ ...toConversation(row), messages: messages.map(toMessage) });
-    },
-    list({ limit, offset, search }) {
-      const filter =
-        search !== undefined && search !== ''
-          ? `WHERE instr(cp_lower(c.task), @needle) > 0
-             OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND instr(cp_lower(coalesce(m.task, m.content)), @needle) > 0)`
-          : '';
-      const rows = db
-        .prepare(
-          `SELECT c.*, (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count
-           FROM conversations c ${filter}
-           ORDER BY c.last_message_at DESC, c.created_at DESC LIMIT @limit OFFSET @offset`,
-        )
-        .all({ limit, offset, needle: (search ?? '').toLowerCase() }) as ConversationRow[];
-      return Promise.resolve(
-        rows.map((r): ConversationSummaryRecord => ({ ...toConversation(r), messageCount: r.message_count ?? 0 })),
-      );
-    },
-    delete: (id) => Promise.resolve(db.prepare('DELETE FROM conversations WHERE id = ?').run(id).changes > 0),
+    create: (c, messages) => settle(() => createTx(c, messages)),
+    appendTurn: (id, update, messages) => settle(() => appendTx(id, update, messages)),
+    get: (id) =>
+      settle(() => {
+        const row = db.prepare('SELECT * FROM conversations WHERE id = ?').get(id) as ConversationRow | undefined;
+        if (row === undefined) {
+          return null;
+        }
+        const messages = db.prepare('SELECT * FROM messages WHERE conversation_id = ? ORDER BY seq').all(id) as MessageRow[];
+        return { ...toConversation(row), messages: messages.map(toMessage) };
+      }),
+    list: ({ limit, offset, search }) =>
+      settle(() => {
+        const filter =
+          search !== undefined && search !== ''
+            ? `WHERE instr(cp_lower(c.task), @needle) > 0
+               OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND instr(cp_lower(coalesce(m.task, m.content)), @needle) > 0)`
+            : '';
+        const rows = db
+          .prepare(
+            `SELECT c.*, (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count
+             FROM conversations c ${filter}
+             ORDER BY c.last_message_at DESC, c.created_at DESC LIMIT @limit OFFSET @offset`,
+          )
+          .all({ limit, offset, needle: (search ?? '').toLowerCase() }) as ConversationRow[];
+        return rows.map((r): ConversationSummaryRecord => ({ ...toConversation(r), messageCount: r.message_count ?? 0 }));
+      }),
+    delete: (id) => settle(() => db.prepare('DELETE FROM conversations WHERE id = ?').run(id).changes > 0),
   };
 }

@@ -1,5 +1,7 @@
 import type Database from 'better-sqlite3';
 
+import { settle } from './settle.js';
+
 import type { SecurityEvent, SecurityEventStore } from '../store.js';
 
 interface EventRow {
@@ -41,28 +43,29 @@ export function createSqliteEventStore(db: Database.Database): SecurityEventStor
     }
   });
   return {
-    insertMany: (events) => Promise.resolve(insertMany(events)),
-    list(filter) {
-      const where: string[] = [];
-      const params: unknown[] = [];
-      for (const [column, value] of [
-        ['event', filter.event],
-        ['outcome', filter.outcome],
-        ['request_id', filter.requestId],
-      ] as const) {
-        if (value !== undefined) {
-          where.push(`${column} = ?`);
-          params.push(value);
+    insertMany: (events) => settle(() => insertMany(events)),
+    list: (filter) =>
+      settle(() => {
+        const where: string[] = [];
+        const params: unknown[] = [];
+        for (const [column, value] of [
+          ['event', filter.event],
+          ['outcome', filter.outcome],
+          ['request_id', filter.requestId],
+        ] as const) {
+          if (value !== undefined) {
+            where.push(`${column} = ?`);
+            params.push(value);
+          }
         }
-      }
-      const rows = db
-        .prepare(
-          `SELECT * FROM security_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-           ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?`,
-        )
-        .all(...params, filter.limit, filter.offset) as EventRow[];
-      return Promise.resolve(rows.map(toEvent));
-    },
-    deleteBefore: (createdAt) => Promise.resolve(db.prepare('DELETE FROM security_events WHERE created_at < ?').run(createdAt).changes),
+        const rows = db
+          .prepare(
+            `SELECT * FROM security_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+             ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?`,
+          )
+          .all(...params, filter.limit, filter.offset) as EventRow[];
+        return rows.map(toEvent);
+      }),
+    deleteBefore: (createdAt) => settle(() => db.prepare('DELETE FROM security_events WHERE created_at < ?').run(createdAt).changes),
   };
 }

@@ -21,6 +21,7 @@ import { bytesToVector, vectorToBytes } from '../vectors.js';
 import { createSqliteConversationStore } from './sqlite-conversations.js';
 import { createSqliteEventStore } from './sqlite-events.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
+import { settle } from './settle.js';
 
 type Db = Database.Database;
 
@@ -228,13 +229,6 @@ function createSqliteContextStore(db: Db): ContextStore {
   };
 }
 
-/**
- * Runs a synchronous driver call as a promise: a throw (constraint violation, closed database) becomes a rejection,
- * as callers of the async interface expect, instead of escaping synchronously.
- */
-function settle<T>(fn: () => T): Promise<T> {
-  return new Promise((resolve) => resolve(fn()));
-}
 
 function mapRow(row: ContextRow | undefined): ContextUnit | null {
   return row === undefined ? null : rowToUnit(row);
@@ -307,6 +301,8 @@ function textSearch(db: Db, terms: readonly string[], limit: number): TextHit[] 
   return rows.filter((r) => r.score > 0);
 }
 
+// The driver is synchronous; the generator is async only to fit the store interface shared with PostgreSQL.
+// eslint-disable-next-line @typescript-eslint/require-await
 async function* readEmbeddings(
   db: Db,
   modelId: string,
