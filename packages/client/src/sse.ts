@@ -50,9 +50,11 @@ export class SseParser {
 
   /** The stream ended: an event without its closing blank line is dropped, as the standard says. */
   end(): SseMessage[] {
+    // A CR held back at the end of the last chunk was a complete line ending after all.
+    const pending = this.buffer.endsWith('\r') ? this.line(this.buffer.slice(0, -1)) : null;
     this.buffer = '';
     this.reset();
-    return [];
+    return pending ? [pending] : [];
   }
 
   private reset(): void {

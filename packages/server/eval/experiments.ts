@@ -16,11 +16,6 @@ import { turnContent, type Turn } from './dataset.js';
 import { cosine, orderBy } from './fusion.js';
 import { MAX_DEPTH } from './metrics.js';
 
-/** Content of a turn with its photo caption, the way an importer could store it. */
-export function captionedContent(turn: Turn): string {
-  return turn.caption === null ? turnContent(turn) : `${turnContent(turn)} [shared a photo: ${turn.caption}]`;
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // Fusion with min-max normalisation
 
@@ -56,7 +51,12 @@ export interface Bm25Options {
   extraStopWords?: ReadonlySet<string>;
 }
 
-export const FTS5_DEFAULTS: Bm25Options = { k1: 1.2, b: 0.75, stem: true };
+/**
+ * What the server's FTS5 query computes: bm25(context_fts, 2.0, 1.0) multiplies each term's frequency by the column
+ * weight 2 (it is not a score factor), and tf·2·(k1+1)/(tf·2 + k1·N) ranks like tf·(k1+1)/(tf + (k1/2)·N): k1 = 1.2 with
+ * weight 2 is k1 = 0.6 with weight 1. The `tags` column holds `[]` and adds nothing.
+ */
+export const FTS5_DEFAULTS: Bm25Options = { k1: 0.6, b: 0.75, stem: true };
 
 /** FTS5 `unicode61 remove_diacritics 2` tokens, optionally Porter-stemmed like the `porter` tokenizer. */
 export function tokenize(text: string, stem: boolean): string[] {
@@ -103,76 +103,149 @@ export function createBm25(docs: readonly { id: string; text: string }[], option
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Unit contents
+
+/** What each turn of a conversation is stored as (same order as the turns). */
+export type Contents = (turns: readonly Turn[]) => string[];
+
+export const plainContents: Contents = (turns) => turns.map(turnContent);
+
+/** Turns that shared a photo get the photo's caption appended, as an importer could store them. */
+export const captionedContents: Contents = (turns) =>
+  turns.map((t) => (t.caption === null ? turnContent(t) : `${turnContent(t)} [shared a photo: ${t.caption}]`));
+
+/** Each turn indexed together with the turn before it in the same session (a one-turn context window). */
+export const previousTurnContents: Contents = (turns) =>
+  turns.map((t, i) => {
+    const prev = turns[i - 1];
+    const sameSession = prev !== undefined && prev.id.split(':')[0] === t.id.split(':')[0];
+    return sameSession ? `${turnContent(prev)}\n${turnContent(t)}` : turnContent(t);
+  });
+
+// ---------------------------------------------------------------------------------------------------------------
 // Configurations
 
-type Search = (task: string) => Map<string, number>;
+export interface Variant {
+  name: string;
+  contents?: Contents;
+  bm25?: Bm25Options;
+  /** Lexical weight of the fusion (semantic = 1 - w); DEFAULT_WEIGHTS when absent. */
+  lexicalWeight?: number;
+  fusion?: 'max' | 'minmax';
+  /** Tag each unit with its speaker, so that `rankCandidates`' tag bonus applies when the task names them. */
+  speakerTags?: boolean;
+  /**
+   * Lets a turn inherit part of the score of the turn before it (an answer follows its question):
+   *   score'(u) = max(score(u), γ · score(previous turn of u))
+   */
+  propagate?: number;
+}
 
-/** One BM25 per conversation (keyed by its turn list) and options. */
-function cachedBm25(content: (t: Turn) => string, options: Bm25Options): (turns: readonly Turn[]) => Search {
-  const built = new WeakMap<readonly Turn[], Search>();
-  return (turns) => {
-    let search = built.get(turns);
-    if (search === undefined) {
-      search = createBm25(
-        turns.map((t) => ({ id: t.id, text: content(t) })),
-        options,
-      );
-      built.set(turns, search);
+interface Scored {
+  lexical: Map<string, number>;
+  semantic: Map<string, number>;
+}
+
+/** Per conversation (keyed by its turn array) and per query vector, the scores of one content mapping. */
+function createScorer(
+  contents: Contents,
+  bm25: Bm25Options,
+  documentVectors: (text: string) => readonly Float32Array[],
+) {
+  const perConversation = new WeakMap<
+    readonly Turn[],
+    { search: (task: string) => Map<string, number>; texts: string[] }
+  >();
+  const perQuery = new WeakMap<Float32Array, Map<string, number>>();
+  return (task: string, queryVector: Float32Array, turns: readonly Turn[]): Scored => {
+    let conv = perConversation.get(turns);
+    if (conv === undefined) {
+      const texts = contents(turns);
+      conv = {
+        texts,
+        search: createBm25(
+          turns.map((t, i) => ({ id: t.id, text: texts[i] ?? '' })),
+          bm25,
+        ),
+      };
+      perConversation.set(turns, conv);
     }
-    return search;
+    let semantic = perQuery.get(queryVector);
+    if (semantic === undefined) {
+      const texts = conv.texts;
+      semantic = new Map(
+        turns.map((t, i) => [t.id, Math.max(...documentVectors(texts[i] ?? '').map((v) => cosine(queryVector, v)))]),
+      );
+      perQuery.set(queryVector, semantic);
+    }
+    return { lexical: conv.search(task), semantic };
   };
 }
 
-/** Exact cosine of every turn with a query, computed once per query vector. */
-function cachedSemantic(vectorsOf: (t: Turn) => readonly Float32Array[]) {
-  const computed = new WeakMap<Float32Array, Map<string, number>>();
-  return (queryVector: Float32Array, turns: readonly Turn[]): Map<string, number> => {
-    let scores = computed.get(queryVector);
-    if (scores === undefined) {
-      scores = new Map(turns.map((t) => [t.id, Math.max(...vectorsOf(t).map((v) => cosine(queryVector, v)))]));
-      computed.set(queryVector, scores);
+/** Applies `propagate`: every ranked turn may lift the turn after it. Input and output best first. */
+function propagateFromPrevious(
+  ranked: readonly { id: string; score: number }[],
+  turns: readonly Turn[],
+  gamma: number,
+): string[] {
+  const next = new Map<string, string>();
+  turns.forEach((t, i) => {
+    const after = turns[i + 1];
+    if (after !== undefined && after.id.split(':')[0] === t.id.split(':')[0]) {
+      next.set(t.id, after.id);
     }
-    return scores;
-  };
+  });
+  const scores = new Map(ranked.map((r) => [r.id, r.score]));
+  for (const r of ranked) {
+    const after = next.get(r.id);
+    if (after !== undefined) {
+      scores.set(after, Math.max(scores.get(after) ?? 0, gamma * r.score));
+    }
+  }
+  return orderBy(scores);
 }
 
 /**
- * The server's candidate step with a different full-text scorer and/or content: the best `pool` turns by BM25 and by
- * exact cosine, each with both scores, then `rankCandidates` (or min-max fusion) with the given lexical weight.
+ * The server's candidate step with the variant's content, BM25 and fusion: the best `pool` turns by BM25 and by exact
+ * cosine, each with both scores, fused by `rankCandidates` (or min-max).
  */
-function alternativeCandidates(
-  name: string,
-  options: {
-    content: (t: Turn) => string;
-    bm25: Bm25Options;
-    lexicalWeight: number;
-    fusion: 'max' | 'minmax';
-    pool: number;
-    semantic: (queryVector: Float32Array, turns: readonly Turn[]) => Map<string, number>;
-  },
-): Configuration {
-  const searchFor = cachedBm25(options.content, options.bm25);
+function variantConfiguration(variant: Variant, context: ExperimentContext): Configuration {
+  const score = createScorer(variant.contents ?? plainContents, variant.bm25 ?? FTS5_DEFAULTS, context.documentVectors);
+  const w = variant.lexicalWeight ?? DEFAULT_WEIGHTS.lexical;
+  const weights = { ...DEFAULT_WEIGHTS, lexical: w, semantic: 1 - w };
   return {
-    name,
+    name: variant.name,
     rank: ({ task, queryVector, turns }: RankingInput) => {
-      const lexical = searchFor(turns)(task);
-      const semantic = options.semantic(queryVector, turns);
-      const ids = new Set([...orderBy(lexical).slice(0, options.pool), ...orderBy(semantic).slice(0, options.pool)]);
+      const { lexical, semantic } = score(task, queryVector, turns);
+      const speakers = new Map(turns.map((t) => [t.id, t.speaker]));
+      const ids = new Set([...orderBy(lexical).slice(0, context.pool), ...orderBy(semantic).slice(0, context.pool)]);
       const candidates: Candidate<RankableUnit>[] = [...ids].map((id) => ({
-        unit: { id, confidence: 1, tags: [], status: 'active' },
+        unit: {
+          id,
+          confidence: 1,
+          tags: variant.speakerTags === true ? [speakers.get(id) ?? ''] : [],
+          status: 'active',
+        },
         lexical: lexical.get(id) ?? 0,
         semantic: semantic.get(id) ?? 0,
       }));
-      if (options.fusion === 'minmax') {
-        return minMaxFusion(candidates, options.lexicalWeight);
+      if (variant.fusion === 'minmax') {
+        return minMaxFusion(candidates, w);
       }
-      const weights = { ...DEFAULT_WEIGHTS, lexical: options.lexicalWeight, semantic: 1 - options.lexicalWeight };
-      return rankCandidates(task, candidates, { limit: MAX_DEPTH, weights }).map((r) => r.unit.id);
+      const limit = variant.propagate === undefined ? MAX_DEPTH : candidates.length;
+      const ranked = rankCandidates(task, candidates, { limit, weights }).map((r) => ({
+        id: r.unit.id,
+        score: r.score,
+      }));
+      if (variant.propagate === undefined) {
+        return ranked.map((r) => r.id);
+      }
+      return propagateFromPrevious(ranked, turns, variant.propagate).slice(0, MAX_DEPTH);
     },
   };
 }
 
-/** Words common in LoCoMo-style questions that carry no topic (measured, not tuned per question). */
+/** Words common in LoCoMo-style questions that carry no topic. */
 const QUESTION_WORDS = new Set([
   'kind',
   'type',
@@ -194,49 +267,59 @@ export interface ExperimentContext {
   documentVectors: (text: string) => readonly Float32Array[];
 }
 
+const LEXICAL_ONLY = 1;
+
 /** The experiment rows, in report order. */
+export function experimentVariants(): Variant[] {
+  const bm25 = (overrides: Partial<Bm25Options>) => ({ ...FTS5_DEFAULTS, ...overrides });
+  return [
+    { name: 'JS BM25 = FTS5 bm25(2.0, 1.0), lexical only', lexicalWeight: LEXICAL_ONLY },
+    { name: 'JS BM25 = FTS5, w=0.6 (replicates server)' },
+    { name: 'BM25 no stemming, lexical only', lexicalWeight: LEXICAL_ONLY, bm25: bm25({ stem: false }) },
+    {
+      name: 'BM25 + question stop words, lexical only',
+      lexicalWeight: LEXICAL_ONLY,
+      bm25: bm25({ extraStopWords: QUESTION_WORDS }),
+    },
+    ...[0.3, 0.5, 0.9].map((b) => ({
+      name: `BM25 b=${b}, lexical only`,
+      lexicalWeight: LEXICAL_ONLY,
+      bm25: bm25({ b }),
+    })),
+    ...[0.3, 1.2].map((k1) => ({
+      name: `BM25 k1=${k1}, lexical only`,
+      lexicalWeight: LEXICAL_ONLY,
+      bm25: bm25({ k1 }),
+    })),
+    { name: 'min-max fusion w=0.5', fusion: 'minmax', lexicalWeight: 0.5 },
+    { name: 'captions in content, lexical only', contents: captionedContents, lexicalWeight: LEXICAL_ONLY },
+    { name: 'captions in content, w=0.6', contents: captionedContents },
+    { name: 'speaker as tag (tag bonus), w=0.6', speakerTags: true },
+    { name: 'speaker as tag (tag bonus), w=0.4', speakerTags: true, lexicalWeight: 0.4 },
+    { name: 'previous turn in content, lexical only', contents: previousTurnContents, lexicalWeight: LEXICAL_ONLY },
+    { name: 'previous turn in content, semantic only', contents: previousTurnContents, lexicalWeight: 0 },
+    ...[0.4, 0.5, 0.6].map((w) => ({
+      name: `previous turn in content, w=${w}`,
+      contents: previousTurnContents,
+      lexicalWeight: w,
+    })),
+    ...[0.5, 0.8].map((g) => ({ name: `answer follows question, γ=${g}, w=0.6`, propagate: g })),
+  ];
+}
+
+/** The experiment configurations; service candidates with min-max fusion first. */
 export function experimentConfigurations(context: ExperimentContext): Configuration[] {
-  const plain = cachedSemantic((t) => context.documentVectors(turnContent(t)));
-  const captioned = cachedSemantic((t) => context.documentVectors(captionedContent(t)));
-  const variant = (
-    name: string,
-    overrides: Partial<{ bm25: Bm25Options; lexicalWeight: number; fusion: 'max' | 'minmax'; withCaptions: boolean }>,
-  ) =>
-    alternativeCandidates(name, {
-      content: overrides.withCaptions === true ? captionedContent : turnContent,
-      semantic: overrides.withCaptions === true ? captioned : plain,
-      bm25: overrides.bm25 ?? FTS5_DEFAULTS,
-      lexicalWeight: overrides.lexicalWeight ?? DEFAULT_WEIGHTS.lexical,
-      fusion: overrides.fusion ?? 'max',
-      pool: context.pool,
-    });
   const minMaxOnService = (w: number): Configuration => ({
     name: `service candidates, min-max fusion w=${w}`,
     rank: ({ candidates }) => minMaxFusion(candidates, w),
   });
   return [
-    ...[0.3, 0.4, 0.5, 0.6].map(minMaxOnService),
-    variant('JS BM25 = FTS5 defaults, lexical only', { lexicalWeight: 1 }),
-    variant('JS BM25 = FTS5 defaults, w=0.6 (replicates server)', {}),
-    variant('JS BM25 no stemming, lexical only', { lexicalWeight: 1, bm25: { ...FTS5_DEFAULTS, stem: false } }),
-    variant('JS BM25 + question words as stop words, lexical only', {
-      lexicalWeight: 1,
-      bm25: { ...FTS5_DEFAULTS, extraStopWords: QUESTION_WORDS },
-    }),
-    ...[0.3, 0.5, 1].map((b) =>
-      variant(`JS BM25 b=${b}, lexical only`, { lexicalWeight: 1, bm25: { ...FTS5_DEFAULTS, b } }),
-    ),
-    ...[0.6, 2].map((k1) =>
-      variant(`JS BM25 k1=${k1}, lexical only`, { lexicalWeight: 1, bm25: { ...FTS5_DEFAULTS, k1 } }),
-    ),
-    variant('captions in content, lexical only', { lexicalWeight: 1, withCaptions: true }),
-    variant('captions in content, semantic only', { lexicalWeight: 0, withCaptions: true }),
-    variant('captions in content, w=0.6', { withCaptions: true }),
-    variant('captions in content, min-max w=0.5', { withCaptions: true, fusion: 'minmax', lexicalWeight: 0.5 }),
+    ...[0.4, 0.5, 0.6].map(minMaxOnService),
+    ...experimentVariants().map((v) => variantConfiguration(v, context)),
   ];
 }
 
-/** Extra document texts the experiments need vectors for. */
+/** Every document text the experiments need vectors for. */
 export function experimentDocuments(turns: readonly Turn[]): string[] {
-  return turns.filter((t) => t.caption !== null).map(captionedContent);
+  return [...new Set(experimentVariants().flatMap((v) => (v.contents ?? plainContents)(turns)))];
 }

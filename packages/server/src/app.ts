@@ -65,7 +65,11 @@ async function createSecurity(config: Config, storage: Storage, clock: Clock, me
   const keys = createKeyService({
     settings: storage.settings,
     clock,
-    env: { apiKey: config.security.apiKey, apiKeyHash: config.security.apiKeyHash, rotationBytes: config.security.apiKeyRotationBytes },
+    env: {
+      apiKey: config.security.apiKey,
+      apiKeyHash: config.security.apiKeyHash,
+      rotationBytes: config.security.apiKeyRotationBytes,
+    },
   });
   const audit = createAuditService({
     store: storage.events,
@@ -76,7 +80,9 @@ async function createSecurity(config: Config, storage: Storage, clock: Clock, me
   });
   await audit.start();
   if (config.security.enableAuth && (await keys.environmentKeyOverridden())) {
-    logger.warn('the API key was rotated: CONTEXTPILOT_API_KEY / CONTEXTPILOT_API_KEY_HASH from the environment are no longer accepted');
+    logger.warn(
+      'the API key was rotated: CONTEXTPILOT_API_KEY / CONTEXTPILOT_API_KEY_HASH from the environment are no longer accepted',
+    );
   }
   logger.info(
     {
@@ -125,7 +131,9 @@ function createAi(
 ) {
   const encryption = loadEncryptionKey(config.security.encryptionKey, config.database);
   if (!encryption.shared && config.database.kind === 'postgres') {
-    logger.warn('CONTEXTPILOT_ENCRYPTION_KEY is not set: instances sharing this database cannot read each other\'s provider keys');
+    logger.warn(
+      "CONTEXTPILOT_ENCRYPTION_KEY is not set: instances sharing this database cannot read each other's provider keys",
+    );
   }
   const settings = createSettingsService({
     store: storage.settings,

@@ -66,14 +66,16 @@ const optionalNumber = (min: number, max: number, integer = false) =>
       }
       const n = Number(v.trim());
       if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
-        ctx.addIssue({ code: 'custom', message: `must be ${integer ? 'an integer' : 'a number'} between ${min} and ${max}, got "${v}"` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be ${integer ? 'an integer' : 'a number'} between ${min} and ${max}, got "${v}"`,
+        });
         return z.NEVER;
       }
       return n;
     });
 
-const number = (fallback: number, min: number, max: number) =>
-  optionalNumber(min, max).transform((v) => v ?? fallback);
+const number = (fallback: number, min: number, max: number) => optionalNumber(min, max).transform((v) => v ?? fallback);
 
 const str = (fallback: string) =>
   z
@@ -93,7 +95,10 @@ const jsonList = (fallback: string[]) =>
       try {
         parsed = JSON.parse(v);
       } catch {
-        ctx.addIssue({ code: 'custom', message: `must be a JSON array of strings, e.g. ["a","b"], got ${JSON.stringify(v)}` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be a JSON array of strings, e.g. ["a","b"], got ${JSON.stringify(v)}`,
+        });
         return z.NEVER;
       }
       if (!Array.isArray(parsed) || !parsed.every((x) => typeof x === 'string')) {
@@ -127,7 +132,10 @@ const EnvSchema = z.object({
   CONTEXTPILOT_DATABASE_URL: str(''),
   CONTEXTPILOT_WEB_DIR: str(''),
   CONTEXTPILOT_USE_DATABASE: bool(true),
-  CONTEXTPILOT_LOG_LEVEL: oneOf(['trace', 'debug', 'info', 'warning', 'warn', 'error', 'critical', 'fatal', 'silent'], 'info'),
+  CONTEXTPILOT_LOG_LEVEL: oneOf(
+    ['trace', 'debug', 'info', 'warning', 'warn', 'error', 'critical', 'fatal', 'silent'],
+    'info',
+  ),
   CONTEXTPILOT_LOG_FORMAT: oneOf(['json', 'text'], 'json'),
   CONTEXTPILOT_ENABLE_METRICS: bool(true),
   CONTEXTPILOT_CORS_ORIGINS: jsonList(['http://localhost:3000']),
@@ -224,7 +232,9 @@ function buildConfig(env: Env) {
   const database = parseDatabaseUrl(env);
   const embeddingModel = env.CONTEXTPILOT_EMBEDDING_MODEL;
   if (env.CONTEXTPILOT_EMBEDDING_PROVIDER !== 'use-lite' && embeddingModel === '') {
-    throw new ConfigError(`CONTEXTPILOT_EMBEDDING_MODEL: required when CONTEXTPILOT_EMBEDDING_PROVIDER is ${env.CONTEXTPILOT_EMBEDDING_PROVIDER}`);
+    throw new ConfigError(
+      `CONTEXTPILOT_EMBEDDING_MODEL: required when CONTEXTPILOT_EMBEDDING_PROVIDER is ${env.CONTEXTPILOT_EMBEDDING_PROVIDER}`,
+    );
   }
   const aliases: Record<string, string> = { warning: 'warn', critical: 'fatal' };
   const logLevel = aliases[env.CONTEXTPILOT_LOG_LEVEL] ?? env.CONTEXTPILOT_LOG_LEVEL;
@@ -236,7 +246,10 @@ function buildConfig(env: Env) {
     database,
     // The built web UI; by default the web package's build output beside this package.
     webDir: env.CONTEXTPILOT_WEB_DIR || fileURLToPath(new URL('../../web/dist', import.meta.url)),
-    log: { level: logLevel as 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent', format: env.CONTEXTPILOT_LOG_FORMAT },
+    log: {
+      level: logLevel as 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent',
+      format: env.CONTEXTPILOT_LOG_FORMAT,
+    },
     enableMetrics: env.CONTEXTPILOT_ENABLE_METRICS,
     cors: {
       origins: env.CONTEXTPILOT_CORS_ORIGINS,
@@ -340,7 +353,10 @@ function parseTrustProxy(value: string): boolean | string[] {
     }
     throw new ConfigError('CONTEXTPILOT_TRUST_PROXY: must be true/false or a JSON array of addresses');
   }
-  return v.split(',').map((s) => s.trim()).filter(Boolean);
+  return v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 export type Config = Readonly<ReturnType<typeof buildConfig>>;
@@ -389,10 +405,14 @@ function checkProductionSafety(config: ReturnType<typeof buildConfig>): void {
     );
   }
   if (s.enableAuth && s.apiKey === '' && s.apiKeyHash === '') {
-    throw new ConfigError('CONTEXTPILOT_API_KEY: authentication is enabled in production but no API key or hash is set');
+    throw new ConfigError(
+      'CONTEXTPILOT_API_KEY: authentication is enabled in production but no API key or hash is set',
+    );
   }
   if (s.enableRequestSigning && s.requestSigningSecret === '') {
-    throw new ConfigError('CONTEXTPILOT_REQUEST_SIGNING_SECRET: request signing is enabled in production but no secret is set');
+    throw new ConfigError(
+      'CONTEXTPILOT_REQUEST_SIGNING_SECRET: request signing is enabled in production but no secret is set',
+    );
   }
   if (config.cors.origins.includes('*')) {
     throw new ConfigError('CONTEXTPILOT_CORS_ORIGINS: "*" is not allowed in production; list the allowed origins');

@@ -22,4 +22,10 @@ export const payloadTooLarge = (message: string) => new AppError(413, message, E
 export const unsupportedMediaType = (message: string) => new AppError(415, message, ERROR_CODES.unsupportedMediaType);
 export const serviceUnavailable = (message: string) => new AppError(503, message, ERROR_CODES.unavailable);
 export const rateLimited = (retryAfterSeconds: number, message = 'Rate limit exceeded') =>
-  new AppError(429, message, ERROR_CODES.rateLimited, { retry_after: retryAfterSeconds }, { 'retry-after': String(retryAfterSeconds) });
+  new AppError(
+    429,
+    message,
+    ERROR_CODES.rateLimited,
+    { retry_after: retryAfterSeconds },
+    { 'retry-after': String(retryAfterSeconds) },
+  );

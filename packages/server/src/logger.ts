@@ -33,6 +33,10 @@ function textStream(out: NodeJS.WritableStream): Writable {
 
 /** JSON-lines logger with secrets redacted. */
 export function createLogger(config: Pick<Config, 'log'>, destination: NodeJS.WritableStream = process.stdout): Logger {
-  const options = { level: config.log.level, redact: { paths: REDACTED_PATHS, censor: '[Redacted]' }, base: { service: 'contextpilot' } };
+  const options = {
+    level: config.log.level,
+    redact: { paths: REDACTED_PATHS, censor: '[Redacted]' },
+    base: { service: 'contextpilot' },
+  };
   return pino(options, config.log.format === 'text' ? textStream(destination) : destination);
 }

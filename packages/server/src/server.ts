@@ -32,11 +32,14 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   await app.listen({ host: config.host, port: config.port });
-  const shownHost = config.host === '0.0.0.0' || config.host === '::' || config.host === '127.0.0.1' ? 'localhost' : config.host;
+  const shownHost =
+    config.host === '0.0.0.0' || config.host === '::' || config.host === '127.0.0.1' ? 'localhost' : config.host;
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   app.log.info({ url: `http://${shownHost}:${port}` }, 'ContextPilot is listening');
-  process.stdout.write(`ContextPilot is running at http://${shownHost}:${port}  (API docs: http://${shownHost}:${port}/docs)\n`);
+  process.stdout.write(
+    `ContextPilot is running at http://${shownHost}:${port}  (API docs: http://${shownHost}:${port}/docs)\n`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -19,7 +19,12 @@ export interface RankingWeights {
 }
 
 /** Weights chosen from the LoCoMo measurements (`npm run eval`). */
-export const DEFAULT_WEIGHTS: RankingWeights = { lexical: 0.6, semantic: 0.4, tagBonusPerMatch: 0.05, maxTagBonus: 0.15 };
+export const DEFAULT_WEIGHTS: RankingWeights = {
+  lexical: 0.6,
+  semantic: 0.4,
+  tagBonusPerMatch: 0.05,
+  maxTagBonus: 0.15,
+};
 
 export type RankableUnit = Pick<ContextUnit, 'id' | 'confidence' | 'tags' | 'status'>;
 
@@ -114,7 +119,13 @@ export function rankCandidates<U extends RankableUnit>(
  * The original v1 formula, kept as the evaluation baseline:
  * 0.7 · (cos · confidence) + 0.3 · (word overlap + 0.2 · tags found as substrings of the task).
  */
-export function legacyScore(task: string, content: string, tags: readonly string[], cosine: number, confidence: number): number {
+export function legacyScore(
+  task: string,
+  content: string,
+  tags: readonly string[],
+  cosine: number,
+  confidence: number,
+): number {
   const words = (s: string) => new Set(s.toLowerCase().split(/\s+/).filter(Boolean));
   const taskWords = words(task);
   const contentWords = words(content);

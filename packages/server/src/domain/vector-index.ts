@@ -45,7 +45,10 @@ export class VectorIndex {
   private slotActive: Uint8Array = new Uint8Array(1024);
   private freeSlots: number[] = [];
 
-  constructor(readonly dimension: number, initialRows = 1024) {
+  constructor(
+    readonly dimension: number,
+    initialRows = 1024,
+  ) {
     this.matrix = new Int8Matrix(dimension, initialRows);
     this.scales = new Float32Array(this.matrix.rowsCapacity);
     this.owners = new Int32Array(this.matrix.rowsCapacity).fill(-1);

@@ -90,7 +90,12 @@ function presentBreakdown(ranked: Ranked<ContextUnit>): ScoreBreakdown {
   };
 }
 
-function connectionFor(provider: ProviderName, settings: AiSettings, timeoutMs: number, autoPull: boolean): ProviderConnection {
+function connectionFor(
+  provider: ProviderName,
+  settings: AiSettings,
+  timeoutMs: number,
+  autoPull: boolean,
+): ProviderConnection {
   switch (provider) {
     case 'openai':
       return { apiKey: settings.openai.apiKey, baseUrl: settings.openai.baseUrl, timeoutMs };
@@ -114,7 +119,9 @@ function isConfigured(provider: ProviderName, settings: AiSettings): boolean {
 /** Maps a provider failure to the HTTP answer: the user's to fix → 400, provider failed → 502, too slow → 504. */
 export function providerErrorToHttp(error: ProviderError): AppError {
   const status = { configuration: 400, rejected: 400, unavailable: 502, timeout: 504, aborted: 499 }[error.failure];
-  return new AppError(status, error.message, status === 400 ? 'HTTP_ERROR' : 'AI_SERVICE_ERROR', { provider: error.provider });
+  return new AppError(status, error.message, status === 400 ? 'HTTP_ERROR' : 'AI_SERVICE_ERROR', {
+    provider: error.provider,
+  });
 }
 
 /**
@@ -132,7 +139,9 @@ export function createChatService(deps: {
   ollamaAutoPull: boolean;
   recordAi?: (provider: string | null, status: 'success' | 'client_error' | 'server_error', seconds: number) => void;
 }) {
-  async function plan(input: ChatInput): Promise<{ plan: ChatPlan; request: ChatRequest; provider: LlmProvider; userMessage: MessageRecord }> {
+  async function plan(
+    input: ChatInput,
+  ): Promise<{ plan: ChatPlan; request: ChatRequest; provider: LlmProvider; userMessage: MessageRecord }> {
     const settings = await deps.settings.current();
     const existing = input.conversationId ? await deps.conversations.get(input.conversationId) : null;
     if (input.conversationId && existing === null) {
@@ -152,7 +161,9 @@ export function createChatService(deps: {
       throw badRequest(NOT_CONFIGURED[provider]);
     }
     if (!isAllowedModel(provider, model)) {
-      throw badRequest(`Model '${model}' is not supported for provider '${provider}'. Valid models: ${allowedModels(provider).join(', ')}`);
+      throw badRequest(
+        `Model '${model}' is not supported for provider '${provider}'. Valid models: ${allowedModels(provider).join(', ')}`,
+      );
     }
     const generated = await deps.prompts.generate({
       task: input.task,
@@ -163,12 +174,20 @@ export function createChatService(deps: {
     const overrides = settings[provider];
     const temperature = input.temperature ?? overrides.temperature ?? settings.temperature;
     const maxTokens =
-      input.maxTokens ?? (provider === 'ollama' ? settings.ollama.numPredict : settings[provider].maxTokens) ?? settings.maxTokens;
+      input.maxTokens ??
+      (provider === 'ollama' ? settings.ollama.numPredict : settings[provider].maxTokens) ??
+      settings.maxTokens;
     const history = (existing?.messages ?? [])
       .filter((m): m is MessageRecord & { role: 'user' | 'assistant' } => m.role === 'user' || m.role === 'assistant')
       .map((m) => ({ role: m.role, content: m.content }));
     const window = contextWindow(provider, model, provider === 'ollama' ? settings.ollama.numCtx : null);
-    const { kept, dropped } = trimHistory({ system: SYSTEM_PROMPT, history, newTurn: generated.prompt, contextWindow: window, replyTokens: maxTokens });
+    const { kept, dropped } = trimHistory({
+      system: SYSTEM_PROMPT,
+      history,
+      newTurn: generated.prompt,
+      contextWindow: window,
+      replyTokens: maxTokens,
+    });
     const request: ChatRequest = {
       model,
       system: SYSTEM_PROMPT,
@@ -209,7 +228,12 @@ export function createChatService(deps: {
     };
   }
 
-  async function save(p: ChatPlan, userMessage: MessageRecord, result: ChatResult, useCompact: boolean): Promise<ChatOutcome> {
+  async function save(
+    p: ChatPlan,
+    userMessage: MessageRecord,
+    result: ChatResult,
+    useCompact: boolean,
+  ): Promise<ChatOutcome> {
     const now = toTimestamp(deps.clock.now());
     const assistant: MessageRecord = {
       id: randomUUID(),
@@ -236,7 +260,13 @@ export function createChatService(deps: {
         },
         [userMessage, assistant],
       );
-    } else if (!(await deps.conversations.appendTurn(p.conversationId, { provider: p.provider, model: result.model, lastMessageAt: now }, [userMessage, assistant]))) {
+    } else if (
+      !(await deps.conversations.appendTurn(
+        p.conversationId,
+        { provider: p.provider, model: result.model, lastMessageAt: now },
+        [userMessage, assistant],
+      ))
+    ) {
       throw notFound(`Conversation ${p.conversationId} not found`);
     }
     return {
@@ -263,7 +293,11 @@ export function createChatService(deps: {
     } catch (error) {
       const seconds = (performance.now() - started) / 1000;
       if (error instanceof ProviderError) {
-        deps.recordAi?.(providerName, error.failure === 'rejected' || error.failure === 'configuration' ? 'client_error' : 'server_error', seconds);
+        deps.recordAi?.(
+          providerName,
+          error.failure === 'rejected' || error.failure === 'configuration' ? 'client_error' : 'server_error',
+          seconds,
+        );
         throw providerErrorToHttp(error);
       }
       deps.recordAi?.(providerName, 'server_error', seconds);

@@ -1,10 +1,19 @@
 import { notFound } from '../errors.js';
-import type { ConversationRecord, ConversationStore, ConversationSummaryRecord, MessageRecord } from '../storage/store.js';
+import type {
+  ConversationRecord,
+  ConversationStore,
+  ConversationSummaryRecord,
+  MessageRecord,
+} from '../storage/store.js';
 
 /** Listing, reading and deleting conversations. */
 export function createConversationService(deps: { store: ConversationStore }) {
   return {
-    list(options: { limit: number; offset: number; search?: string | undefined }): Promise<ConversationSummaryRecord[]> {
+    list(options: {
+      limit: number;
+      offset: number;
+      search?: string | undefined;
+    }): Promise<ConversationSummaryRecord[]> {
       return deps.store.list(options);
     },
     async get(id: string): Promise<ConversationRecord & { messages: MessageRecord[] }> {

@@ -30,7 +30,12 @@ export function createHealthService(deps: {
           embedding_model:
             embeddingError === null
               ? { status: 'healthy', model: deps.embedder.modelId, dimension: deps.embedder.dimension }
-              : { status: 'unhealthy', model: deps.embedder.modelId, dimension: deps.embedder.dimension, error: embeddingError },
+              : {
+                  status: 'unhealthy',
+                  model: deps.embedder.modelId,
+                  dimension: deps.embedder.dimension,
+                  error: embeddingError,
+                },
           storage:
             storageError === null
               ? { status: 'healthy', backend: deps.storageKind }

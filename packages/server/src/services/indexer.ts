@@ -34,7 +34,12 @@ export function createIndexer(deps: {
     for (const [i, unit] of units.entries()) {
       const unitVectors = vectors[i];
       if (unitVectors && unitVectors.length > 0) {
-        if (await deps.store.saveEmbedding(unit.id, unit.content, { modelId: deps.embedder.modelId, vectors: unitVectors })) {
+        if (
+          await deps.store.saveEmbedding(unit.id, unit.content, {
+            modelId: deps.embedder.modelId,
+            vectors: unitVectors,
+          })
+        ) {
           saved++;
         }
       }

@@ -2,10 +2,19 @@ import type { ProviderInfo, ProvidersResponse, ValidateResponse } from '@context
 
 import { badRequest } from '../errors.js';
 import { allowedModels } from '../providers/llm/catalog.js';
-import { PROVIDER_NAMES, ProviderError, type LlmProvider, type ProviderConnection, type ProviderName } from '../providers/llm/llm.js';
+import {
+  PROVIDER_NAMES,
+  ProviderError,
+  type LlmProvider,
+  type ProviderConnection,
+  type ProviderName,
+} from '../providers/llm/llm.js';
 import type { AiSettings, SettingsService } from './settings-service.js';
 
-const METADATA: Record<ProviderName, Omit<ProviderInfo, 'configured' | 'available_models' | 'api_key_set' | 'base_url' | 'default_model'>> = {
+const METADATA: Record<
+  ProviderName,
+  Omit<ProviderInfo, 'configured' | 'available_models' | 'api_key_set' | 'base_url' | 'default_model'>
+> = {
   openai: {
     name: 'openai',
     display_name: 'OpenAI',
@@ -47,12 +56,20 @@ export function createProviderService(deps: {
   createProvider: (name: ProviderName, connection: ProviderConnection) => LlmProvider;
   timeoutMs: number;
 }) {
-  function connection(name: ProviderName, settings: AiSettings, overrides: { apiKey?: string; baseUrl?: string }): ProviderConnection {
+  function connection(
+    name: ProviderName,
+    settings: AiSettings,
+    overrides: { apiKey?: string; baseUrl?: string },
+  ): ProviderConnection {
     const base =
       name === 'ollama'
         ? { apiKey: '', baseUrl: settings.ollama.baseUrl }
         : { apiKey: settings[name].apiKey, baseUrl: settings[name].baseUrl };
-    return { apiKey: overrides.apiKey || base.apiKey, baseUrl: overrides.baseUrl || base.baseUrl, timeoutMs: deps.timeoutMs };
+    return {
+      apiKey: overrides.apiKey || base.apiKey,
+      baseUrl: overrides.baseUrl || base.baseUrl,
+      timeoutMs: deps.timeoutMs,
+    };
   }
 
   return {
@@ -64,7 +81,10 @@ export function createProviderService(deps: {
           let models = allowedModels(name);
           if (name === 'ollama' && configured) {
             // Ollama's own list when it answers; the catalog otherwise.
-            const live = await deps.createProvider(name, connection(name, settings, {})).listModels().catch(() => null);
+            const live = await deps
+              .createProvider(name, connection(name, settings, {}))
+              .listModels()
+              .catch(() => null);
             if (live !== null && live.length > 0) {
               models = live;
             }
@@ -85,7 +105,11 @@ export function createProviderService(deps: {
      * Checks a provider's connection with the saved settings, or with values typed in the UI but not saved yet
      * (`overrides`). Always answers (valid or not) unless the provider name is unknown.
      */
-    async validate(rawName: string, model: string | undefined, overrides: { apiKey?: string; baseUrl?: string } = {}): Promise<ValidateResponse> {
+    async validate(
+      rawName: string,
+      model: string | undefined,
+      overrides: { apiKey?: string; baseUrl?: string } = {},
+    ): Promise<ValidateResponse> {
       const name = rawName.trim().toLowerCase();
       if (!(PROVIDER_NAMES as readonly string[]).includes(name)) {
         throw badRequest(`Unsupported provider '${rawName}'.`);

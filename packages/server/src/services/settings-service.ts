@@ -41,7 +41,14 @@ type Values = Record<FieldName, string | number | null>;
 
 /** The AI settings in effect: configuration defaults overlaid with the values stored through `POST /settings`. */
 export interface AiSettings {
-  openai: { apiKey: string; baseUrl: string; defaultModel: string; temperature: number | null; topP: number | null; maxTokens: number | null };
+  openai: {
+    apiKey: string;
+    baseUrl: string;
+    defaultModel: string;
+    temperature: number | null;
+    topP: number | null;
+    maxTokens: number | null;
+  };
   anthropic: {
     apiKey: string;
     baseUrl: string;
@@ -142,7 +149,12 @@ function toAiSettings(v: Values): AiSettings {
  * change made on one instance applies at once on all instances sharing the database. Provider keys are stored
  * encrypted and never returned.
  */
-export function createSettingsService(deps: { store: SettingsStore; ai: Config['ai']; encryptionKey: Buffer; log: SettingsLogger }) {
+export function createSettingsService(deps: {
+  store: SettingsStore;
+  ai: Config['ai'];
+  encryptionKey: Buffer;
+  log: SettingsLogger;
+}) {
   const base = defaults(deps.ai);
 
   async function values(): Promise<Values> {
@@ -158,7 +170,10 @@ export function createSettingsService(deps: { store: SettingsStore; ai: Config['
           out[name] = isSealed(raw) ? openSecret(deps.encryptionKey, raw) : raw;
         } catch (error) {
           // A key that cannot be decrypted (encryption key changed) counts as unset; the user can set it again.
-          deps.log.error({ setting: name, err: error instanceof SecretBoxError ? error.message : 'decrypt failed' }, 'stored secret unreadable');
+          deps.log.error(
+            { setting: name, err: error instanceof SecretBoxError ? error.message : 'decrypt failed' },
+            'stored secret unreadable',
+          );
         }
       } else if (kind === 'number' || kind === 'integer') {
         const n = Number(raw);
@@ -243,7 +258,8 @@ export function createSettingsService(deps: { store: SettingsStore; ai: Config['
         if (text === '') {
           continue;
         }
-        entries[name] = kind === 'secret' ? sealSecret(deps.encryptionKey, text) : kind === 'url' ? text.replace(/\/+$/, '') : text;
+        entries[name] =
+          kind === 'secret' ? sealSecret(deps.encryptionKey, text) : kind === 'url' ? text.replace(/\/+$/, '') : text;
         updatedFields.push(name);
       }
       if (updatedFields.length > 0) {

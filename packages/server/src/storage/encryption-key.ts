@@ -11,7 +11,10 @@ import { parseEncryptionKey } from '../domain/secret-box.js';
  * PostgreSQL deployments should set the variable so every instance shares one key; without it a key file in
  * ./data is used (and `shared` is false so the caller can warn).
  */
-export function loadEncryptionKey(configured: string, database: DatabaseConfig): { key: Buffer; source: string; shared: boolean } {
+export function loadEncryptionKey(
+  configured: string,
+  database: DatabaseConfig,
+): { key: Buffer; source: string; shared: boolean } {
   if (configured !== '') {
     const key = parseEncryptionKey(configured);
     if (key === null) {

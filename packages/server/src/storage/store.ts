@@ -70,7 +70,10 @@ export interface ContextStore {
   /** BM25-style search over active units; `terms` come from `queryTerms`. */
   textSearch(terms: readonly string[], limit: number): Promise<TextHit[]>;
   /** Vectors of the given model for the given units (all units when `ids` is undefined). */
-  readEmbeddings(modelId: string, ids?: readonly string[]): AsyncIterable<{ id: string; status: ContextStatus; vectors: Float32Array[] }>;
+  readEmbeddings(
+    modelId: string,
+    ids?: readonly string[],
+  ): AsyncIterable<{ id: string; status: ContextStatus; vectors: Float32Array[] }>;
   /** Units that have no vectors of this model yet, oldest first. */
   pendingEmbeddings(modelId: string, limit: number): Promise<ContextUnit[]>;
   countPendingEmbeddings(modelId: string): Promise<number>;

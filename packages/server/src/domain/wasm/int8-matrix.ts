@@ -19,7 +19,10 @@ export class Int8Matrix {
   private capacity: number;
   private readonly outOffset: number;
 
-  constructor(readonly dimension: number, initialCapacity: number) {
+  constructor(
+    readonly dimension: number,
+    initialCapacity: number,
+  ) {
     // The kernel reads 16 lanes at a time: pad rows with zeros to a multiple of 16.
     this.stride = Math.ceil(dimension / 16) * 16;
     compiled ??= new WebAssembly.Module(Buffer.from(WASM_BASE64, 'base64'));

@@ -31,7 +31,12 @@ export const requestContextPlugin = fp(
       const route = request.routeOptions.url ?? '<unmatched>';
       options.metrics?.finished(request.method, route, reply.statusCode, seconds);
       request.log.info(
-        { method: request.method, path: route, status: reply.statusCode, durationMs: Math.round(seconds * 100_000) / 100 },
+        {
+          method: request.method,
+          path: route,
+          status: reply.statusCode,
+          durationMs: Math.round(seconds * 100_000) / 100,
+        },
         'request completed',
       );
       done();

@@ -19,7 +19,14 @@ import type { ChatInput, ChatService } from '../../services/chat-service.js';
 import type { ConversationService } from '../../services/conversation-service.js';
 import { presentChat, presentConversation, presentConversationSummary } from '../present.js';
 
-const errors = { 400: ErrorEnvelope, 404: ErrorEnvelope, 422: ErrorEnvelope, 429: ErrorEnvelope, 502: ErrorEnvelope, 504: ErrorEnvelope };
+const errors = {
+  400: ErrorEnvelope,
+  404: ErrorEnvelope,
+  422: ErrorEnvelope,
+  429: ErrorEnvelope,
+  502: ErrorEnvelope,
+  504: ErrorEnvelope,
+};
 
 function toInput(body: z.output<typeof AIRequest>): ChatInput {
   return {
@@ -41,7 +48,13 @@ function sseEvent(event: string, data: unknown): string {
 
 function errorEnvelope(error: unknown, requestId: string) {
   if (error instanceof AppError) {
-    return { error_code: error.errorCode, message: error.message, detail: error.message, details: error.details, status: error.statusCode };
+    return {
+      error_code: error.errorCode,
+      message: error.message,
+      detail: error.message,
+      details: error.details,
+      status: error.statusCode,
+    };
   }
   return {
     error_code: 'INTERNAL_SERVER_ERROR',
@@ -53,7 +66,10 @@ function errorEnvelope(error: unknown, requestId: string) {
 }
 
 /** AI chat (API v1 §3.13–3.15), its streaming variant and conversation management. */
-export function chatRoutes(app: FastifyInstance, options: { chat: ChatService; conversations: ConversationService }): void {
+export function chatRoutes(
+  app: FastifyInstance,
+  options: { chat: ChatService; conversations: ConversationService },
+): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.post(
@@ -118,7 +134,11 @@ export function chatRoutes(app: FastifyInstance, options: { chat: ChatService; c
                 task: plan.task,
                 prompt_used: plan.prompt,
                 history_dropped: plan.historyDropped,
-                contexts: plan.contexts.map((c) => ({ id: c.id, relevance_score: c.score, score_breakdown: c.breakdown })),
+                contexts: plan.contexts.map((c) => ({
+                  id: c.id,
+                  relevance_score: c.score,
+                  score_breakdown: c.breakdown,
+                })),
               }),
             );
           },

@@ -17,12 +17,22 @@ import type { ProviderService } from '../../services/provider-service.js';
 import type { SettingsService } from '../../services/settings-service.js';
 
 /** Providers and settings (API v1 §3.16–3.19). */
-export function providerRoutes(app: FastifyInstance, options: { providers: ProviderService; settings: SettingsService }): void {
+export function providerRoutes(
+  app: FastifyInstance,
+  options: { providers: ProviderService; settings: SettingsService },
+): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.get(
     '/providers',
-    { config: { rateLimit: 30 }, schema: { tags: ['providers'], summary: 'The three providers, their state and models', response: { 200: ProvidersResponse } } },
+    {
+      config: { rateLimit: 30 },
+      schema: {
+        tags: ['providers'],
+        summary: 'The three providers, their state and models',
+        response: { 200: ProvidersResponse },
+      },
+    },
     () => options.providers.list(),
   );
 
@@ -50,7 +60,14 @@ export function providerRoutes(app: FastifyInstance, options: { providers: Provi
 
   r.get(
     '/settings',
-    { config: { rateLimit: 30 }, schema: { tags: ['settings'], summary: 'AI settings (secrets are never returned)', response: { 200: SettingsResponse } } },
+    {
+      config: { rateLimit: 30 },
+      schema: {
+        tags: ['settings'],
+        summary: 'AI settings (secrets are never returned)',
+        response: { 200: SettingsResponse },
+      },
+    },
     () => options.settings.view(),
   );
 

@@ -51,7 +51,8 @@ parentPort?.on('message', (request: Request) => {
       const buffers = vectors.flat().map((v) => v.buffer as ArrayBuffer);
       parentPort?.postMessage({ id: request.id, vectors }, buffers);
     },
-    (error: unknown) => parentPort?.postMessage({ id: request.id, error: error instanceof Error ? error.message : String(error) }),
+    (error: unknown) =>
+      parentPort?.postMessage({ id: request.id, error: error instanceof Error ? error.message : String(error) }),
   );
 });
 parentPort?.postMessage({ ready: true });

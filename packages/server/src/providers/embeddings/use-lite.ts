@@ -9,8 +9,16 @@ export const USE_LITE_MODEL_ID = 'use-lite-512/energetic-0.2.0';
  * stays free. Documents are chunked inside the worker with the model's own tokenizer.
  */
 export function createUseLiteEmbedder(options: { maxWorkers: number; onLog?: (message: string) => void }): Embedder {
-  const entry = new URL(import.meta.url.endsWith('.ts') ? './use-lite-worker.ts' : './use-lite-worker.js', import.meta.url);
-  const pool = createWorkerPool({ entry, maxWorkers: Math.max(1, options.maxWorkers), idleMs: 30_000, onLog: options.onLog });
+  const entry = new URL(
+    import.meta.url.endsWith('.ts') ? './use-lite-worker.ts' : './use-lite-worker.js',
+    import.meta.url,
+  );
+  const pool = createWorkerPool({
+    entry,
+    maxWorkers: Math.max(1, options.maxWorkers),
+    idleMs: 30_000,
+    onLog: options.onLog,
+  });
   return {
     modelId: USE_LITE_MODEL_ID,
     dimension: 512,

@@ -66,7 +66,11 @@ export function createSqliteConversationStore(db: Database.Database): Conversati
   );
   const writeMessages = (conversationId: string, messages: readonly MessageRecord[]) => {
     for (const m of messages) {
-      insertMessage.run({ ...m, conversationId, contextIds: m.contextIds === null ? null : JSON.stringify(m.contextIds) });
+      insertMessage.run({
+        ...m,
+        conversationId,
+        contextIds: m.contextIds === null ? null : JSON.stringify(m.contextIds),
+      });
     }
   };
   const createTx = db.transaction((c: ConversationRecord, messages: readonly MessageRecord[]) => {
@@ -74,7 +78,11 @@ export function createSqliteConversationStore(db: Database.Database): Conversati
     writeMessages(c.id, messages);
   });
   const appendTx = db.transaction(
-    (id: string, update: { provider: string; model: string; lastMessageAt: string }, messages: readonly MessageRecord[]): boolean => {
+    (
+      id: string,
+      update: { provider: string; model: string; lastMessageAt: string },
+      messages: readonly MessageRecord[],
+    ): boolean => {
       const changed = db
         .prepare('UPDATE conversations SET provider = ?, model = ?, last_message_at = ? WHERE id = ?')
         .run(update.provider, update.model, update.lastMessageAt, id).changes;
@@ -95,7 +103,9 @@ export function createSqliteConversationStore(db: Database.Database): Conversati
         if (row === undefined) {
           return null;
         }
-        const messages = db.prepare('SELECT * FROM messages WHERE conversation_id = ? ORDER BY seq').all(id) as MessageRow[];
+        const messages = db
+          .prepare('SELECT * FROM messages WHERE conversation_id = ? ORDER BY seq')
+          .all(id) as MessageRow[];
         return { ...toConversation(row), messages: messages.map(toMessage) };
       }),
     list: ({ limit, offset, search }) =>
@@ -112,7 +122,10 @@ export function createSqliteConversationStore(db: Database.Database): Conversati
              ORDER BY c.last_message_at DESC, c.created_at DESC LIMIT @limit OFFSET @offset`,
           )
           .all({ limit, offset, needle: (search ?? '').toLowerCase() }) as ConversationRow[];
-        return rows.map((r): ConversationSummaryRecord => ({ ...toConversation(r), messageCount: r.message_count ?? 0 }));
+        return rows.map((r): ConversationSummaryRecord => ({
+          ...toConversation(r),
+          messageCount: r.message_count ?? 0,
+        }));
       }),
     delete: (id) => settle(() => db.prepare('DELETE FROM conversations WHERE id = ?').run(id).changes > 0),
   };

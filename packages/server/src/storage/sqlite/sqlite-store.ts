@@ -52,7 +52,9 @@ export function openSqlite(path: string): Storage {
 }
 
 function migrate(db: Db): void {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+  );
   const applied = new Set(
     (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
   );
@@ -91,7 +93,9 @@ function createSqliteContextStore(db: Db): ContextStore {
     ),
     delete: db.prepare('DELETE FROM context_units WHERE id = ?'),
     deleteEmbedding: db.prepare('DELETE FROM context_embeddings WHERE context_id = ?'),
-    insertChunk: db.prepare('INSERT INTO context_embeddings (context_id, chunk_index, model_id, vector) VALUES (?, ?, ?, ?)'),
+    insertChunk: db.prepare(
+      'INSERT INTO context_embeddings (context_id, chunk_index, model_id, vector) VALUES (?, ?, ?, ?)',
+    ),
     logChange: db.prepare('INSERT INTO context_changes (context_id) VALUES (?)'),
     touch: db.prepare('UPDATE context_units SET last_used = ? WHERE id = ?'),
     contentOf: db.prepare('SELECT content FROM context_units WHERE id = ?'),
@@ -191,7 +195,9 @@ function createSqliteContextStore(db: Db): ContextStore {
     },
     list: (filter) => settle(() => listUnits(db, filter)),
     listAll: () =>
-      settle(() => (db.prepare(`SELECT ${UNIT_COLUMNS} FROM context_units ORDER BY seq`).all() as ContextRow[]).map(rowToUnit)),
+      settle(() =>
+        (db.prepare(`SELECT ${UNIT_COLUMNS} FROM context_units ORDER BY seq`).all() as ContextRow[]).map(rowToUnit),
+      ),
     insert: (unit, embedding) => settle(() => insertTx(unit, embedding)),
     update: (unit, embedding) => settle(() => updateTx(unit, embedding)),
     delete: (id) => settle(() => deleteTx(id)),
@@ -228,7 +234,6 @@ function createSqliteContextStore(db: Db): ContextStore {
     close: () => Promise.resolve(),
   };
 }
-
 
 function mapRow(row: ContextRow | undefined): ContextUnit | null {
   return row === undefined ? null : rowToUnit(row);
@@ -270,7 +275,9 @@ function countUnits(db: Db, modelId: string): ContextCounts {
     .prepare("SELECT count(*) AS total, coalesce(sum(status = 'active'), 0) AS active FROM context_units")
     .get() as { total: number; active: number };
   const byTypeRows = db
-    .prepare("SELECT type, count(*) AS n, min(seq) AS first FROM context_units WHERE status = 'active' GROUP BY type ORDER BY first")
+    .prepare(
+      "SELECT type, count(*) AS n, min(seq) AS first FROM context_units WHERE status = 'active' GROUP BY type ORDER BY first",
+    )
     .all() as { type: ContextUnit['type']; n: number }[];
   const withEmbeddings = db
     .prepare(
@@ -346,14 +353,18 @@ function changesSince(db: Db, seq: number): ChangeBatch {
     return { lastSeq: Math.max(seq, oldest.last ?? 0), ids: [], truncated: false };
   }
   const truncated = oldest.first !== null && oldest.first > seq + 1 && seq > 0;
-  const rows = db.prepare('SELECT DISTINCT context_id AS id FROM context_changes WHERE seq > ? AND seq <= ?').all(seq, oldest.last) as {
+  const rows = db
+    .prepare('SELECT DISTINCT context_id AS id FROM context_changes WHERE seq > ? AND seq <= ?')
+    .all(seq, oldest.last) as {
     id: string;
   }[];
   return { lastSeq: oldest.last, ids: rows.map((r) => r.id), truncated };
 }
 
 function createSqliteSettingsStore(db: Db): SettingsStore {
-  const upsert = db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+  const upsert = db.prepare(
+    'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+  );
   const remove = db.prepare('DELETE FROM settings WHERE key = ?');
   const setTx = db.transaction((entries: Record<string, string | null>) => {
     for (const [key, value] of Object.entries(entries)) {
@@ -366,8 +377,21 @@ function createSqliteSettingsStore(db: Db): SettingsStore {
   });
   return {
     getAll: () =>
-      settle(() => new Map((db.prepare('SELECT key, value FROM settings').all() as { key: string; value: string }[]).map((r) => [r.key, r.value]))),
-    get: (key) => settle(() => (db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined)?.value ?? null),
+      settle(
+        () =>
+          new Map(
+            (db.prepare('SELECT key, value FROM settings').all() as { key: string; value: string }[]).map((r) => [
+              r.key,
+              r.value,
+            ]),
+          ),
+      ),
+    get: (key) =>
+      settle(
+        () =>
+          (db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined)?.value ??
+          null,
+      ),
     set: (entries) => settle(() => setTx(entries)),
   };
 }

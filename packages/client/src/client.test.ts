@@ -1,0 +1,226 @@
+import { describe, expect, it } from 'vitest';
+
+import { ApiError, createClient, isAbortError, type ChatStreamEvent } from './client.js';
+import { signRequest } from './signing.js';
+
+interface Call {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body: string | undefined;
+  signal: AbortSignal | undefined;
+}
+
+function fakeFetch(respond: (call: Call) => Response | Promise<Response>) {
+  const calls: Call[] = [];
+  const fetch = (async (input: RequestInfo | URL, init: RequestInit = {}) => {
+    const body = init.body;
+    const call: Call = {
+      url: String(input),
+      method: init.method ?? 'GET',
+      headers: (init.headers ?? {}) as Record<string, string>,
+      body: typeof body === 'string' ? body : body instanceof Uint8Array ? new TextDecoder().decode(body) : undefined,
+      signal: init.signal ?? undefined,
+    };
+    calls.push(call);
+    return respond(call);
+  }) as typeof globalThis.fetch;
+  return { fetch, calls };
+}
+
+const jsonResponse = (body: unknown, status = 200) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+
+function sseResponse(chunks: string[], options: { hang?: boolean } = {}): Response {
+  const encoder = new TextEncoder();
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (const c of chunks) {
+        controller.enqueue(encoder.encode(c));
+      }
+      if (!options.hang) {
+        controller.close();
+      }
+    },
+  });
+  return new Response(body, { status: 200, headers: { 'content-type': 'text/event-stream' } });
+}
+
+const aiResponse = {
+  conversation_id: 'c1',
+  task: 'hi',
+  response: 'Hello world',
+  provider: 'openai',
+  model: 'gpt-4o',
+  context_ids: ['u1'],
+  prompt_used: 'PROMPT',
+  timestamp: '2026-01-02T03:04:05.123Z',
+  contexts: [],
+  finish_reason: 'stop',
+  tokens: 5,
+};
+
+const sse = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+
+async function collect(stream: AsyncIterable<ChatStreamEvent>): Promise<ChatStreamEvent[]> {
+  const out: ChatStreamEvent[] = [];
+  for await (const e of stream) {
+    out.push(e);
+  }
+  return out;
+}
+
+describe('client: conversations, providers, settings, security', () => {
+  it('lists conversations with the search param and unchanged wire shape', async () => {
+    const { fetch, calls } = fakeFetch(() => jsonResponse({ conversations: [], limit: 50, offset: 0, count: 0 }));
+    const client = createClient({ baseUrl: '', fetch });
+    const list = await client.listConversations({ search: 'tea time', limit: 20 });
+    expect(list.count).toBe(0);
+    expect(calls[0]?.url).toBe('/ai/conversations?search=tea+time&limit=20');
+    expect(calls[0]?.method).toBe('GET');
+  });
+
+  it('gets and deletes a conversation by encoded id', async () => {
+    const { fetch, calls } = fakeFetch((c) => (c.method === 'DELETE' ? new Response(null, { status: 204 }) : jsonResponse({ id: 'a/b' })));
+    const client = createClient({ baseUrl: 'http://x', fetch });
+    await client.getConversation('a/b');
+    await client.deleteConversation('a/b');
+    expect(calls.map((c) => `${c.method} ${c.url}`)).toEqual(['GET http://x/ai/conversations/a%2Fb', 'DELETE http://x/ai/conversations/a%2Fb']);
+  });
+
+  it('validates a provider with the typed key and base URL in the body', async () => {
+    const { fetch, calls } = fakeFetch(() => jsonResponse({ provider: 'openai', valid: true, message: 'ok', checked_model: 'gpt-4o' }));
+    const client = createClient({ baseUrl: '', fetch });
+    await client.validateProvider('openai', { model: 'gpt-4o', api_key: 'sk-typed', base_url: 'http://gw.local/v1' });
+    expect(calls[0]?.url).toBe('/providers/openai/validate?model=gpt-4o');
+    expect(JSON.parse(calls[0]?.body ?? '')).toEqual({ api_key: 'sk-typed', base_url: 'http://gw.local/v1' });
+  });
+
+  it('sends a null body when validating the saved values', async () => {
+    const { fetch, calls } = fakeFetch(() => jsonResponse({ provider: 'ollama', valid: false, message: 'no', checked_model: 'x' }));
+    const client = createClient({ baseUrl: '', fetch });
+    const result = await client.validateProvider('ollama');
+    expect(result.valid).toBe(false);
+    expect(calls[0]?.url).toBe('/providers/ollama/validate');
+    expect(calls[0]?.body).toBe('null');
+  });
+
+  it('posts settings with null values kept (null clears a field)', async () => {
+    const { fetch, calls } = fakeFetch(() => jsonResponse({ message: 'Settings updated successfully', updated_fields: [], settings: {} }));
+    const client = createClient({ baseUrl: '', fetch });
+    await client.updateSettings({ openai_api_key: null, ai_temperature: 0.5 });
+    expect(calls[0]?.body).toBe('{"openai_api_key":null,"ai_temperature":0.5}');
+    expect(calls[0]?.headers['Content-Type']).toBe('application/json');
+  });
+
+  it('reads providers, settings and security events', async () => {
+    const { fetch, calls } = fakeFetch(() => jsonResponse({}));
+    const client = createClient({ baseUrl: '', fetch });
+    await client.listProviders();
+    await client.getSettings();
+    await client.securityEvents({ outcome: 'invalid_key', limit: 5 });
+    expect(calls.map((c) => c.url)).toEqual(['/providers', '/settings', '/security/events?outcome=invalid_key&limit=5']);
+  });
+
+  it('sends X-API-Key and signs POST requests with the secret read at call time', async () => {
+    let key: string | undefined;
+    const { fetch, calls } = fakeFetch(() => jsonResponse(aiResponse));
+    const client = createClient({ baseUrl: '', fetch, apiKey: () => key, signingSecret: () => 's3cret' });
+    await client.listProviders();
+    key = 'k1';
+    await client.chat({ task: 'hi', max_context_units: 0 });
+    expect(calls[0]?.headers['X-API-Key']).toBeUndefined();
+    expect(calls[0]?.headers['X-Request-Signature']).toBeUndefined();
+    const post = calls[1]!;
+    expect(post.headers['X-API-Key']).toBe('k1');
+    const expected = await signRequest({
+      secret: 's3cret',
+      method: 'POST',
+      pathWithQuery: '/ai/chat',
+      timestamp: post.headers['X-Request-Timestamp']!,
+      body: post.body,
+    });
+    expect(post.headers['X-Request-Signature']).toBe(expected);
+  });
+
+  it('throws ApiError with the envelope fields, falling back to detail', async () => {
+    const { fetch } = fakeFetch(() =>
+      jsonResponse({ error_code: 'HTTP_ERROR', detail: 'API key required: missing or invalid X-API-Key header', details: { a: 1 } }, 401),
+    );
+    const client = createClient({ baseUrl: '', fetch });
+    const error = await client.getSettings().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ status: 401, errorCode: 'HTTP_ERROR', message: 'API key required: missing or invalid X-API-Key header' });
+  });
+});
+
+describe('client: streaming chat', () => {
+  it('yields meta, deltas and done in order', async () => {
+    const meta = { conversation_id: 'c1', provider: 'openai', model: 'gpt-4o', task: 'hi', prompt_used: 'P', history_dropped: 0, contexts: [] };
+    const { fetch, calls } = fakeFetch(() =>
+      sseResponse([sse('meta', meta), sse('delta', { text: 'Hel' }).slice(0, 10), sse('delta', { text: 'Hel' }).slice(10), sse('delta', { text: 'lo' }), sse('done', aiResponse)]),
+    );
+    const client = createClient({ baseUrl: '', fetch });
+    const events = await collect(client.chatStream({ task: 'hi', max_context_units: 5 }));
+    expect(events.map((e) => e.type)).toEqual(['meta', 'delta', 'delta', 'done']);
+    expect(events[1]).toEqual({ type: 'delta', data: { text: 'Hel' } });
+    expect(calls[0]?.url).toBe('/ai/chat/stream');
+    expect(calls[0]?.headers.Accept).toBe('text/event-stream');
+  });
+
+  it('throws an error event as ApiError with its status', async () => {
+    const { fetch } = fakeFetch(() =>
+      sseResponse([sse('delta', { text: 'x' }), sse('error', { error_code: 'HTTP_ERROR', message: 'OpenAI timed out', detail: 'OpenAI timed out', details: {}, status: 504 })]),
+    );
+    const client = createClient({ baseUrl: '', fetch });
+    const seen: string[] = [];
+    const error = await (async () => {
+      for await (const e of client.chatStream({ task: 'hi' })) {
+        seen.push(e.type);
+      }
+    })().catch((e: unknown) => e);
+    expect(seen).toEqual(['delta']);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ status: 504, message: 'OpenAI timed out' });
+  });
+
+  it('throws an ordinary error response before the stream starts', async () => {
+    const { fetch } = fakeFetch(() => jsonResponse({ error_code: 'HTTP_ERROR', message: 'OpenAI API key not configured', detail: '', details: {} }, 400));
+    const client = createClient({ baseUrl: '', fetch });
+    await expect(collect(client.chatStream({ task: 'hi' }))).rejects.toMatchObject({ status: 400, message: 'OpenAI API key not configured' });
+  });
+
+  it('reports a stream that ends without done', async () => {
+    const { fetch } = fakeFetch(() => sseResponse([sse('delta', { text: 'x' })]));
+    const client = createClient({ baseUrl: '', fetch });
+    await expect(collect(client.chatStream({ task: 'hi' }))).rejects.toMatchObject({ errorCode: 'STREAM_INTERRUPTED' });
+  });
+
+  it('passes the AbortSignal to fetch and stops reading when it fires', async () => {
+    const controller = new AbortController();
+    const { fetch, calls } = fakeFetch((call) => {
+      // A stream that never ends by itself; the abort errors the body, as a real fetch does.
+      const encoder = new TextEncoder();
+      const body = new ReadableStream<Uint8Array>({
+        start(c) {
+          c.enqueue(encoder.encode(sse('delta', { text: 'partial' })));
+          call.signal?.addEventListener('abort', () => c.error(call.signal?.reason));
+        },
+      });
+      return new Response(body, { status: 200 });
+    });
+    const client = createClient({ baseUrl: '', fetch });
+    const seen: string[] = [];
+    const error = await (async () => {
+      for await (const e of client.chatStream({ task: 'hi' }, { signal: controller.signal })) {
+        if (e.type === 'delta') {
+          seen.push(e.data.text);
+          controller.abort();
+        }
+      }
+    })().catch((e: unknown) => e);
+    expect(calls[0]?.signal).toBe(controller.signal);
+    expect(seen).toEqual(['partial']);
+    expect(isAbortError(error)).toBe(true);
+  });
+});
