@@ -16,7 +16,7 @@ function fakeFetch(respond: (call: Call) => Response | Promise<Response>) {
   const fetch = (async (input: RequestInfo | URL, init: RequestInit = {}) => {
     const body = init.body;
     const call: Call = {
-      url: String(input),
+      url: typeof input === 'string' ? input : input instanceof URL ? input.href : input.url,
       method: init.method ?? 'GET',
       headers: (init.headers ?? {}) as Record<string, string>,
       body: typeof body === 'string' ? body : body instanceof Uint8Array ? new TextDecoder().decode(body) : undefined,
@@ -81,15 +81,22 @@ describe('client: conversations, providers, settings, security', () => {
   });
 
   it('gets and deletes a conversation by encoded id', async () => {
-    const { fetch, calls } = fakeFetch((c) => (c.method === 'DELETE' ? new Response(null, { status: 204 }) : jsonResponse({ id: 'a/b' })));
+    const { fetch, calls } = fakeFetch((c) =>
+      c.method === 'DELETE' ? new Response(null, { status: 204 }) : jsonResponse({ id: 'a/b' }),
+    );
     const client = createClient({ baseUrl: 'http://x', fetch });
     await client.getConversation('a/b');
     await client.deleteConversation('a/b');
-    expect(calls.map((c) => `${c.method} ${c.url}`)).toEqual(['GET http://x/ai/conversations/a%2Fb', 'DELETE http://x/ai/conversations/a%2Fb']);
+    expect(calls.map((c) => `${c.method} ${c.url}`)).toEqual([
+      'GET http://x/ai/conversations/a%2Fb',
+      'DELETE http://x/ai/conversations/a%2Fb',
+    ]);
   });
 
   it('validates a provider with the typed key and base URL in the body', async () => {
-    const { fetch, calls } = fakeFetch(() => jsonResponse({ provider: 'openai', valid: true, message: 'ok', checked_model: 'gpt-4o' }));
+    const { fetch, calls } = fakeFetch(() =>
+      jsonResponse({ provider: 'openai', valid: true, message: 'ok', checked_model: 'gpt-4o' }),
+    );
     const client = createClient({ baseUrl: '', fetch });
     await client.validateProvider('openai', { model: 'gpt-4o', api_key: 'sk-typed', base_url: 'http://gw.local/v1' });
     expect(calls[0]?.url).toBe('/providers/openai/validate?model=gpt-4o');
@@ -97,7 +104,9 @@ describe('client: conversations, providers, settings, security', () => {
   });
 
   it('sends a null body when validating the saved values', async () => {
-    const { fetch, calls } = fakeFetch(() => jsonResponse({ provider: 'ollama', valid: false, message: 'no', checked_model: 'x' }));
+    const { fetch, calls } = fakeFetch(() =>
+      jsonResponse({ provider: 'ollama', valid: false, message: 'no', checked_model: 'x' }),
+    );
     const client = createClient({ baseUrl: '', fetch });
     const result = await client.validateProvider('ollama');
     expect(result.valid).toBe(false);
@@ -106,7 +115,9 @@ describe('client: conversations, providers, settings, security', () => {
   });
 
   it('posts settings with null values kept (null clears a field)', async () => {
-    const { fetch, calls } = fakeFetch(() => jsonResponse({ message: 'Settings updated successfully', updated_fields: [], settings: {} }));
+    const { fetch, calls } = fakeFetch(() =>
+      jsonResponse({ message: 'Settings updated successfully', updated_fields: [], settings: {} }),
+    );
     const client = createClient({ baseUrl: '', fetch });
     await client.updateSettings({ openai_api_key: null, ai_temperature: 0.5 });
     expect(calls[0]?.body).toBe('{"openai_api_key":null,"ai_temperature":0.5}');
@@ -119,15 +130,19 @@ describe('client: conversations, providers, settings, security', () => {
     await client.listProviders();
     await client.getSettings();
     await client.securityEvents({ outcome: 'invalid_key', limit: 5 });
-    expect(calls.map((c) => c.url)).toEqual(['/providers', '/settings', '/security/events?outcome=invalid_key&limit=5']);
+    expect(calls.map((c) => c.url)).toEqual([
+      '/providers',
+      '/settings',
+      '/security/events?outcome=invalid_key&limit=5',
+    ]);
   });
 
   it('sends X-API-Key and signs POST requests with the secret read at call time', async () => {
-    let key: string | undefined;
+    const session: { key?: string } = {};
     const { fetch, calls } = fakeFetch(() => jsonResponse(aiResponse));
-    const client = createClient({ baseUrl: '', fetch, apiKey: () => key, signingSecret: () => 's3cret' });
+    const client = createClient({ baseUrl: '', fetch, apiKey: () => session.key, signingSecret: () => 's3cret' });
     await client.listProviders();
-    key = 'k1';
+    session.key = 'k1';
     await client.chat({ task: 'hi', max_context_units: 0 });
     expect(calls[0]?.headers['X-API-Key']).toBeUndefined();
     expect(calls[0]?.headers['X-Request-Signature']).toBeUndefined();
@@ -145,20 +160,45 @@ describe('client: conversations, providers, settings, security', () => {
 
   it('throws ApiError with the envelope fields, falling back to detail', async () => {
     const { fetch } = fakeFetch(() =>
-      jsonResponse({ error_code: 'HTTP_ERROR', detail: 'API key required: missing or invalid X-API-Key header', details: { a: 1 } }, 401),
+      jsonResponse(
+        {
+          error_code: 'HTTP_ERROR',
+          detail: 'API key required: missing or invalid X-API-Key header',
+          details: { a: 1 },
+        },
+        401,
+      ),
     );
     const client = createClient({ baseUrl: '', fetch });
     const error = await client.getSettings().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
-    expect(error).toMatchObject({ status: 401, errorCode: 'HTTP_ERROR', message: 'API key required: missing or invalid X-API-Key header' });
+    expect(error).toMatchObject({
+      status: 401,
+      errorCode: 'HTTP_ERROR',
+      message: 'API key required: missing or invalid X-API-Key header',
+    });
   });
 });
 
 describe('client: streaming chat', () => {
   it('yields meta, deltas and done in order', async () => {
-    const meta = { conversation_id: 'c1', provider: 'openai', model: 'gpt-4o', task: 'hi', prompt_used: 'P', history_dropped: 0, contexts: [] };
+    const meta = {
+      conversation_id: 'c1',
+      provider: 'openai',
+      model: 'gpt-4o',
+      task: 'hi',
+      prompt_used: 'P',
+      history_dropped: 0,
+      contexts: [],
+    };
     const { fetch, calls } = fakeFetch(() =>
-      sseResponse([sse('meta', meta), sse('delta', { text: 'Hel' }).slice(0, 10), sse('delta', { text: 'Hel' }).slice(10), sse('delta', { text: 'lo' }), sse('done', aiResponse)]),
+      sseResponse([
+        sse('meta', meta),
+        sse('delta', { text: 'Hel' }).slice(0, 10),
+        sse('delta', { text: 'Hel' }).slice(10),
+        sse('delta', { text: 'lo' }),
+        sse('done', aiResponse),
+      ]),
     );
     const client = createClient({ baseUrl: '', fetch });
     const events = await collect(client.chatStream({ task: 'hi', max_context_units: 5 }));
@@ -170,7 +210,16 @@ describe('client: streaming chat', () => {
 
   it('throws an error event as ApiError with its status', async () => {
     const { fetch } = fakeFetch(() =>
-      sseResponse([sse('delta', { text: 'x' }), sse('error', { error_code: 'HTTP_ERROR', message: 'OpenAI timed out', detail: 'OpenAI timed out', details: {}, status: 504 })]),
+      sseResponse([
+        sse('delta', { text: 'x' }),
+        sse('error', {
+          error_code: 'HTTP_ERROR',
+          message: 'OpenAI timed out',
+          detail: 'OpenAI timed out',
+          details: {},
+          status: 504,
+        }),
+      ]),
     );
     const client = createClient({ baseUrl: '', fetch });
     const seen: string[] = [];
@@ -185,9 +234,17 @@ describe('client: streaming chat', () => {
   });
 
   it('throws an ordinary error response before the stream starts', async () => {
-    const { fetch } = fakeFetch(() => jsonResponse({ error_code: 'HTTP_ERROR', message: 'OpenAI API key not configured', detail: '', details: {} }, 400));
+    const { fetch } = fakeFetch(() =>
+      jsonResponse(
+        { error_code: 'HTTP_ERROR', message: 'OpenAI API key not configured', detail: '', details: {} },
+        400,
+      ),
+    );
     const client = createClient({ baseUrl: '', fetch });
-    await expect(collect(client.chatStream({ task: 'hi' }))).rejects.toMatchObject({ status: 400, message: 'OpenAI API key not configured' });
+    await expect(collect(client.chatStream({ task: 'hi' }))).rejects.toMatchObject({
+      status: 400,
+      message: 'OpenAI API key not configured',
+    });
   });
 
   it('reports a stream that ends without done', async () => {

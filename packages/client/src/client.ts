@@ -38,12 +38,10 @@ export class ApiError extends Error {
 
 /** True for the error a fetch (or a stream read) throws when its AbortSignal fires. */
 export function isAbortError(error: unknown): boolean {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    'name' in error &&
-    ((error as { name: unknown }).name === 'AbortError' || (error as { name: unknown }).name === 'TimeoutError')
-  );
+  if (typeof error !== 'object' || error === null || !('name' in error)) {
+    return false;
+  }
+  return error.name === 'AbortError' || error.name === 'TimeoutError';
 }
 
 /** Per-call options. */
@@ -124,7 +122,8 @@ export interface ListContextsParams {
   offset?: number;
 }
 
-const resolve = (value: string | (() => string | undefined) | undefined) => (typeof value === 'function' ? value() : value);
+const resolve = (value: string | (() => string | undefined) | undefined) =>
+  typeof value === 'function' ? value() : value;
 
 function queryString(params: Record<string, string | number | boolean | undefined | null>): string {
   const search = new URLSearchParams();
@@ -144,7 +143,12 @@ async function toApiError(response: Response): Promise<ApiError> {
   } catch {
     // Not JSON: fall back to the status text below.
   }
-  const message = typeof envelope.message === 'string' ? envelope.message : typeof envelope.detail === 'string' ? envelope.detail : '';
+  const message =
+    typeof envelope.message === 'string'
+      ? envelope.message
+      : typeof envelope.detail === 'string'
+        ? envelope.detail
+        : '';
   return new ApiError(
     response.status,
     typeof envelope.error_code === 'string' ? envelope.error_code : 'HTTP_ERROR',
@@ -191,9 +195,20 @@ export function createClient(options: ClientOptions) {
     return response;
   }
 
-  async function json<T>(method: string, pathWithQuery: string, body?: unknown, requestOptions: RequestOptions = {}): Promise<T> {
+  async function json<T>(
+    method: string,
+    pathWithQuery: string,
+    body?: unknown,
+    requestOptions: RequestOptions = {},
+  ): Promise<T> {
     const text = body === undefined ? undefined : JSON.stringify(body);
-    const response = await send(method, pathWithQuery, text, text === undefined ? undefined : 'application/json', requestOptions);
+    const response = await send(
+      method,
+      pathWithQuery,
+      text,
+      text === undefined ? undefined : 'application/json',
+      requestOptions,
+    );
     return (await response.json()) as T;
   }
 
@@ -246,9 +261,11 @@ export function createClient(options: ClientOptions) {
     stats: (o?: RequestOptions) => json<Stats>('GET', '/stats', undefined, o),
     listContexts: (params: ListContextsParams = {}, o?: RequestOptions) =>
       json<ContextUnit[]>('GET', `/contexts${queryString({ ...params })}`, undefined, o),
-    getContext: (id: string, o?: RequestOptions) => json<ContextUnit>('GET', `/contexts/${encodeURIComponent(id)}`, undefined, o),
+    getContext: (id: string, o?: RequestOptions) =>
+      json<ContextUnit>('GET', `/contexts/${encodeURIComponent(id)}`, undefined, o),
     createContext: (input: ContextUnitCreate) => json<ContextUnit>('POST', '/contexts', input),
-    updateContext: (id: string, patch: ContextUnitUpdate) => json<ContextUnit>('PUT', `/contexts/${encodeURIComponent(id)}`, patch),
+    updateContext: (id: string, patch: ContextUnitUpdate) =>
+      json<ContextUnit>('PUT', `/contexts/${encodeURIComponent(id)}`, patch),
     async deleteContext(id: string): Promise<void> {
       await send('DELETE', `/contexts/${encodeURIComponent(id)}`);
     },
@@ -258,7 +275,10 @@ export function createClient(options: ClientOptions) {
       const filename = /filename=([^;]+)/.exec(disposition)?.[1] ?? `contexts.${format}`;
       return { filename, body: await response.text() };
     },
-    async importContexts(file: { name: string; content: string | Uint8Array }, replaceExisting = false): Promise<ImportResult> {
+    async importContexts(
+      file: { name: string; content: string | Uint8Array },
+      replaceExisting = false,
+    ): Promise<ImportResult> {
       // Build the multipart body ourselves so the exact bytes can be signed.
       const boundary = `----contextpilot-${crypto.randomUUID()}`;
       const encoder = new TextEncoder();

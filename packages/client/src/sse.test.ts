@@ -46,11 +46,14 @@ describe('SseParser', () => {
   });
 
   it('keeps id and retry fields and strips only one leading space', () => {
-    expect(parseAll(['id: 7\nretry: 100\ndata:  two spaces\n\n'])).toEqual([{ event: 'message', data: ' two spaces', id: '7', retry: 100 }]);
+    expect(parseAll(['id: 7\nretry: 100\ndata:  two spaces\n\n'])).toEqual([
+      { event: 'message', data: ' two spaces', id: '7', retry: 100 },
+    ]);
   });
 
   it('gives the same events for any chunking of the text', () => {
-    const text = 'event: meta\ndata: {"x":"é✓"}\n\n: c\nevent: delta\ndata: {"text":"a\\nb"}\r\n\r\nevent: done\ndata: {}\n\n';
+    const text =
+      'event: meta\ndata: {"x":"é✓"}\n\n: c\nevent: delta\ndata: {"text":"a\\nb"}\r\n\r\nevent: done\ndata: {}\n\n';
     const expected = parseAll([text]);
     fc.assert(
       fc.property(fc.array(fc.nat({ max: text.length }), { maxLength: 10 }), (cuts) => {
