@@ -36,8 +36,28 @@ function buildIfStale() {
   }
 }
 
+/** Builds the web UI when its sources are newer than its build (skipped when the package is absent). */
+function buildWebIfStale() {
+  const web = join(root, 'packages', 'web');
+  if (!existsSync(join(web, 'package.json'))) {
+    return;
+  }
+  const built = newest(join(web, 'dist'));
+  const sources = Math.max(newest(join(web, 'src')), newest(join(root, 'packages', 'client', 'src')), statSync(join(web, 'index.html')).mtimeMs);
+  if (built !== 0 && built >= sources) {
+    return;
+  }
+  console.log('Building the web UI…');
+  const result = spawnSync('npm', ['run', 'build', '--silent', '-w', '@contextpilot/web'], { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) {
+    console.error('Web UI build failed');
+    process.exit(result.status ?? 1);
+  }
+}
+
 ensureInstalled();
 buildIfStale();
+buildWebIfStale();
 const server = spawn(process.execPath, [join(root, 'packages/server/dist/server.js')], { cwd: root, stdio: 'inherit' });
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => server.kill(signal));

@@ -304,6 +304,11 @@ export function experimentVariants(): Variant[] {
       lexicalWeight: w,
     })),
     ...[0.5, 0.8].map((g) => ({ name: `answer follows question, γ=${g}, w=0.6`, propagate: g })),
+    ...[0.7, 0.9, 1].map((g) => ({ name: `answer follows question, γ=${g}, w=0.6`, propagate: g })),
+    ...[0.4, 0.5, 0.7].map((w) => ({ name: `answer follows question, γ=0.8, w=${w}`, propagate: 0.8, lexicalWeight: w })),
+    { name: 'γ=0.8 + speaker tags, w=0.6', propagate: 0.8, speakerTags: true },
+    { name: 'γ=0.8 + speaker tags + b=0.3, w=0.6', propagate: 0.8, speakerTags: true, bm25: bm25({ b: 0.3 }) },
+    { name: 'γ=0.8 + b=0.3, w=0.6', propagate: 0.8, bm25: bm25({ b: 0.3 }) },
   ];
 }
 

@@ -1,13 +1,24 @@
 import { randomUUID } from 'node:crypto';
 
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { buildTestApp } from '../helpers.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-const V1_KEYS = ['id', 'type', 'content', 'confidence', 'created_at', 'last_used', 'source', 'tags', 'status', 'superseded_by'];
+const V1_KEYS = [
+  'id',
+  'type',
+  'content',
+  'confidence',
+  'created_at',
+  'last_used',
+  'source',
+  'tags',
+  'status',
+  'superseded_by',
+];
 
 interface Unit {
   id: string;
@@ -30,25 +41,38 @@ afterAll(async () => {
   await app.close();
 });
 
+let clientCount = 0;
+/**
+ * `app.inject` from a client address of its own: the per-IP rate limits of API v1 §2.3 (100 creates and 50 prompts
+ * a minute) are not what these tests are about, and they send more requests than that.
+ */
+function inject(target: FastifyInstance, options: InjectOptions): Promise<LightMyRequestResponse> {
+  clientCount++;
+  return target.inject({
+    remoteAddress: `10.${(clientCount >> 16) & 255}.${(clientCount >> 8) & 255}.${clientCount & 255}`,
+    ...options,
+  });
+}
+
 /** A word no other test uses: letters and digits only, so it is one full-text term and a valid tag. */
 function token(): string {
   return `tok${randomUUID().replace(/-/g, '')}`;
 }
 
 async function create(payload: Record<string, unknown>): Promise<Unit> {
-  const res = await app.inject({ method: 'POST', url: '/contexts', payload });
+  const res = await inject(app, { method: 'POST', url: '/contexts', payload });
   expect(res.statusCode, res.body).toBe(201);
   return res.json<Unit>();
 }
 
 async function list(query: string): Promise<Unit[]> {
-  const res = await app.inject({ method: 'GET', url: `/contexts?${query}` });
+  const res = await inject(app, { method: 'GET', url: `/contexts?${query}` });
   expect(res.statusCode, res.body).toBe(200);
   return res.json<Unit[]>();
 }
 
 async function stats() {
-  const res = await app.inject({ method: 'GET', url: '/stats' });
+  const res = await inject(app, { method: 'GET', url: '/stats' });
   expect(res.statusCode).toBe(200);
   return res.json<{
     total_contexts: number;
@@ -60,7 +84,7 @@ async function stats() {
 }
 
 async function supersede(oldId: string, newId: string): Promise<Unit> {
-  const res = await app.inject({
+  const res = await inject(app, {
     method: 'PUT',
     url: `/contexts/${oldId}`,
     payload: { status: 'superseded', superseded_by: newId },
@@ -70,7 +94,11 @@ async function supersede(oldId: string, newId: string): Promise<Unit> {
 }
 
 async function prompt(task: string, maxContextUnits = 20) {
-  const res = await app.inject({ method: 'POST', url: '/generate-prompt', payload: { task, max_context_units: maxContextUnits } });
+  const res = await inject(app, {
+    method: 'POST',
+    url: '/generate-prompt',
+    payload: { task, max_context_units: maxContextUnits },
+  });
   expect(res.statusCode, res.body).toBe(200);
   return res.json<{ timestamp: string; relevant_context: { context_unit: Unit; relevance_score: number }[] }>();
 }
@@ -79,7 +107,7 @@ describe('POST /contexts', () => {
   it('returns 201 with every field of the v1 unit in v1 key order and the documented defaults', async () => {
     const content = `A fact about ${token()}`;
     const before = Date.now();
-    const res = await app.inject({ method: 'POST', url: '/contexts', payload: { type: 'fact', content } });
+    const res = await inject(app, { method: 'POST', url: '/contexts', payload: { type: 'fact', content } });
     expect(res.statusCode).toBe(201);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     const unit = res.json<Unit>();
@@ -101,12 +129,18 @@ describe('POST /contexts', () => {
 
   it('stores the given confidence, tags and source', async () => {
     const tag = token();
-    const unit = await create({ type: 'goal', content: `Ship ${token()}`, confidence: 0.35, tags: [tag, 'python-3'], source: 'import-script' });
+    const unit = await create({
+      type: 'goal',
+      content: `Ship ${token()}`,
+      confidence: 0.35,
+      tags: [tag, 'python-3'],
+      source: 'import-script',
+    });
     expect(unit.type).toBe('goal');
     expect(unit.confidence).toBe(0.35);
     expect(unit.tags).toEqual([tag, 'python-3']);
     expect(unit.source).toBe('import-script');
-    const fetched = await app.inject({ method: 'GET', url: `/contexts/${unit.id}` });
+    const fetched = await inject(app, { method: 'GET', url: `/contexts/${unit.id}` });
     expect(fetched.json()).toEqual(unit);
   });
 
@@ -118,7 +152,11 @@ describe('POST /contexts', () => {
 
   it('trims content and tags', async () => {
     const word = token();
-    const unit = await create({ type: 'preference', content: `  Test content with spaces ${word}  `, tags: ['  tag1  ', 'tag2'] });
+    const unit = await create({
+      type: 'preference',
+      content: `  Test content with spaces ${word}  `,
+      tags: ['  tag1  ', 'tag2'],
+    });
     expect(unit.content).toBe(`Test content with spaces ${word}`);
     expect(unit.tags).toEqual(['tag1', 'tag2']);
   });
@@ -134,12 +172,16 @@ describe('POST /contexts', () => {
     const unit = await create({ type: 'fact', content: `Hello 世界 🌍 ${word}`, tags: ['世界', 'café'] });
     expect(unit.content).toBe(`Hello 世界 🌍 ${word}`);
     expect(unit.tags).toEqual(['世界', 'café']);
-    const fetched = await app.inject({ method: 'GET', url: `/contexts/${unit.id}` });
+    const fetched = await inject(app, { method: 'GET', url: `/contexts/${unit.id}` });
     expect(fetched.json<Unit>().content).toBe(`Hello 世界 🌍 ${word}`);
   });
 
   it('merges tags that differ only in case, keeping the first spelling', async () => {
-    const unit = await create({ type: 'fact', content: `Tags ${token()}`, tags: ['Python', 'python', ' PYTHON ', 'ml', 'ML'] });
+    const unit = await create({
+      type: 'fact',
+      content: `Tags ${token()}`,
+      tags: ['Python', 'python', ' PYTHON ', 'ml', 'ML'],
+    });
     expect(unit.tags).toEqual(['Python', 'ml']);
   });
 });
@@ -147,7 +189,7 @@ describe('POST /contexts', () => {
 describe('GET /contexts/{id}', () => {
   it('returns the stored unit', async () => {
     const unit = await create({ type: 'decision', content: `Use SQLite ${token()}`, tags: ['db'] });
-    const res = await app.inject({ method: 'GET', url: `/contexts/${unit.id}` });
+    const res = await inject(app, { method: 'GET', url: `/contexts/${unit.id}` });
     expect(res.statusCode).toBe(200);
     expect(Object.keys(res.json<Unit>())).toEqual(V1_KEYS);
     expect(res.json()).toEqual(unit);
@@ -155,7 +197,7 @@ describe('GET /contexts/{id}', () => {
 
   it('returns 404 "Context unit {id} not found" for an unknown id', async () => {
     const id = randomUUID();
-    const res = await app.inject({ method: 'GET', url: `/contexts/${id}` });
+    const res = await inject(app, { method: 'GET', url: `/contexts/${id}` });
     expect(res.statusCode).toBe(404);
     const body = res.json<{ error_code: string; message: string; detail: string; details: object }>();
     expect(body.message).toBe(`Context unit ${id} not found`);
@@ -171,7 +213,7 @@ describe('GET /contexts', () => {
     const a = await create({ type: 'fact', content: `alpha ${word}` });
     const b = await create({ type: 'goal', content: `beta ${word}` });
     const c = await create({ type: 'preference', content: `gamma ${word}` });
-    const res = await app.inject({ method: 'GET', url: `/contexts?search=${word}` });
+    const res = await inject(app, { method: 'GET', url: `/contexts?search=${word}` });
     expect(res.statusCode).toBe(200);
     const body = res.json<Unit[]>();
     expect(Array.isArray(body)).toBe(true);
@@ -188,9 +230,11 @@ describe('GET /contexts', () => {
   });
 
   it('rejects an unknown type with 400 "Invalid type"', async () => {
-    const res = await app.inject({ method: 'GET', url: '/contexts?type=opinion' });
+    const res = await inject(app, { method: 'GET', url: '/contexts?type=opinion' });
     expect(res.statusCode).toBe(400);
-    expect(res.json<{ message: string }>().message).toBe('Invalid type: opinion. Must be one of: preference, goal, decision, fact');
+    expect(res.json<{ message: string }>().message).toBe(
+      'Invalid type: opinion. Must be one of: preference, goal, decision, fact',
+    );
   });
 
   it('filters by tags: any requested tag, compared case-insensitively', async () => {
@@ -202,7 +246,10 @@ describe('GET /contexts', () => {
     await create({ type: 'fact', content: `c ${word}`, tags: ['unrelated'] });
     await create({ type: 'fact', content: `d ${word}` });
     expect((await list(`tags=${t1}`)).map((u) => u.id)).toEqual([a.id]);
-    expect((await list(`tags=${encodeURIComponent(` ${t1} , ${t2.toUpperCase()} `)}`)).map((u) => u.id)).toEqual([a.id, b.id]);
+    expect((await list(`tags=${encodeURIComponent(` ${t1} , ${t2.toUpperCase()} `)}`)).map((u) => u.id)).toEqual([
+      a.id,
+      b.id,
+    ]);
   });
 
   it('filters by search: case-insensitive substring of the content or of a tag', async () => {
@@ -223,13 +270,17 @@ describe('GET /contexts', () => {
     await supersede(old.id, current.id);
     expect((await list(`search=${word}&status_filter=active`)).map((u) => u.id)).toEqual([current.id]);
     expect(await list(`search=${word}&status_filter=superseded`)).toEqual([]);
-    expect((await list(`search=${word}&status_filter=superseded&include_superseded=true`)).map((u) => u.id)).toEqual([old.id]);
+    expect((await list(`search=${word}&status_filter=superseded&include_superseded=true`)).map((u) => u.id)).toEqual([
+      old.id,
+    ]);
   });
 
   it('rejects an unknown status_filter with 400 "Invalid status"', async () => {
-    const res = await app.inject({ method: 'GET', url: '/contexts?status_filter=archived' });
+    const res = await inject(app, { method: 'GET', url: '/contexts?status_filter=archived' });
     expect(res.statusCode).toBe(400);
-    expect(res.json<{ message: string }>().message).toBe('Invalid status: archived. Must be one of: active, superseded');
+    expect(res.json<{ message: string }>().message).toBe(
+      'Invalid status: archived. Must be one of: active, superseded',
+    );
   });
 
   it('hides superseded units unless include_superseded is true', async () => {
@@ -272,19 +323,25 @@ describe('GET /contexts', () => {
 
 describe('PUT /contexts/{id}', () => {
   it('changes only the keys present in the body', async () => {
-    const unit = await create({ type: 'fact', content: `Original ${token()}`, confidence: 0.5, tags: ['keep'], source: 'cli' });
-    const res = await app.inject({ method: 'PUT', url: `/contexts/${unit.id}`, payload: { confidence: 0.9 } });
+    const unit = await create({
+      type: 'fact',
+      content: `Original ${token()}`,
+      confidence: 0.5,
+      tags: ['keep'],
+      source: 'cli',
+    });
+    const res = await inject(app, { method: 'PUT', url: `/contexts/${unit.id}`, payload: { confidence: 0.9 } });
     expect(res.statusCode).toBe(200);
     const updated = res.json<Unit>();
     expect(Object.keys(updated)).toEqual(V1_KEYS);
     expect(updated).toEqual({ ...unit, confidence: 0.9 });
-    expect((await app.inject({ method: 'GET', url: `/contexts/${unit.id}` })).json()).toEqual(updated);
+    expect((await inject(app, { method: 'GET', url: `/contexts/${unit.id}` })).json()).toEqual(updated);
   });
 
   it('updates type, content and tags, sanitizing them like a create', async () => {
     const unit = await create({ type: 'fact', content: `Before ${token()}`, tags: ['a'] });
     const word = token();
-    const res = await app.inject({
+    const res = await inject(app, {
       method: 'PUT',
       url: `/contexts/${unit.id}`,
       payload: { type: 'decision', content: `  After\u0000 ${word}  `, tags: ['  New ', 'new', 'two'] },
@@ -295,10 +352,14 @@ describe('PUT /contexts/{id}', () => {
 
   it('validates tags and leaves the unit unchanged when they are invalid', async () => {
     const unit = await create({ type: 'fact', content: `Tag check ${token()}`, tags: ['ok'] });
-    const res = await app.inject({ method: 'PUT', url: `/contexts/${unit.id}`, payload: { tags: ['tag@x'], confidence: 0.1 } });
+    const res = await inject(app, {
+      method: 'PUT',
+      url: `/contexts/${unit.id}`,
+      payload: { tags: ['tag@x'], confidence: 0.1 },
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json<{ message: string }>().message).toContain('invalid characters');
-    expect((await app.inject({ method: 'GET', url: `/contexts/${unit.id}` })).json()).toEqual(unit);
+    expect((await inject(app, { method: 'GET', url: `/contexts/${unit.id}` })).json()).toEqual(unit);
   });
 
   it('re-embeds new content, so a later prompt ranks the unit by its new content', async () => {
@@ -313,7 +374,7 @@ describe('PUT /contexts/{id}', () => {
     expect(before.cat).toBeGreaterThanOrEqual(0);
     expect(before.unit === -1 || before.unit > before.cat).toBe(true);
 
-    const res = await app.inject({
+    const res = await inject(app, {
       method: 'PUT',
       url: `/contexts/${unit.id}`,
       payload: { content: 'My dog is a golden retriever puppy who loves fetch' },
@@ -328,41 +389,44 @@ describe('PUT /contexts/{id}', () => {
     const oldWord = token();
     const newWord = token();
     const unit = await create({ type: 'fact', content: `Remember ${oldWord}` });
-    await app.inject({ method: 'PUT', url: `/contexts/${unit.id}`, payload: { content: `Remember ${newWord}` } });
+    await inject(app, { method: 'PUT', url: `/contexts/${unit.id}`, payload: { content: `Remember ${newWord}` } });
     const ranked = (await prompt(`What about ${newWord}?`)).relevant_context;
     const hit = ranked.find((r) => r.context_unit.id === unit.id) as
-      | { context_unit: Unit; score_breakdown: { lexical: number } }
-      | undefined;
+      { context_unit: Unit; score_breakdown: { lexical: number } } | undefined;
     expect(hit?.score_breakdown.lexical).toBe(1);
-    const stale = (await prompt(`What about ${oldWord}?`)).relevant_context.find((r) => r.context_unit.id === unit.id) as
-      | { score_breakdown: { lexical: number } }
-      | undefined;
+    const stale = (await prompt(`What about ${oldWord}?`)).relevant_context.find(
+      (r) => r.context_unit.id === unit.id,
+    ) as { score_breakdown: { lexical: number } } | undefined;
     expect(stale?.score_breakdown.lexical ?? 0).toBe(0);
   });
 
   it('returns 404 for an unknown id', async () => {
     const id = randomUUID();
-    const res = await app.inject({ method: 'PUT', url: `/contexts/${id}`, payload: { confidence: 0.5 } });
+    const res = await inject(app, { method: 'PUT', url: `/contexts/${id}`, payload: { confidence: 0.5 } });
     expect(res.statusCode).toBe(404);
     expect(res.json<{ message: string }>().message).toBe(`Context unit ${id} not found`);
   });
 
   it('rejects superseded_by that references no unit with 400 and changes nothing', async () => {
     const unit = await create({ type: 'fact', content: `Lonely ${token()}` });
-    const res = await app.inject({
+    const res = await inject(app, {
       method: 'PUT',
       url: `/contexts/${unit.id}`,
       payload: { status: 'superseded', superseded_by: randomUUID() },
     });
     expect(res.statusCode).toBe(400);
-    expect((await app.inject({ method: 'GET', url: `/contexts/${unit.id}` })).json()).toEqual(unit);
+    expect((await inject(app, { method: 'GET', url: `/contexts/${unit.id}` })).json()).toEqual(unit);
   });
 
   it('clears superseded_by when it is set to null', async () => {
     const old = await create({ type: 'fact', content: `old ${token()}` });
     const current = await create({ type: 'fact', content: `new ${token()}` });
     expect((await supersede(old.id, current.id)).superseded_by).toBe(current.id);
-    const res = await app.inject({ method: 'PUT', url: `/contexts/${old.id}`, payload: { status: 'active', superseded_by: null } });
+    const res = await inject(app, {
+      method: 'PUT',
+      url: `/contexts/${old.id}`,
+      payload: { status: 'active', superseded_by: null },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ ...old, status: 'active', superseded_by: null });
   });
@@ -371,20 +435,26 @@ describe('PUT /contexts/{id}', () => {
     const word = token();
     const oldContent = `I prefer tabs for indentation ${word}`;
     const old = await create({ type: 'preference', content: oldContent, tags: [word] });
-    const current = await create({ type: 'preference', content: `I prefer spaces for indentation ${word}`, tags: [word] });
+    const current = await create({
+      type: 'preference',
+      content: `I prefer spaces for indentation ${word}`,
+      tags: [word],
+    });
     const marked = await supersede(old.id, current.id);
     expect(marked).toEqual({ ...old, status: 'superseded', superseded_by: current.id });
 
     expect((await list(`search=${word}`)).map((u) => u.id)).toEqual([current.id]);
     expect((await list(`search=${word}&include_superseded=true`)).map((u) => u.id)).toEqual([old.id, current.id]);
-    const fetched = await app.inject({ method: 'GET', url: `/contexts/${old.id}` });
+    const fetched = await inject(app, { method: 'GET', url: `/contexts/${old.id}` });
     expect(fetched.statusCode).toBe(200);
     expect(fetched.json()).toEqual(marked);
 
     for (const url of ['/generate-prompt', '/generate-prompt/compact']) {
-      const res = await app.inject({ method: 'POST', url, payload: { task: oldContent, max_context_units: 20 } });
+      const res = await inject(app, { method: 'POST', url, payload: { task: oldContent, max_context_units: 20 } });
       expect(res.statusCode).toBe(200);
-      const ids = res.json<{ relevant_context: { context_unit: Unit }[] }>().relevant_context.map((r) => r.context_unit.id);
+      const ids = res
+        .json<{ relevant_context: { context_unit: Unit }[] }>()
+        .relevant_context.map((r) => r.context_unit.id);
       expect(ids).toContain(current.id);
       expect(ids).not.toContain(old.id);
     }
@@ -395,20 +465,20 @@ describe('DELETE /contexts/{id}', () => {
   it('returns 204 with an empty body, after which the unit is gone', async () => {
     const word = token();
     const unit = await create({ type: 'fact', content: `Delete me ${word}` });
-    const res = await app.inject({ method: 'DELETE', url: `/contexts/${unit.id}` });
+    const res = await inject(app, { method: 'DELETE', url: `/contexts/${unit.id}` });
     expect(res.statusCode).toBe(204);
     expect(res.body).toBe('');
-    const get = await app.inject({ method: 'GET', url: `/contexts/${unit.id}` });
+    const get = await inject(app, { method: 'GET', url: `/contexts/${unit.id}` });
     expect(get.statusCode).toBe(404);
     expect(get.json<{ message: string }>().message).toBe(`Context unit ${unit.id} not found`);
     expect(await list(`search=${word}&include_superseded=true`)).toEqual([]);
-    const again = await app.inject({ method: 'DELETE', url: `/contexts/${unit.id}` });
+    const again = await inject(app, { method: 'DELETE', url: `/contexts/${unit.id}` });
     expect(again.statusCode).toBe(404);
   });
 
   it('returns 404 "Context unit {id} not found" for an unknown id', async () => {
     const id = randomUUID();
-    const res = await app.inject({ method: 'DELETE', url: `/contexts/${id}` });
+    const res = await inject(app, { method: 'DELETE', url: `/contexts/${id}` });
     expect(res.statusCode).toBe(404);
     expect(res.json<{ message: string }>().message).toBe(`Context unit ${id} not found`);
   });
@@ -417,8 +487,10 @@ describe('DELETE /contexts/{id}', () => {
     const word = token();
     const unit = await create({ type: 'fact', content: `Deleted knowledge ${word}` });
     expect((await prompt(`Tell me about ${word}`)).relevant_context.map((r) => r.context_unit.id)).toContain(unit.id);
-    await app.inject({ method: 'DELETE', url: `/contexts/${unit.id}` });
-    expect((await prompt(`Tell me about ${word}`)).relevant_context.map((r) => r.context_unit.id)).not.toContain(unit.id);
+    await inject(app, { method: 'DELETE', url: `/contexts/${unit.id}` });
+    expect((await prompt(`Tell me about ${word}`)).relevant_context.map((r) => r.context_unit.id)).not.toContain(
+      unit.id,
+    );
   });
 });
 
@@ -464,7 +536,7 @@ describe('GET /stats', () => {
   it('no longer counts a deleted unit', async () => {
     const unit = await create({ type: 'fact', content: `counted ${token()}` });
     const before = await stats();
-    await app.inject({ method: 'DELETE', url: `/contexts/${unit.id}` });
+    await inject(app, { method: 'DELETE', url: `/contexts/${unit.id}` });
     const after = await stats();
     expect(before.total_contexts - after.total_contexts).toBe(1);
     expect(before.active_contexts - after.active_contexts).toBe(1);
@@ -482,7 +554,7 @@ describe('last_used', () => {
     const selected = body.relevant_context.find((r) => r.context_unit.id === unit.id);
     expect(selected?.context_unit.last_used).toBe(body.timestamp);
     expect(body.timestamp).toMatch(TIMESTAMP);
-    const fetched = (await app.inject({ method: 'GET', url: `/contexts/${unit.id}` })).json<Unit>();
+    const fetched = (await inject(app, { method: 'GET', url: `/contexts/${unit.id}` })).json<Unit>();
     expect(fetched.last_used).toBe(body.timestamp);
     expect(fetched).toEqual({ ...unit, last_used: body.timestamp });
   });
@@ -490,11 +562,15 @@ describe('last_used', () => {
   it('is persisted for the units selected by /generate-prompt/compact', async () => {
     const word = token();
     const unit = await create({ type: 'fact', content: `The staging host is ${word}` });
-    const res = await app.inject({ method: 'POST', url: '/generate-prompt/compact', payload: { task: `Connect to ${word}` } });
+    const res = await inject(app, {
+      method: 'POST',
+      url: '/generate-prompt/compact',
+      payload: { task: `Connect to ${word}` },
+    });
     expect(res.statusCode).toBe(200);
     const body = res.json<{ timestamp: string; relevant_context: { context_unit: Unit }[] }>();
     expect(body.relevant_context.map((r) => r.context_unit.id)).toContain(unit.id);
-    const fetched = (await app.inject({ method: 'GET', url: `/contexts/${unit.id}` })).json<Unit>();
+    const fetched = (await inject(app, { method: 'GET', url: `/contexts/${unit.id}` })).json<Unit>();
     expect(fetched.last_used).toBe(body.timestamp);
   });
 });

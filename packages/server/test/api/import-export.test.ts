@@ -1,11 +1,22 @@
 import { randomUUID } from 'node:crypto';
 
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { buildTestApp, multipartFile } from '../helpers.js';
 
-const EXPORT_KEYS = ['id', 'type', 'content', 'confidence', 'tags', 'source', 'status', 'created_at', 'last_used', 'superseded_by'];
+const EXPORT_KEYS = [
+  'id',
+  'type',
+  'content',
+  'confidence',
+  'tags',
+  'source',
+  'status',
+  'created_at',
+  'last_used',
+  'superseded_by',
+];
 const CSV_HEADER = 'id,type,content,confidence,tags,source,status,created_at,last_used,superseded_by';
 
 interface Unit {
@@ -48,45 +59,63 @@ afterAll(async () => {
   await Promise.all([app.close(), target.close(), small.close()]);
 });
 
+let clientCount = 0;
+/**
+ * `app.inject` from a client address of its own: the per-IP rate limits of API v1 §2.3 (100 creates and 50 prompts
+ * a minute) are not what these tests are about, and they send more requests than that.
+ */
+function inject(target: FastifyInstance, options: InjectOptions): Promise<LightMyRequestResponse> {
+  clientCount++;
+  return target.inject({
+    remoteAddress: `10.${(clientCount >> 16) & 255}.${(clientCount >> 8) & 255}.${clientCount & 255}`,
+    ...options,
+  });
+}
+
 function token(): string {
   return `tok${randomUUID().replace(/-/g, '')}`;
 }
 
 async function create(payload: Record<string, unknown>, on: FastifyInstance = app): Promise<Unit> {
-  const res = await on.inject({ method: 'POST', url: '/contexts', payload });
+  const res = await inject(on, { method: 'POST', url: '/contexts', payload });
   expect(res.statusCode, res.body).toBe(201);
   return res.json<Unit>();
 }
 
 async function get(id: string, on: FastifyInstance = app) {
-  return on.inject({ method: 'GET', url: `/contexts/${id}` });
+  return inject(on, { method: 'GET', url: `/contexts/${id}` });
 }
 
 async function upload(filename: string, content: string | Uint8Array, query = '', on: FastifyInstance = app) {
   const form = multipartFile('file', filename, content);
-  return on.inject({ method: 'POST', url: `/contexts/import${query}`, payload: form.body, headers: form.headers });
+  return inject(on, { method: 'POST', url: `/contexts/import${query}`, payload: form.body, headers: form.headers });
 }
 
-async function importOk(filename: string, content: string, query = '', on: FastifyInstance = app): Promise<ImportResult> {
+async function importOk(
+  filename: string,
+  content: string,
+  query = '',
+  on: FastifyInstance = app,
+): Promise<ImportResult> {
   const res = await upload(filename, content, query, on);
   expect(res.statusCode, res.body).toBe(200);
   return res.json<ImportResult>();
 }
 
 async function exportJson(on: FastifyInstance = app): Promise<ExportDoc> {
-  const res = await on.inject({ method: 'GET', url: '/contexts/export?format=json' });
+  const res = await inject(on, { method: 'GET', url: '/contexts/export?format=json' });
   expect(res.statusCode).toBe(200);
   return res.json<ExportDoc>();
 }
 
 async function listAll(on: FastifyInstance): Promise<Unit[]> {
-  const res = await on.inject({ method: 'GET', url: '/contexts?include_superseded=true&limit=100000' });
+  const res = await inject(on, { method: 'GET', url: '/contexts?include_superseded=true&limit=100000' });
   expect(res.statusCode).toBe(200);
   return res.json<Unit[]>();
 }
 
 async function stats(on: FastifyInstance = app) {
-  return (await on.inject({ method: 'GET', url: '/stats' })).json<{
+  return (await inject(on, { method: 'GET', url: '/stats' })).json<{
     total_contexts: number;
     active_contexts: number;
     contexts_with_embeddings: number;
@@ -131,7 +160,7 @@ function toUnit(e: Exported): Unit {
 
 describe('GET /contexts/export', () => {
   it('exports JSON as an attachment with content-type exactly application/json', async () => {
-    const res = await app.inject({ method: 'GET', url: '/contexts/export' });
+    const res = await inject(app, { method: 'GET', url: '/contexts/export' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('application/json');
     expect(res.headers['content-disposition']).toMatch(/^attachment; filename=contexts_\d{8}_\d{6}\.json$/);
@@ -144,9 +173,11 @@ describe('GET /contexts/export', () => {
 
   it('names the file after the current UTC time', async () => {
     const before = new Date();
-    const res = await app.inject({ method: 'GET', url: '/contexts/export?format=json' });
+    const res = await inject(app, { method: 'GET', url: '/contexts/export?format=json' });
     const after = new Date();
-    const stamp = /filename=contexts_(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2})\.json$/.exec(res.headers['content-disposition'] as string);
+    const stamp = /filename=contexts_(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2})\.json$/.exec(
+      res.headers['content-disposition'] as string,
+    );
     expect(stamp).not.toBeNull();
     const [, y, mo, d, h, mi, s] = stamp as unknown as string[];
     const at = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
@@ -155,9 +186,19 @@ describe('GET /contexts/export', () => {
   });
 
   it('includes superseded units and superseded_by, with every field in v1 order', async () => {
-    const old = await create({ type: 'decision', content: `Use MySQL ${token()}`, tags: ['db'], confidence: 0.6, source: 'meeting' });
+    const old = await create({
+      type: 'decision',
+      content: `Use MySQL ${token()}`,
+      tags: ['db'],
+      confidence: 0.6,
+      source: 'meeting',
+    });
     const current = await create({ type: 'decision', content: `Use PostgreSQL ${token()}`, tags: ['db'] });
-    const put = await app.inject({ method: 'PUT', url: `/contexts/${old.id}`, payload: { status: 'superseded', superseded_by: current.id } });
+    const put = await inject(app, {
+      method: 'PUT',
+      url: `/contexts/${old.id}`,
+      payload: { status: 'superseded', superseded_by: current.id },
+    });
     expect(put.statusCode).toBe(200);
     const body = await exportJson();
     const exportedOld = body.contexts.find((c) => c.id === old.id);
@@ -177,13 +218,20 @@ describe('GET /contexts/export', () => {
     });
     expect(exportedNew?.status).toBe('active');
     expect(exportedNew?.superseded_by).toBeNull();
-    expect(body.contexts.findIndex((c) => c.id === old.id)).toBeLessThan(body.contexts.findIndex((c) => c.id === current.id));
+    expect(body.contexts.findIndex((c) => c.id === old.id)).toBeLessThan(
+      body.contexts.findIndex((c) => c.id === current.id),
+    );
   });
 
   it('exports CSV with a header row, CRLF line endings and quoted cells where needed', async () => {
     const word = token();
-    const unit = await create({ type: 'fact', content: `Has, a comma and "quotes" ${word}\nand a newline`, tags: ['a', 'b c'], confidence: 0.5 });
-    const res = await app.inject({ method: 'GET', url: '/contexts/export?format=csv' });
+    const unit = await create({
+      type: 'fact',
+      content: `Has, a comma and "quotes" ${word}\nand a newline`,
+      tags: ['a', 'b c'],
+      confidence: 0.5,
+    });
+    const res = await inject(app, { method: 'GET', url: '/contexts/export?format=csv' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(res.headers['content-disposition']).toMatch(/^attachment; filename=contexts_\d{8}_\d{6}\.csv$/);
@@ -198,12 +246,12 @@ describe('GET /contexts/export', () => {
 
   it('writes confidence Python-style in CSV (1.0, not 1)', async () => {
     const unit = await create({ type: 'goal', content: `Full confidence ${token()}` });
-    const res = await app.inject({ method: 'GET', url: '/contexts/export?format=csv' });
+    const res = await inject(app, { method: 'GET', url: '/contexts/export?format=csv' });
     expect(res.body).toContain(`${unit.id},goal,${unit.content},1.0,,manual,active,${unit.created_at},,\r\n`);
   });
 
   it('rejects any other format with 400 "Unsupported format"', async () => {
-    const res = await app.inject({ method: 'GET', url: '/contexts/export?format=xml' });
+    const res = await inject(app, { method: 'GET', url: '/contexts/export?format=xml' });
     expect(res.statusCode).toBe(400);
     const body = res.json<{ message: string; detail: string; error_code: string }>();
     expect(body.message).toBe("Unsupported format: xml. Use 'json' or 'csv'");
@@ -226,11 +274,31 @@ describe('POST /contexts/import', () => {
   });
 
   it('imports a CSV file keeping ids, times, status and links', async () => {
-    const newer = item({ content: `CSV newer, with comma ${token()}`, tags: ['a', 'b c'], last_used: '2024-03-04T05:06:07.890Z' });
-    const older = item({ content: `CSV "older" ${token()}\nsecond line`, status: 'superseded', superseded_by: newer.id, confidence: 1 });
+    const newer = item({
+      content: `CSV newer, with comma ${token()}`,
+      tags: ['a', 'b c'],
+      last_used: '2024-03-04T05:06:07.890Z',
+    });
+    const older = item({
+      content: `CSV "older" ${token()}\nsecond line`,
+      status: 'superseded',
+      superseded_by: newer.id,
+      confidence: 1,
+    });
     const quote = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
     const row = (e: Exported) =>
-      [e.id, e.type, e.content, String(e.confidence), e.tags.join(','), e.source, e.status, e.created_at, e.last_used ?? '', e.superseded_by ?? '']
+      [
+        e.id,
+        e.type,
+        e.content,
+        String(e.confidence),
+        e.tags.join(','),
+        e.source,
+        e.status,
+        e.created_at,
+        e.last_used ?? '',
+        e.superseded_by ?? '',
+      ]
         .map(quote)
         .join(',');
     const csv = `${CSV_HEADER}\r\n${row(older)}\r\n${row(newer)}\r\n`;
@@ -277,8 +345,15 @@ describe('POST /contexts/import', () => {
     const word = token();
     const result = await importOk('minimal.json', JSON.stringify([{ type: 'goal', content: `Minimal ${word}` }]));
     expect(result.imported).toBe(1);
-    const [unit] = (await app.inject({ method: 'GET', url: `/contexts?search=${word}` })).json<Unit[]>();
-    expect(unit).toMatchObject({ type: 'goal', content: `Minimal ${word}`, confidence: 1, tags: [], source: 'manual', status: 'active' });
+    const [unit] = (await inject(app, { method: 'GET', url: `/contexts?search=${word}` })).json<Unit[]>();
+    expect(unit).toMatchObject({
+      type: 'goal',
+      content: `Minimal ${word}`,
+      confidence: 1,
+      tags: [],
+      source: 'manual',
+      status: 'active',
+    });
     expect(unit?.id).toMatch(/^[0-9a-f-]{36}$/);
   });
 
@@ -286,12 +361,12 @@ describe('POST /contexts/import', () => {
     const good1 = item();
     const good2 = item();
     const bad = [
-      item({ type: 'opinion' as never }),
+      item({ type: 'opinion' }),
       item({ content: '   ' }),
       item({ confidence: 1.5 }),
       item({ tags: ['bad@tag'] }),
       item({ created_at: 'yesterday' }),
-      item({ status: 'archived' as never }),
+      item({ status: 'archived' }),
       { type: 'fact' },
       'not an object',
       item({ content: 'x'.repeat(10_001) }),
@@ -318,7 +393,7 @@ describe('POST /contexts/import', () => {
   });
 
   it('lists every error when there are at most 10', async () => {
-    const result = await importOk('few.json', doc([item(), item({ type: 'nope' as never }), item({ content: '' })]));
+    const result = await importOk('few.json', doc([item(), item({ type: 'nope' }), item({ content: '' })]));
     expect(result).toMatchObject({ imported: 1, skipped: 2, total_errors: 2 });
     expect(result.errors).toHaveLength(2);
     expect(result.errors[1]).toContain('empty');
@@ -374,19 +449,29 @@ describe('POST /contexts/import', () => {
 
   it('rejects a multipart body without a file field with 400', async () => {
     const form = multipartFile('upload', 'contexts.json', doc([item()]));
-    const res = await app.inject({ method: 'POST', url: '/contexts/import', payload: form.body, headers: form.headers });
+    const res = await inject(app, {
+      method: 'POST',
+      url: '/contexts/import',
+      payload: form.body,
+      headers: form.headers,
+    });
     expect(res.statusCode).toBe(400);
   });
 
   it('rejects a body that is not multipart with a 4xx envelope', async () => {
-    const json = await app.inject({ method: 'POST', url: '/contexts/import', payload: { contexts: [] } });
+    const json = await inject(app, { method: 'POST', url: '/contexts/import', payload: { contexts: [] } });
     expect(json.statusCode).toBeGreaterThanOrEqual(400);
     expect(json.statusCode).toBeLessThan(500);
     expect(json.json()).toHaveProperty('error_code');
-    const text = await app.inject({ method: 'POST', url: '/contexts/import', payload: 'hello', headers: { 'content-type': 'text/plain' } });
+    const text = await inject(app, {
+      method: 'POST',
+      url: '/contexts/import',
+      payload: 'hello',
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(text.statusCode).toBeGreaterThanOrEqual(400);
     expect(text.statusCode).toBeLessThan(500);
-    const broken = await app.inject({
+    const broken = await inject(app, {
       method: 'POST',
       url: '/contexts/import',
       payload: 'not really multipart',
@@ -400,8 +485,13 @@ describe('POST /contexts/import', () => {
     const word = token();
     const e = item({ content: `The on-call rotation is kept in ${word}` });
     await importOk('searchable.json', doc([e]));
-    const res = await app.inject({ method: 'POST', url: '/generate-prompt', payload: { task: `Where is ${word}?`, max_context_units: 20 } });
-    const ranked = res.json<{ relevant_context: { context_unit: Unit; score_breakdown: { lexical: number } }[] }>().relevant_context;
+    const res = await inject(app, {
+      method: 'POST',
+      url: '/generate-prompt',
+      payload: { task: `Where is ${word}?`, max_context_units: 20 },
+    });
+    const ranked = res.json<{ relevant_context: { context_unit: Unit; score_breakdown: { lexical: number } }[] }>()
+      .relevant_context;
     const hit = ranked.find((r) => r.context_unit.id === e.id);
     expect(hit?.score_breakdown.lexical).toBe(1);
 
@@ -451,11 +541,20 @@ describe('POST /contexts/import', () => {
   });
 
   it('round-trips: a JSON export imported into another app gives identical units', async () => {
-    const a = await create({ type: 'preference', content: `Round trip “quotes” 🌍 ${token()}`, tags: ['x', 'y z'], confidence: 0.33 });
+    const a = await create({
+      type: 'preference',
+      content: `Round trip “quotes” 🌍 ${token()}`,
+      tags: ['x', 'y z'],
+      confidence: 0.33,
+    });
     const b = await create({ type: 'fact', content: `Round trip\nmultiline\ttabbed ${token()}` });
-    await app.inject({ method: 'PUT', url: `/contexts/${a.id}`, payload: { status: 'superseded', superseded_by: b.id } });
-    await app.inject({ method: 'POST', url: '/generate-prompt', payload: { task: b.content } });
-    const file = await app.inject({ method: 'GET', url: '/contexts/export?format=json' });
+    await inject(app, {
+      method: 'PUT',
+      url: `/contexts/${a.id}`,
+      payload: { status: 'superseded', superseded_by: b.id },
+    });
+    await inject(app, { method: 'POST', url: '/generate-prompt', payload: { task: b.content } });
+    const file = await inject(app, { method: 'GET', url: '/contexts/export?format=json' });
     const result = await importOk('roundtrip.json', file.body, '?replace_existing=true', target);
     const exported = file.json<ExportDoc>();
     expect(result.imported).toBe(exported.total_contexts);
@@ -466,9 +565,14 @@ describe('POST /contexts/import', () => {
   });
 
   it('round-trips: a CSV export imported into another app gives identical units', async () => {
-    await create({ type: 'decision', content: `CSV trip, "quoted" ${token()}\r\nnext line`, tags: ['c-s-v', 'two words'], confidence: 0.1 });
+    await create({
+      type: 'decision',
+      content: `CSV trip, "quoted" ${token()}\r\nnext line`,
+      tags: ['c-s-v', 'two words'],
+      confidence: 0.1,
+    });
     await create({ type: 'goal', content: `=SUM(A1) formula-looking ${token()}`, tags: [] });
-    const file = await app.inject({ method: 'GET', url: '/contexts/export?format=csv' });
+    const file = await inject(app, { method: 'GET', url: '/contexts/export?format=csv' });
     const result = await importOk('roundtrip.csv', file.body, '?replace_existing=true', target);
     expect(result.skipped).toBe(0);
     expect(await listAll(target)).toEqual(await listAll(app));

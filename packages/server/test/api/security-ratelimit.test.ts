@@ -156,14 +156,15 @@ describe('per-endpoint limits', () => {
   });
 
   it('POST /generate-prompt: 50 per minute, counted apart from /generate-prompt/compact', async () => {
-    const body = JSON.stringify({ task: 'x' });
+    // Each body differs: the same signed request twice would be a replay.
+    const body = (i: number) => JSON.stringify({ task: `task ${i}` });
     for (let i = 1; i <= 50; i++) {
-      expect((await call(server, 'POST', '/generate-prompt', { body })).status, `request ${i}`).toBe(200);
+      expect((await call(server, 'POST', '/generate-prompt', { body: body(i) })).status, `request ${i}`).toBe(200);
     }
-    expect429(await call(server, 'POST', '/generate-prompt', { body }), 'Rate limit exceeded: 50 per 1 minute');
-    expect((await call(server, 'POST', '/generate-prompt/compact', { body })).status).toBe(200);
+    expect429(await call(server, 'POST', '/generate-prompt', { body: body(51) }), 'Rate limit exceeded: 50 per 1 minute');
+    expect((await call(server, 'POST', '/generate-prompt/compact', { body: body(52) })).status).toBe(200);
     server.time.advance(60_000);
-    expect((await call(server, 'POST', '/generate-prompt', { body })).status).toBe(200);
+    expect((await call(server, 'POST', '/generate-prompt', { body: body(53) })).status).toBe(200);
   });
 
   it('POST /contexts: 100 per minute', async () => {
@@ -179,9 +180,8 @@ describe('per-endpoint limits', () => {
   });
 
   it('a rate-limited request is refused before its body is parsed', async () => {
-    const body = JSON.stringify({ task: 'y' });
     for (let i = 0; i < 50; i++) {
-      await call(server, 'POST', '/generate-prompt/compact', { body });
+      expect((await call(server, 'POST', '/generate-prompt/compact', { body: JSON.stringify({ task: `y ${i}` }) })).status).toBe(200);
     }
     const res = await call(server, 'POST', '/generate-prompt/compact', { body: '{not json' });
     expect(res.status).toBe(429);

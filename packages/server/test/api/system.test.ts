@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { buildTestApp } from '../helpers.js';
@@ -17,12 +17,25 @@ afterAll(async () => {
   await Promise.all([app.close(), noMetrics.close()]);
 });
 
+let clientCount = 0;
+/**
+ * `app.inject` from a client address of its own: the per-IP rate limits of API v1 §2.3 (100 creates and 50 prompts
+ * a minute) are not what these tests are about, and they send more requests than that.
+ */
+function inject(target: FastifyInstance, options: InjectOptions): Promise<LightMyRequestResponse> {
+  clientCount++;
+  return target.inject({
+    remoteAddress: `10.${(clientCount >> 16) & 255}.${(clientCount >> 8) & 255}.${clientCount & 255}`,
+    ...options,
+  });
+}
+
 function token(): string {
   return `tok${randomUUID().replace(/-/g, '')}`;
 }
 
 async function metricsText(): Promise<string> {
-  const res = await app.inject({ method: 'GET', url: '/metrics' });
+  const res = await inject(app, { method: 'GET', url: '/metrics' });
   expect(res.statusCode).toBe(200);
   return res.body;
 }
@@ -40,7 +53,7 @@ function expectEnvelope(res: LightMyRequestResponse, errorCode: string, message:
 
 describe('GET /', () => {
   it('returns the v1 API information', async () => {
-    const res = await app.inject({ method: 'GET', url: '/' });
+    const res = await inject(app, { method: 'GET', url: '/' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     expect(res.json()).toEqual({ message: 'ContextPilot API', version: '1.0.0', docs: '/docs' });
@@ -49,12 +62,15 @@ describe('GET /', () => {
 
 describe('GET /health', () => {
   it('returns 200, status healthy, the model id and dimension 512, and healthy storage', async () => {
-    const res = await app.inject({ method: 'GET', url: '/health' });
+    const res = await inject(app, { method: 'GET', url: '/health' });
     expect(res.statusCode).toBe(200);
     const body = res.json<{
       status: string;
       timestamp: string;
-      components: { embedding_model: { status: string; dimension: number; model: string }; storage: { status: string } };
+      components: {
+        embedding_model: { status: string; dimension: number; model: string };
+        storage: { status: string };
+      };
     }>();
     expect(body.status).toBe('healthy');
     expect(body.timestamp).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
@@ -70,8 +86,8 @@ describe('GET /metrics', () => {
   it('serves Prometheus text with the /health series after a /health call', async () => {
     const series = 'contextpilot_http_requests_total{method="GET",path="/health",status="200"}';
     const before = counter(await metricsText(), series);
-    await app.inject({ method: 'GET', url: '/health' });
-    const res = await app.inject({ method: 'GET', url: '/metrics' });
+    await inject(app, { method: 'GET', url: '/health' });
+    const res = await inject(app, { method: 'GET', url: '/metrics' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     expect(res.body).toContain(series);
@@ -81,30 +97,44 @@ describe('GET /metrics', () => {
   });
 
   it('labels requests with route templates, not raw paths or /:id', async () => {
-    const created = await app.inject({ method: 'POST', url: '/contexts', payload: { type: 'fact', content: `Metric ${token()}` } });
+    const created = await inject(app, {
+      method: 'POST',
+      url: '/contexts',
+      payload: { type: 'fact', content: `Metric ${token()}` },
+    });
     const { id } = created.json<{ id: string }>();
-    await app.inject({ method: 'GET', url: `/contexts/${id}` });
-    await app.inject({ method: 'GET', url: `/contexts/${randomUUID()}` });
-    await app.inject({ method: 'POST', url: '/generate-prompt', payload: { task: 'metrics labels' } });
-    await app.inject({ method: 'POST', url: '/generate-prompt/compact', payload: { task: 'metrics labels' } });
+    await inject(app, { method: 'GET', url: `/contexts/${id}` });
+    await inject(app, { method: 'GET', url: `/contexts/${randomUUID()}` });
+    await inject(app, { method: 'POST', url: '/generate-prompt', payload: { task: 'metrics labels' } });
+    await inject(app, { method: 'POST', url: '/generate-prompt/compact', payload: { task: 'metrics labels' } });
     const text = await metricsText();
-    expect(counter(text, 'contextpilot_http_requests_total{method="POST",path="/contexts",status="201"}')).toBeGreaterThan(0);
-    expect(counter(text, 'contextpilot_http_requests_total{method="GET",path="/contexts/:context_id",status="200"}')).toBeGreaterThan(0);
-    expect(counter(text, 'contextpilot_http_requests_total{method="GET",path="/contexts/:context_id",status="404"}')).toBeGreaterThan(0);
-    expect(counter(text, 'contextpilot_http_requests_total{method="POST",path="/generate-prompt",status="200"}')).toBeGreaterThan(0);
-    expect(counter(text, 'contextpilot_http_requests_total{method="POST",path="/generate-prompt/compact",status="200"}')).toBeGreaterThan(0);
+    expect(
+      counter(text, 'contextpilot_http_requests_total{method="POST",path="/contexts",status="201"}'),
+    ).toBeGreaterThan(0);
+    expect(
+      counter(text, 'contextpilot_http_requests_total{method="GET",path="/contexts/:context_id",status="200"}'),
+    ).toBeGreaterThan(0);
+    expect(
+      counter(text, 'contextpilot_http_requests_total{method="GET",path="/contexts/:context_id",status="404"}'),
+    ).toBeGreaterThan(0);
+    expect(
+      counter(text, 'contextpilot_http_requests_total{method="POST",path="/generate-prompt",status="200"}'),
+    ).toBeGreaterThan(0);
+    expect(
+      counter(text, 'contextpilot_http_requests_total{method="POST",path="/generate-prompt/compact",status="200"}'),
+    ).toBeGreaterThan(0);
     expect(text).not.toContain(id);
     expect(text).not.toContain('path="/:id');
   });
 
   it('does not create a series per unknown URL', async () => {
     const junk = token();
-    await app.inject({ method: 'GET', url: `/no/such/${junk}` });
+    await inject(app, { method: 'GET', url: `/no/such/${junk}` });
     expect(await metricsText()).not.toContain(junk);
   });
 
   it('returns 404 "Metrics are disabled" when CONTEXTPILOT_ENABLE_METRICS=false', async () => {
-    const res = await noMetrics.inject({ method: 'GET', url: '/metrics' });
+    const res = await inject(noMetrics, { method: 'GET', url: '/metrics' });
     expect(res.statusCode).toBe(404);
     expectEnvelope(res, 'HTTP_ERROR', 'Metrics are disabled');
   });
@@ -112,58 +142,74 @@ describe('GET /metrics', () => {
 
 describe('headers on every response', () => {
   const cases: [string, number, () => Promise<LightMyRequestResponse>][] = [
-    ['200', 200, () => app.inject({ method: 'GET', url: '/health' })],
-    ['201', 201, () => app.inject({ method: 'POST', url: '/contexts', payload: { type: 'fact', content: `Headers ${token()}` } })],
+    ['200', 200, () => inject(app, { method: 'GET', url: '/health' })],
+    [
+      '201',
+      201,
+      () => inject(app, { method: 'POST', url: '/contexts', payload: { type: 'fact', content: `Headers ${token()}` } }),
+    ],
     [
       '204',
       204,
       async () => {
-        const created = await app.inject({ method: 'POST', url: '/contexts', payload: { type: 'fact', content: `Gone ${token()}` } });
-        return app.inject({ method: 'DELETE', url: `/contexts/${created.json<{ id: string }>().id}` });
+        const created = await inject(app, {
+          method: 'POST',
+          url: '/contexts',
+          payload: { type: 'fact', content: `Gone ${token()}` },
+        });
+        return inject(app, { method: 'DELETE', url: `/contexts/${created.json<{ id: string }>().id}` });
       },
     ],
-    ['400', 400, () => app.inject({ method: 'GET', url: '/contexts?type=opinion' })],
-    ['404', 404, () => app.inject({ method: 'GET', url: '/definitely/not/here' })],
-    ['405', 405, () => app.inject({ method: 'PATCH', url: '/contexts' })],
+    ['400', 400, () => inject(app, { method: 'GET', url: '/contexts?type=opinion' })],
+    ['404', 404, () => inject(app, { method: 'GET', url: '/definitely/not/here' })],
+    ['405', 405, () => inject(app, { method: 'PATCH', url: '/contexts' })],
     [
       '413',
       413,
       () =>
-        app.inject({
+        inject(app, {
           method: 'POST',
           url: '/contexts',
           payload: JSON.stringify({ type: 'fact', content: 'z'.repeat(300 * 1024) }),
           headers: { 'content-type': 'application/json' },
         }),
     ],
-    ['415', 415, () => app.inject({ method: 'POST', url: '/contexts', payload: 'hello', headers: { 'content-type': 'text/plain' } })],
-    ['422', 422, () => app.inject({ method: 'POST', url: '/contexts', payload: { type: 'opinion', content: 'x' } })],
+    [
+      '415',
+      415,
+      () =>
+        inject(app, { method: 'POST', url: '/contexts', payload: 'hello', headers: { 'content-type': 'text/plain' } }),
+    ],
+    ['422', 422, () => inject(app, { method: 'POST', url: '/contexts', payload: { type: 'opinion', content: 'x' } })],
   ];
 
-  it.each(cases)('a %s response carries x-request-id, x-response-time and the security headers', async (_name, status, send) => {
-    const res = await send();
-    expect(res.statusCode).toBe(status);
-    expect(res.headers['x-request-id']).toMatch(UUID);
-    expect(res.headers['x-response-time']).toMatch(/^\d+\.\d{2}ms$/);
-    expect(res.headers['x-content-type-options']).toBe('nosniff');
-    expect(res.headers['x-frame-options']).toBe('DENY');
-    expect(res.headers['referrer-policy']).toBe('strict-origin-when-cross-origin');
-    expect(res.headers['content-security-policy']).toEqual(expect.any(String));
-    expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
-    expect(res.headers['cache-control']).toBe('no-store');
-    expect(res.headers['x-powered-by']).toBeUndefined();
-    if (status >= 400) {
-      const body = res.json<Record<string, unknown>>();
-      expect(Object.keys(body).sort()).toEqual(['detail', 'details', 'error_code', 'message']);
-      expect(body.detail).toBe(body.message);
-    }
-  });
+  it.each(cases)(
+    'a %s response carries x-request-id, x-response-time and the security headers',
+    async (_name, status, send) => {
+      const res = await send();
+      expect(res.statusCode).toBe(status);
+      expect(res.headers['x-request-id']).toMatch(UUID);
+      expect(res.headers['x-response-time']).toMatch(/^\d+\.\d{2}ms$/);
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['x-frame-options']).toBe('DENY');
+      expect(res.headers['referrer-policy']).toBe('strict-origin-when-cross-origin');
+      expect(res.headers['content-security-policy']).toEqual(expect.any(String));
+      expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.headers['x-powered-by']).toBeUndefined();
+      if (status >= 400) {
+        const body = res.json<Record<string, unknown>>();
+        expect(Object.keys(body).sort()).toEqual(['detail', 'details', 'error_code', 'message']);
+        expect(body.detail).toBe(body.message);
+      }
+    },
+  );
 
   it('generates a fresh x-request-id for every request, ignoring the one the client sends', async () => {
     const sent = randomUUID();
     const ids = new Set<string>();
     for (let i = 0; i < 3; i++) {
-      const res = await app.inject({ method: 'GET', url: '/health', headers: { 'x-request-id': sent } });
+      const res = await inject(app, { method: 'GET', url: '/health', headers: { 'x-request-id': sent } });
       const id = res.headers['x-request-id'] as string;
       expect(id).toMatch(UUID);
       expect(id).not.toBe(sent);
@@ -173,20 +219,20 @@ describe('headers on every response', () => {
   });
 
   it('sends HSTS only for HTTPS requests', async () => {
-    const plain = await app.inject({ method: 'GET', url: '/health' });
+    const plain = await inject(app, { method: 'GET', url: '/health' });
     expect(plain.headers['strict-transport-security']).toBeUndefined();
   });
 });
 
 describe('unknown routes and methods', () => {
   it('answers an unknown route with 404 in the envelope', async () => {
-    const res = await app.inject({ method: 'GET', url: '/nope' });
+    const res = await inject(app, { method: 'GET', url: '/nope' });
     expect(res.statusCode).toBe(404);
     expectEnvelope(res, 'NOT_FOUND', 'Not Found');
   });
 
   it('answers a wrong method with 405, an Allow header and the envelope', async () => {
-    const res = await app.inject({ method: 'PATCH', url: '/contexts' });
+    const res = await inject(app, { method: 'PATCH', url: '/contexts' });
     expect(res.statusCode).toBe(405);
     const allow = String(res.headers.allow).split(/,\s*/);
     expect(allow).toEqual(expect.arrayContaining(['GET', 'POST']));
@@ -195,13 +241,13 @@ describe('unknown routes and methods', () => {
   });
 
   it('answers a wrong method on a parameterised route with 405', async () => {
-    const res = await app.inject({ method: 'POST', url: `/contexts/${randomUUID()}` });
+    const res = await inject(app, { method: 'POST', url: `/contexts/${randomUUID()}` });
     expect(res.statusCode).toBe(405);
     expect(String(res.headers.allow).split(/,\s*/)).toEqual(expect.arrayContaining(['GET', 'PUT', 'DELETE']));
   });
 
   it('answers a wrong method with a query string with 405', async () => {
-    const res = await app.inject({ method: 'DELETE', url: '/stats?x=1' });
+    const res = await inject(app, { method: 'DELETE', url: '/stats?x=1' });
     expect(res.statusCode).toBe(405);
     expect(String(res.headers.allow)).toContain('GET');
   });
@@ -209,21 +255,34 @@ describe('unknown routes and methods', () => {
 
 describe('API documentation', () => {
   it('serves an OpenAPI 3 document that lists the context paths', async () => {
-    const res = await app.inject({ method: 'GET', url: '/openapi.json' });
+    const res = await inject(app, { method: 'GET', url: '/openapi.json' });
     expect(res.statusCode).toBe(200);
-    const doc = res.json<{ openapi: string; info: { title: string; version: string }; paths: Record<string, Record<string, unknown>> }>();
+    const doc = res.json<{
+      openapi: string;
+      info: { title: string; version: string };
+      paths: Record<string, Record<string, unknown>>;
+    }>();
     expect(doc.openapi).toMatch(/^3\./);
     expect(doc.info.title).toBe('ContextPilot API');
     expect(doc.info.version).toBe('1.0.0');
     expect(Object.keys(doc.paths['/contexts'] ?? {})).toEqual(expect.arrayContaining(['get', 'post']));
-    expect(Object.keys(doc.paths['/contexts/{context_id}'] ?? {})).toEqual(expect.arrayContaining(['get', 'put', 'delete']));
-    for (const path of ['/contexts/export', '/contexts/import', '/generate-prompt', '/generate-prompt/compact', '/stats', '/health']) {
+    expect(Object.keys(doc.paths['/contexts/{context_id}'] ?? {})).toEqual(
+      expect.arrayContaining(['get', 'put', 'delete']),
+    );
+    for (const path of [
+      '/contexts/export',
+      '/contexts/import',
+      '/generate-prompt',
+      '/generate-prompt/compact',
+      '/stats',
+      '/health',
+    ]) {
       expect(doc.paths).toHaveProperty([path]);
     }
   });
 
   it('serves the docs page as HTML', async () => {
-    const res = await app.inject({ method: 'GET', url: '/docs' });
+    const res = await inject(app, { method: 'GET', url: '/docs' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/html/);
     expect(res.body.toLowerCase()).toContain('<html');

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
-import { badRequest, payloadTooLarge } from '../../errors.js';
+import { badRequest, payloadTooLarge, unsupportedMediaType } from '../../errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -47,6 +47,11 @@ export const rawBodyPlugin = fp(
 
     app.removeContentTypeParser('text/plain');
     app.addContentTypeParser('multipart/form-data', async (request: FastifyRequest) => {
+      // Only routes that declare multipart (the import) take it; elsewhere a FormData would reach the JSON schema.
+      const consumes = (request.routeOptions.schema as { consumes?: unknown } | undefined)?.consumes;
+      if (!Array.isArray(consumes) || !consumes.includes('multipart/form-data')) {
+        throw unsupportedMediaType('Unsupported media type: send application/json');
+      }
       const body = request.rawBody ?? Buffer.alloc(0);
       try {
         return await new Request('http://localhost/', {

@@ -78,11 +78,11 @@ export function contextRoutes(
     },
     async (request, reply) => {
       const file = await contexts.export(request.query.format);
+      // A Buffer keeps the content type exactly as set (v1: `application/json`, no charset); Fastify appends
+      // `; charset=utf-8` to a string body.
       return reply
         .header('content-type', file.contentType)
         .header('content-disposition', `attachment; filename=${file.filename}`)
-        // A Buffer keeps the content type exactly as set (v1: `application/json`, no charset); a string would get
-        // `; charset=utf-8` appended by Fastify.
         .send(Buffer.from(file.body, 'utf8'));
     },
   );

@@ -32,7 +32,8 @@ const ERROR_CLASSES: SdkErrorClasses = {
 
 /**
  * Anthropic Messages API through the official SDK (`POST {baseUrl}/v1/messages`). The system prompt goes in the
- * `system` parameter; the history and the new turn are the `messages`.
+ * `system` parameter; the history and the new turn are the `messages`. Sampling settings (temperature, top_p, top_k)
+ * are not sent: the API version this SDK sends (`anthropic-version: 2026-10-21`) rejects them.
  *
  * The client gets an explicit key, base URL, log level, webhook key and OpenTelemetry setting, so it reads none of
  * its `ANTHROPIC_*` variables or profile files for them. This SDK version sends the key as `Authorization: Bearer`.
@@ -66,15 +67,8 @@ export function createAnthropicProvider(connection: ProviderConnection, options:
     if (request.system !== '') {
       params.system = request.system;
     }
-    if (request.temperature !== null) {
-      params.temperature = request.temperature;
-    }
-    if (request.topP !== null && request.topP !== undefined) {
-      params.top_p = request.topP;
-    }
-    if (request.topK !== null && request.topK !== undefined) {
-      params.top_k = request.topK;
-    }
+    // `temperature`, `top_p` and `top_k` are not sent: API version 2026-10-21 (the one this SDK speaks) answers 400
+    // to any of them, even at its default value, and the SDK no longer has them.
     return params;
   }
 
@@ -160,7 +154,10 @@ export function createAnthropicProvider(connection: ProviderConnection, options:
       });
     },
 
-    /** v1's probe: a real one-token message to the checked model, so a wrong model name fails here too. */
+    /**
+     * v1's probe: a real one-token message to the checked model (it costs a token), so a wrong model name fails here
+     * too. v1 also sent `temperature: 0`, which API version 2026-10-21 rejects.
+     */
     async validate(model) {
       if (client === undefined) {
         return { valid: false, message: 'Anthropic API key is not configured.' };
@@ -168,7 +165,7 @@ export function createAnthropicProvider(connection: ProviderConnection, options:
       const control = startCall(timeoutMs);
       try {
         await client.messages.create(
-          { model, max_tokens: 1, temperature: 0, messages: [{ role: 'user', content: 'ping' }] },
+          { model, max_tokens: 1, messages: [{ role: 'user', content: 'ping' }] },
           { signal: control.signal },
         );
         return { valid: true, message: 'Anthropic connection and API key are valid.' };

@@ -1,9 +1,20 @@
-// Interim factory until every provider module lands; same public function.
-import { ProviderError, type LlmProvider, type ProviderConnection, type ProviderName } from './llm.js';
+import { createAnthropicProvider } from './anthropic.js';
+import type { LlmProvider, LlmProviderOptions, ProviderConnection, ProviderName } from './llm.js';
+import { createOllamaProvider } from './ollama.js';
+import { createOpenAiProvider } from './openai.js';
 
-export function createLlmProvider(name: ProviderName, _connection: ProviderConnection): LlmProvider {
-  const fail = (): never => {
-    throw new ProviderError(name, 'unavailable', `${name} provider is not available in this build`);
-  };
-  return { name, chat: async () => fail(), stream: async () => fail(), validate: async () => fail(), listModels: async () => null };
+/** The concrete provider for `name`. Creating one does no I/O; each call opens its own connection. */
+export function createLlmProvider(
+  name: ProviderName,
+  connection: ProviderConnection,
+  options: LlmProviderOptions = {},
+): LlmProvider {
+  switch (name) {
+    case 'openai':
+      return createOpenAiProvider(connection, options);
+    case 'anthropic':
+      return createAnthropicProvider(connection, options);
+    case 'ollama':
+      return createOllamaProvider(connection, options);
+  }
 }

@@ -1,0 +1,351 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+import { signatureHeaders } from '../../../client/src/signing.js';
+import type { Clock } from '../../src/domain/types.js';
+import { buildTestApp } from '../helpers.js';
+
+/** Security headers (decisions §7) and CORS (API v1 §6.9) over real HTTP, with auth and signing on. */
+
+const API_KEY = 'headers-test-api-key-5e6f7a8b9c';
+const SECRET = 'headers-test-secret-0123456789abcdef012';
+const ALLOWED = 'https://app.example.com';
+
+function mutableClock(start = Date.UTC(2026, 5, 7, 8, 9, 10, 0)) {
+  let t = start;
+  const clock: Clock = { now: () => new Date(t) };
+  return { clock, advance: (ms: number) => void (t += ms), ms: () => t };
+}
+
+interface Server {
+  app: FastifyInstance;
+  base: string;
+  time: ReturnType<typeof mutableClock>;
+}
+
+async function start(env: Record<string, string> = {}): Promise<Server> {
+  const time = mutableClock();
+  const app = await buildTestApp(
+    {
+      CONTEXTPILOT_ENABLE_AUTH: 'true',
+      CONTEXTPILOT_API_KEY: API_KEY,
+      CONTEXTPILOT_ENABLE_REQUEST_SIGNING: 'true',
+      CONTEXTPILOT_REQUEST_SIGNING_SECRET: SECRET,
+      CONTEXTPILOT_AUTH_FAILURE_LIMIT: '1000',
+      CONTEXTPILOT_CORS_ORIGINS: JSON.stringify([ALLOWED, 'http://localhost:5173']),
+      CONTEXTPILOT_MAX_BODY_BYTES: '4096',
+      ...env,
+    },
+    { clock: time.clock },
+  );
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  if (typeof address !== 'object' || address === null) {
+    throw new Error('no address');
+  }
+  return { app, base: `http://127.0.0.1:${address.port}`, time };
+}
+
+function parseJson(text: string) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+async function call(
+  server: Server,
+  method: string,
+  path: string,
+  options: { key?: string | null; body?: string; headers?: Record<string, string>; sign?: boolean } = {},
+) {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.key !== null) {
+    headers['x-api-key'] = options.key ?? API_KEY;
+  }
+  if (options.body !== undefined) {
+    headers['content-type'] ??= 'application/json';
+  }
+  if (['POST', 'PUT', 'DELETE'].includes(method) && options.sign !== false) {
+    Object.assign(headers, await signatureHeaders({ secret: SECRET, method, pathWithQuery: path, body: options.body, now: () => server.time.ms() }));
+  }
+  const res = await fetch(server.base + path, { method, headers, body: options.body, redirect: 'manual' });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, text, json: parseJson(text) };
+}
+
+type Res = Awaited<ReturnType<typeof call>>;
+
+const EXPECTED_HEADERS: Record<string, string | RegExp> = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'strict-origin-when-cross-origin',
+  'permissions-policy': 'geolocation=(), microphone=(), camera=()',
+  'content-security-policy': /frame-ancestors 'none'/,
+  'cross-origin-resource-policy': 'same-origin',
+  'cache-control': 'no-store',
+  'x-request-id': /^[0-9a-f-]{36}$/,
+};
+
+function expectSecurityHeaders(res: Res, label: string) {
+  for (const [name, value] of Object.entries(EXPECTED_HEADERS)) {
+    const actual = res.headers.get(name);
+    if (typeof value === 'string') {
+      expect(actual, `${label}: ${name}`).toBe(value);
+    } else {
+      expect(actual, `${label}: ${name}`).toMatch(value);
+    }
+  }
+  expect(res.headers.get('content-security-policy'), label).not.toContain('unsafe-inline');
+  expect(res.headers.get('x-powered-by'), label).toBeNull();
+  expect(res.headers.get('vary') ?? '', label).toMatch(/\bOrigin\b/i);
+}
+
+let server: Server;
+beforeAll(async () => {
+  server = await start();
+});
+afterAll(async () => {
+  await server.app.close();
+});
+beforeEach(() => {
+  server.time.advance(11 * 60_000);
+});
+
+describe('security headers on every response', () => {
+  it('200, 201, 204', async () => {
+    expectSecurityHeaders(await call(server, 'GET', '/health', { key: null }), 'GET /health');
+    expectSecurityHeaders(await call(server, 'GET', '/', { key: null }), 'GET /');
+    expectSecurityHeaders(await call(server, 'GET', '/contexts'), 'GET /contexts');
+    const created = await call(server, 'POST', '/contexts', { body: JSON.stringify({ type: 'fact', content: 'headers' }) });
+    expect(created.status).toBe(201);
+    expectSecurityHeaders(created, '201');
+    const deleted = await call(server, 'DELETE', `/contexts/${created.json.id as string}`);
+    expect(deleted.status).toBe(204);
+    expectSecurityHeaders(deleted, '204');
+  });
+
+  it('401 (missing key, bad signature)', async () => {
+    const noKey = await call(server, 'GET', '/contexts', { key: null });
+    expect(noKey.status).toBe(401);
+    expectSecurityHeaders(noKey, '401 key');
+    const badSig = await call(server, 'POST', '/contexts', { body: '{}', sign: false });
+    expect(badSig.status).toBe(401);
+    expectSecurityHeaders(badSig, '401 signature');
+  });
+
+  it('404 and 405', async () => {
+    const notFound = await call(server, 'GET', '/no/such/route', { key: null });
+    expect(notFound.status).toBe(404);
+    expect(notFound.json.error_code).toBe('NOT_FOUND');
+    expectSecurityHeaders(notFound, '404');
+    const wrongMethod = await call(server, 'DELETE', '/health', { key: null, sign: false });
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get('allow')).toContain('GET');
+    expectSecurityHeaders(wrongMethod, '405');
+    const missingContext = await call(server, 'GET', '/contexts/00000000-0000-4000-8000-000000000000');
+    expect(missingContext.status).toBe(404);
+    expectSecurityHeaders(missingContext, '404 context');
+  });
+
+  it('413, 415 and 422', async () => {
+    const big = JSON.stringify({ type: 'fact', content: 'x'.repeat(8000) });
+    const tooLarge = await call(server, 'POST', '/contexts', { body: big });
+    expect(tooLarge.status).toBe(413);
+    expectSecurityHeaders(tooLarge, '413');
+    const media = await call(server, 'POST', '/contexts', { body: 'type=fact', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(media.status).toBe(415);
+    expectSecurityHeaders(media, '415');
+    const invalid = await call(server, 'POST', '/contexts', { body: JSON.stringify({ type: 'nonsense', content: 1 }) });
+    expect(invalid.status).toBe(422);
+    expectSecurityHeaders(invalid, '422');
+    const malformed = await call(server, 'POST', '/contexts', { body: '{"type":' });
+    expect([400, 422]).toContain(malformed.status);
+    expectSecurityHeaders(malformed, 'malformed JSON');
+  });
+
+  it('429', async () => {
+    let res: Res | null = null;
+    for (let i = 0; i < 31; i++) {
+      res = await call(server, 'GET', '/security/events?limit=1');
+    }
+    expect(res!.status).toBe(429);
+    expectSecurityHeaders(res!, '429');
+  });
+
+  it('503 (signing misconfigured)', async () => {
+    const broken = await start({ CONTEXTPILOT_REQUEST_SIGNING_SECRET: '' });
+    try {
+      const res = await call(broken, 'POST', '/contexts', { body: '{}', sign: false });
+      expect(res.status).toBe(503);
+      expectSecurityHeaders(res, '503');
+    } finally {
+      await broken.app.close();
+    }
+  });
+
+  it('the rotation response is no-store', async () => {
+    const own = await start();
+    try {
+      const res = await call(own, 'POST', '/security/api-key/rotate');
+      expect(res.status).toBe(200);
+      expectSecurityHeaders(res, 'rotate');
+    } finally {
+      await own.app.close();
+    }
+  });
+});
+
+describe('HSTS', () => {
+  it('is not sent over plain HTTP, even with a spoofed X-Forwarded-Proto when the proxy is not trusted', async () => {
+    expect((await call(server, 'GET', '/health')).headers.get('strict-transport-security')).toBeNull();
+    const spoofed = await call(server, 'GET', '/health', { headers: { 'x-forwarded-proto': 'https' } });
+    expect(spoofed.headers.get('strict-transport-security')).toBeNull();
+  });
+
+  it('is sent for HTTPS behind a trusted proxy (X-Forwarded-Proto), on errors too', async () => {
+    const proxied = await start({ CONTEXTPILOT_TRUST_PROXY: 'true', CONTEXTPILOT_HSTS_MAX_AGE_SECONDS: '63072000' });
+    try {
+      const https = await call(proxied, 'GET', '/health', { headers: { 'x-forwarded-proto': 'https' } });
+      expect(https.headers.get('strict-transport-security')).toBe('max-age=63072000; includeSubDomains');
+      const error = await call(proxied, 'GET', '/contexts', { key: null, headers: { 'x-forwarded-proto': 'https' } });
+      expect(error.status).toBe(401);
+      expect(error.headers.get('strict-transport-security')).toBe('max-age=63072000; includeSubDomains');
+      const http = await call(proxied, 'GET', '/health', { headers: { 'x-forwarded-proto': 'http' } });
+      expect(http.headers.get('strict-transport-security')).toBeNull();
+      const plain = await call(proxied, 'GET', '/health');
+      expect(plain.headers.get('strict-transport-security')).toBeNull();
+    } finally {
+      await proxied.app.close();
+    }
+  });
+});
+
+describe('CORS', () => {
+  it('echoes an allowed origin exactly, with credentials, on success and on errors', async () => {
+    for (const [path, key, status] of [
+      ['/health', null, 200],
+      ['/contexts', API_KEY, 200],
+      ['/contexts', null, 401],
+      ['/nope', null, 404],
+    ] as const) {
+      const res = await call(server, 'GET', path, { key, headers: { origin: ALLOWED } });
+      expect(res.status).toBe(status);
+      expect(res.headers.get('access-control-allow-origin'), path).toBe(ALLOWED);
+      expect(res.headers.get('access-control-allow-credentials')).toBe('true');
+      expect(res.headers.get('vary')).toMatch(/\bOrigin\b/i);
+      expect(res.headers.get('access-control-expose-headers')).toMatch(/X-Request-ID/i);
+    }
+  });
+
+  it.each([
+    'https://app.example.com.evil.test',
+    'https://evil.app.example.com',
+    'http://app.example.com',
+    'https://app.example.com:444',
+    'https://APP.example.com',
+    'https://app.example.com/',
+    'null',
+    '*',
+    'https://evil.test',
+  ])('a request from %s is served without CORS headers', async (origin) => {
+    const res = await call(server, 'GET', '/contexts', { headers: { origin } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    expect(res.headers.get('access-control-allow-credentials')).toBeNull();
+    expect(res.headers.get('vary')).toMatch(/\bOrigin\b/i);
+  });
+
+  it('answers an allowed preflight with 204, methods, headers and max-age, without a key', async () => {
+    const res = await call(server, 'OPTIONS', '/contexts', {
+      key: null,
+      headers: {
+        origin: ALLOWED,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'x-api-key, content-type, x-request-signature, x-request-timestamp',
+      },
+    });
+    expect(res.status).toBe(204);
+    expect(res.text).toBe('');
+    expect(res.headers.get('access-control-allow-origin')).toBe(ALLOWED);
+    expect(res.headers.get('access-control-allow-methods')).toMatch(/\bPOST\b/);
+    expect(res.headers.get('access-control-allow-methods')).toMatch(/\bDELETE\b/);
+    expect(res.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('x-api-key');
+    expect(res.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('x-request-signature');
+    expect(res.headers.get('access-control-max-age')).toBe('600');
+    expect(res.headers.get('vary')).toMatch(/\bOrigin\b/i);
+    expectSecurityHeaders(res, 'preflight');
+    // A preflight of a parameterised route too.
+    const item = await call(server, 'OPTIONS', '/contexts/00000000-0000-4000-8000-000000000000', {
+      key: null,
+      headers: { origin: ALLOWED, 'access-control-request-method': 'DELETE' },
+    });
+    expect(item.status).toBe(204);
+  });
+
+  it('refuses a preflight from another origin with 400 in the envelope', async () => {
+    for (const origin of ['https://evil.test', 'null', 'https://app.example.com.evil.test']) {
+      const res = await call(server, 'OPTIONS', '/contexts', {
+        key: null,
+        headers: { origin, 'access-control-request-method': 'POST' },
+      });
+      expect(res.status).toBe(400);
+      expect(res.json).toEqual({
+        error_code: 'HTTP_ERROR',
+        message: 'Disallowed CORS origin',
+        detail: 'Disallowed CORS origin',
+        details: {},
+      });
+      expect(res.headers.get('access-control-allow-origin')).toBeNull();
+      expect(res.headers.get('access-control-allow-methods')).toBeNull();
+      expectSecurityHeaders(res, `preflight ${origin}`);
+    }
+  });
+
+  it('a plain OPTIONS without preflight headers is not a CORS answer', async () => {
+    const res = await call(server, 'OPTIONS', '/health', { key: null });
+    expect([200, 204, 404, 405]).toContain(res.status);
+    expect(res.headers.get('access-control-allow-methods')).toBeNull();
+    expectSecurityHeaders(res, 'OPTIONS');
+  });
+
+  it('honours a restricted list of allowed headers and methods', async () => {
+    const strict = await start({
+      CONTEXTPILOT_CORS_ALLOW_METHODS: '["GET","POST"]',
+      CONTEXTPILOT_CORS_ALLOW_HEADERS: '["X-API-Key","Content-Type"]',
+    });
+    try {
+      const res = await call(strict, 'OPTIONS', '/contexts', {
+        key: null,
+        headers: { origin: ALLOWED, 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-evil' },
+      });
+      expect(res.status).toBe(204);
+      expect(res.headers.get('access-control-allow-methods')).toBe('GET, POST');
+      expect(res.headers.get('access-control-allow-headers')).toBe('X-API-Key, Content-Type');
+    } finally {
+      await strict.app.close();
+    }
+  });
+});
+
+describe('CONTEXTPILOT_ENABLE_SECURITY_HEADERS=false', () => {
+  it('turns the security headers off but keeps X-Request-ID and CORS', async () => {
+    const off = await start({ CONTEXTPILOT_ENABLE_SECURITY_HEADERS: 'false', CONTEXTPILOT_TRUST_PROXY: 'true' });
+    try {
+      for (const res of [
+        await call(off, 'GET', '/health', { headers: { origin: ALLOWED, 'x-forwarded-proto': 'https' } }),
+        await call(off, 'GET', '/contexts', { key: null, headers: { origin: ALLOWED } }),
+      ]) {
+        for (const name of ['x-content-type-options', 'x-frame-options', 'referrer-policy', 'permissions-policy', 'content-security-policy', 'strict-transport-security']) {
+          expect(res.headers.get(name), name).toBeNull();
+        }
+        expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+        expect(res.headers.get('access-control-allow-origin')).toBe(ALLOWED);
+        expect(res.headers.get('x-powered-by')).toBeNull();
+      }
+    } finally {
+      await off.app.close();
+    }
+  });
+});
