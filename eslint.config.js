@@ -50,6 +50,12 @@ export default tseslint.config(
     rules: restrict([{ group: ['@contextpilot/server', '**/server/**'], message: 'nothing imports the server' }]),
   },
   {
+    files: ['**/*.mjs', '**/*.js'],
+    languageOptions: {
+      globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', setTimeout: 'readonly' },
+    },
+  },
+  {
     files: ['scripts/**', '**/eval/**', '**/bench/**', '**/*.test.ts', '**/test/**'],
     rules: { 'no-console': 'off' },
   },

@@ -7,7 +7,8 @@ import { ScoreBreakdown } from './prompt.js';
 /** Body of `POST /ai/chat` and `POST /ai/chat/stream`. `null` values mean "not set" (the v1 web client sends them). */
 export const AIRequest = z.strictObject({
   task: z.string().max(SCHEMA_LIMITS.maxRawStringLength),
-  max_context_units: z.number().int().min(0).max(SCHEMA_LIMITS.maxContextUnits).default(5),
+  /** Default 5, or the server's limit when that is lower; 0 sends the task without contexts. */
+  max_context_units: z.number().int().min(0).max(SCHEMA_LIMITS.maxContextUnits).optional(),
   provider: z.string().max(50).nullable().optional(),
   model: z.string().max(200).nullable().optional(),
   temperature: z.number().min(0).max(2).nullable().optional(),

@@ -5,7 +5,8 @@ import { SCHEMA_LIMITS } from './limits.js';
 
 export const TaskRequest = z.strictObject({
   task: z.string().max(SCHEMA_LIMITS.maxRawStringLength),
-  max_context_units: z.number().int().min(1).max(SCHEMA_LIMITS.maxContextUnits).default(5),
+  /** Default 5, or the server's limit when that is lower. */
+  max_context_units: z.number().int().min(1).max(SCHEMA_LIMITS.maxContextUnits).optional(),
   /** Drop ranked units whose relevance_score is below this (0..1). Without it the top K are returned. */
   min_score: z.number().min(0).max(1).optional(),
 });

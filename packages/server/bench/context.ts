@@ -14,10 +14,11 @@ export interface Counts {
   sequential: number;
   /** Sequential POST /contexts per size. */
   createSequential: number;
-  /** Duration of each concurrency-4 throughput run. */
+  /** Duration of each concurrency-4 throughput run (security: per server, over all blocks). */
   throughputMs: number;
   concurrency: number;
-  securityRounds: number;
+  /** Alternating throughput blocks per server in the security comparison. */
+  securityBlocks: number;
   securityGetSequential: number;
   securityPostSequential: number;
   securityThroughputMs: number;
@@ -31,10 +32,10 @@ export const FULL_COUNTS: Counts = {
   createSequential: 200,
   throughputMs: 5000,
   concurrency: 4,
-  securityRounds: 3,
-  securityGetSequential: 300,
-  securityPostSequential: 100,
-  securityThroughputMs: 3000,
+  securityBlocks: 6,
+  securityGetSequential: 400,
+  securityPostSequential: 150,
+  securityThroughputMs: 6000,
   chatSequential: 100,
   streamSequential: 50,
 };
@@ -45,10 +46,10 @@ export const QUICK_COUNTS: Counts = {
   createSequential: 30,
   throughputMs: 2000,
   concurrency: 4,
-  securityRounds: 1,
+  securityBlocks: 2,
   securityGetSequential: 100,
   securityPostSequential: 30,
-  securityThroughputMs: 1500,
+  securityThroughputMs: 2000,
   chatSequential: 15,
   streamSequential: 10,
 };
@@ -113,6 +114,8 @@ export interface BenchContext {
   /** Raw summaries per section, written to the JSON file. */
   details: Record<string, unknown>;
   progress(message: string): void;
+  /** Starts measuring the CPU used by other processes (cores, averaged until `stop()`; null without /proc). */
+  watchOthers(): { stop(): number | null };
 }
 
 export function wants(ctx: Pick<BenchContext, 'only'>, ...sections: Section[]): boolean {

@@ -32,7 +32,8 @@ const DOMAINS: Domain[] = [
   {
     tag: 'work',
     tags: ['coding', 'tools', 'backend', 'frontend', 'devops', 'review'],
-    nouns: w(`laptop stack frontend backend microservice gateway proxy socket firewall certificate secret password credential permission role user account tenant namespace volume image registry artifact build job cron scheduler event webhook payload parser serializer validator router handler middleware controller model view template widget modal button form table chart grid pixel sprite shader algorithm array vector graph tree node hash checksum
+    nouns:
+      w(`laptop stack frontend backend microservice gateway proxy socket firewall certificate secret password credential permission role user account tenant namespace volume image registry artifact build job cron scheduler event webhook payload parser serializer validator router handler middleware controller model view template widget modal button form table chart grid pixel sprite shader algorithm array vector graph tree node hash checksum
       code editor terminal keyboard laptop monitor database query index schema migration server client library
       framework module package dependency compiler runtime container cluster deployment pipeline branch commit test
       suite benchmark profiler cache queue worker thread process endpoint request response header token session
@@ -49,7 +50,8 @@ const DOMAINS: Domain[] = [
   {
     tag: 'food',
     tags: ['cooking', 'diet', 'restaurants', 'coffee', 'recipes'],
-    nouns: w(`brunch appetizer casserole stew risotto quinoa couscous granola muffin bagel croissant baguette tortilla hummus pesto vinaigrette mayonnaise mustard ketchup pickle sausage bacon steak shrimp tuna cod lamb turkey duck mango peach pear plum cherry grape melon pineapple kiwi lime orange walnut cashew pistachio cinnamon vanilla basil parsley cilantro oregano thyme saffron cardamom blender kettle teapot mug napkin
+    nouns:
+      w(`brunch appetizer casserole stew risotto quinoa couscous granola muffin bagel croissant baguette tortilla hummus pesto vinaigrette mayonnaise mustard ketchup pickle sausage bacon steak shrimp tuna cod lamb turkey duck mango peach pear plum cherry grape melon pineapple kiwi lime orange walnut cashew pistachio cinnamon vanilla basil parsley cilantro oregano thyme saffron cardamom blender kettle teapot mug napkin
       breakfast lunch dinner snack coffee tea espresso latte smoothie salad soup sandwich pasta rice noodle curry
       pizza burger taco sushi bread cheese yogurt oatmeal cereal fruit apple banana berry avocado tomato onion garlic
       pepper spinach broccoli carrot potato mushroom lentil bean tofu chicken salmon egg butter olive sauce spice herb
@@ -63,7 +65,8 @@ const DOMAINS: Domain[] = [
   {
     tag: 'travel',
     tags: ['trips', 'flights', 'hotels', 'outdoors', 'cities'],
-    nouns: w(`airline boarding terminal gate runway cabin lounge hotel receptionist reservation booking cancellation hostel dorm resort villa cottage chalet lodge motel highway motorway tunnel bridge cathedral castle palace temple shrine monument square plaza boulevard canal vineyard waterfall canyon valley peak summit hill cliff bay lagoon reef dune oasis jungle rainforest safari
+    nouns:
+      w(`airline boarding terminal gate runway cabin lounge hotel receptionist reservation booking cancellation hostel dorm resort villa cottage chalet lodge motel highway motorway tunnel bridge cathedral castle palace temple shrine monument square plaza boulevard canal vineyard waterfall canyon valley peak summit hill cliff bay lagoon reef dune oasis jungle rainforest safari
       trip flight airport train station hotel hostel beach mountain island city village museum gallery passport
       visa luggage backpack suitcase itinerary ticket seat aisle layover vacation holiday tent trail road car
       rental bike ferry cruise map guidebook tour festival market harbor lake river forest desert coast border currency
@@ -79,7 +82,8 @@ const DOMAINS: Domain[] = [
   {
     tag: 'health',
     tags: ['fitness', 'sleep', 'running', 'nutrition', 'wellbeing'],
-    nouns: w(`sneaker shoe headband bottle towel mat foam roller band treadmill elliptical spin sprint lap mile kilometer heartbeat blood pressure cholesterol glucose diabetes asthma migraine headache backache fever cough flu cold vaccine clinic hospital pharmacy prescription dose symptom diagnosis surgery cast brace bandage massage sauna steam ice bath
+    nouns:
+      w(`sneaker shoe headband bottle towel mat foam roller band treadmill elliptical spin sprint lap mile kilometer heartbeat blood pressure cholesterol glucose diabetes asthma migraine headache backache fever cough flu cold vaccine clinic hospital pharmacy prescription dose symptom diagnosis surgery cast brace bandage massage sauna steam ice bath
       workout marathon gym treadmill yoga pilates squat deadlift pushup plank cycling rowing climbing
       nap meditation posture knee ankle shoulder injury doctor dentist appointment checkup vitamin supplement protein
       calorie hydration water step pace pulse muscle recovery routine habit allergy medication therapy
@@ -91,7 +95,8 @@ const DOMAINS: Domain[] = [
   {
     tag: 'finance',
     tags: ['money', 'budget', 'investing', 'taxes', 'bills'],
-    nouns: w(`broker brokerage exchange index crypto coin token mortgage lender landlord tenant lease utility electricity gas phone internet cable streaming gym membership charity fundraiser grant scholarship tuition stipend pension annuity audit accountant advisor planner goalpost threshold limit overdraft fine penalty rebate cashback voucher gift
+    nouns:
+      w(`broker brokerage exchange index crypto coin token mortgage lender landlord tenant lease utility electricity gas phone internet cable streaming gym membership charity fundraiser grant scholarship tuition stipend pension annuity audit accountant advisor planner goalpost threshold limit overdraft fine penalty rebate cashback voucher gift
       budget saving account salary rent mortgage loan debt credit bank invoice receipt tax refund pension
       retirement investment portfolio fund stock bond dividend expense subscription bill insurance premium deposit
       interest inflation payment transfer wallet spreadsheet ledger donation allowance bonus raise estimate quote
@@ -103,7 +108,8 @@ const DOMAINS: Domain[] = [
   {
     tag: 'home',
     tags: ['house', 'garden', 'chores', 'repairs', 'furniture'],
-    nouns: w(`couch armchair stool bench cabinet cupboard wardrobe dresser nightstand headboard mirror frame painting poster vase candle clock fan radiator boiler chimney fireplace porch patio deck shed greenhouse hedge shrub vegetable herb compost hose sprinkler rake shovel ladder toolbox drill hammer screw nail tile grout sink faucet shower toilet tub
+    nouns:
+      w(`couch armchair stool bench cabinet cupboard wardrobe dresser nightstand headboard mirror frame painting poster vase candle clock fan radiator boiler chimney fireplace porch patio deck shed greenhouse hedge shrub vegetable herb compost hose sprinkler rake shovel ladder toolbox drill hammer screw nail tile grout sink faucet shower toilet tub
       house apartment garden balcony bedroom bathroom office desk chair sofa lamp shelf bookshelf closet
       laundry dishwasher fridge heater thermostat window curtain plant flower tree lawn fence garage basement attic roof
       paint floor carpet rug mattress pillow blanket towel vacuum broom mop cleaner landlord neighbor renovation
@@ -115,7 +121,8 @@ const DOMAINS: Domain[] = [
   {
     tag: 'career',
     tags: ['meetings', 'management', 'projects', 'hiring', 'writing'],
-    nouns: w(`promotion review appraisal goal okr kpi quota revenue margin forecast pitch deck client vendor supplier partner investor board director executive founder startup company firm agency department division headcount budget payroll benefit vacation leave policy handbook guideline process procedure checklist template draft deliverable launch rollout handoff
+    nouns:
+      w(`promotion review appraisal goal okr kpi quota revenue margin forecast pitch deck client vendor supplier partner investor board director executive founder startup company firm agency department division headcount budget payroll benefit vacation leave policy handbook guideline process procedure checklist template draft deliverable launch rollout handoff
       meeting standup manager team colleague customer project deadline milestone roadmap proposal presentation
       slide report email inbox calendar schedule agenda interview promotion feedback mentor intern contract commute
       shift overtime objective quarter priority task stakeholder workshop conference talk offsite onboarding resume
@@ -127,7 +134,8 @@ const DOMAINS: Domain[] = [
   {
     tag: 'learning',
     tags: ['reading', 'languages', 'courses', 'books', 'study'],
-    nouns: w(`dictionary thesaurus encyclopedia journal diary blog newsletter magazine newspaper headline paragraph sentence word phrase idiom accent pronunciation conversation dialogue exercise assignment project lab experiment hypothesis theory formula equation proof theorem diagram map timeline era century empire revolution
+    nouns:
+      w(`dictionary thesaurus encyclopedia journal diary blog newsletter magazine newspaper headline paragraph sentence word phrase idiom accent pronunciation conversation dialogue exercise assignment project lab experiment hypothesis theory formula equation proof theorem diagram map timeline era century empire revolution
       course lesson lecture book novel chapter article paper essay thesis exam quiz homework notebook flashcard
       vocabulary grammar language math statistics physics chemistry biology history philosophy economics podcast
       tutorial certificate degree university teacher student tutor library note summary highlight outline
@@ -139,7 +147,8 @@ const DOMAINS: Domain[] = [
   {
     tag: 'hobbies',
     tags: ['music', 'art', 'games', 'photography', 'movies'],
-    nouns: w(`harmonica saxophone trumpet flute cello bass amplifier pedal microphone headphone speaker turntable record track remix beat rhythm tempo verse chorus bridge solo duet orchestra symphony sonata ballet dance musical comedy drama thriller novel comic manga anime cartoon sculpture mosaic quilt embroidery origami kite telescope aquarium
+    nouns:
+      w(`harmonica saxophone trumpet flute cello bass amplifier pedal microphone headphone speaker turntable record track remix beat rhythm tempo verse chorus bridge solo duet orchestra symphony sonata ballet dance musical comedy drama thriller novel comic manga anime cartoon sculpture mosaic quilt embroidery origami kite telescope aquarium
       guitar piano violin drum song album playlist concert band choir lyric melody chord scale painting sketch
       drawing canvas brush camera lens film movie series documentary poem game puzzle chess board knitting pottery
       woodworking photography bird hobby theater opera jazz blues ukulele vinyl`),
@@ -150,7 +159,8 @@ const DOMAINS: Domain[] = [
   {
     tag: 'family',
     tags: ['kids', 'pets', 'friends', 'events', 'gifts'],
-    nouns: w(`baby toddler teenager grandchild grandparent aunt uncle stepmother stepfather godmother godfather roommate classmate coworker boss mentor hamster parrot rabbit turtle goldfish horse ceremony graduation christmas thanksgiving easter holiday barbecue sleepover playdate homework bedtime lunchbox backpack stroller crib diaper
+    nouns:
+      w(`baby toddler teenager grandchild grandparent aunt uncle stepmother stepfather godmother godfather roommate classmate coworker boss mentor hamster parrot rabbit turtle goldfish horse ceremony graduation christmas thanksgiving easter holiday barbecue sleepover playdate homework bedtime lunchbox backpack stroller crib diaper
       partner wife husband daughter son mother father sister brother cousin grandmother grandfather friend dog
       cat puppy kitten birthday anniversary wedding party gift message call school daycare pediatrician babysitter
       reunion picnic playground toy vet pet niece nephew`),
@@ -162,7 +172,8 @@ const DOMAINS: Domain[] = [
 ];
 
 /** Everyday words any domain may use. */
-const GENERAL_NOUNS = w(`idea plan option choice reason detail example problem solution question answer list note reminder
+const GENERAL_NOUNS =
+  w(`idea plan option choice reason detail example problem solution question answer list note reminder
   change update result outcome chance risk cost benefit step stage part piece group set pair couple batch round
   moment period deadline hour minute day evening place area spot corner side center edge level size amount number
   style format color shape pattern system method approach strategy rule limit standard quality value feature
@@ -175,7 +186,8 @@ const GENERAL_ADJECTIVES = w(`simple complex quick slow easy hard early late new
   brief thorough strong weak fast smart elegant clumsy polished neat chaotic balanced steady
   sustainable efficient wasteful generous strict relaxed predictable spontaneous`);
 
-const JOBS = w(`engineer designer nurse accountant lawyer architect chef pharmacist scientist researcher journalist editor
+const JOBS =
+  w(`engineer designer nurse accountant lawyer architect chef pharmacist scientist researcher journalist editor
   electrician carpenter consultant analyst developer photographer librarian paramedic`);
 const RELATIONS = w(`partner wife husband daughter son mother father sister brother cousin friend neighbor manager`);
 const DAYS = w('Monday Tuesday Wednesday Thursday Friday Saturday Sunday');
@@ -211,21 +223,27 @@ function verbForms(verb: string): [string, string, string] {
   if (known) {
     return known;
   }
-  const third = /(s|x|ch|sh|z)$/.test(verb) ? `${verb}es` : /[^aeiou]y$/.test(verb) ? `${verb.slice(0, -1)}ies` : `${verb}s`;
+  const third = /(s|x|ch|sh|z)$/.test(verb)
+    ? `${verb}es`
+    : /[^aeiou]y$/.test(verb)
+      ? `${verb.slice(0, -1)}ies`
+      : `${verb}s`;
   const past = verb.endsWith('e') ? `${verb}d` : /[^aeiou]y$/.test(verb) ? `${verb.slice(0, -1)}ied` : `${verb}ed`;
   const gerund = verb.endsWith('e') && !verb.endsWith('ee') ? `${verb.slice(0, -1)}ing` : `${verb}ing`;
   return [third, past, gerund];
 }
 
 /** Nouns that read better without a plural. */
-const MASS_NOUNS = new Set(w(`rice water tea coffee garlic spinach broccoli butter honey bread cheese yogurt oatmeal
+const MASS_NOUNS = new Set(
+  w(`rice water tea coffee garlic spinach broccoli butter honey bread cheese yogurt oatmeal
   cereal tofu salmon chicken hydration protein cardio yoga pilates meditation recovery mobility endurance strength
   inflation interest debt credit laundry furniture feedback overtime grammar vocabulary homework math statistics
   physics chemistry biology history philosophy economics photography pottery knitting woodworking jazz blues
   documentation cycling rowing climbing luggage currency quinoa couscous granola hummus pesto mayonnaise mustard
   ketchup bacon tuna cod lamb duck cinnamon vanilla basil parsley cilantro oregano thyme saffron cardamom
   cholesterol glucose diabetes asthma electricity gas internet tuition payroll pronunciation revenue compost
-  crypto embroidery origami anime manga pressure`));
+  crypto embroidery origami anime manga pressure`),
+);
 
 function plural(noun: string): string {
   if (MASS_NOUNS.has(noun)) {
@@ -489,7 +507,9 @@ export function possibleVocabulary(): number {
     add(n);
     add(plural(n));
   });
-  [...GENERAL_ADJECTIVES, ...JOBS, ...RELATIONS, ...DAYS, ...MONTHS, ...PERIODS, ...PARTS_OF_DAY, ...ADVERBS].forEach(add);
+  [...GENERAL_ADJECTIVES, ...JOBS, ...RELATIONS, ...DAYS, ...MONTHS, ...PERIODS, ...PARTS_OF_DAY, ...ADVERBS].forEach(
+    add,
+  );
   DAYS.forEach((d) => add(`${d}s`));
   for (const t of [...Object.values(TEMPLATES).flat(), ...EXTENSIONS, ...TASKS]) {
     t.replace(/\{\w+\}/g, ' ')

@@ -23,7 +23,10 @@ export interface RequestOptions {
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /** A keep-alive client for one base URL on the loopback interface. */
-export function createClient(baseUrl: string, options: { maxSockets?: number; defaultHeaders?: Record<string, string> } = {}) {
+export function createClient(
+  baseUrl: string,
+  options: { maxSockets?: number; defaultHeaders?: Record<string, string> } = {},
+) {
   const base = new URL(baseUrl);
   if (!LOOPBACK.has(base.hostname)) {
     throw new Error(`the benchmark only talks to loopback addresses, got ${base.hostname}`);
@@ -40,17 +43,32 @@ export function createClient(baseUrl: string, options: { maxSockets?: number; de
     return new Promise((resolve, reject) => {
       const start = performance.now();
       const req = httpRequest(
-        { host: base.hostname, port: base.port, path, method: opts.method ?? 'GET', headers, agent, timeout: opts.timeoutMs ?? 30_000 },
+        {
+          host: base.hostname,
+          port: base.port,
+          path,
+          method: opts.method ?? 'GET',
+          headers,
+          agent,
+          timeout: opts.timeoutMs ?? 30_000,
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
           res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), ms: performance.now() - start }),
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              body: Buffer.concat(chunks),
+              ms: performance.now() - start,
+            }),
           );
           res.on('error', reject);
         },
       );
-      req.on('timeout', () => req.destroy(new Error(`timeout after ${opts.timeoutMs ?? 30_000} ms: ${opts.method ?? 'GET'} ${path}`)));
+      req.on('timeout', () =>
+        req.destroy(new Error(`timeout after ${opts.timeoutMs ?? 30_000} ms: ${opts.method ?? 'GET'} ${path}`)),
+      );
       req.on('error', reject);
       req.end(body);
     });
@@ -73,7 +91,15 @@ export function createClient(baseUrl: string, options: { maxSockets?: number; de
     return new Promise((resolve, reject) => {
       const start = performance.now();
       const req = httpRequest(
-        { host: base.hostname, port: base.port, path, method: opts.method ?? 'POST', headers, agent, timeout: opts.timeoutMs ?? 30_000 },
+        {
+          host: base.hostname,
+          port: base.port,
+          path,
+          method: opts.method ?? 'POST',
+          headers,
+          agent,
+          timeout: opts.timeoutMs ?? 30_000,
+        },
         (res) => {
           let buffered = '';
           let all = '';
@@ -113,14 +139,19 @@ export function createClient(baseUrl: string, options: { maxSockets?: number; de
     send,
     stream,
     /** Sends JSON (object → string) and parses a JSON answer; throws on an unexpected status. */
-    async json<T>(path: string, opts: Omit<RequestOptions, 'body'> & { body?: unknown; expect?: number } = {}): Promise<T> {
+    async json<T>(
+      path: string,
+      opts: Omit<RequestOptions, 'body'> & { body?: unknown; expect?: number } = {},
+    ): Promise<T> {
       const response = await send(path, {
         ...opts,
         body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
         headers: { ...(opts.body === undefined ? {} : { 'content-type': 'application/json' }), ...opts.headers },
       });
       if (response.status !== (opts.expect ?? 200)) {
-        throw new Error(`${opts.method ?? 'GET'} ${path}: HTTP ${response.status}: ${response.body.toString('utf8').slice(0, 300)}`);
+        throw new Error(
+          `${opts.method ?? 'GET'} ${path}: HTTP ${response.status}: ${response.body.toString('utf8').slice(0, 300)}`,
+        );
       }
       return JSON.parse(response.body.toString('utf8')) as T;
     },
@@ -130,7 +161,12 @@ export function createClient(baseUrl: string, options: { maxSockets?: number; de
 export type Client = ReturnType<typeof createClient>;
 
 /** A multipart/form-data body with one file field. */
-export function multipartFile(field: string, filename: string, contentType: string, content: Buffer): { body: Buffer; contentType: string } {
+export function multipartFile(
+  field: string,
+  filename: string,
+  contentType: string,
+  content: Buffer,
+): { body: Buffer; contentType: string } {
   const boundary = `----contextpilot-bench-${Math.random().toString(16).slice(2)}`;
   const head = Buffer.from(
     `--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${filename}"\r\nContent-Type: ${contentType}\r\n\r\n`,

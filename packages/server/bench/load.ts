@@ -38,7 +38,15 @@ export function quantile(values: readonly number[], q: number): number {
 
 export function summarize(values: readonly number[]): Summary {
   if (values.length === 0) {
-    return { count: 0, min: Number.NaN, mean: Number.NaN, p50: Number.NaN, p95: Number.NaN, p99: Number.NaN, max: Number.NaN };
+    return {
+      count: 0,
+      min: Number.NaN,
+      mean: Number.NaN,
+      p50: Number.NaN,
+      p95: Number.NaN,
+      p99: Number.NaN,
+      max: Number.NaN,
+    };
   }
   let min = Infinity;
   let max = -Infinity;
@@ -152,7 +160,11 @@ export function combine(runs: readonly RunResult[]): RunResult {
 }
 
 /** Runs `fn(i)` one after the other, `count` times at most and for `maxMs` at most. */
-export async function runSequential(count: number, maxMs: number, fn: (i: number) => Promise<Sample>): Promise<RunResult> {
+export async function runSequential(
+  count: number,
+  maxMs: number,
+  fn: (i: number) => Promise<Sample>,
+): Promise<RunResult> {
   const samples: Sample[] = [];
   const start = performance.now();
   for (let i = 0; i < count && performance.now() - start < maxMs; i++) {
@@ -182,6 +194,56 @@ export async function runConcurrent(
   }
   await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
   return collect(samples, performance.now() - start);
+}
+
+/**
+ * A/B latency comparison with the drift cancelled: request i goes to `a` and `b` back to back, the first of the
+ * two alternating (AB, BA, AB, …), so both see the same moment's machine. `count` pairs at most, `maxMs` at most.
+ */
+export async function runPaired(
+  count: number,
+  maxMs: number,
+  a: (i: number) => Promise<Sample>,
+  b: (i: number) => Promise<Sample>,
+): Promise<[RunResult, RunResult]> {
+  const samplesA: Sample[] = [];
+  const samplesB: Sample[] = [];
+  const start = performance.now();
+  for (let i = 0; i < count && performance.now() - start < maxMs; i++) {
+    if (i % 2 === 0) {
+      samplesA.push(await a(i));
+      samplesB.push(await b(i));
+    } else {
+      samplesB.push(await b(i));
+      samplesA.push(await a(i));
+    }
+  }
+  const busy = (samples: Sample[]) => samples.reduce((n, s) => n + s.ms, 0);
+  return [collect(samplesA, busy(samplesA)), collect(samplesB, busy(samplesB))];
+}
+
+/**
+ * A/B throughput comparison: `blocks` concurrency runs of `blockMs` per side in the order AB BA AB …, pooled per
+ * side, so slow drift of the machine weighs on both alike. `prepare(block)` runs before each block, outside timing.
+ */
+export async function runAlternatingBlocks(
+  blocks: number,
+  blockMs: number,
+  concurrency: number,
+  a: (block: number) => Promise<(i: number) => Promise<Sample>>,
+  b: (block: number) => Promise<(i: number) => Promise<Sample>>,
+  maxCount = 1_000_000,
+): Promise<[RunResult, RunResult]> {
+  const runsA: RunResult[] = [];
+  const runsB: RunResult[] = [];
+  for (let block = 0; block < blocks; block++) {
+    const order = block % 2 === 0 ? (['a', 'b'] as const) : (['b', 'a'] as const);
+    for (const side of order) {
+      const fn = await (side === 'a' ? a : b)(block);
+      (side === 'a' ? runsA : runsB).push(await runConcurrent(concurrency, blockMs, maxCount, fn));
+    }
+  }
+  return [combine(runsA), combine(runsB)];
 }
 
 /** `1234.5` → `"1.23 s"`, `12.345` → `"12.3 ms"`, `0.1234` → `"0.123 ms"`. */

@@ -45,12 +45,16 @@ export async function startChatFake(options: { gapMs?: number } = {}): Promise<C
     const url = request.url ?? '/';
     if (request.method === 'GET' && url.startsWith('/v1/models')) {
       response.writeHead(200, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ object: 'list', data: [{ id: 'gpt-4o', object: 'model', created: 0, owned_by: 'bench' }] }));
+      response.end(
+        JSON.stringify({ object: 'list', data: [{ id: 'gpt-4o', object: 'model', created: 0, owned_by: 'bench' }] }),
+      );
       return;
     }
     if (request.method !== 'POST' || !url.startsWith('/v1/chat/completions')) {
       response.writeHead(404, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ error: { message: 'Not found', type: 'invalid_request_error', param: null, code: null } }));
+      response.end(
+        JSON.stringify({ error: { message: 'Not found', type: 'invalid_request_error', param: null, code: null } }),
+      );
       return;
     }
     const text = await readBody(request);
@@ -59,7 +63,11 @@ export async function startChatFake(options: { gapMs?: number } = {}): Promise<C
     const model = body.model ?? 'gpt-4o';
     const id = `chatcmpl-bench-${++sequence}`;
     const created = Math.floor(Date.now() / 1000);
-    const usage = { prompt_tokens: Math.ceil(text.length / 4), completion_tokens: CHUNKS.length, total_tokens: Math.ceil(text.length / 4) + CHUNKS.length };
+    const usage = {
+      prompt_tokens: Math.ceil(text.length / 4),
+      completion_tokens: CHUNKS.length,
+      total_tokens: Math.ceil(text.length / 4) + CHUNKS.length,
+    };
     if (!body.stream) {
       response.writeHead(200, { 'content-type': 'application/json' });
       response.end(
@@ -68,7 +76,14 @@ export async function startChatFake(options: { gapMs?: number } = {}): Promise<C
           object: 'chat.completion',
           created,
           model,
-          choices: [{ index: 0, message: { role: 'assistant', content: CHUNKS.join(''), refusal: null }, finish_reason: 'stop', logprobs: null }],
+          choices: [
+            {
+              index: 0,
+              message: { role: 'assistant', content: CHUNKS.join(''), refusal: null },
+              finish_reason: 'stop',
+              logprobs: null,
+            },
+          ],
           usage,
         }),
       );
@@ -77,7 +92,11 @@ export async function startChatFake(options: { gapMs?: number } = {}): Promise<C
     }
     const chunk = (delta: Record<string, unknown>, finishReason: string | null) =>
       `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }] })}\n\n`;
-    response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    response.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+    });
     response.write(chunk({ role: 'assistant', content: '' }, null));
     response.write(chunk({ content: CHUNKS[0] }, null));
     const firstChunkAt = performance.now();
@@ -89,7 +108,9 @@ export async function startChatFake(options: { gapMs?: number } = {}): Promise<C
     }
     response.write(chunk({}, 'stop'));
     if (body.stream_options?.include_usage) {
-      response.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [], usage })}\n\n`);
+      response.write(
+        `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [], usage })}\n\n`,
+      );
     }
     response.end('data: [DONE]\n\n');
     calls.push({ stream: true, receivedAt, firstChunkAt, handlerMs: beforeGap + (performance.now() - afterGap) });
@@ -98,7 +119,9 @@ export async function startChatFake(options: { gapMs?: number } = {}): Promise<C
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
       response.writeHead(500, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ error: { message: String(error), type: 'server_error', param: null, code: null } }));
+      response.end(
+        JSON.stringify({ error: { message: String(error), type: 'server_error', param: null, code: null } }),
+      );
     });
   });
   server.keepAliveTimeout = 30_000;

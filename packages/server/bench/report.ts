@@ -18,7 +18,12 @@ export interface Row {
   unit: Unit;
   target?: Target;
   note?: string;
+  /** Cores used by other processes on the machine while this was measured (see cpu.ts). */
+  otherCores?: number | null;
 }
+
+/** Above this many cores used by other processes, a number is marked as measured on a busy machine. */
+export const BUSY_CORES = 0.3;
 
 export type Verdict = 'PASS' | 'MISS' | 'info';
 
@@ -29,7 +34,13 @@ export function verdict(row: Row): Verdict {
   if (!Number.isFinite(row.value)) {
     return 'MISS';
   }
-  return row.target.kind === 'max' ? (row.value <= row.target.limit ? 'PASS' : 'MISS') : row.value >= row.target.limit ? 'PASS' : 'MISS';
+  return row.target.kind === 'max'
+    ? row.value <= row.target.limit
+      ? 'PASS'
+      : 'MISS'
+    : row.value >= row.target.limit
+      ? 'PASS'
+      : 'MISS';
 }
 
 export function formatValue(value: number, unit: Unit): string {
@@ -66,10 +77,26 @@ function formatSize(size: number | undefined): string {
   return size >= 1000 && size % 1000 === 0 ? `${size / 1000}k` : String(size);
 }
 
-/** A fixed-width table: section, size, metric, value, target, verdict, note. */
+/**
+ * A fixed-width table: section, size, metric, value, target, verdict, cores used by other processes meanwhile
+ * (`!` when above {@link BUSY_CORES}), note.
+ */
 export function formatTable(rows: readonly Row[]): string {
-  const header = ['section', 'size', 'metric', 'value', 'target', 'result', 'note'];
-  const body = rows.map((r) => [r.section, formatSize(r.size), r.metric, formatValue(r.value, r.unit), formatTarget(r), verdict(r), r.note ?? '']);
+  const header = ['section', 'size', 'metric', 'value', 'target', 'result', 'others', 'note'];
+  const others = (r: Row) =>
+    r.otherCores === undefined || r.otherCores === null
+      ? ''
+      : `${r.otherCores.toFixed(2)}${r.otherCores > BUSY_CORES ? ' !' : ''}`;
+  const body = rows.map((r) => [
+    r.section,
+    formatSize(r.size),
+    r.metric,
+    formatValue(r.value, r.unit),
+    formatTarget(r),
+    verdict(r),
+    others(r),
+    r.note ?? '',
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((cells) => (cells[i] ?? '').length)));
   const line = (cells: string[]) =>
     cells

@@ -1,8 +1,8 @@
 /**
  * Security overhead: the same data (a seeded database copied twice) behind a plain server and one with API-key auth
- * and request signing. Both get byte-for-byte the same kind of requests (the plain one ignores the key and signature
- * headers), each signature used once with a fresh timestamp. Rounds alternate the order of the two servers so
- * drift (JIT, page cache, CPU frequency) does not favour one.
+ * and request signing. Both get the same requests (the plain one ignores the key and signature headers), each
+ * signature used once per server with a fresh timestamp. Latency runs pair the requests (AB, BA, …) and throughput
+ * runs alternate short blocks, so drift and other processes' load weigh on both servers alike.
  */
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
@@ -12,8 +12,8 @@ import { signatureHeaders } from '@contextpilot/client';
 
 import { ROUTE_LIMITS, type BenchContext } from './context.js';
 import { createGenerator } from './data.js';
-import { failureRow, sample } from './endpoints.js';
-import { combine, runConcurrent, runSequential, type RunResult } from './load.js';
+import { failureRow, sample, withOthers } from './endpoints.js';
+import { runAlternatingBlocks, runPaired, runSequential, type RunResult } from './load.js';
 import type { Row } from './report.js';
 import { importBatch, waitIndexed } from './seed.js';
 import { startServer, type ServerHandle } from './server-process.js';
@@ -26,13 +26,24 @@ interface Prepared {
 /** Seeds `size` units into a fresh database with a throw-away server; returns the database path (server stopped). */
 async function seedDatabase(ctx: BenchContext, dir: string, size: number): Promise<string> {
   const path = join(dir, 'seed.db');
-  const server = await startServer({ name: 'security-seed', mode: ctx.mode, workDir: dir, databasePath: path, env: ctx.rateLimits.env });
+  const server = await startServer({
+    name: 'security-seed',
+    mode: ctx.mode,
+    workDir: dir,
+    databasePath: path,
+    env: ctx.rateLimits.env,
+  });
   try {
     const gen = createGenerator(ctx.seed + 7);
     for (let done = 0; done < size; done += 10_000) {
-      await importBatch(server.client, Array.from({ length: Math.min(10_000, size - done) }, () => gen.unit()));
+      await importBatch(
+        server.client,
+        Array.from({ length: Math.min(10_000, size - done) }, () => gen.unit()),
+      );
     }
-    await waitIndexed(server.client, 30 * 60_000, (pending) => ctx.progress(`security seed: ${pending} units waiting for vectors`));
+    await waitIndexed(server.client, 30 * 60_000, (pending) =>
+      ctx.progress(`security seed: ${pending} units waiting for vectors`),
+    );
   } finally {
     await server.stop();
   }
@@ -60,7 +71,13 @@ export async function runSecurity(ctx: BenchContext, size: number): Promise<void
   const secret = randomBytes(32).toString('hex');
   const started: ServerHandle[] = [];
   try {
-    const plain = await startServer({ name: 'security-plain', mode: ctx.mode, workDir: dir, databasePath: join(dir, 'plain.db'), env: ctx.rateLimits.env });
+    const plain = await startServer({
+      name: 'security-plain',
+      mode: ctx.mode,
+      workDir: dir,
+      databasePath: join(dir, 'plain.db'),
+      env: ctx.rateLimits.env,
+    });
     started.push(plain);
     const secured = await startServer({
       name: 'security-secured',
@@ -93,6 +110,8 @@ export async function runSecurity(ctx: BenchContext, size: number): Promise<void
 
     const getRequest = (server: ServerHandle) => () =>
       sample(() => server.client.send('/contexts?limit=10', { headers: { 'x-api-key': apiKey } }), 200);
+    // The same prepared request goes to both servers: the plain one ignores key and signature, and each server
+    // sees each signature once.
     const postRequest = (server: ServerHandle, prepared: Prepared[]) => (i: number) => {
       const item = prepared[i];
       if (item === undefined) {
@@ -109,46 +128,88 @@ export async function runSecurity(ctx: BenchContext, size: number): Promise<void
       );
     };
 
-    const runs = {
-      plain: { get: [] as RunResult[], getC: [] as RunResult[], post: [] as RunResult[], postC: [] as RunResult[] },
-      secured: { get: [] as RunResult[], getC: [] as RunResult[], post: [] as RunResult[], postC: [] as RunResult[] },
-    };
     const c = ctx.counts;
+    const blockMs = c.securityThroughputMs / c.securityBlocks;
     for (const server of [plain, secured]) {
       await runSequential(c.warmup * 2, 60_000, getRequest(server));
       const warm = await prepareCreates(c.warmup);
       await runSequential(warm.length, 60_000, postRequest(server, warm));
     }
-    for (let round = 0; round < c.securityRounds; round++) {
-      const order = round % 2 === 0 ? (['plain', 'secured'] as const) : (['secured', 'plain'] as const);
-      for (const name of order) {
-        const server = name === 'plain' ? plain : secured;
-        ctx.progress(`security: round ${round + 1}/${c.securityRounds}, ${name}`);
-        runs[name].get.push(await runSequential(c.securityGetSequential, 120_000, getRequest(server)));
-        runs[name].getC.push(await runConcurrent(c.concurrency, c.securityThroughputMs, 1_000_000, getRequest(server)));
-        const sequentialPosts = await prepareCreates(c.securityPostSequential);
-        runs[name].post.push(await runSequential(sequentialPosts.length, 120_000, postRequest(server, sequentialPosts)));
-        // Enough prepared requests for ~1,000 creates/s; a run that used them all would show up as failures.
-        const concurrentPosts = await prepareCreates(Math.ceil(c.securityThroughputMs));
-        runs[name].postC.push(await runConcurrent(c.concurrency, c.securityThroughputMs, concurrentPosts.length, postRequest(server, concurrentPosts)));
-      }
-    }
+
+    let watch = ctx.watchOthers();
+    ctx.progress(`security: GET /contexts?limit=10, ${c.securityGetSequential} pairs`);
+    const [getPlain, getSecured] = await runPaired(
+      c.securityGetSequential,
+      120_000,
+      getRequest(plain),
+      getRequest(secured),
+    );
+    const [getPlainC, getSecuredC] = await runAlternatingBlocks(
+      c.securityBlocks,
+      blockMs,
+      c.concurrency,
+      () => Promise.resolve(getRequest(plain)),
+      () => Promise.resolve(getRequest(secured)),
+    );
+    const getOthers = watch.stop();
+
+    watch = ctx.watchOthers();
+    ctx.progress(`security: POST /contexts, ${c.securityPostSequential} pairs`);
+    const sequentialPosts = await prepareCreates(c.securityPostSequential);
+    const [postPlain, postSecured] = await runPaired(
+      sequentialPosts.length,
+      180_000,
+      postRequest(plain, sequentialPosts),
+      postRequest(secured, sequentialPosts),
+    );
+    // Enough prepared requests per block for 1,000 creates/s, made before the block; running out shows as failures.
+    const perBlock = Math.ceil(blockMs);
+    const blockPosts: Prepared[][] = [];
+    const postsFor = async (block: number) => (blockPosts[block] ??= await prepareCreates(perBlock));
+    const [postPlainC, postSecuredC] = await runAlternatingBlocks(
+      c.securityBlocks,
+      blockMs,
+      c.concurrency,
+      async (block) => postRequest(plain, await postsFor(block)),
+      async (block) => postRequest(secured, await postsFor(block)),
+      perBlock,
+    );
+    const postOthers = watch.stop();
     for (const server of started) {
       ctx.details[`security-memory-${server.name}`] = server.memory();
     }
 
     const s = 'security';
-    const pooled = (name: 'plain' | 'secured', key: keyof (typeof runs)['plain']) => combine(runs[name][key]);
-    const compare = (label: string, seqKey: 'get' | 'post', conKey: 'getC' | 'postC'): Row[] => {
-      const a = pooled('plain', seqKey);
-      const b = pooled('secured', seqKey);
-      const ac = pooled('plain', conKey);
-      const bc = pooled('secured', conKey);
+    const compare = (
+      label: string,
+      others: number | null,
+      a: RunResult,
+      b: RunResult,
+      ac: RunResult,
+      bc: RunResult,
+    ): Row[] => {
       const loss = ac.throughput > 0 ? ((ac.throughput - bc.throughput) / ac.throughput) * 100 : Number.NaN;
-      ctx.details[`security-${seqKey}`] = { plain: { sequential: a, concurrent: ac }, secured: { sequential: b, concurrent: bc } };
-      return [
-        { section: s, size, metric: `${label} p95 plain`, value: a.latency.p95, unit: 'ms', note: `p50 ${a.latency.p50.toFixed(2)} ms, ${a.ok} req` },
-        { section: s, size, metric: `${label} p95 secured`, value: b.latency.p95, unit: 'ms', note: `p50 ${b.latency.p50.toFixed(2)} ms, ${b.ok} req` },
+      ctx.details[`security-${label}`] = {
+        plain: { sequential: a, concurrent: ac },
+        secured: { sequential: b, concurrent: bc },
+      };
+      return withOthers(others, [
+        {
+          section: s,
+          size,
+          metric: `${label} p95 plain`,
+          value: a.latency.p95,
+          unit: 'ms',
+          note: `p50 ${a.latency.p50.toFixed(2)} ms, ${a.ok} req`,
+        },
+        {
+          section: s,
+          size,
+          metric: `${label} p95 secured`,
+          value: b.latency.p95,
+          unit: 'ms',
+          note: `p50 ${b.latency.p50.toFixed(2)} ms, ${b.ok} req`,
+        },
         {
           section: s,
           size,
@@ -156,16 +217,41 @@ export async function runSecurity(ctx: BenchContext, size: number): Promise<void
           value: b.latency.p95 - a.latency.p95,
           unit: 'ms',
           target: { kind: 'max', limit: 1 },
-          note: `p50 difference ${(b.latency.p50 - a.latency.p50).toFixed(2)} ms`,
+          note: `p50 difference ${(b.latency.p50 - a.latency.p50).toFixed(2)} ms; requests paired AB/BA`,
         },
-        { section: s, size, metric: `${label} throughput plain`, value: ac.throughput, unit: 'req/s', note: `c=${c.concurrency}` },
-        { section: s, size, metric: `${label} throughput secured`, value: bc.throughput, unit: 'req/s', note: `c=${c.concurrency}` },
-        { section: s, size, metric: `${label} throughput loss`, value: loss, unit: '%', target: { kind: 'max', limit: 10 } },
-        ...failureRow(s, size, `${label} plain`, ...runs.plain[seqKey], ...runs.plain[conKey]),
-        ...failureRow(s, size, `${label} secured`, ...runs.secured[seqKey], ...runs.secured[conKey]),
-      ];
+        {
+          section: s,
+          size,
+          metric: `${label} throughput plain`,
+          value: ac.throughput,
+          unit: 'req/s',
+          note: `c=${c.concurrency}, ${ac.ok} req`,
+        },
+        {
+          section: s,
+          size,
+          metric: `${label} throughput secured`,
+          value: bc.throughput,
+          unit: 'req/s',
+          note: `c=${c.concurrency}, ${bc.ok} req`,
+        },
+        {
+          section: s,
+          size,
+          metric: `${label} throughput loss`,
+          value: loss,
+          unit: '%',
+          target: { kind: 'max', limit: 10 },
+          note: `${c.securityBlocks} alternating blocks of ${(blockMs / 1000).toFixed(1)} s per server`,
+        },
+        ...failureRow(s, size, `${label} plain`, a, ac),
+        ...failureRow(s, size, `${label} secured`, b, bc),
+      ]);
     };
-    ctx.rows.push(...compare('GET /contexts?limit=10', 'get', 'getC'), ...compare('POST /contexts (signed)', 'post', 'postC'));
+    ctx.rows.push(
+      ...compare('GET /contexts?limit=10', getOthers, getPlain, getSecured, getPlainC, getSecuredC),
+      ...compare('POST /contexts (signed)', postOthers, postPlain, postSecured, postPlainC, postSecuredC),
+    );
   } finally {
     await Promise.all(started.map((server) => server.stop()));
   }

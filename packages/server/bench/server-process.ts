@@ -40,7 +40,8 @@ export function chooseServerMode(requested: 'auto' | ServerMode): { mode: Server
   const stale =
     staleSource(join(SERVER_DIR, 'src'), join(SERVER_DIR, 'dist')) ??
     staleSource(join(REPO_ROOT, 'packages/contract/src'), join(REPO_ROOT, 'packages/contract/dist'));
-  const reason = stale === null ? 'dist is newer than every source file' : `dist is stale (${stale} is newer than its build)`;
+  const reason =
+    stale === null ? 'dist is newer than every source file' : `dist is stale (${stale} is newer than its build)`;
   if (requested === 'src') {
     return { mode: 'src', reason: 'requested with --server src' };
   }
@@ -50,7 +51,9 @@ export function chooseServerMode(requested: 'auto' | ServerMode): { mode: Server
     }
     return { mode: 'dist', reason: 'requested with --server dist' };
   }
-  return stale === null ? { mode: 'dist', reason } : { mode: 'src', reason: `${reason}, so the sources run through tsx` };
+  return stale === null
+    ? { mode: 'dist', reason }
+    : { mode: 'src', reason: `${reason}, so the sources run through tsx` };
 }
 
 export interface ServerHandle {
@@ -120,7 +123,15 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   const guard = join(BENCH_DIR, 'child-guard.mjs');
   const args =
     options.mode === 'src'
-      ? ['--conditions', 'development', '--import', import.meta.resolve('tsx'), '--import', guard, join(SERVER_DIR, 'src/server.ts')]
+      ? [
+          '--conditions',
+          'development',
+          '--import',
+          import.meta.resolve('tsx'),
+          '--import',
+          guard,
+          join(SERVER_DIR, 'src/server.ts'),
+        ]
       : ['--import', guard, join(SERVER_DIR, 'dist/server.js')];
   const logPath = join(options.workDir, `${options.name}.log`);
   const log = createWriteStream(logPath, { flags: 'a' });
@@ -150,7 +161,11 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     });
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      reject(new Error(`${options.name}: server exited during start-up (code ${code}, signal ${signal}):\n${tail.join('\n')}`));
+      reject(
+        new Error(
+          `${options.name}: server exited during start-up (code ${code}, signal ${signal}):\n${tail.join('\n')}`,
+        ),
+      );
     });
     child.once('error', (error) => {
       clearTimeout(timer);
@@ -192,10 +207,17 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
   live.add(handle);
   child.once('exit', (code, signal) => {
     if (stopping === null) {
-      process.stderr.write(`\n${options.name}: server exited unexpectedly (code ${code}, signal ${signal}); log: ${logPath}\n${tail.join('\n')}\n`);
+      process.stderr.write(
+        `\n${options.name}: server exited unexpectedly (code ${code}, signal ${signal}); log: ${logPath}\n${tail.join('\n')}\n`,
+      );
     }
   });
   return handle;
+}
+
+/** Process ids of the servers still running. */
+export function livePids(): number[] {
+  return [...live].map((s) => s.pid);
 }
 
 /** Stops every server still running (on errors and Ctrl-C). */

@@ -1,16 +1,19 @@
 /**
  * Experiments behind `npm run eval -- --experiments`: alternatives to parts of the server's ranking, measured on the
- * same questions, to back concrete proposals with numbers. Nothing here is used by the server.
+ * same questions, to back proposals with numbers. Nothing here is used by the server.
  *
- * - Fusion normalisation on the service's own candidates: min-max instead of division by the maximum.
- * - Full text: a BM25 over the conversation's turns written out in JS (the same formula as SQLite FTS5's bm25(),
- *   so its defaults reproduce the server), to vary k1, b, stemming and stop words.
- * - Content: turns that shared a photo with the photo's caption appended (needs vectors of that content).
+ * - Fusion: min-max normalisation instead of division by the maximum (on the service's own candidates).
+ * - Full text (`bm25.ts`, equal to the server's FTS5 query with its defaults): k1, b, stemming, stop words.
+ * - Content: photo captions appended; the previous turn indexed with each turn (needs vectors of that content).
+ * - Tags: the speaker as a tag, so that `rankCandidates`' tag bonus applies when a task names them.
+ * - Neighbour propagation: a turn inherits γ times the score of the turn before it (an answer follows its question).
+ *
+ * Every variant except the `service candidates` rows recomputes candidates as the service does (top `pool` by BM25 ∪
+ * top `pool` by cosine), with exact float cosines instead of the int8 index: the `replicates server` row shows that
+ * this changes nothing measurable.
  */
-import { stemmer } from 'stemmer';
-
 import { DEFAULT_WEIGHTS, rankCandidates, type Candidate, type RankableUnit } from '../src/domain/ranking.js';
-import { queryTerms } from '../src/domain/text-query.js';
+import { createBm25, FTS5_DEFAULTS, type Bm25Options } from './bm25.js';
 import type { Configuration, RankingInput } from './configurations.js';
 import { turnContent, type Turn } from './dataset.js';
 import { cosine, orderBy } from './fusion.js';
@@ -41,69 +44,12 @@ export function minMaxFusion(candidates: readonly Candidate[], lexicalWeight: nu
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// BM25 in JS
-
-export interface Bm25Options {
-  k1: number;
-  b: number;
-  stem: boolean;
-  /** Query words dropped on top of the server's stop words. */
-  extraStopWords?: ReadonlySet<string>;
-}
-
-/**
- * What the server's FTS5 query computes: bm25(context_fts, 2.0, 1.0) multiplies each term's frequency by the column
- * weight 2 (it is not a score factor), and tf·2·(k1+1)/(tf·2 + k1·N) ranks like tf·(k1+1)/(tf + (k1/2)·N): k1 = 1.2 with
- * weight 2 is k1 = 0.6 with weight 1. The `tags` column holds `[]` and adds nothing.
- */
-export const FTS5_DEFAULTS: Bm25Options = { k1: 0.6, b: 0.75, stem: true };
-
-/** FTS5 `unicode61 remove_diacritics 2` tokens, optionally Porter-stemmed like the `porter` tokenizer. */
-export function tokenize(text: string, stem: boolean): string[] {
-  const folded = text.toLowerCase().normalize('NFD').replace(/\p{M}/gu, '');
-  const words = folded.match(/[\p{L}\p{N}]+/gu) ?? [];
-  return stem ? words.map((w) => stemmer(w)) : words;
-}
-
-/**
- * SQLite FTS5's bm25() for one column:
- *   idf(t)     = ln((N - n_t + 0.5) / (n_t + 0.5)), replaced by 1e-6 when ≤ 0
- *   score(d, q) = Σ_{t ∈ q} idf(t) · tf(t, d) · (k1 + 1) / (tf(t, d) + k1 · (1 - b + b · |d| / avgdl))
- */
-export function createBm25(docs: readonly { id: string; text: string }[], options: Bm25Options) {
-  const tokenized = docs.map((d) => ({ id: d.id, tokens: tokenize(d.text, options.stem) }));
-  const avgdl = tokenized.reduce((n, d) => n + d.tokens.length, 0) / Math.max(tokenized.length, 1);
-  const postings = new Map<string, { id: string; tf: number; length: number }[]>();
-  for (const doc of tokenized) {
-    const counts = new Map<string, number>();
-    for (const t of doc.tokens) {
-      counts.set(t, (counts.get(t) ?? 0) + 1);
-    }
-    for (const [t, tf] of counts) {
-      const list = postings.get(t) ?? [];
-      list.push({ id: doc.id, tf, length: doc.tokens.length });
-      postings.set(t, list);
-    }
-  }
-  return (task: string): Map<string, number> => {
-    const words = queryTerms(task).filter((w) => !(options.extraStopWords?.has(w) ?? false));
-    const terms = new Set(words.flatMap((w) => tokenize(w, options.stem)));
-    const scores = new Map<string, number>();
-    for (const term of terms) {
-      const list = postings.get(term) ?? [];
-      const raw = Math.log((tokenized.length - list.length + 0.5) / (list.length + 0.5));
-      const idf = raw <= 0 ? 1e-6 : raw;
-      for (const p of list) {
-        const norm = options.k1 * (1 - options.b + (options.b * p.length) / avgdl);
-        scores.set(p.id, (scores.get(p.id) ?? 0) + (idf * p.tf * (options.k1 + 1)) / (p.tf + norm));
-      }
-    }
-    return scores;
-  };
-}
-
-// ---------------------------------------------------------------------------------------------------------------
 // Unit contents
+
+/** Whether two turns belong to the same session (`D<session>:<turn>`). */
+function sameSession(a: Turn, b: Turn): boolean {
+  return a.id.split(':')[0] === b.id.split(':')[0];
+}
 
 /** What each turn of a conversation is stored as (same order as the turns). */
 export type Contents = (turns: readonly Turn[]) => string[];
@@ -118,12 +64,18 @@ export const captionedContents: Contents = (turns) =>
 export const previousTurnContents: Contents = (turns) =>
   turns.map((t, i) => {
     const prev = turns[i - 1];
-    const sameSession = prev !== undefined && prev.id.split(':')[0] === t.id.split(':')[0];
-    return sameSession ? `${turnContent(prev)}\n${turnContent(t)}` : turnContent(t);
+    return prev !== undefined && sameSession(prev, t) ? `${turnContent(prev)}\n${turnContent(t)}` : turnContent(t);
   });
 
 // ---------------------------------------------------------------------------------------------------------------
 // Configurations
+
+export interface Propagation {
+  /** γ_next: share of a turn's score given to the turn after it. */
+  next: number;
+  /** γ_previous: share given to the turn before it (0 when absent). */
+  previous?: number;
+}
 
 export interface Variant {
   name: string;
@@ -134,11 +86,8 @@ export interface Variant {
   fusion?: 'max' | 'minmax';
   /** Tag each unit with its speaker, so that `rankCandidates`' tag bonus applies when the task names them. */
   speakerTags?: boolean;
-  /**
-   * Lets a turn inherit part of the score of the turn before it (an answer follows its question):
-   *   score'(u) = max(score(u), γ · score(previous turn of u))
-   */
-  propagate?: number;
+  /** Lets a turn inherit part of its neighbours' scores (an answer follows its question). */
+  propagate?: Propagation;
 }
 
 interface Scored {
@@ -146,71 +95,93 @@ interface Scored {
   semantic: Map<string, number>;
 }
 
-/** Per conversation (keyed by its turn array) and per query vector, the scores of one content mapping. */
-function createScorer(
-  contents: Contents,
-  bm25: Bm25Options,
-  documentVectors: (text: string) => readonly Float32Array[],
-) {
-  const perConversation = new WeakMap<
-    readonly Turn[],
-    { search: (task: string) => Map<string, number>; texts: string[] }
-  >();
-  const perQuery = new WeakMap<Float32Array, Map<string, number>>();
-  return (task: string, queryVector: Float32Array, turns: readonly Turn[]): Scored => {
-    let conv = perConversation.get(turns);
-    if (conv === undefined) {
-      const texts = contents(turns);
-      conv = {
-        texts,
-        search: createBm25(
-          turns.map((t, i) => ({ id: t.id, text: texts[i] ?? '' })),
+type Search = (task: string) => Map<string, number>;
+
+/**
+ * Scores of a content mapping, shared by all variants that use it: one BM25 index per conversation (keyed by its turn
+ * array) and BM25 options, one exact-cosine map per query vector.
+ */
+function createScorers(documentVectors: (text: string) => readonly Float32Array[]) {
+  const texts = new Map<Contents, WeakMap<readonly Turn[], string[]>>();
+  const indexes = new Map<string, WeakMap<readonly Turn[], Search>>();
+  const cosines = new Map<Contents, WeakMap<Float32Array, Map<string, number>>>();
+  const memo = <K extends object, V>(outer: Map<unknown, WeakMap<K, V>>, key: unknown, inner: K, make: () => V): V => {
+    const byInner = outer.get(key) ?? new WeakMap<K, V>();
+    outer.set(key, byInner);
+    const found = byInner.get(inner);
+    if (found !== undefined) {
+      return found;
+    }
+    const made = make();
+    byInner.set(inner, made);
+    return made;
+  };
+  const contentIds = new Map<Contents, number>();
+  const idOf = (contents: Contents) => {
+    const id = contentIds.get(contents) ?? contentIds.size;
+    contentIds.set(contents, id);
+    return id;
+  };
+  return (contents: Contents, bm25: Bm25Options) => {
+    const bm25Key = [idOf(contents), bm25.k1, bm25.b, bm25.stem, [...(bm25.extraStopWords ?? [])].join()].join('|');
+    return (task: string, queryVector: Float32Array, turns: readonly Turn[]): Scored => {
+      const docs = memo(texts, contents, turns, () => contents(turns));
+      const search = memo(indexes, bm25Key, turns, () =>
+        createBm25(
+          turns.map((t, i) => ({ id: t.id, text: docs[i] ?? '' })),
           bm25,
         ),
-      };
-      perConversation.set(turns, conv);
-    }
-    let semantic = perQuery.get(queryVector);
-    if (semantic === undefined) {
-      const texts = conv.texts;
-      semantic = new Map(
-        turns.map((t, i) => [t.id, Math.max(...documentVectors(texts[i] ?? '').map((v) => cosine(queryVector, v)))]),
       );
-      perQuery.set(queryVector, semantic);
-    }
-    return { lexical: conv.search(task), semantic };
+      const semantic = memo(cosines, contents, queryVector, () => {
+        const best = (text: string) => Math.max(...documentVectors(text).map((v) => cosine(queryVector, v)));
+        return new Map(turns.map((t, i) => [t.id, best(docs[i] ?? '')]));
+      });
+      return { lexical: search(task), semantic };
+    };
   };
 }
 
-/** Applies `propagate`: every ranked turn may lift the turn after it. Input and output best first. */
-function propagateFromPrevious(
+/** Pairs of consecutive turns of the same session, as [earlier, later] ids. */
+function consecutivePairs(turns: readonly Turn[]): [string, string][] {
+  return turns.flatMap((t, i): [string, string][] => {
+    const after = turns[i + 1];
+    return after !== undefined && sameSession(t, after) ? [[t.id, after.id]] : [];
+  });
+}
+
+/**
+ * Neighbour propagation over scores (best first in, ids best first out):
+ *   score'(u) = max(score(u), γ_next · score(turn before u), γ_previous · score(turn after u))
+ */
+export function propagateToNeighbours(
   ranked: readonly { id: string; score: number }[],
   turns: readonly Turn[],
-  gamma: number,
+  gamma: Propagation,
 ): string[] {
-  const next = new Map<string, string>();
-  turns.forEach((t, i) => {
-    const after = turns[i + 1];
-    if (after !== undefined && after.id.split(':')[0] === t.id.split(':')[0]) {
-      next.set(t.id, after.id);
-    }
-  });
   const scores = new Map(ranked.map((r) => [r.id, r.score]));
-  for (const r of ranked) {
-    const after = next.get(r.id);
-    if (after !== undefined) {
-      scores.set(after, Math.max(scores.get(after) ?? 0, gamma * r.score));
+  const lifted = new Map(scores);
+  const lift = (id: string, value: number) => {
+    if (value > (lifted.get(id) ?? 0)) {
+      lifted.set(id, value);
     }
+  };
+  for (const [before, after] of consecutivePairs(turns)) {
+    lift(after, gamma.next * (scores.get(before) ?? 0));
+    lift(before, (gamma.previous ?? 0) * (scores.get(after) ?? 0));
   }
-  return orderBy(scores);
+  return orderBy(lifted);
 }
 
 /**
  * The server's candidate step with the variant's content, BM25 and fusion: the best `pool` turns by BM25 and by exact
  * cosine, each with both scores, fused by `rankCandidates` (or min-max).
  */
-function variantConfiguration(variant: Variant, context: ExperimentContext): Configuration {
-  const score = createScorer(variant.contents ?? plainContents, variant.bm25 ?? FTS5_DEFAULTS, context.documentVectors);
+function variantConfiguration(
+  variant: Variant,
+  context: ExperimentContext,
+  scorers: ReturnType<typeof createScorers>,
+): Configuration {
+  const score = scorers(variant.contents ?? plainContents, variant.bm25 ?? FTS5_DEFAULTS);
   const w = variant.lexicalWeight ?? DEFAULT_WEIGHTS.lexical;
   const weights = { ...DEFAULT_WEIGHTS, lexical: w, semantic: 1 - w };
   return {
@@ -240,7 +211,7 @@ function variantConfiguration(variant: Variant, context: ExperimentContext): Con
       if (variant.propagate === undefined) {
         return ranked.map((r) => r.id);
       }
-      return propagateFromPrevious(ranked, turns, variant.propagate).slice(0, MAX_DEPTH);
+      return propagateToNeighbours(ranked, turns, variant.propagate).slice(0, MAX_DEPTH);
     },
   };
 }
@@ -291,36 +262,46 @@ export function experimentVariants(): Variant[] {
       lexicalWeight: LEXICAL_ONLY,
       bm25: bm25({ k1 }),
     })),
-    { name: 'min-max fusion w=0.5', fusion: 'minmax', lexicalWeight: 0.5 },
     { name: 'captions in content, lexical only', contents: captionedContents, lexicalWeight: LEXICAL_ONLY },
     { name: 'captions in content, w=0.6', contents: captionedContents },
     { name: 'speaker as tag (tag bonus), w=0.6', speakerTags: true },
-    { name: 'speaker as tag (tag bonus), w=0.4', speakerTags: true, lexicalWeight: 0.4 },
     { name: 'previous turn in content, lexical only', contents: previousTurnContents, lexicalWeight: LEXICAL_ONLY },
     { name: 'previous turn in content, semantic only', contents: previousTurnContents, lexicalWeight: 0 },
-    ...[0.4, 0.5, 0.6].map((w) => ({
-      name: `previous turn in content, w=${w}`,
-      contents: previousTurnContents,
-      lexicalWeight: w,
-    })),
-    ...[0.5, 0.8].map((g) => ({ name: `answer follows question, γ=${g}, w=0.6`, propagate: g })),
-    ...[0.7, 0.9, 1].map((g) => ({ name: `answer follows question, γ=${g}, w=0.6`, propagate: g })),
-    ...[0.4, 0.5, 0.7].map((w) => ({ name: `answer follows question, γ=0.8, w=${w}`, propagate: 0.8, lexicalWeight: w })),
-    { name: 'γ=0.8 + speaker tags, w=0.6', propagate: 0.8, speakerTags: true },
-    { name: 'γ=0.8 + speaker tags + b=0.3, w=0.6', propagate: 0.8, speakerTags: true, bm25: bm25({ b: 0.3 }) },
-    { name: 'γ=0.8 + b=0.3, w=0.6', propagate: 0.8, bm25: bm25({ b: 0.3 }) },
+    { name: 'previous turn in content, w=0.6', contents: previousTurnContents },
+    ...[0.5, 0.8, 1].map((g) => ({ name: `answer follows question, γ=${g}, w=0.6`, propagate: { next: g } })),
+    { name: 'answer follows question, γ=0.8, w=0.5', propagate: { next: 0.8 }, lexicalWeight: 0.5 },
+    { name: 'both neighbours, γ=0.8/0.5, w=0.6', propagate: { next: 0.8, previous: 0.5 } },
+    { name: 'γ=0.8 + speaker tags, w=0.6', propagate: { next: 0.8 }, speakerTags: true },
+    { name: 'γ=0.8 + b=0.3, w=0.6', propagate: { next: 0.8 }, bm25: bm25({ b: 0.3 }) },
+    {
+      name: 'γ=0.8 + speaker tags + b=0.3, w=0.6',
+      propagate: { next: 0.8 },
+      speakerTags: true,
+      bm25: bm25({ b: 0.3 }),
+    },
   ];
 }
 
 /** The experiment configurations; service candidates with min-max fusion first. */
 export function experimentConfigurations(context: ExperimentContext): Configuration[] {
+  const scorers = createScorers(context.documentVectors);
   const minMaxOnService = (w: number): Configuration => ({
     name: `service candidates, min-max fusion w=${w}`,
     rank: ({ candidates }) => minMaxFusion(candidates, w),
   });
+  // The proposal as the server would run it: its own candidates and rankCandidates, then neighbour propagation.
+  const propagatedOnService = (gamma: number): Configuration => ({
+    name: `service candidates, DEFAULT_WEIGHTS, then γ=${gamma}`,
+    rank: ({ task, candidates, turns }) => {
+      const ranked = rankCandidates(task, candidates, { limit: candidates.length });
+      const scored = ranked.map((r) => ({ id: r.unit.id, score: r.score }));
+      return propagateToNeighbours(scored, turns, { next: gamma }).slice(0, MAX_DEPTH);
+    },
+  });
   return [
     ...[0.4, 0.5, 0.6].map(minMaxOnService),
-    ...experimentVariants().map((v) => variantConfiguration(v, context)),
+    propagatedOnService(0.8),
+    ...experimentVariants().map((v) => variantConfiguration(v, context, scorers)),
   ];
 }
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
-import { normalizeDiaId, repairEvidence } from './dataset.js';
+import { createBm25, FTS5_DEFAULTS } from './bm25.js';
+import { normalizeDiaId, repairEvidence, type Turn } from './dataset.js';
+import { propagateToNeighbours } from './experiments.js';
 import { legacyRanking, reciprocalRankFusion } from './fusion.js';
 import { meanMetrics, ndcgAtK, recallAtK, reciprocalRank, scoreRanking } from './metrics.js';
 
@@ -102,5 +104,44 @@ describe('evidence repair', () => {
       repaired: 2,
       dropped: 2,
     });
+  });
+});
+
+describe('createBm25', () => {
+  it('matches stemmed query terms and ranks the rarer term higher', () => {
+    const search = createBm25(
+      [
+        { id: 'a', text: 'I painted a sunset' },
+        { id: 'b', text: 'my dog likes the beach' },
+        { id: 'c', text: 'the beach at sunset with my dog' },
+        { id: 'd', text: 'nothing here' },
+      ],
+      FTS5_DEFAULTS,
+    );
+    const scores = search('What did Mel paint at the beach?');
+    expect([...scores.keys()].sort()).toEqual(['a', 'b', 'c']);
+    // idf(paint) = ln(3.5 / 1.5) > idf(beach) = ln(2.5 / 2.5) → 1e-6.
+    expect(scores.get('a')).toBeGreaterThan(scores.get('c') ?? 0);
+  });
+});
+
+describe('propagateToNeighbours', () => {
+  const turn = (id: string): Turn => ({ id, speaker: 'A', text: '', caption: null });
+  const turns = ['D1:1', 'D1:2', 'D2:1'].map(turn);
+
+  it('lifts the next turn of the same session to γ times the score', () => {
+    const ranked = [
+      { id: 'D1:1', score: 1 },
+      { id: 'D2:1', score: 0.5 },
+    ];
+    expect(propagateToNeighbours(ranked, turns, { next: 0.8 })).toEqual(['D1:1', 'D1:2', 'D2:1']);
+  });
+
+  it('never lifts across sessions nor lowers a score', () => {
+    const ranked = [
+      { id: 'D1:2', score: 1 },
+      { id: 'D2:1', score: 0.9 },
+    ];
+    expect(propagateToNeighbours(ranked, turns, { next: 0.8 })).toEqual(['D1:2', 'D2:1']);
   });
 });

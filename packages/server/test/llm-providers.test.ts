@@ -116,9 +116,16 @@ async function abortMidStream(provider: LlmProvider, request: ChatRequest, after
 
 // ---------------------------------------------------------------------------------------------------------------
 describe('OpenAI provider', () => {
-  async function setup(fakeOptions: Parameters<typeof startOpenAiChatFake>[0] = {}, options = NO_RETRIES, conn: Partial<ProviderConnection> = {}) {
+  async function setup(
+    fakeOptions: Parameters<typeof startOpenAiChatFake>[0] = {},
+    options = NO_RETRIES,
+    conn: Partial<ProviderConnection> = {},
+  ) {
     const fake = await track(startOpenAiChatFake({ apiKey: KEY, ...fakeOptions }));
-    const provider = createOpenAiProvider({ apiKey: KEY, baseUrl: `${fake.url}/v1`, timeoutMs: 5_000, ...conn }, options);
+    const provider = createOpenAiProvider(
+      { apiKey: KEY, baseUrl: `${fake.url}/v1`, timeoutMs: 5_000, ...conn },
+      options,
+    );
     return { fake, provider };
   }
 
@@ -137,7 +144,12 @@ describe('OpenAI provider', () => {
       temperature: 0.7,
       top_p: 0.9,
     });
-    expect(result).toEqual({ text: 'Hi there, friend.', model: 'gpt-4o', finishReason: 'stop', tokens: FAKE_INPUT_TOKENS + 3 });
+    expect(result).toEqual({
+      text: 'Hi there, friend.',
+      model: 'gpt-4o',
+      finishReason: 'stop',
+      tokens: FAKE_INPUT_TOKENS + 3,
+    });
   });
 
   it.each(['gpt-5.2', 'gpt-5', 'o1', 'o3-mini'])(
@@ -173,7 +185,11 @@ describe('OpenAI provider', () => {
   it('reports the model the provider names, and the requested one when it names none', async () => {
     const { fake, provider } = await setup();
     fake.reply('ok', { model: 'gpt-4o-2024-08-06', finishReason: 'length', usage: { input: 5, output: 7 } });
-    expect(await provider.chat(chatRequest())).toMatchObject({ model: 'gpt-4o-2024-08-06', finishReason: 'length', tokens: 12 });
+    expect(await provider.chat(chatRequest())).toMatchObject({
+      model: 'gpt-4o-2024-08-06',
+      finishReason: 'length',
+      tokens: 12,
+    });
     fake.reply('ok', { model: '' });
     expect((await provider.chat(chatRequest())).model).toBe('gpt-4o');
   });
@@ -190,7 +206,12 @@ describe('OpenAI provider', () => {
     const { deltas, result } = await streamed(provider, chatRequest());
 
     expect(deltas).toEqual(['Stream', 'ing ', 'works', '.']);
-    expect(result).toEqual({ text: 'Streaming works.', model: 'gpt-4o-2024-08-06', finishReason: 'stop', tokens: FAKE_INPUT_TOKENS + 4 });
+    expect(result).toEqual({
+      text: 'Streaming works.',
+      model: 'gpt-4o-2024-08-06',
+      finishReason: 'stop',
+      tokens: FAKE_INPUT_TOKENS + 4,
+    });
     const body = bodyOf(fake.requests[0]);
     expect(body.stream).toBe(true);
     expect(body.stream_options).toEqual({ include_usage: true });
@@ -217,11 +238,31 @@ describe('OpenAI provider', () => {
   });
 
   it.each([
-    [401, 'rejected', 'OpenAI authentication failed. The configured API key was rejected. Please verify the key in Settings → OpenAI.'],
-    [403, 'rejected', 'OpenAI authentication failed. The configured API key was rejected. Please verify the key in Settings → OpenAI.'],
-    [404, 'rejected', "OpenAI model 'gpt-4o' was not found for this account or endpoint. Select a valid OpenAI model in Settings."],
-    [429, 'rejected', 'OpenAI rate limit or quota exceeded. Please check usage limits and billing on your OpenAI account.'],
-    [500, 'unavailable', 'OpenAI request failed (500): The server had an error while processing your request. Sorry about that!'],
+    [
+      401,
+      'rejected',
+      'OpenAI authentication failed. The configured API key was rejected. Please verify the key in Settings → OpenAI.',
+    ],
+    [
+      403,
+      'rejected',
+      'OpenAI authentication failed. The configured API key was rejected. Please verify the key in Settings → OpenAI.',
+    ],
+    [
+      404,
+      'rejected',
+      "OpenAI model 'gpt-4o' was not found for this account or endpoint. Select a valid OpenAI model in Settings.",
+    ],
+    [
+      429,
+      'rejected',
+      'OpenAI rate limit or quota exceeded. Please check usage limits and billing on your OpenAI account.',
+    ],
+    [
+      500,
+      'unavailable',
+      'OpenAI request failed (500): The server had an error while processing your request. Sorry about that!',
+    ],
     [503, 'unavailable', 'OpenAI request failed (503): The engine is currently overloaded, please try again later'],
     [400, 'rejected', 'OpenAI request failed (400): Invalid request: the fake was told to refuse it.'],
   ] as const)('maps HTTP %i to %s with the v1 message', async (status, kind, message) => {
@@ -240,18 +281,32 @@ describe('OpenAI provider', () => {
     expect(error.message).toContain("'gpt-4o-mini' was not found");
   });
 
-  it('never shows the key even when the provider echoes it', async () => {
-    const fake = await track(
-      startOpenAiChatFake({ rejectMaxTokensFor: [] }),
+  it('never shows the key even when the provider echoes it in an error', async () => {
+    const echo: typeof fetch = () =>
+      Promise.resolve(
+        new Response(
+          JSON.stringify({
+            error: { message: `Key ${KEY} is not valid for this project`, type: 'invalid_request_error' },
+          }),
+          {
+            status: 400,
+            headers: { 'content-type': 'application/json' },
+          },
+        ),
+      );
+    const provider = createOpenAiProvider(
+      { apiKey: KEY, baseUrl: 'http://127.0.0.1:9/v1', timeoutMs: 5_000 },
+      { ...NO_RETRIES, fetch: echo },
     );
-    const provider = createOpenAiProvider({ apiKey: 'short', baseUrl: `${fake.url}/v1`, timeoutMs: 5_000 }, NO_RETRIES);
-    fake.failNext(400);
     const error = await failure(provider.chat(chatRequest()));
-    expect(error.message).not.toContain('short');
+    expect(error.message).toBe('OpenAI request failed (400): Key [redacted] is not valid for this project');
   });
 
   it('reports a refused connection as unavailable', async () => {
-    const provider = createOpenAiProvider({ apiKey: KEY, baseUrl: `${await closedPortUrl()}/v1`, timeoutMs: 5_000 }, NO_RETRIES);
+    const provider = createOpenAiProvider(
+      { apiKey: KEY, baseUrl: `${await closedPortUrl()}/v1`, timeoutMs: 5_000 },
+      NO_RETRIES,
+    );
     const error = await failure(provider.chat(chatRequest()));
     expect(error.failure).toBe('unavailable');
     expect(error.message).toBe('Cannot connect to OpenAI API. Check your network or OpenAI base URL configuration.');
@@ -337,14 +392,18 @@ describe('OpenAI provider', () => {
 
   it('validates with GET /models', async () => {
     const { fake, provider } = await setup();
-    expect(await provider.validate('gpt-4o')).toEqual({ valid: true, message: 'OpenAI connection and API key are valid.' });
+    expect(await provider.validate('gpt-4o')).toEqual({
+      valid: true,
+      message: 'OpenAI connection and API key are valid.',
+    });
     expect(fake.requests[0]).toMatchObject({ method: 'GET', path: '/v1/models' });
     expectKeyOnlyIn(fake.requests[0], 'authorization', `Bearer ${KEY}`);
 
     fake.failNext(401);
     expect(await provider.validate('gpt-4o')).toEqual({
       valid: false,
-      message: 'OpenAI authentication failed. The configured API key was rejected. Please verify the key in Settings → OpenAI.',
+      message:
+        'OpenAI authentication failed. The configured API key was rejected. Please verify the key in Settings → OpenAI.',
     });
     fake.failNext(404);
     expect((await provider.validate('gpt-4o')).message).toBe(
@@ -353,13 +412,19 @@ describe('OpenAI provider', () => {
   });
 
   it('reports validation connection failures and a missing key', async () => {
-    const down = createOpenAiProvider({ apiKey: KEY, baseUrl: `${await closedPortUrl()}/v1`, timeoutMs: 5_000 }, NO_RETRIES);
+    const down = createOpenAiProvider(
+      { apiKey: KEY, baseUrl: `${await closedPortUrl()}/v1`, timeoutMs: 5_000 },
+      NO_RETRIES,
+    );
     const result = await down.validate('gpt-4o');
     expect(result.valid).toBe(false);
     expect(result.message).toMatch(/^Cannot connect to OpenAI API\. Check network and base URL\. Details: .+/);
 
     const unconfigured = createOpenAiProvider({ apiKey: '', baseUrl: '', timeoutMs: 5_000 });
-    expect(await unconfigured.validate('gpt-4o')).toEqual({ valid: false, message: 'OpenAI API key is not configured.' });
+    expect(await unconfigured.validate('gpt-4o')).toEqual({
+      valid: false,
+      message: 'OpenAI API key is not configured.',
+    });
     const error = await failure(unconfigured.chat(chatRequest()));
     expect(error.failure).toBe('configuration');
   });
@@ -376,7 +441,9 @@ describe('OpenAI provider', () => {
     vi.stubEnv('OPENAI_BASE_URL', `${decoy.url}/v1`);
     vi.stubEnv('OPENAI_API_KEY', 'sk-from-env');
     vi.stubEnv('OPENAI_ORG_ID', 'org-from-env');
-    await createOpenAiProvider({ apiKey: KEY, baseUrl: `${fake.url}/v1`, timeoutMs: 5_000 }, NO_RETRIES).chat(chatRequest());
+    await createOpenAiProvider({ apiKey: KEY, baseUrl: `${fake.url}/v1`, timeoutMs: 5_000 }, NO_RETRIES).chat(
+      chatRequest(),
+    );
     expect(fake.requests).toHaveLength(1);
     expect(fake.requests[0]?.headers).not.toHaveProperty('openai-organization');
     expect(decoy.requests).toHaveLength(0);
@@ -387,7 +454,10 @@ describe('OpenAI provider', () => {
       urls.push(input instanceof Request ? input.url : String(input));
       return Promise.reject(new TypeError('fetch failed'));
     };
-    const defaulted = createOpenAiProvider({ apiKey: KEY, baseUrl: '', timeoutMs: 5_000 }, { ...NO_RETRIES, fetch: offline });
+    const defaulted = createOpenAiProvider(
+      { apiKey: KEY, baseUrl: '', timeoutMs: 5_000 },
+      { ...NO_RETRIES, fetch: offline },
+    );
     expect((await failure(defaulted.chat(chatRequest()))).failure).toBe('unavailable');
     expect(urls).toEqual(['https://api.openai.com/v1/chat/completions']);
   });
@@ -398,7 +468,11 @@ describe('Anthropic provider', () => {
   // Not a model the SDK lists as deprecated, so it prints no deprecation warning.
   const MODEL = 'claude-haiku-4-5';
 
-  async function setup(fakeOptions: Parameters<typeof startAnthropicFake>[0] = {}, options = NO_RETRIES, conn: Partial<ProviderConnection> = {}) {
+  async function setup(
+    fakeOptions: Parameters<typeof startAnthropicFake>[0] = {},
+    options = NO_RETRIES,
+    conn: Partial<ProviderConnection> = {},
+  ) {
     const fake = await track(startAnthropicFake({ apiKey: KEY, ...fakeOptions }));
     const provider = createAnthropicProvider({ apiKey: KEY, baseUrl: fake.url, timeoutMs: 5_000, ...conn }, options);
     return { fake, provider };
@@ -438,7 +512,11 @@ describe('Anthropic provider', () => {
 
   it('joins every text block of the answer', async () => {
     const { fake, provider } = await setup();
-    fake.reply(['One. ', 'Two. ', 'Three.'], { separateBlocks: true, finishReason: 'max_tokens', usage: { input: 10, output: 20 } });
+    fake.reply(['One. ', 'Two. ', 'Three.'], {
+      separateBlocks: true,
+      finishReason: 'max_tokens',
+      usage: { input: 10, output: 20 },
+    });
     expect(await provider.chat(chatRequest({ model: MODEL }))).toEqual({
       text: 'One. Two. Three.',
       model: MODEL,
@@ -468,9 +546,21 @@ describe('Anthropic provider', () => {
   });
 
   it.each([
-    [401, 'rejected', 'Anthropic authentication failed. The configured API key was rejected. Please verify the key in Settings → Anthropic.'],
-    [403, 'rejected', 'Anthropic authentication failed. The configured API key was rejected. Please verify the key in Settings → Anthropic.'],
-    [404, 'rejected', "Anthropic model 'claude-haiku-4-5' was not found or is unavailable for this account. Select a valid Claude model in Settings."],
+    [
+      401,
+      'rejected',
+      'Anthropic authentication failed. The configured API key was rejected. Please verify the key in Settings → Anthropic.',
+    ],
+    [
+      403,
+      'rejected',
+      'Anthropic authentication failed. The configured API key was rejected. Please verify the key in Settings → Anthropic.',
+    ],
+    [
+      404,
+      'rejected',
+      "Anthropic model 'claude-haiku-4-5' was not found or is unavailable for this account. Select a valid Claude model in Settings.",
+    ],
     [429, 'rejected', 'Anthropic rate limit or quota exceeded. Please check your Anthropic usage limits and billing.'],
     [500, 'unavailable', 'Anthropic request failed (500): Internal server error'],
     [529, 'unavailable', 'Anthropic request failed (529): Overloaded'],
@@ -485,7 +575,10 @@ describe('Anthropic provider', () => {
   it('reports a refused connection, a hang, and malformed answers', async () => {
     const down = createAnthropicProvider({ apiKey: KEY, baseUrl: await closedPortUrl(), timeoutMs: 5_000 }, NO_RETRIES);
     const refused = await failure(down.chat(chatRequest({ model: MODEL })));
-    expect(refused).toMatchObject({ failure: 'unavailable', message: 'Cannot connect to Anthropic API. Check your network connectivity.' });
+    expect(refused).toMatchObject({
+      failure: 'unavailable',
+      message: 'Cannot connect to Anthropic API. Check your network connectivity.',
+    });
 
     const { fake, provider } = await setup({}, { maxRetries: 2 }, { timeoutMs: 200 });
     fake.failNext('hang');
@@ -498,9 +591,13 @@ describe('Anthropic provider', () => {
     fake.failNext('empty-body');
     expect((await failure(provider.chat(chatRequest({ model: MODEL })))).failure).toBe('unavailable');
     fake.failNext('malformed-json');
-    expect((await failure(provider.stream(chatRequest({ model: MODEL }), () => undefined))).failure).toBe('unavailable');
+    expect((await failure(provider.stream(chatRequest({ model: MODEL }), () => undefined))).failure).toBe(
+      'unavailable',
+    );
     fake.failNext('cut-stream');
-    expect((await failure(provider.stream(chatRequest({ model: MODEL }), () => undefined))).failure).toBe('unavailable');
+    expect((await failure(provider.stream(chatRequest({ model: MODEL }), () => undefined))).failure).toBe(
+      'unavailable',
+    );
   });
 
   it('retries 529 and 5xx through the SDK', async () => {
@@ -513,18 +610,28 @@ describe('Anthropic provider', () => {
 
   it('validates with a one-token ping to the checked model', async () => {
     const { fake, provider } = await setup({ models: [MODEL] });
-    expect(await provider.validate(MODEL)).toEqual({ valid: true, message: 'Anthropic connection and API key are valid.' });
-    expect(bodyOf(fake.requests[0])).toEqual({ model: MODEL, max_tokens: 1, messages: [{ role: 'user', content: 'ping' }] });
+    expect(await provider.validate(MODEL)).toEqual({
+      valid: true,
+      message: 'Anthropic connection and API key are valid.',
+    });
+    expect(bodyOf(fake.requests[0])).toEqual({
+      model: MODEL,
+      max_tokens: 1,
+      messages: [{ role: 'user', content: 'ping' }],
+    });
 
     expect(await provider.validate('claude-nonexistent')).toEqual({
       valid: false,
-      message: "Anthropic model 'claude-nonexistent' was not found or is unavailable for this account. Select a valid Claude model in Settings.",
+      message:
+        "Anthropic model 'claude-nonexistent' was not found or is unavailable for this account. Select a valid Claude model in Settings.",
     });
     fake.failNext(401);
     expect((await provider.validate(MODEL)).message).toMatch(/^Anthropic authentication failed/);
 
     const down = createAnthropicProvider({ apiKey: KEY, baseUrl: await closedPortUrl(), timeoutMs: 5_000 }, NO_RETRIES);
-    expect((await down.validate(MODEL)).message).toMatch(/^Cannot connect to Anthropic API\. Check network connectivity\. Details: .+/);
+    expect((await down.validate(MODEL)).message).toMatch(
+      /^Cannot connect to Anthropic API\. Check network connectivity\. Details: .+/,
+    );
     expect(await createAnthropicProvider({ apiKey: '', baseUrl: '', timeoutMs: 5_000 }).validate(MODEL)).toEqual({
       valid: false,
       message: 'Anthropic API key is not configured.',
@@ -537,7 +644,9 @@ describe('Anthropic provider', () => {
     vi.stubEnv('ANTHROPIC_BASE_URL', decoy.url);
     vi.stubEnv('ANTHROPIC_API_KEY', 'sk-ant-from-env');
     vi.stubEnv('ANTHROPIC_AUTH_TOKEN', 'token-from-env');
-    await createAnthropicProvider({ apiKey: KEY, baseUrl: fake.url, timeoutMs: 5_000 }, NO_RETRIES).chat(chatRequest({ model: MODEL }));
+    await createAnthropicProvider({ apiKey: KEY, baseUrl: fake.url, timeoutMs: 5_000 }, NO_RETRIES).chat(
+      chatRequest({ model: MODEL }),
+    );
     expect(fake.requests).toHaveLength(1);
     expect(fake.requests[0]?.headers.authorization).toBe(`Bearer ${KEY}`);
     expect(decoy.requests).toHaveLength(0);
@@ -548,7 +657,10 @@ describe('Anthropic provider', () => {
       urls.push(input instanceof Request ? input.url : String(input));
       return Promise.reject(new TypeError('fetch failed'));
     };
-    const defaulted = createAnthropicProvider({ apiKey: KEY, baseUrl: '', timeoutMs: 5_000 }, { ...NO_RETRIES, fetch: offline });
+    const defaulted = createAnthropicProvider(
+      { apiKey: KEY, baseUrl: '', timeoutMs: 5_000 },
+      { ...NO_RETRIES, fetch: offline },
+    );
     expect((await failure(defaulted.chat(chatRequest({ model: MODEL })))).failure).toBe('unavailable');
     expect(urls).toEqual(['https://api.anthropic.com/v1/messages']);
   });
@@ -559,7 +671,11 @@ describe('Ollama provider', () => {
   const MODEL = 'llama3.2:latest';
   const FAST: LlmProviderOptions = { maxRetries: 2, retryDelayMs: 1 };
 
-  async function setup(fakeOptions: Parameters<typeof startOllamaChatFake>[0] = {}, options = FAST, conn: Partial<ProviderConnection> = {}) {
+  async function setup(
+    fakeOptions: Parameters<typeof startOllamaChatFake>[0] = {},
+    options = FAST,
+    conn: Partial<ProviderConnection> = {},
+  ) {
     const fake = await track(startOllamaChatFake(fakeOptions));
     const provider = createOllamaProvider({ apiKey: '', baseUrl: fake.url, timeoutMs: 5_000, ...conn }, options);
     return { fake, provider };
@@ -634,7 +750,11 @@ describe('Ollama provider', () => {
     fake.reply('pulled and answered');
     const result = await provider.chat(chatRequest({ model: 'mistral:7b' }));
     expect(result.text).toBe('pulled and answered');
-    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /api/chat', 'POST /api/pull', 'POST /api/chat']);
+    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'POST /api/chat',
+      'POST /api/pull',
+      'POST /api/chat',
+    ]);
     expect(bodyOf(fake.requests[1])).toEqual({ model: 'mistral:7b', stream: false });
   });
 
@@ -676,7 +796,10 @@ describe('Ollama provider', () => {
 
     fake.failNext(500, 3);
     const error = await failure(provider.chat(chatRequest({ model: MODEL })));
-    expect(error).toMatchObject({ failure: 'unavailable', message: 'Ollama API error: 500 llama runner process has terminated: exit status 2' });
+    expect(error).toMatchObject({
+      failure: 'unavailable',
+      message: 'Ollama API error: 500 llama runner process has terminated: exit status 2',
+    });
     expect(fake.requests).toHaveLength(5);
 
     fake.failNext(429, 3);
@@ -722,14 +845,19 @@ describe('Ollama provider', () => {
     expect(broken.failure).toBe('unavailable');
     expect(deltas).toEqual(['Hel']);
     fake.failNext('cut-stream');
-    expect((await failure(provider.stream(chatRequest({ model: MODEL }), () => undefined))).failure).toBe('unavailable');
+    expect((await failure(provider.stream(chatRequest({ model: MODEL }), () => undefined))).failure).toBe(
+      'unavailable',
+    );
   });
 
   it('reports a wrong base URL as a missing resource, not a missing model', async () => {
     const { fake } = await setup();
     const provider = createOllamaProvider({ apiKey: '', baseUrl: `${fake.url}/v1`, timeoutMs: 5_000 }, FAST);
     const error = await failure(provider.chat(chatRequest({ model: MODEL })));
-    expect(error).toMatchObject({ failure: 'rejected', message: 'Ollama resource was not found. Check the Ollama base URL in Settings.' });
+    expect(error).toMatchObject({
+      failure: 'rejected',
+      message: 'Ollama resource was not found. Check the Ollama base URL in Settings.',
+    });
   });
 
   it('validates with GET /api/tags', async () => {
@@ -761,6 +889,33 @@ describe('Ollama provider', () => {
     hung.fake.failNext('hang');
     expect(await hung.provider.listModels()).toBeNull();
   });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+describe('every provider', () => {
+  const cases = [
+    ['openai', () => startOpenAiChatFake(), (url: string) => `${url}/v1`, 'gpt-4o'],
+    ['anthropic', () => startAnthropicFake(), (url: string) => url, 'claude-haiku-4-5'],
+    ['ollama', () => startOllamaChatFake(), (url: string) => url, 'llama3.2:latest'],
+  ] as const;
+
+  it.each(cases)(
+    '%s passes an error thrown by onDelta through unchanged and closes the stream',
+    async (name, start, base, model) => {
+      const fake = await track(start());
+      fake.reply(['a ', 'b ', 'c']);
+      fake.failNext('slow-stream');
+      const provider = createLlmProvider(name, { apiKey: KEY, baseUrl: base(fake.url), timeoutMs: 5_000 }, NO_RETRIES);
+      const own = new Error('the client went away');
+      const thrown = await provider
+        .stream(chatRequest({ model }), () => {
+          throw own;
+        })
+        .catch((error: unknown) => error);
+      expect(thrown).toBe(own);
+      await expect.poll(() => fake.requests[0]?.closedEarly).toBe(true);
+    },
+  );
 });
 
 // ---------------------------------------------------------------------------------------------------------------

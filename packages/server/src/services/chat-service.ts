@@ -26,13 +26,13 @@ export const SYSTEM_PROMPT = 'You are a helpful AI assistant with access to pers
 /** Each provider's model when neither the request nor the settings name one. */
 const FALLBACK_MODELS: Record<ProviderName, string> = {
   openai: 'gpt-4o',
-  anthropic: 'claude-sonnet-4-5',
+  anthropic: 'claude-haiku-4-5',
   ollama: 'llama3.2:latest',
 };
 
 export interface ChatInput {
   task: string;
-  maxContextUnits: number;
+  maxContextUnits: number | undefined;
   provider?: string | null | undefined;
   model?: string | null | undefined;
   temperature?: number | null | undefined;

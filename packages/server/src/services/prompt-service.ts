@@ -9,7 +9,8 @@ import type { RankTimings, SearchService } from './search-service.js';
 
 export interface PromptRequest {
   task: string;
-  maxContextUnits: number;
+  /** Undefined: 5, or the configured limit when that is lower. */
+  maxContextUnits: number | undefined;
   minScore?: number | undefined;
   compact: boolean;
 }
@@ -23,6 +24,9 @@ export interface PromptResult {
   timestamp: string;
 }
 
+/** Units selected when a request does not say how many. */
+const DEFAULT_CONTEXT_UNITS = 5;
+
 /** Selects the units that matter for a task and composes the prompt; persists `last_used` of the selected units. */
 export function createPromptService(deps: {
   search: Pick<SearchService, 'rank'>;
@@ -33,11 +37,12 @@ export function createPromptService(deps: {
   return {
     async generate(request: PromptRequest): Promise<PromptResult> {
       const task = checked(() => cleanContent(request.task, deps.limits, 'task'));
-      if (request.maxContextUnits > deps.limits.maxContextsPerRequest) {
+      const limit = request.maxContextUnits ?? Math.min(DEFAULT_CONTEXT_UNITS, deps.limits.maxContextsPerRequest);
+      if (limit > deps.limits.maxContextsPerRequest) {
         throw badRequest(`max_context_units exceeds limit of ${deps.limits.maxContextsPerRequest}`);
       }
       const timings: RankTimings = { embedMs: 0, rankMs: 0 };
-      const ranked = await deps.search.rank({ task, limit: request.maxContextUnits, minScore: request.minScore }, timings);
+      const ranked = await deps.search.rank({ task, limit, minScore: request.minScore }, timings);
       const timestamp = toTimestamp(deps.clock.now());
       if (ranked.length > 0) {
         await deps.store.touchLastUsed(

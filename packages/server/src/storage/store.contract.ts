@@ -333,6 +333,17 @@ export function describeStoreContract(name: string, open: () => Promise<Storage>
         expect(await store.delete(randomUUID())).toBe(false);
         expect(ids(await store.listAll())).toEqual([kept.id]);
       });
+
+      it('clears links to a deleted unit but keeps the linked units superseded', async () => {
+        const replacement = makeUnit({ content: 'replacement' });
+        await store.insert(replacement, null);
+        const old = makeUnit({ content: 'old', status: 'superseded', supersededBy: replacement.id });
+        await store.insert(old, null);
+        const { lastSeq } = await store.changesSince(0);
+        expect(await store.delete(replacement.id)).toBe(true);
+        expect(await store.get(old.id)).toMatchObject({ status: 'superseded', supersededBy: null });
+        expect((await store.changesSince(lastSeq)).ids).toEqual(expect.arrayContaining([replacement.id, old.id]));
+      });
     });
 
     describe('importUnits', () => {

@@ -115,6 +115,8 @@ async function listAll(on: FastifyInstance): Promise<Unit[]> {
 }
 
 async function stats(on: FastifyInstance = app) {
+  // Background indexing of an earlier import would otherwise change the counts between two reads.
+  await on.parts.indexer.idle();
   return (await inject(on, { method: 'GET', url: '/stats' })).json<{
     total_contexts: number;
     active_contexts: number;

@@ -178,6 +178,15 @@ describe('API key coverage', () => {
     }
   });
 
+  it.each(['/contexts', '/contexts/export', '/stats', '/metrics', '/security/events', `/contexts/${CONTEXT_ID}`])(
+    'HEAD %s needs the key too',
+    async (path) => {
+      expect((await call(main, 'HEAD', path)).status).toBe(401);
+      expect((await call(main, 'HEAD', path, { key: 'wrong' })).status).toBe(401);
+      expect((await call(main, 'HEAD', path, { key: API_KEY })).status).not.toBe(401);
+    },
+  );
+
   it.each(['/', '/health', '/openapi.json', '/docs', '/docs/'])('GET %s stays open', async (path) => {
     const res = await call(main, 'GET', path);
     expect(res.status).toBeLessThan(400);
@@ -390,6 +399,31 @@ describe('key rotation', () => {
       expect(events.map((e) => `${e.event}/${e.outcome}`)).toContain('api_key_rotation/auth_disabled');
       const settings = await server.app.parts.storage.settings.getAll();
       expect(settings.has('api_key_hash')).toBe(false);
+    } finally {
+      await server.app.close();
+    }
+  });
+
+  it('two concurrent rotations leave exactly one valid key', async () => {
+    const server = await start({ CONTEXTPILOT_ENABLE_AUTH: 'true', CONTEXTPILOT_API_KEY: API_KEY });
+    try {
+      // Different timestamps: two identical body-less requests in the same second would share a signature (a replay).
+      const sign = (offset: number) =>
+        signatureHeaders({ secret: SECRET, method: 'POST', pathWithQuery: '/security/api-key/rotate', now: () => server.time.ms() + offset });
+      const [h1, h2] = await Promise.all([sign(0), sign(1000)]);
+      const [r1, r2] = await Promise.all([
+        call(server, 'POST', '/security/api-key/rotate', { key: API_KEY, sign: false, headers: h1 }),
+        call(server, 'POST', '/security/api-key/rotate', { key: API_KEY, sign: false, headers: h2 }),
+      ]);
+      // Either both ran (the later write wins) or the second found the old key already gone (401).
+      const succeeded = [r1, r2].filter((r) => r.status === 200);
+      expect(succeeded.length).toBeGreaterThanOrEqual(1);
+      for (const r of [r1, r2]) {
+        expect([200, 401]).toContain(r.status);
+      }
+      const results = await Promise.all(succeeded.map(async (r) => (await call(server, 'GET', '/contexts', { key: r.json.api_key })).status));
+      expect(results.filter((s) => s === 200)).toHaveLength(1);
+      expect((await call(server, 'GET', '/contexts', { key: API_KEY })).status).toBe(401);
     } finally {
       await server.app.close();
     }

@@ -197,6 +197,39 @@ describe('security headers on every response', () => {
   });
 });
 
+describe('Content-Security-Policy', () => {
+  it('API responses get the strict API policy', async () => {
+    for (const res of [await call(server, 'GET', '/contexts'), await call(server, 'GET', '/health', { key: null }), await call(server, 'GET', '/nope', { key: null })]) {
+      expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+    }
+  });
+
+  it('the API docs page gets a policy that lets its own same-origin scripts run, and nothing inline', async () => {
+    const res = await call(server, 'GET', '/docs/', { key: null });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    const directives = new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name!, values]));
+    const scriptSrc = directives.get('script-src') ?? directives.get('default-src') ?? [];
+    expect(scriptSrc).toContain("'self'");
+    expect(scriptSrc).not.toContain("'unsafe-inline'");
+    expect(scriptSrc).not.toContain("'unsafe-eval'");
+    expect(scriptSrc).not.toContain('*');
+    // Framing is refused (X-Frame-Options: DENY is on every response as well).
+    expect([["'none'"], ["'self'"]]).toContainEqual(directives.get('frame-ancestors'));
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    expect(directives.get('object-src')).toEqual(["'none'"]);
+    expect(directives.get('img-src') ?? []).not.toContain('https:');
+    // Every script the page loads is same-origin, so the policy allows it; none is inline.
+    const scripts = [...res.text.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)];
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const [, attributes, inline] of scripts) {
+      expect(attributes).toMatch(/src="(\.\/|\/)[^"]+"/);
+      expect(inline!.trim()).toBe('');
+    }
+  });
+});
+
 describe('HSTS', () => {
   it('is not sent over plain HTTP, even with a spoofed X-Forwarded-Proto when the proxy is not trusted', async () => {
     expect((await call(server, 'GET', '/health')).headers.get('strict-transport-security')).toBeNull();

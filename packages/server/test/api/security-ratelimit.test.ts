@@ -179,6 +179,17 @@ describe('per-endpoint limits', () => {
     }
   });
 
+  it.each([
+    ['/providers', 30],
+    ['/settings', 30],
+  ] as const)('GET %s: %i per minute', async (path, limit) => {
+    for (let i = 1; i <= limit; i++) {
+      const res = await call(server, 'GET', path);
+      expect(res.status, `request ${i}: ${res.text}`).toBe(200);
+    }
+    expect429(await call(server, 'GET', path), `Rate limit exceeded: ${limit} per 1 minute`);
+  });
+
   it('a rate-limited request is refused before its body is parsed', async () => {
     for (let i = 0; i < 50; i++) {
       expect((await call(server, 'POST', '/generate-prompt/compact', { body: JSON.stringify({ task: `y ${i}` }) })).status).toBe(200);

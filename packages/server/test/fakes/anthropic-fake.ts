@@ -95,7 +95,10 @@ export function startAnthropicFake(options: AnthropicFakeOptions = {}): Promise<
             },
             'message_start',
           ),
-          sse({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }, 'content_block_start'),
+          sse(
+            { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+            'content_block_start',
+          ),
           sse({ type: 'ping' }, 'ping'),
           ...script.deltas.map((text) =>
             sse({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } }, 'content_block_delta'),
@@ -138,11 +141,19 @@ export function startAnthropicFake(options: AnthropicFakeOptions = {}): Promise<
         case 401:
           return anthropicError(401, 'authentication_error', 'invalid x-api-key');
         case 403:
-          return anthropicError(403, 'permission_error', 'Your API key does not have permission to use the specified resource.');
+          return anthropicError(
+            403,
+            'permission_error',
+            'Your API key does not have permission to use the specified resource.',
+          );
         case 404:
           return anthropicError(404, 'not_found_error', `model: ${String(field(request.body, 'model'))}`);
         case 429:
-          return anthropicError(429, 'rate_limit_error', 'Number of request tokens has exceeded your per-minute rate limit');
+          return anthropicError(
+            429,
+            'rate_limit_error',
+            'Number of request tokens has exceeded your per-minute rate limit',
+          );
         case 529:
           return anthropicError(529, 'overloaded_error', 'Overloaded');
         default:

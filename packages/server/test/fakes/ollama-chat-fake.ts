@@ -54,7 +54,13 @@ export function startOllamaChatFake(options: OllamaChatFakeOptions = {}): Promis
               modified_at: CREATED_AT,
               size: 2_019_393_189,
               digest: 'a80c4f17acd55265feec403c7aef86be0c25983ab279d83f3bcd3abbcb5b8b72',
-              details: { format: 'gguf', family: 'llama', families: ['llama'], parameter_size: '3.2B', quantization_level: 'Q4_K_M' },
+              details: {
+                format: 'gguf',
+                family: 'llama',
+                families: ['llama'],
+                parameter_size: '3.2B',
+                quantization_level: 'Q4_K_M',
+              },
             })),
           },
         };

@@ -165,9 +165,7 @@ export async function startChatFake(protocol: ChatProtocol, options: ChatFakeOpt
       const answer = protocol.error(failure, request);
       const retryable = failure === 429 || failure >= 500;
       const extra: Record<string, string> =
-        retryable && options.retryAfterMs !== undefined
-          ? { 'retry-after-ms': String(options.retryAfterMs) }
-          : {};
+        retryable && options.retryAfterMs !== undefined ? { 'retry-after-ms': String(options.retryAfterMs) } : {};
       send(req, res, withHeaders(answer, extra), 'normal');
       return;
     }
@@ -296,7 +294,9 @@ function parseOrRaw(text: string): unknown {
 
 /** A field of a JSON request body, or undefined. */
 export function field(body: unknown, name: string): unknown {
-  return typeof body === 'object' && body !== null && name in body ? (body as Record<string, unknown>)[name] : undefined;
+  return typeof body === 'object' && body !== null && name in body
+    ? (body as Record<string, unknown>)[name]
+    : undefined;
 }
 
 export function sse(data: unknown, event?: string): string {
@@ -391,7 +391,12 @@ export function startOpenAiChatFake(options: OpenAiChatFakeOptions = {}): Promis
           ...(includeUsage ? { usage: null } : {}),
           ...extra,
         });
-        const choice = (delta: unknown, finish: string | null) => ({ index: 0, delta, logprobs: null, finish_reason: finish });
+        const choice = (delta: unknown, finish: string | null) => ({
+          index: 0,
+          delta,
+          logprobs: null,
+          finish_reason: finish,
+        });
         const frames = [
           sse(chunk([choice({ role: 'assistant', content: '', refusal: null }, null)])),
           ...script.deltas.map((d) => sse(chunk([choice({ content: d }, null)]))),
@@ -472,7 +477,12 @@ export function startOpenAiChatFake(options: OpenAiChatFakeOptions = {}): Promis
           frames: ['data: {"id": "chatcmpl-broken", "choices": [{"delta": {"content": "Hel\n\n'],
         };
       }
-      return { kind: 'text', status: 200, contentType: 'application/json', text: '{"id": "chatcmpl-broken", "choices": [' };
+      return {
+        kind: 'text',
+        status: 200,
+        contentType: 'application/json',
+        text: '{"id": "chatcmpl-broken", "choices": [',
+      };
     },
   };
   return startChatFake(protocol, options);

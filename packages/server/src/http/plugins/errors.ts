@@ -17,7 +17,10 @@ function validationIssues(error: FastifyError): ValidationIssue[] {
   return (error.validation ?? []).map((v) => {
     const path = v.instancePath.split('/').filter(Boolean);
     const params = v.params as { keys?: string[] };
-    const keys = Array.isArray(params.keys) ? params.keys : [];
+    // Unknown key names come from the client: show only plain identifiers, never arbitrary text.
+    const keys = (Array.isArray(params.keys) ? params.keys : []).map((k) =>
+      /^[A-Za-z0-9_]{1,64}$/.test(k) ? k : '<invalid key>',
+    );
     return {
       loc: [where, ...path, ...keys],
       msg: v.message ?? 'Invalid value',

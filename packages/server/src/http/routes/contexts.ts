@@ -25,7 +25,7 @@ const errors = { 400: ErrorEnvelope, 404: ErrorEnvelope, 413: ErrorEnvelope, 422
 /** Context units: CRUD, filters, import/export and stats (API v1 §3.4–3.12). */
 export function contextRoutes(
   app: FastifyInstance,
-  options: { contexts: ContextService; search: Pick<SearchService, 'indexedUnits'>; maxImportBytes: number },
+  options: { contexts: ContextService; search: Pick<SearchService, 'indexedUnits' | 'sync'>; maxImportBytes: number },
 ): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const { contexts } = options;
@@ -156,7 +156,7 @@ export function contextRoutes(
     '/stats',
     { schema: { tags: ['contexts'], summary: 'Counts of units', response: { 200: Stats } } },
     async () => {
-      const counts = await contexts.counts();
+      const [counts] = await Promise.all([contexts.counts(), options.search.sync()]);
       return {
         total_contexts: counts.total,
         active_contexts: counts.active,

@@ -76,8 +76,10 @@ export function createOllamaProvider(connection: ProviderConnection, options: Ll
       const retryable = response === undefined || response.status === 429 || response.status >= 500;
       if (!retryable || attempt >= maxRetries || control.signal.aborted) {
         if (response === undefined) {
-          throw stoppedError('ollama', control, timeoutMs, failure) ??
-            new ProviderError('ollama', 'unavailable', connectionMessage, { cause: failure });
+          throw (
+            stoppedError('ollama', control, timeoutMs, failure) ??
+            new ProviderError('ollama', 'unavailable', connectionMessage, { cause: failure })
+          );
         }
         return response;
       }
@@ -150,8 +152,10 @@ export function createOllamaProvider(connection: ProviderConnection, options: Ll
       if (error instanceof DeltaCallbackError) {
         throw error.original;
       }
-      throw stoppedError('ollama', control, timeoutMs, error) ??
-        new ProviderError('ollama', 'unavailable', connectionMessage, { cause: error });
+      throw (
+        stoppedError('ollama', control, timeoutMs, error) ??
+        new ProviderError('ollama', 'unavailable', connectionMessage, { cause: error })
+      );
     } finally {
       control.dispose();
     }
@@ -264,7 +268,10 @@ export function createOllamaProvider(connection: ProviderConnection, options: Ll
       } catch (error) {
         const details = shortRaw(describe(error), [connection.apiKey]);
         if ((error instanceof ProviderError && error.failure === 'timeout') || isFetchFailure(error)) {
-          return { valid: false, message: `Cannot connect to Ollama server. Ensure Ollama is running. Details: ${details}` };
+          return {
+            valid: false,
+            message: `Cannot connect to Ollama server. Ensure Ollama is running. Details: ${details}`,
+          };
         }
         return { valid: false, message: `Ollama validation failed: ${details}` };
       }

@@ -11,7 +11,7 @@ import type {
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
 
-import { type CallControl, deliver, malformedError, startCall, stoppedError } from './call.js';
+import { type CallControl, deliver, malformedError, shortRaw, startCall, statusError, stoppedError } from './call.js';
 import {
   type ChatRequest,
   type ChatResult,
@@ -51,9 +51,7 @@ function isMaxTokensUnsupported(error: unknown): boolean {
     return false;
   }
   const message = error.message.toLowerCase();
-  return (
-    message.includes('max_tokens') && message.includes('max_completion_tokens') && message.includes('unsupported')
-  );
+  return message.includes('max_tokens') && message.includes('max_completion_tokens') && message.includes('unsupported');
 }
 
 /**
@@ -222,16 +220,10 @@ export function createOpenAiProvider(connection: ProviderConnection, options: Ll
       const details = timedOut?.message ?? errorDetails(error, apiKey);
       return `Cannot connect to OpenAI API. Check network and base URL. Details: ${details}`;
     }
-    const mapped = mapSdkError(error, ERROR_CLASSES, {
-      provider: 'openai',
-      control,
-      timeoutMs,
-      model: undefined,
-      apiKey,
-      connectionMessage: CONNECTION_MESSAGE,
-    });
-    if (mapped instanceof ProviderError && error instanceof APIError) {
-      return mapped.message;
+    if (error instanceof APIError && typeof error.status === 'number') {
+      // Listing models names no model, so a 404 gets the "resource was not found" message.
+      return statusError('openai', error.status, shortRaw(error.message.replace(/^\d{3} /, ''), [apiKey]), undefined)
+        .message;
     }
     return `OpenAI validation failed: ${errorDetails(error, apiKey)}`;
   }

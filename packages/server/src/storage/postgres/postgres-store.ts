@@ -218,7 +218,12 @@ function createPostgresContextStore(pool: pg.Pool): ContextStore {
       writeTx(async (client) => {
         const removed = ((await client.query('DELETE FROM context_units WHERE id = $1', [id])).rowCount ?? 0) > 0;
         if (removed) {
-          await logChanges(client, [id]);
+          // Units it superseded stay superseded, but no longer point at a unit that is gone.
+          const unlinked = await client.query<{ id: string }>(
+            'UPDATE context_units SET superseded_by = NULL WHERE superseded_by = $1 RETURNING id',
+            [id],
+          );
+          await logChanges(client, [id, ...unlinked.rows.map((r) => r.id)]);
         }
         return removed;
       }),

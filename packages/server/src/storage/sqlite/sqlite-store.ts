@@ -99,6 +99,8 @@ function createSqliteContextStore(db: Db): ContextStore {
     logChange: db.prepare('INSERT INTO context_changes (context_id) VALUES (?)'),
     touch: db.prepare('UPDATE context_units SET last_used = ? WHERE id = ?'),
     contentOf: db.prepare('SELECT content FROM context_units WHERE id = ?'),
+    linkedTo: db.prepare('SELECT id FROM context_units WHERE superseded_by = ?'),
+    unlink: db.prepare('UPDATE context_units SET superseded_by = NULL WHERE id = ?'),
   };
 
   const toParams = (u: ContextUnit) => ({
@@ -143,6 +145,11 @@ function createSqliteContextStore(db: Db): ContextStore {
     const removed = stmt.delete.run(id).changes > 0;
     if (removed) {
       logChange(id);
+      // Units it superseded stay superseded, but no longer point at a unit that is gone.
+      for (const { id: linked } of stmt.linkedTo.all(id) as { id: string }[]) {
+        stmt.unlink.run(linked);
+        logChange(linked);
+      }
     }
     return removed;
   });

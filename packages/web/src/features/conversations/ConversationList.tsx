@@ -104,18 +104,15 @@ export function ConversationList({ selectedId, onOpen, onDeleted, bumps }: Props
           onCancel={() => setConfirming(null)}
           onConfirm={() => {
             const target = confirming;
-            remove.mutate(target.id, {
-              onSuccess: () => {
-                setConfirming(null);
+            void remove
+              .mutateAsync(target.id)
+              .then(() => {
                 log('server', 'Deleted a conversation');
                 notify('success', 'Conversation deleted');
                 onDeleted(target.id);
-              },
-              onError: (error) => {
-                setConfirming(null);
-                notify('error', errorMessage(error, 'Failed to delete conversation'));
-              },
-            });
+              })
+              .catch((error: unknown) => notify('error', errorMessage(error, 'Failed to delete conversation')))
+              .finally(() => setConfirming(null));
           }}
         />
       ) : null}

@@ -1,0 +1,494 @@
+/**
+ * `npm run bench`: starts the real server as a child process on 127.0.0.1 (fresh temp SQLite file per server) and
+ * measures, at each data size, seeding through the import API and background indexing, `/health` while indexing,
+ * `POST /generate-prompt` (with its Server-Timing), `GET /contexts`, `POST /contexts` and the peak RSS; then the cost
+ * of auth + request signing (plain vs secured server on the same data) and the chat overhead against a loopback
+ * OpenAI-compatible fake. Prints a table with each number's target and PASS/MISS, and writes it as JSON to the
+ * git-ignored `bench-results/`.
+ *
+ * Flags: --sizes 1000,10000[,100000]  --quick (1k only, fewer requests)  --only <section,...>  --json <path>
+ *        --server auto|src|dist (default auto: dist only when it is newer than every source file)  --seed <n>
+ * Sections: seed, health, prompt, list, create, memory, security, chat.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+
+import { runChat } from './chat.js';
+import { loadAverage, watchForeignCpu } from './cpu.js';
+import {
+  chooseRateLimitStrategy,
+  FULL_COUNTS,
+  QUICK_COUNTS,
+  SECTIONS,
+  sleep,
+  wants,
+  type BenchContext,
+  type Section,
+} from './context.js';
+import { createGenerator, possibleVocabulary, vocabularySize } from './data.js';
+import { measureCreate, measureList, measurePrompt, withOthers } from './endpoints.js';
+import { summarize } from './load.js';
+import { startChatFake, type ChatFake } from './openai-chat-fake.js';
+import { BUSY_CORES, formatTable, tally, verdict } from './report.js';
+import { runSecurity } from './security.js';
+import { importBatch, MAX_IMPORT_BATCH, startHealthPoller, waitIndexed, type HealthSample } from './seed.js';
+import { chooseServerMode, livePids, REPO_ROOT, startServer, stopAllServers } from './server-process.js';
+
+const SECURITY_SIZE = 1000;
+const CHAT_SIZE = 10_000;
+
+interface Options {
+  sizes: number[];
+  quick: boolean;
+  only: Set<Section>;
+  jsonPath: string | null;
+  server: 'auto' | 'src' | 'dist';
+  seed: number;
+}
+
+const USAGE = `Usage: npm run bench -- [--sizes 1000,10000] [--quick] [--only ${SECTIONS.join(',')}] [--json <path>] [--server auto|src|dist] [--seed <n>]`;
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      sizes: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      json: { type: 'string' },
+      server: { type: 'string', default: 'auto' },
+      seed: { type: 'string', default: '1' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const sizes = (values.sizes ?? (values.quick ? '1000' : '1000,10000')).split(',').map((s) => Number(s.trim()));
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 1_000_000)) {
+    throw new Error(`--sizes: positive integers up to 1,000,000, got "${values.sizes}"`);
+  }
+  const only = new Set<Section>();
+  for (const name of (values.only ?? SECTIONS.join(','))
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    if (!(SECTIONS as readonly string[]).includes(name)) {
+      throw new Error(`--only: unknown section "${name}"; sections: ${SECTIONS.join(', ')}`);
+    }
+    only.add(name as Section);
+  }
+  if (!['auto', 'src', 'dist'].includes(values.server)) {
+    throw new Error(`--server: auto, src or dist, got "${values.server}"`);
+  }
+  const seed = Number(values.seed);
+  if (!Number.isInteger(seed)) {
+    throw new Error(`--seed: an integer, got "${values.seed}"`);
+  }
+  return {
+    sizes: [...new Set(sizes)].sort((a, b) => a - b),
+    quick: values.quick,
+    only,
+    jsonPath: values.json === undefined ? null : resolve(values.json),
+    server: values.server as Options['server'],
+    seed,
+  };
+}
+
+function healthRows(ctx: BenchContext, size: number, samples: HealthSample[], others: number | null): void {
+  const during = (phase: HealthSample['phase']) => samples.filter((s) => s.phase === phase);
+  const indexing = summarize(
+    during('indexing')
+      .filter((s) => s.ok)
+      .map((s) => s.ms),
+  );
+  const importing = summarize(
+    during('import')
+      .filter((s) => s.ok)
+      .map((s) => s.ms),
+  );
+  const failed = samples.filter((s) => !s.ok).length;
+  const s = 'health';
+  ctx.rows.push(
+    ...withOthers(others, [
+      {
+        section: s,
+        size,
+        metric: 'GET /health p50 while indexing',
+        value: indexing.p50,
+        unit: 'ms',
+        note: `${indexing.count} polls every 100 ms`,
+      },
+      {
+        section: s,
+        size,
+        metric: 'GET /health p95 while indexing',
+        value: indexing.p95,
+        unit: 'ms',
+        target: { kind: 'max', limit: 50 },
+      },
+      {
+        section: s,
+        size,
+        metric: 'GET /health max while indexing',
+        value: indexing.max,
+        unit: 'ms',
+        target: { kind: 'max', limit: 50 },
+      },
+      {
+        section: s,
+        size,
+        metric: 'GET /health max during import request',
+        value: importing.max,
+        unit: 'ms',
+        note: `${importing.count} polls, p50 ${importing.p50.toFixed(1)} ms (the import parses and writes on the event loop)`,
+      },
+    ]),
+  );
+  if (failed > 0) {
+    ctx.rows.push({
+      section: s,
+      size,
+      metric: 'GET /health failed polls',
+      value: failed,
+      unit: 'count',
+      target: { kind: 'max', limit: 0 },
+    });
+  }
+  ctx.details[`health-${size}`] = { indexing, importing, failed };
+}
+
+async function runSize(ctx: BenchContext, size: number, fake: ChatFake | null): Promise<void> {
+  const dir = join(ctx.workRoot, `size-${size}`);
+  mkdirSync(dir, { recursive: true });
+  ctx.progress(`size ${size}: starting the server`);
+  const server = await startServer({
+    name: `main-${size}`,
+    mode: ctx.mode,
+    workDir: dir,
+    databasePath: join(dir, 'bench.db'),
+    env: {
+      ...ctx.rateLimits.env,
+      ...(fake ? { CONTEXTPILOT_OPENAI_API_KEY: 'x', CONTEXTPILOT_OPENAI_BASE_URL: fake.baseUrl } : {}),
+    },
+  });
+  try {
+    const atStart = server.memory();
+    const client = server.client;
+
+    // 1–2. Seeding through the import API, with /health polled while the units are indexed.
+    const gen = createGenerator(ctx.seed * 1_000_003 + size);
+    let phase: HealthSample['phase'] = 'import';
+    const poller = wants(ctx, 'health') ? startHealthPoller(client, 100, 60 * 60_000, () => phase) : null;
+    const importTimes: number[] = [];
+    const contents: string[] = [];
+    const seedOthers = ctx.watchOthers();
+    const start = performance.now();
+    try {
+      for (let done = 0; done < size; done += MAX_IMPORT_BATCH) {
+        const units = Array.from({ length: Math.min(MAX_IMPORT_BATCH, size - done) }, () => gen.unit());
+        if (contents.length < 20_000) {
+          contents.push(...units.map((u) => u.content));
+        }
+        phase = 'import';
+        const result = await importBatch(client, units);
+        phase = 'indexing';
+        importTimes.push(result.ms);
+        ctx.progress(
+          `size ${size}: imported ${done + units.length}/${size} (request ${(result.ms / 1000).toFixed(2)} s)`,
+        );
+      }
+    } finally {
+      phase = 'indexing';
+    }
+    const importedMs = performance.now() - start;
+    const timeoutMs = Math.max(10 * 60_000, (size / 10_000) * 8 * 60_000);
+    const wait = await waitIndexed(client, timeoutMs, (pending, elapsed) =>
+      ctx.progress(
+        `size ${size}: ${pending} units waiting for vectors (${((importedMs + elapsed) / 1000).toFixed(0)} s)`,
+      ),
+    );
+    const indexedMs = performance.now() - start;
+    const healthSamples = (await poller?.stop()) ?? [];
+    const othersWhileSeeding = seedOthers.stop();
+    ctx.progress(`size ${size}: all ${size} units indexed in ${(indexedMs / 1000).toFixed(1)} s`);
+    if (wants(ctx, 'seed')) {
+      const s = 'seed';
+      const batches = importTimes.length;
+      ctx.rows.push(
+        ...withOthers(othersWhileSeeding, [
+          {
+            section: s,
+            size,
+            metric: batches === 1 ? 'import request' : `import requests (${batches} × ≤ 10k)`,
+            value: importTimes.reduce((a, b) => a + b, 0),
+            unit: 'ms',
+            note:
+              batches === 1
+                ? `${((size * 1000) / (importTimes[0] ?? 1)).toFixed(0)} units/s written`
+                : `slowest batch ${(Math.max(...importTimes) / 1000).toFixed(2)} s`,
+          },
+          {
+            section: s,
+            size,
+            metric: 'import → all indexed',
+            value: indexedMs,
+            unit: 'ms',
+            target: size === 10_000 ? { kind: 'max', limit: 120_000 } : undefined,
+            note: 'from the first import request until /health pending = 0 and /stats agrees',
+          },
+          {
+            section: s,
+            size,
+            metric: 'indexing rate',
+            value: (size * 1000) / indexedMs,
+            unit: 'units/s',
+            note: `vocabulary ${vocabularySize(contents)} words`,
+          },
+        ]),
+      );
+      if (wait.earlyZeroes > 0) {
+        ctx.rows.push({
+          section: s,
+          size,
+          metric: 'health said pending 0 too early',
+          value: wait.earlyZeroes,
+          unit: 'count',
+          note: '/health reported 0 while /stats still counted units without vectors',
+        });
+      }
+      ctx.details[`seed-${size}`] = {
+        importTimes,
+        importedMs,
+        indexedMs,
+        wait,
+        memoryAtStart: atStart,
+        memoryAfterSeed: server.memory(),
+      };
+    }
+    if (wants(ctx, 'health')) {
+      healthRows(ctx, size, healthSamples, othersWhileSeeding);
+    }
+
+    // 3. Endpoints at this size.
+    const tasks = Array.from({ length: 5000 }, () => gen.task());
+    if (wants(ctx, 'prompt')) {
+      ctx.progress(`size ${size}: POST /generate-prompt`);
+      await measurePrompt(ctx, client, size, tasks);
+    }
+    if (wants(ctx, 'list')) {
+      ctx.progress(`size ${size}: GET /contexts`);
+      await measureList(ctx, client, size);
+    }
+    if (fake !== null) {
+      ctx.progress(`size ${size}: POST /ai/chat and /ai/chat/stream`);
+      await runChat(ctx, client, fake, size, tasks);
+    }
+    // Creates last: they add units, which the other measurements should not see.
+    if (wants(ctx, 'create')) {
+      ctx.progress(`size ${size}: POST /contexts`);
+      const bodies = Array.from({ length: 4000 }, () => gen.createBody());
+      await measureCreate(ctx, client, size, bodies);
+    }
+
+    // 4. Peak RSS (VmHWM) of the server process, embedding worker threads included.
+    const memory = server.memory();
+    if (wants(ctx, 'memory')) {
+      ctx.rows.push({
+        section: 'memory',
+        size,
+        metric: 'server peak RSS (VmHWM)',
+        value: memory?.peakMb ?? Number.NaN,
+        unit: 'MB',
+        target: { kind: 'max', limit: 700 },
+        note: `RSS now ${memory?.rssMb.toFixed(0)} MB, after start-up ${atStart?.rssMb.toFixed(0)} MB; one process incl. embedding workers`,
+      });
+    }
+    ctx.details[`memory-${size}`] = { atStart, atEnd: memory };
+  } finally {
+    await server.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const benchStart = performance.now();
+  const progress = (message: string) =>
+    console.log(`[${((performance.now() - benchStart) / 1000).toFixed(1).padStart(6)} s] ${message}`);
+  const server = chooseServerMode(options.server);
+  const rateLimits = chooseRateLimitStrategy();
+  const workRoot = mkdtempSync(join(tmpdir(), 'contextpilot-bench-'));
+  const ctx: BenchContext = {
+    mode: server.mode,
+    counts: options.quick ? QUICK_COUNTS : FULL_COUNTS,
+    only: options.only,
+    rateLimits,
+    workRoot,
+    seed: options.seed,
+    rows: [],
+    details: {},
+    progress,
+    watchOthers: () => watchForeignCpu(() => [process.pid, ...livePids()]),
+  };
+  const meta = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: availableParallelism(),
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memoryGb: Math.round(totalmem() / 1024 ** 3),
+    platform: `${process.platform} ${process.arch}`,
+    server: `${server.mode} (${server.reason})`,
+    rateLimits: rateLimits.description,
+    sizes: options.sizes,
+    quick: options.quick,
+    sections: [...options.only],
+    counts: ctx.counts,
+    seed: options.seed,
+    generatorVocabulary: possibleVocabulary(),
+    loadAverageAtStart: loadAverage(),
+  };
+  console.log('ContextPilot benchmark');
+  console.log(`  Node ${meta.node}, ${meta.cpus} CPUs (${meta.cpuModel}), ${meta.memoryGb} GB RAM, ${meta.platform}`);
+  console.log(`  server: ${meta.server}`);
+  console.log(`  rate limits: ${meta.rateLimits}`);
+  console.log(
+    `  sizes: ${options.sizes.join(', ')}${options.quick ? ' (quick)' : ''}; sections: ${meta.sections.join(', ')}`,
+  );
+  console.log(`  work dir: ${workRoot}`);
+  const othersAtStart = watchForeignCpu(() => []);
+  await sleep(1000);
+  const idleOthers = othersAtStart.stop();
+  console.log(
+    `  other processes: load average ${meta.loadAverageAtStart ?? 'n/a'}, ${idleOthers?.toFixed(2) ?? 'n/a'} cores busy just before the start`,
+  );
+  if (idleOthers !== null && idleOthers > BUSY_CORES) {
+    console.log(
+      `  WARNING: other processes are using the CPUs; numbers marked "!" in the "others" column are inflated by them`,
+    );
+  }
+
+  let fake: ChatFake | null = null;
+  let interrupted = false;
+  const cleanup = async () => {
+    await stopAllServers();
+    await fake?.close();
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) {
+      process.exit(130);
+    }
+    interrupted = true;
+    console.log(`\n${signal}: stopping the servers…`);
+    void cleanup().finally(() => {
+      rmSync(workRoot, { recursive: true, force: true });
+      process.exit(130);
+    });
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const errors: string[] = [];
+  const attempt = async (label: string, work: () => Promise<void>) => {
+    try {
+      await work();
+    } catch (error) {
+      if (interrupted) {
+        return;
+      }
+      const message = error instanceof Error ? error.message : String(error);
+      errors.push(`${label}: ${message}`);
+      ctx.rows.push({
+        section: label,
+        metric: 'section failed',
+        value: Number.NaN,
+        unit: 'count',
+        target: { kind: 'max', limit: 0 },
+        note: message.split('\n')[0]?.slice(0, 140),
+      });
+      progress(`${label} FAILED: ${message}`);
+    }
+  };
+
+  try {
+    const perSize = wants(ctx, 'seed', 'health', 'prompt', 'list', 'create', 'memory', 'chat');
+    const chatSize = options.sizes.includes(CHAT_SIZE) ? CHAT_SIZE : options.sizes[options.sizes.length - 1];
+    if (perSize) {
+      for (const size of options.sizes) {
+        if (interrupted) {
+          break;
+        }
+        await attempt(`size ${size}`, async () => {
+          const wantChat = wants(ctx, 'chat') && size === chatSize;
+          if (wantChat && fake === null) {
+            fake = await startChatFake();
+          }
+          await runSize(ctx, size, wantChat ? fake : null);
+        });
+      }
+    }
+    if (wants(ctx, 'security') && !interrupted) {
+      await attempt('security', () => runSecurity(ctx, SECURITY_SIZE));
+    }
+  } finally {
+    if (!interrupted) {
+      await cleanup();
+    }
+  }
+  if (interrupted) {
+    return;
+  }
+
+  console.log('');
+  console.log(formatTable(ctx.rows));
+  const { pass, miss, missed } = tally(ctx.rows);
+  console.log('');
+  console.log(`${pass} PASS, ${miss} MISS${errors.length > 0 ? `, ${errors.length} section(s) failed` : ''}`);
+  const busy = ctx.rows.filter((r) => (r.otherCores ?? 0) > BUSY_CORES).length;
+  if (busy > 0) {
+    console.log(
+      `  ${busy} rows were measured while other processes used more than ${BUSY_CORES} cores ("others" column, marked "!")`,
+    );
+  }
+  for (const row of missed) {
+    console.log(`  MISS ${row.section}${row.size === undefined ? '' : ` @${row.size}`}: ${row.metric}`);
+  }
+  if (options.sizes.includes(CHAT_SIZE) === false && wants(ctx, 'chat')) {
+    console.log(`  note: chat was measured at ${options.sizes[options.sizes.length - 1]} units (10k not in --sizes)`);
+  }
+
+  const report = {
+    meta: { ...meta, loadAverageAtEnd: loadAverage(), totalSeconds: (performance.now() - benchStart) / 1000 },
+    rows: ctx.rows.map((row) => ({ ...row, verdict: verdict(row) })),
+    errors,
+    details: ctx.details,
+  };
+  // Raw latency lists stay out of the file; the summaries are there.
+  const json = JSON.stringify(report, (key, value: unknown) => (key === 'latencies' ? undefined : value), 2);
+  const stamp = meta.date.replace(/[:.]/g, '-');
+  const paths = [
+    join(REPO_ROOT, 'bench-results', `bench-${stamp}.json`),
+    ...(options.jsonPath ? [options.jsonPath] : []),
+  ];
+  for (const path of paths) {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, `${json}\n`);
+    console.log(`wrote ${path}`);
+  }
+  if (errors.length > 0) {
+    console.log(`server logs kept in ${workRoot}`);
+    process.exitCode = 1;
+  } else {
+    rmSync(workRoot, { recursive: true, force: true });
+  }
+}
+
+main().catch(async (error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  await stopAllServers();
+  process.exit(1);
+});
