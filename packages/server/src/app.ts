@@ -282,6 +282,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         methods: config.security.requestSigningMethods,
       },
       failedAuth: { limit: config.security.authFailureLimit, windowMs: config.security.authFailureWindowMs },
+      rateLimits: { enabled: config.security.rateLimitEnabled },
       keys: security.keys,
       audit: security.audit,
       counters: security.counters,

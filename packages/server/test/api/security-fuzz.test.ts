@@ -167,6 +167,17 @@ const headers = fc.record({
   signCorrectly: fc.boolean(),
 });
 
+const noHeaders = {
+  apiKey: undefined,
+  signature: undefined,
+  timestamp: undefined,
+  contentType: undefined,
+  origin: undefined,
+  preflight: undefined,
+  forwarded: undefined,
+  signCorrectly: false,
+};
+
 const body = fc.oneof(
   fc.constant(undefined),
   fc.string({ maxLength: 300 }),
@@ -282,7 +293,16 @@ describe('fuzzing the HTTP surface', () => {
           expect(res.headers['access-control-allow-origin'], label).toBe('https://app.example.com');
         }
       }),
-      { numRuns: 150, seed: Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31), verbose: 1 },
+      {
+        numRuns: 150,
+        seed: Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31),
+        verbose: 1,
+        // Two requests that pass every check, so each run also reaches the handlers.
+        examples: [
+          ['GET', '/contexts?limit=5', { ...noHeaders, apiKey: API_KEY }, undefined],
+          ['POST', '/contexts', { ...noHeaders, apiKey: API_KEY, contentType: 'application/json', signCorrectly: true }, '{"type":"fact","content":"fuzz seed"}'],
+        ],
+      },
     );
     // The fuzzer reached past authentication as well as being refused by it.
     expect([...seen.keys()].some((s) => s < 300), JSON.stringify([...seen])).toBe(true);

@@ -24,6 +24,8 @@ export interface SecurityOptions {
   auth: { enabled: boolean };
   signing: { enabled: boolean; secret: string; maxAgeSeconds: number; methods: readonly string[] };
   failedAuth: { limit: number; windowMs: number };
+  /** Per-route limits (`config.rateLimit`); the failed-authentication limit applies regardless. */
+  rateLimits: { enabled: boolean };
   keys: KeyService;
   audit: AuditService;
   counters: CounterStore;
@@ -127,7 +129,7 @@ export const securityPlugin = fp(
         }
         audit.record({ event: 'request_signing', outcome: 'valid_signature', request: eventRequest(request), actor });
       }
-      const limit = request.routeOptions.config.rateLimit;
+      const limit = options.rateLimits.enabled ? request.routeOptions.config.rateLimit : undefined;
       if (limit !== undefined) {
         const route = request.routeOptions.url ?? request.url;
         const { count, resetMs } = await counters.increment(`rl:${request.method}:${route}:${request.ip}`, 60_000);
