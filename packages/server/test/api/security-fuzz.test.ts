@@ -294,7 +294,7 @@ describe('fuzzing the HTTP surface', () => {
         }
       }),
       {
-        numRuns: 150,
+        numRuns: Number(process.env.FUZZ_RUNS ?? 150),
         seed: Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31),
         verbose: 1,
         // Two requests that pass every check, so each run also reaches the handlers.
