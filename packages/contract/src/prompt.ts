@@ -20,6 +20,8 @@ export const ScoreBreakdown = z.object({
   confidence: z.number(),
   tag_bonus: z.number(),
   matched_tags: z.array(z.string()),
+  /** Score inherited from the unit just before this one from the same source (0 when none). */
+  sequence: z.number(),
 });
 export type ScoreBreakdown = z.infer<typeof ScoreBreakdown>;
 

@@ -8,6 +8,8 @@
  *
  * Flags: --sizes 1000,10000[,100000]  --quick (1k only, fewer requests)  --only <section,...>  --json <path>
  *        --server auto|src|dist (default auto: dist only when it is newer than every source file)  --seed <n>
+ *        --profile (servers write V8 CPU profiles to bench-results/profiles-<timestamp>/; read them with
+ *        `node --import tsx packages/server/bench/profile-top.ts <file.cpuprofile>`)
  * Sections: seed, health, prompt, list, create, memory, security, chat.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,7 +37,14 @@ import { startChatFake, type ChatFake } from './openai-chat-fake.js';
 import { BUSY_CORES, formatTable, tally, verdict } from './report.js';
 import { runSecurity } from './security.js';
 import { importBatch, MAX_IMPORT_BATCH, startHealthPoller, waitIndexed, type HealthSample } from './seed.js';
-import { chooseServerMode, livePids, REPO_ROOT, startServer, stopAllServers } from './server-process.js';
+import {
+  chooseServerMode,
+  livePids,
+  profileServersInto,
+  REPO_ROOT,
+  startServer,
+  stopAllServers,
+} from './server-process.js';
 
 const SECURITY_SIZE = 1000;
 const CHAT_SIZE = 10_000;
@@ -47,9 +56,10 @@ interface Options {
   jsonPath: string | null;
   server: 'auto' | 'src' | 'dist';
   seed: number;
+  profile: boolean;
 }
 
-const USAGE = `Usage: npm run bench -- [--sizes 1000,10000] [--quick] [--only ${SECTIONS.join(',')}] [--json <path>] [--server auto|src|dist] [--seed <n>]`;
+const USAGE = `Usage: npm run bench -- [--sizes 1000,10000] [--quick] [--only ${SECTIONS.join(',')}] [--json <path>] [--server auto|src|dist] [--seed <n>] [--profile]`;
 
 function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({
@@ -61,6 +71,7 @@ function parseOptions(argv: string[]): Options {
       json: { type: 'string' },
       server: { type: 'string', default: 'auto' },
       seed: { type: 'string', default: '1' },
+      profile: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -97,6 +108,7 @@ function parseOptions(argv: string[]): Options {
     jsonPath: values.json === undefined ? null : resolve(values.json),
     server: values.server as Options['server'],
     seed,
+    profile: values.profile,
   };
 }
 
@@ -279,11 +291,11 @@ async function runSize(ctx: BenchContext, size: number, fake: ChatFake | null): 
     const tasks = Array.from({ length: 5000 }, () => gen.task());
     if (wants(ctx, 'prompt')) {
       ctx.progress(`size ${size}: POST /generate-prompt`);
-      await measurePrompt(ctx, client, size, tasks);
+      await measurePrompt(ctx, server, size, tasks);
     }
     if (wants(ctx, 'list')) {
       ctx.progress(`size ${size}: GET /contexts`);
-      await measureList(ctx, client, size);
+      await measureList(ctx, server, size);
     }
     if (fake !== null) {
       ctx.progress(`size ${size}: POST /ai/chat and /ai/chat/stream`);
@@ -293,7 +305,7 @@ async function runSize(ctx: BenchContext, size: number, fake: ChatFake | null): 
     if (wants(ctx, 'create')) {
       ctx.progress(`size ${size}: POST /contexts`);
       const bodies = Array.from({ length: 4000 }, () => gen.createBody());
-      await measureCreate(ctx, client, size, bodies);
+      await measureCreate(ctx, server, size, bodies);
     }
 
     // 4. Peak RSS (VmHWM) of the server process, embedding worker threads included.
@@ -349,6 +361,7 @@ async function main(): Promise<void> {
     sections: [...options.only],
     counts: ctx.counts,
     seed: options.seed,
+    profile: options.profile,
     generatorVocabulary: possibleVocabulary(),
     loadAverageAtStart: loadAverage(),
   };
@@ -360,6 +373,11 @@ async function main(): Promise<void> {
     `  sizes: ${options.sizes.join(', ')}${options.quick ? ' (quick)' : ''}; sections: ${meta.sections.join(', ')}`,
   );
   console.log(`  work dir: ${workRoot}`);
+  if (options.profile) {
+    const dir = join(REPO_ROOT, 'bench-results', `profiles-${meta.date.replace(/[:.]/g, '-')}`);
+    profileServersInto(dir);
+    console.log(`  profiling: CPU profiles go to ${dir} (the servers run slower; use the numbers for diagnosis only)`);
+  }
   const othersAtStart = watchForeignCpu(() => []);
   await sleep(1000);
   const idleOthers = othersAtStart.stop();

@@ -36,6 +36,20 @@ function processTicks(pid: number): number {
   }
 }
 
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ, 100 on every mainstream Linux build). */
+const USER_HZ = 100;
+
+/** CPU time (user + system, all threads) a process has used so far, in milliseconds; null without /proc. */
+export function processCpuMs(pid: number): number | null {
+  try {
+    readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    // No /proc or no such process.
+    return null;
+  }
+  return (processTicks(pid) * 1000) / USER_HZ;
+}
+
 function snapshot(pids: readonly number[]): Snapshot | null {
   try {
     const machine = machineTicks();

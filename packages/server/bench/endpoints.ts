@@ -4,9 +4,10 @@
  * for latency percentiles, then a concurrency-4 run for throughput.
  */
 import { ROUTE_LIMITS, type BenchContext } from './context.js';
-import type { Client, HttpResponse } from './http.js';
+import type { HttpResponse } from './http.js';
 import { parseServerTiming, runConcurrent, runSequential, type RunResult, type Sample } from './load.js';
 import type { Row, Target } from './report.js';
+import type { ServerHandle } from './server-process.js';
 
 const max = (limit: number): Target => ({ kind: 'max', limit });
 
@@ -34,15 +35,19 @@ export async function sample(
 /** Sequential latency run + concurrency run of one request function, after a warm-up. */
 export async function measure(
   ctx: BenchContext,
+  server: Pick<ServerHandle, 'cpuMs'>,
   request: (i: number) => Promise<Sample>,
   sequentialCount: number,
 ): Promise<{
   sequential: RunResult;
   concurrent: RunResult;
   others: { sequential: number | null; concurrent: number | null };
+  /** Server CPU time (all threads) per successful request over both runs. */
+  cpuPerRequestMs: number | null;
 }> {
   let i = 0;
   await runSequential(ctx.counts.warmup, 60_000, () => request(i++));
+  const cpuBefore = server.cpuMs();
   let watch = ctx.watchOthers();
   const sequential = await runSequential(sequentialCount, 180_000, () => request(i++));
   const othersSequential = watch.stop();
@@ -50,7 +55,33 @@ export async function measure(
   const concurrent = await runConcurrent(ctx.counts.concurrency, ctx.counts.throughputMs, 1_000_000, () =>
     request(i++),
   );
-  return { sequential, concurrent, others: { sequential: othersSequential, concurrent: watch.stop() } };
+  const othersConcurrent = watch.stop();
+  const cpuAfter = server.cpuMs();
+  const requests = sequential.ok + concurrent.ok;
+  return {
+    sequential,
+    concurrent,
+    others: { sequential: othersSequential, concurrent: othersConcurrent },
+    cpuPerRequestMs:
+      cpuBefore === null || cpuAfter === null || requests === 0 ? null : (cpuAfter - cpuBefore) / requests,
+  };
+}
+
+/** An info row: server CPU time per request (less sensitive to other processes than wall time). */
+export function cpuRow(section: string, size: number, name: string, cpuPerRequestMs: number | null): Row[] {
+  if (cpuPerRequestMs === null) {
+    return [];
+  }
+  return [
+    {
+      section,
+      size,
+      metric: `${name} server CPU / request`,
+      value: cpuPerRequestMs,
+      unit: 'ms',
+      note: 'all server threads, sequential + concurrent runs',
+    },
+  ];
 }
 
 /** Sets `otherCores` on rows that do not have it. */
@@ -84,10 +115,11 @@ function concurrencyNote(ctx: BenchContext, run: RunResult): string {
 
 export async function measurePrompt(
   ctx: BenchContext,
-  client: Client,
+  server: ServerHandle,
   size: number,
   tasks: readonly string[],
 ): Promise<void> {
+  const { client } = server;
   const request = (i: number) =>
     sample(
       () =>
@@ -102,7 +134,12 @@ export async function measurePrompt(
       200,
       (r) => parseServerTiming(r.headers['server-timing']),
     );
-  const { sequential, concurrent, others } = await measure(ctx, request, ctx.counts.sequential);
+  const { sequential, concurrent, others, cpuPerRequestMs } = await measure(
+    ctx,
+    server,
+    request,
+    ctx.counts.sequential,
+  );
   const large = size > 10_000;
   const rank = sequential.extra['rank'];
   const embed = sequential.extra['embed'];
@@ -147,14 +184,21 @@ export async function measurePrompt(
       note: concurrencyNote(ctx, concurrent),
       otherCores: others.concurrent,
     },
+    ...cpuRow(s, size, 'POST /generate-prompt', cpuPerRequestMs),
     ...failureRow(s, size, 'POST /generate-prompt', sequential, concurrent),
   );
   ctx.details[`prompt-${size}`] = { sequential, concurrent };
 }
 
-export async function measureList(ctx: BenchContext, client: Client, size: number): Promise<void> {
+export async function measureList(ctx: BenchContext, server: ServerHandle, size: number): Promise<void> {
+  const { client } = server;
   const request = () => sample(() => client.send('/contexts'), 200);
-  const { sequential, concurrent, others } = await measure(ctx, request, ctx.counts.sequential);
+  const { sequential, concurrent, others, cpuPerRequestMs } = await measure(
+    ctx,
+    server,
+    request,
+    ctx.counts.sequential,
+  );
   const s = 'list';
   ctx.rows.push(
     {
@@ -183,6 +227,7 @@ export async function measureList(ctx: BenchContext, client: Client, size: numbe
       note: concurrencyNote(ctx, concurrent),
       otherCores: others.concurrent,
     },
+    ...cpuRow(s, size, 'GET /contexts', cpuPerRequestMs),
     ...failureRow(s, size, 'GET /contexts', sequential, concurrent),
   );
   ctx.details[`list-${size}`] = { sequential, concurrent };
@@ -190,10 +235,11 @@ export async function measureList(ctx: BenchContext, client: Client, size: numbe
 
 export async function measureCreate(
   ctx: BenchContext,
-  client: Client,
+  server: ServerHandle,
   size: number,
   bodies: readonly { type: string; content: string; tags: string[]; confidence: number }[],
 ): Promise<void> {
+  const { client } = server;
   const request = (i: number) =>
     sample(
       () =>
@@ -207,7 +253,12 @@ export async function measureCreate(
         }),
       201,
     );
-  const { sequential, concurrent, others } = await measure(ctx, request, ctx.counts.createSequential);
+  const { sequential, concurrent, others, cpuPerRequestMs } = await measure(
+    ctx,
+    server,
+    request,
+    ctx.counts.createSequential,
+  );
   const s = 'create';
   ctx.rows.push(
     {
@@ -237,6 +288,7 @@ export async function measureCreate(
       note: concurrencyNote(ctx, concurrent),
       otherCores: others.concurrent,
     },
+    ...cpuRow(s, size, 'POST /contexts', cpuPerRequestMs),
     ...failureRow(s, size, 'POST /contexts', sequential, concurrent),
   );
   ctx.details[`create-${size}`] = { sequential, concurrent };

@@ -13,7 +13,7 @@ import { signatureHeaders } from '@contextpilot/client';
 import { ROUTE_LIMITS, type BenchContext } from './context.js';
 import { createGenerator } from './data.js';
 import { failureRow, sample, withOthers } from './endpoints.js';
-import { runAlternatingBlocks, runPaired, runSequential, type RunResult } from './load.js';
+import { runAlternatingBlocks, runPaired, runSequential, type Sample } from './load.js';
 import type { Row } from './report.js';
 import { importBatch, waitIndexed } from './seed.js';
 import { startServer, type ServerHandle } from './server-process.js';
@@ -95,11 +95,20 @@ export async function runSecurity(ctx: BenchContext, size: number): Promise<void
     started.push(secured);
     const gen = createGenerator(ctx.seed + 11);
 
-    /** Signed create requests, each with its own body and signature, made just before a run (outside its timing). */
-    async function prepareCreates(count: number): Promise<Prepared[]> {
+    let invalid = 0;
+    /**
+     * Signed create requests, each with its own body and signature, made just before a run (outside its timing).
+     * `invalid` bodies have an unknown type: they pass auth, signature and replay checks and then fail validation
+     * (422) without being embedded, which isolates the security cost from the embedding's.
+     */
+    async function prepareCreates(count: number, kind: 'valid' | 'invalid' = 'valid'): Promise<Prepared[]> {
       const prepared: Prepared[] = [];
       for (let i = 0; i < count; i++) {
-        const body = JSON.stringify(gen.createBody());
+        const body = JSON.stringify(
+          kind === 'valid'
+            ? gen.createBody()
+            : { type: `unknown-${++invalid}`, content: 'A note that is never stored.' },
+        );
         const signature = await signatureHeaders({ secret, method: 'POST', pathWithQuery: '/contexts', body });
         prepared.push({ body, headers: { 'content-type': 'application/json', 'x-api-key': apiKey, ...signature } });
       }
@@ -108,91 +117,92 @@ export async function runSecurity(ctx: BenchContext, size: number): Promise<void
 
     await checkSecurityIsOn(secured, apiKey, await prepareCreates(1));
 
-    const getRequest = (server: ServerHandle) => () =>
+    type Make = (server: ServerHandle, prepared: Prepared[]) => (i: number) => Promise<Sample>;
+    const getRequest: Make = (server) => () =>
       sample(() => server.client.send('/contexts?limit=10', { headers: { 'x-api-key': apiKey } }), 200);
     // The same prepared request goes to both servers: the plain one ignores key and signature, and each server
     // sees each signature once.
-    const postRequest = (server: ServerHandle, prepared: Prepared[]) => (i: number) => {
-      const item = prepared[i];
-      if (item === undefined) {
-        return Promise.resolve({ ok: false, ms: 0, error: 'ran out of prepared requests' });
-      }
-      return sample(
-        () =>
-          server.client.send('/contexts', {
-            method: 'POST',
-            headers: { ...item.headers, ...ctx.rateLimits.headers('POST /contexts', ROUTE_LIMITS.createContext) },
-            body: item.body,
-          }),
-        201,
-      );
-    };
+    const postRequest =
+      (expect: number): Make =>
+      (server, prepared) =>
+      (i) => {
+        const item = prepared[i];
+        if (item === undefined) {
+          return Promise.resolve({ ok: false, ms: 0, error: 'ran out of prepared requests' });
+        }
+        return sample(
+          () =>
+            server.client.send('/contexts', {
+              method: 'POST',
+              headers: { ...item.headers, ...ctx.rateLimits.headers('POST /contexts', ROUTE_LIMITS.createContext) },
+              body: item.body,
+            }),
+          expect,
+        );
+      };
 
     const c = ctx.counts;
     const blockMs = c.securityThroughputMs / c.securityBlocks;
     for (const server of [plain, secured]) {
-      await runSequential(c.warmup * 2, 60_000, getRequest(server));
+      await runSequential(c.warmup * 2, 60_000, getRequest(server, []));
       const warm = await prepareCreates(c.warmup);
-      await runSequential(warm.length, 60_000, postRequest(server, warm));
+      await runSequential(warm.length, 60_000, postRequest(201)(server, warm));
+      const warmInvalid = await prepareCreates(c.warmup * 2, 'invalid');
+      await runSequential(warmInvalid.length, 60_000, postRequest(422)(server, warmInvalid));
     }
 
-    let watch = ctx.watchOthers();
-    ctx.progress(`security: GET /contexts?limit=10, ${c.securityGetSequential} pairs`);
-    const [getPlain, getSecured] = await runPaired(
-      c.securityGetSequential,
-      120_000,
-      getRequest(plain),
-      getRequest(secured),
-    );
-    const [getPlainC, getSecuredC] = await runAlternatingBlocks(
-      c.securityBlocks,
-      blockMs,
-      c.concurrency,
-      () => Promise.resolve(getRequest(plain)),
-      () => Promise.resolve(getRequest(secured)),
-    );
-    const getOthers = watch.stop();
-
-    watch = ctx.watchOthers();
-    ctx.progress(`security: POST /contexts, ${c.securityPostSequential} pairs`);
-    const sequentialPosts = await prepareCreates(c.securityPostSequential);
-    const [postPlain, postSecured] = await runPaired(
-      sequentialPosts.length,
-      180_000,
-      postRequest(plain, sequentialPosts),
-      postRequest(secured, sequentialPosts),
-    );
-    // Enough prepared requests per block for 1,000 creates/s, made before the block; running out shows as failures.
-    const perBlock = Math.ceil(blockMs);
-    const blockPosts: Prepared[][] = [];
-    const postsFor = async (block: number) => (blockPosts[block] ??= await prepareCreates(perBlock));
-    const [postPlainC, postSecuredC] = await runAlternatingBlocks(
-      c.securityBlocks,
-      blockMs,
-      c.concurrency,
-      async (block) => postRequest(plain, await postsFor(block)),
-      async (block) => postRequest(secured, await postsFor(block)),
-      perBlock,
-    );
-    const postOthers = watch.stop();
-    for (const server of started) {
-      ctx.details[`security-memory-${server.name}`] = server.memory();
-    }
-
+    // Each server only works on its own requests, so its CPU time over a phase is its cost of that phase.
+    const cpuOf = (server: ServerHandle) => server.cpuMs();
     const s = 'security';
-    const compare = (
-      label: string,
-      others: number | null,
-      a: RunResult,
-      b: RunResult,
-      ac: RunResult,
-      bc: RunResult,
-    ): Row[] => {
-      const loss = ac.throughput > 0 ? ((ac.throughput - bc.throughput) / ac.throughput) * 100 : Number.NaN;
-      ctx.details[`security-${label}`] = {
-        plain: { sequential: a, concurrent: ac },
-        secured: { sequential: b, concurrent: bc },
+    const phase = async (options: {
+      label: string;
+      pairs: number;
+      make: Make;
+      /** Prepared requests for `count` requests (none for unsigned ones). */
+      prepare: (count: number) => Promise<Prepared[]>;
+      /** At most this many requests per server and block (the prepared ones). */
+      perBlock: number;
+      target: boolean;
+      note?: string;
+    }): Promise<Row[]> => {
+      ctx.progress(`security: ${options.label}, ${options.pairs} pairs + ${c.securityBlocks} blocks`);
+      const cpuBefore = [cpuOf(plain), cpuOf(secured)];
+      const watch = ctx.watchOthers();
+      const sequential = await options.prepare(options.pairs);
+      const [a, b] = await runPaired(
+        options.pairs,
+        180_000,
+        options.make(plain, sequential),
+        options.make(secured, sequential),
+      );
+      const blockPrepared: Prepared[][] = [];
+      const preparedFor = async (block: number) => (blockPrepared[block] ??= await options.prepare(options.perBlock));
+      const [ac, bc] = await runAlternatingBlocks(
+        c.securityBlocks,
+        blockMs,
+        c.concurrency,
+        async (block) => options.make(plain, await preparedFor(block)),
+        async (block) => options.make(secured, await preparedFor(block)),
+        options.perBlock,
+      );
+      const others = watch.stop();
+      const cpuAfter = [cpuOf(plain), cpuOf(secured)];
+      const perRequest = (side: 0 | 1, requests: number) => {
+        const before = cpuBefore[side];
+        const after = cpuAfter[side];
+        return before === null || before === undefined || after === null || after === undefined || requests === 0
+          ? null
+          : (after - before) / requests;
       };
+      const cpuPlain = perRequest(0, a.ok + ac.ok);
+      const cpuSecured = perRequest(1, b.ok + bc.ok);
+      const loss = ac.throughput > 0 ? ((ac.throughput - bc.throughput) / ac.throughput) * 100 : Number.NaN;
+      const label = options.label;
+      ctx.details[`security-${label}`] = {
+        plain: { sequential: a, concurrent: ac, cpuPerRequestMs: cpuPlain },
+        secured: { sequential: b, concurrent: bc, cpuPerRequestMs: cpuSecured },
+      };
+      const target = <T>(t: T) => (options.target ? t : undefined);
       return withOthers(others, [
         {
           section: s,
@@ -200,7 +210,7 @@ export async function runSecurity(ctx: BenchContext, size: number): Promise<void
           metric: `${label} p95 plain`,
           value: a.latency.p95,
           unit: 'ms',
-          note: `p50 ${a.latency.p50.toFixed(2)} ms, ${a.ok} req`,
+          note: `p50 ${a.latency.p50.toFixed(2)} ms, ${a.ok} req${options.note ? `; ${options.note}` : ''}`,
         },
         {
           section: s,
@@ -216,7 +226,7 @@ export async function runSecurity(ctx: BenchContext, size: number): Promise<void
           metric: `${label} p95 difference`,
           value: b.latency.p95 - a.latency.p95,
           unit: 'ms',
-          target: { kind: 'max', limit: 1 },
+          target: target({ kind: 'max', limit: 1 }),
           note: `p50 difference ${(b.latency.p50 - a.latency.p50).toFixed(2)} ms; requests paired AB/BA`,
         },
         {
@@ -241,17 +251,57 @@ export async function runSecurity(ctx: BenchContext, size: number): Promise<void
           metric: `${label} throughput loss`,
           value: loss,
           unit: '%',
-          target: { kind: 'max', limit: 10 },
+          target: target({ kind: 'max', limit: 10 }),
           note: `${c.securityBlocks} alternating blocks of ${(blockMs / 1000).toFixed(1)} s per server`,
         },
+        ...(cpuPlain === null || cpuSecured === null
+          ? []
+          : [
+              {
+                section: s,
+                size,
+                metric: `${label} server CPU / request difference`,
+                value: cpuSecured - cpuPlain,
+                unit: 'ms' as const,
+                note: `plain ${cpuPlain.toFixed(3)} ms, secured ${cpuSecured.toFixed(3)} ms (all threads)`,
+              },
+            ]),
         ...failureRow(s, size, `${label} plain`, a, ac),
         ...failureRow(s, size, `${label} secured`, b, bc),
       ]);
     };
+
     ctx.rows.push(
-      ...compare('GET /contexts?limit=10', getOthers, getPlain, getSecured, getPlainC, getSecuredC),
-      ...compare('POST /contexts (signed)', postOthers, postPlain, postSecured, postPlainC, postSecuredC),
+      ...(await phase({
+        label: 'GET /contexts?limit=10',
+        pairs: c.securityGetSequential,
+        make: getRequest,
+        prepare: () => Promise.resolve([]),
+        perBlock: 1_000_000,
+        target: true,
+      })),
+      ...(await phase({
+        label: 'POST /contexts (signed)',
+        pairs: c.securityPostSequential,
+        make: postRequest(201),
+        prepare: (count) => prepareCreates(count),
+        // Enough for 1,000 creates/s; running out would show up as failures.
+        perBlock: Math.ceil(blockMs),
+        target: true,
+      })),
+      ...(await phase({
+        label: 'POST /contexts 422 (signed)',
+        pairs: c.securityGetSequential,
+        make: postRequest(422),
+        prepare: (count) => prepareCreates(count, 'invalid'),
+        perBlock: Math.ceil(blockMs * 5),
+        target: false,
+        note: 'invalid type: auth + signature + replay check, no embedding',
+      })),
     );
+    for (const server of started) {
+      ctx.details[`security-memory-${server.name}`] = server.memory();
+    }
   } finally {
     await Promise.all(started.map((server) => server.stop()));
   }

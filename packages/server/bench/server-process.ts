@@ -8,6 +8,7 @@ import { createWriteStream, existsSync, readdirSync, readFileSync, statSync } fr
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { processCpuMs } from './cpu.js';
 import { createClient, type Client } from './http.js';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
@@ -64,10 +65,21 @@ export interface ServerHandle {
   logPath: string;
   /** VmHWM (peak resident set) and VmRSS of the server process in MiB, from /proc/<pid>/status. */
   memory(): { peakMb: number; rssMb: number } | null;
+  /** CPU time the server process has used so far (all threads: event loop, embedding workers, GC), in ms. */
+  cpuMs(): number | null;
   stop(): Promise<void>;
 }
 
 const live = new Set<ServerHandle>();
+let profileRoot: string | null = null;
+
+/**
+ * Makes every server started from now on write V8 CPU profiles (`--cpu-prof`, main thread and each worker) into
+ * `<dir>/<server name>/` when it exits. Profiling slows the servers: numbers measured with it are for diagnosis.
+ */
+export function profileServersInto(dir: string): void {
+  profileRoot = dir;
+}
 
 function readProcMemory(pid: number): { peakMb: number; rssMb: number } | null {
   try {
@@ -121,9 +133,11 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     ...options.env,
   });
   const guard = join(BENCH_DIR, 'child-guard.mjs');
+  const profile = profileRoot === null ? [] : ['--cpu-prof', '--cpu-prof-dir', join(profileRoot, options.name)];
   const args =
     options.mode === 'src'
       ? [
+          ...profile,
           '--conditions',
           'development',
           '--import',
@@ -132,7 +146,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
           guard,
           join(SERVER_DIR, 'src/server.ts'),
         ]
-      : ['--import', guard, join(SERVER_DIR, 'dist/server.js')];
+      : [...profile, '--import', guard, join(SERVER_DIR, 'dist/server.js')];
   const logPath = join(options.workDir, `${options.name}.log`);
   const log = createWriteStream(logPath, { flags: 'a' });
   const child = spawn(process.execPath, args, { cwd: options.workDir, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
@@ -188,6 +202,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     client,
     logPath,
     memory: () => (child.pid === undefined ? null : readProcMemory(child.pid)),
+    cpuMs: () => (child.pid === undefined ? null : processCpuMs(child.pid)),
     stop() {
       stopping ??= (async () => {
         client.close();

@@ -12,6 +12,8 @@ export interface RankingInput {
   task: string;
   /** Candidates from the search service, with raw BM25 and (int8) cosine scores. */
   candidates: readonly Candidate<ContextUnit>[];
+  /** Follower → predecessor within a source's sequence (for sequence propagation). */
+  predecessorOf: ReadonlyMap<string, string>;
   /** Float query vector, for rankers that score every unit themselves. */
   queryVector: Float32Array;
   /** Every unit of the conversation with its float vectors. */
@@ -40,8 +42,8 @@ function isDefault(lexical: number): boolean {
 export function weighted(name: string, weights: RankingWeights): Configuration {
   return {
     name,
-    rank: ({ task, candidates }) =>
-      rankCandidates(task, candidates, { limit: MAX_DEPTH, weights }).map((r) => r.unit.id),
+    rank: ({ task, candidates, predecessorOf }) =>
+      rankCandidates(task, candidates, { limit: MAX_DEPTH, weights, predecessorOf }).map((r) => r.unit.id),
   };
 }
 
@@ -75,8 +77,9 @@ export function standardConfigurations(): Configuration[] {
     fusions.push(weighted(DEFAULT_CONFIGURATION_NAME, DEFAULT_WEIGHTS));
   }
   return [
-    weighted('lexical only (1/0)', weightsOf(1)),
-    weighted('semantic only (0/1)', weightsOf(0)),
+    weighted('lexical only (1/0)', { ...weightsOf(1), sequence: 0 }),
+    weighted('semantic only (0/1)', { ...weightsOf(0), sequence: 0 }),
+    weighted(`weighted w=${DEFAULT_WEIGHTS.lexical}, no sequence propagation`, { ...DEFAULT_WEIGHTS, sequence: 0 }),
     ...fusions,
     rrf(60),
     legacyBaseline,

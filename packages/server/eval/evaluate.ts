@@ -40,7 +40,8 @@ function turnUnits(conversation: Conversation, cache: VectorCache): { unit: Cont
       confidence: 1,
       createdAt: CREATED_AT,
       lastUsed: null,
-      source: 'locomo',
+      // One source per session: a session's turns are a sequence, as when a chat transcript is imported.
+      source: `locomo:${conversation.sampleId}:${turn.id.split(':')[0] ?? ''}`,
       tags: [],
       status: 'active',
       supersededBy: null,
@@ -75,9 +76,9 @@ export async function evaluateConversation(
     const units: LegacyUnit[] = entries.map(({ unit, vectors }) => ({ ...unit, vectors }));
     const results: QuestionResult[] = [];
     for (const question of conversation.questions) {
-      const candidates = await search.candidates(question.text, options.pool);
+      const { candidates, predecessorOf } = await search.candidates(question.text, options.pool, MAX_DEPTH);
       const queryVector = await embedder.embedQuery(question.text);
-      const input = { task: question.text, candidates, queryVector, units, turns: conversation.turns };
+      const input = { task: question.text, candidates, predecessorOf, queryVector, units, turns: conversation.turns };
       const rankings: Record<string, string[]> = {};
       for (const configuration of options.configurations) {
         rankings[configuration.name] = configuration.rank(input);

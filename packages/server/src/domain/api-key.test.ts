@@ -39,17 +39,29 @@ describe('keyMatchesHash', () => {
   });
 
   it('treats a malformed expected digest as a mismatch, without throwing', () => {
-    for (const expected of ['', 'abc', hash.toUpperCase(), hash.slice(0, 63), `${hash}0`, `${hash.slice(0, 63)}g`, ' '.repeat(64)]) {
+    for (const expected of [
+      '',
+      'abc',
+      hash.toUpperCase(),
+      hash.slice(0, 63),
+      `${hash}0`,
+      `${hash.slice(0, 63)}g`,
+      ' '.repeat(64),
+    ]) {
       expect(keyMatchesHash(key, expected)).toBe(false);
     }
   });
 
   it('never throws on odd lengths or non-ASCII input', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 2000 }), fc.string({ maxLength: 100 }), (presented, expected) => {
-        expect(typeof keyMatchesHash(presented, expected)).toBe('boolean');
-        expect(keyMatchesHash(presented, hashApiKey(presented))).toBe(true);
-      }),
+      fc.property(
+        fc.string({ unit: 'binary', maxLength: 2000 }),
+        fc.string({ maxLength: 100 }),
+        (presented, expected) => {
+          expect(typeof keyMatchesHash(presented, expected)).toBe('boolean');
+          expect(keyMatchesHash(presented, hashApiKey(presented))).toBe(true);
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -25,9 +25,18 @@ function candidate(
 
 const TASK = 'Write a Python function for data processing';
 
+/** The weights the hand-computed examples below use (independent of the tuned defaults). */
+const W = { lexical: 0.6, semantic: 0.4, tagBonusPerMatch: 0.05, maxTagBonus: 0.15, sequence: 0.8 };
+
 describe('DEFAULT_WEIGHTS', () => {
   it('are the documented weights, and the fusion weights sum to 1', () => {
-    expect(DEFAULT_WEIGHTS).toEqual({ lexical: 0.6, semantic: 0.4, tagBonusPerMatch: 0.05, maxTagBonus: 0.15 });
+    expect(DEFAULT_WEIGHTS).toEqual({
+      lexical: 0.5,
+      semantic: 0.5,
+      tagBonusPerMatch: 0.05,
+      maxTagBonus: 0.15,
+      sequence: 0.8,
+    });
     expect(DEFAULT_WEIGHTS.lexical + DEFAULT_WEIGHTS.semantic).toBe(1);
   });
 });
@@ -39,7 +48,7 @@ describe('rankCandidates: exact scores from the header formula', () => {
     const ranked = rankCandidates(
       TASK,
       [candidate('b', 1, 0.25, { confidence: 0.5, tags: ['python'] }), candidate('a', 2, 0.5, { confidence: 1 })],
-      { limit: 10 },
+      { weights: W, limit: 10 },
     );
     expect(ranked.map((r) => r.unit.id)).toEqual(['a', 'b']);
     expect(ranked[0]?.score).toBe(1);
@@ -50,6 +59,7 @@ describe('rankCandidates: exact scores from the header formula', () => {
       confidence: 1,
       tagBonus: 0,
       matchedTags: [],
+      sequence: 0,
     });
     expect(ranked[1]?.score).toBeCloseTo(0.3, 12);
     expect(ranked[1]?.breakdown).toEqual({
@@ -59,6 +69,7 @@ describe('rankCandidates: exact scores from the header formula', () => {
       confidence: 0.5,
       tagBonus: 0.05,
       matchedTags: ['python'],
+      sequence: 0,
     });
   });
 
@@ -74,7 +85,7 @@ describe('rankCandidates: exact scores from the header formula', () => {
         candidate('b', 3, 0.2, { confidence: 0.6 }),
         candidate('a', 4, 0.8, { confidence: 0.8, tags: ['data', 'python', 'ml'] }),
       ],
-      { limit: 10 },
+      { weights: W, limit: 10 },
     );
     expect(ranked.map((r) => r.unit.id)).toEqual(['a', 'b', 'c']);
     expect(ranked[0]?.score).toBeCloseTo(0.9, 12);
@@ -91,6 +102,7 @@ describe('rankCandidates: exact scores from the header formula', () => {
       'python data function processing',
       [candidate('a', 0, 0, { tags: ['python', 'data', 'function', 'processing'] })],
       {
+        weights: W,
         limit: 1,
       },
     );
@@ -99,7 +111,7 @@ describe('rankCandidates: exact scores from the header formula', () => {
   });
 
   it('clamps the final score to 1', () => {
-    const [r] = rankCandidates(TASK, [candidate('a', 1, 1, { tags: ['python', 'data'] })], { limit: 1 });
+    const [r] = rankCandidates(TASK, [candidate('a', 1, 1, { tags: ['python', 'data'] })], { weights: W, limit: 1 });
     expect(r?.breakdown.fused).toBe(1);
     expect(r?.breakdown.tagBonus).toBeCloseTo(0.1, 12);
     expect(r?.score).toBe(1);
@@ -107,7 +119,7 @@ describe('rankCandidates: exact scores from the header formula', () => {
 
   it('treats a negative cosine as no semantic match', () => {
     // max semantic 0.6: a gets 1 → fused 0.4; b gets max(0, -0.3)/0.6 = 0.
-    const ranked = rankCandidates(TASK, [candidate('a', 0, 0.6), candidate('b', 0, -0.3)], { limit: 2 });
+    const ranked = rankCandidates(TASK, [candidate('a', 0, 0.6), candidate('b', 0, -0.3)], { weights: W, limit: 2 });
     expect(ranked.map((r) => [r.unit.id, r.score])).toEqual([
       ['a', 0.4],
       ['b', 0],
@@ -116,13 +128,13 @@ describe('rankCandidates: exact scores from the header formula', () => {
   });
 
   it('gives semantic 0 to everyone when no cosine is positive (no division by zero)', () => {
-    const ranked = rankCandidates(TASK, [candidate('a', 2, -0.5), candidate('b', 1, 0)], { limit: 2 });
+    const ranked = rankCandidates(TASK, [candidate('a', 2, -0.5), candidate('b', 1, 0)], { weights: W, limit: 2 });
     expect(ranked.map((r) => r.breakdown.semantic)).toEqual([0, 0]);
     expect(ranked.map((r) => r.score)).toEqual([0.6, 0.3]);
   });
 
   it('gives lexical 0 to everyone when nothing matched lexically', () => {
-    const ranked = rankCandidates(TASK, [candidate('a', 0, 0.5), candidate('b', 0, 0.25)], { limit: 2 });
+    const ranked = rankCandidates(TASK, [candidate('a', 0, 0.5), candidate('b', 0, 0.25)], { weights: W, limit: 2 });
     expect(ranked.map((r) => r.breakdown.lexical)).toEqual([0, 0]);
     expect(ranked.map((r) => r.score)).toEqual([0.4, 0.2]);
   });
@@ -132,6 +144,7 @@ describe('rankCandidates: exact scores from the header formula', () => {
       TASK,
       [candidate('hi', 1, 1, { confidence: 1.5 }), candidate('lo', 1, 1, { confidence: -1 })],
       {
+        weights: W,
         limit: 2,
       },
     );
@@ -144,6 +157,7 @@ describe('rankCandidates: exact scores from the header formula', () => {
   it('uses custom weights, normalized by their sum', () => {
     // fused = (1 · 1 + 3 · 0.5) / 4 = 0.625; tag bonus 0.1 per match.
     const [, b] = rankCandidates(TASK, [candidate('a', 2, 0.5), candidate('b', 2, 0.25, { tags: ['python'] })], {
+      weights: W,
       limit: 2,
       weights: { lexical: 1, semantic: 3, tagBonusPerMatch: 0.1, maxTagBonus: 0.3 },
     });
@@ -154,6 +168,7 @@ describe('rankCandidates: exact scores from the header formula', () => {
 
   it('scores only the tag bonus when both fusion weights are 0', () => {
     const [r] = rankCandidates(TASK, [candidate('a', 5, 0.9, { tags: ['python'] })], {
+      weights: W,
       limit: 1,
       weights: { lexical: 0, semantic: 0, tagBonusPerMatch: 0.05, maxTagBonus: 0.15 },
     });
@@ -164,6 +179,7 @@ describe('rankCandidates: exact scores from the header formula', () => {
   it('breaks ties by lexical score, then by id', () => {
     // With equal weights, d (lexical 0, semantic 1) and a, b (lexical 1, semantic 0) all score 0.5.
     const ranked = rankCandidates('task', [candidate('d', 0, 0.7), candidate('b', 2, 0), candidate('a', 2, 0)], {
+      weights: W,
       limit: 3,
       weights: { lexical: 0.5, semantic: 0.5, tagBonusPerMatch: 0, maxTagBonus: 0 },
     });
@@ -180,7 +196,7 @@ describe('rankCandidates: superseded units, limit and minScore', () => {
     const ranked = rankCandidates(
       TASK,
       [candidate('old', 10, 0.9, { status: 'superseded' }), candidate('new', 1, 0.45)],
-      { limit: 5 },
+      { weights: W, limit: 5 },
     );
     expect(ranked.map((r) => r.unit.id)).toEqual(['new']);
     // Normalized against the active unit only: lexical 1/1, semantic 0.45/0.45.
@@ -190,26 +206,28 @@ describe('rankCandidates: superseded units, limit and minScore', () => {
   });
 
   it('returns [] when only superseded units are candidates', () => {
-    expect(rankCandidates(TASK, [candidate('old', 1, 1, { status: 'superseded' })], { limit: 5 })).toEqual([]);
+    expect(rankCandidates(TASK, [candidate('old', 1, 1, { status: 'superseded' })], { weights: W, limit: 5 })).toEqual(
+      [],
+    );
   });
 
   it('returns [] for limit 0 or a negative limit', () => {
     const cs = [candidate('a', 1, 1), candidate('b', 1, 0.5)];
-    expect(rankCandidates(TASK, cs, { limit: 0 })).toEqual([]);
-    expect(rankCandidates(TASK, cs, { limit: -3 })).toEqual([]);
+    expect(rankCandidates(TASK, cs, { weights: W, limit: 0 })).toEqual([]);
+    expect(rankCandidates(TASK, cs, { weights: W, limit: -3 })).toEqual([]);
   });
 
   it('returns [] without candidates', () => {
-    expect(rankCandidates(TASK, [], { limit: 5 })).toEqual([]);
+    expect(rankCandidates(TASK, [], { weights: W, limit: 5 })).toEqual([]);
   });
 
   it('returns the best `limit` units', () => {
     const cs = [candidate('a', 1, 0), candidate('b', 2, 0), candidate('c', 3, 0), candidate('d', 4, 0)];
-    expect(rankCandidates(TASK, cs, { limit: 2 }).map((r) => r.unit.id)).toEqual(['d', 'c']);
+    expect(rankCandidates(TASK, cs, { weights: W, limit: 2 }).map((r) => r.unit.id)).toEqual(['d', 'c']);
   });
 
   it('returns every ranked unit, even irrelevant ones, when no minScore is given', () => {
-    const ranked = rankCandidates(TASK, [candidate('a', 1, 0.5), candidate('zero', 0, 0)], { limit: 5 });
+    const ranked = rankCandidates(TASK, [candidate('a', 1, 0.5), candidate('zero', 0, 0)], { weights: W, limit: 5 });
     expect(ranked.map((r) => [r.unit.id, r.score])).toEqual([
       ['a', 1],
       ['zero', 0],
@@ -219,16 +237,28 @@ describe('rankCandidates: superseded units, limit and minScore', () => {
   it('drops units scoring below minScore and keeps those equal to it, before applying the limit', () => {
     // Scores: a 1, b 0.6 (lexical 1, semantic 0), c 0.4 (lexical 0, semantic 1), d 0.
     const cs = [candidate('a', 1, 1), candidate('b', 1, 0), candidate('c', 0, 1), candidate('d', 0, 0)];
-    expect(rankCandidates(TASK, cs, { limit: 10, minScore: 0.4 }).map((r) => r.unit.id)).toEqual(['a', 'b', 'c']);
-    expect(rankCandidates(TASK, cs, { limit: 10, minScore: 0.41 }).map((r) => r.unit.id)).toEqual(['a', 'b']);
-    expect(rankCandidates(TASK, cs, { limit: 1, minScore: 0.5 }).map((r) => r.unit.id)).toEqual(['a']);
-    expect(rankCandidates(TASK, cs, { limit: 10, minScore: 0 }).map((r) => r.unit.id)).toEqual(['a', 'b', 'c', 'd']);
-    expect(rankCandidates(TASK, cs, { limit: 10, minScore: 1.01 })).toEqual([]);
+    expect(rankCandidates(TASK, cs, { weights: W, limit: 10, minScore: 0.4 }).map((r) => r.unit.id)).toEqual([
+      'a',
+      'b',
+      'c',
+    ]);
+    expect(rankCandidates(TASK, cs, { weights: W, limit: 10, minScore: 0.41 }).map((r) => r.unit.id)).toEqual([
+      'a',
+      'b',
+    ]);
+    expect(rankCandidates(TASK, cs, { weights: W, limit: 1, minScore: 0.5 }).map((r) => r.unit.id)).toEqual(['a']);
+    expect(rankCandidates(TASK, cs, { weights: W, limit: 10, minScore: 0 }).map((r) => r.unit.id)).toEqual([
+      'a',
+      'b',
+      'c',
+      'd',
+    ]);
+    expect(rankCandidates(TASK, cs, { weights: W, limit: 10, minScore: 1.01 })).toEqual([]);
   });
 
   it('returns the candidate unit objects themselves', () => {
     const c = candidate('a', 1, 1);
-    expect(rankCandidates(TASK, [c], { limit: 1 })[0]?.unit).toBe(c.unit);
+    expect(rankCandidates(TASK, [c], { weights: W, limit: 1 })[0]?.unit).toBe(c.unit);
   });
 });
 
@@ -351,7 +381,7 @@ describe('rankCandidates: properties', () => {
   it('keeps every score and every breakdown component in [0,1]', () => {
     fc.assert(
       fc.property(taskArb, candidatesArb, (task, cs) => {
-        for (const r of rankCandidates(task, cs, { limit: 100 })) {
+        for (const r of rankCandidates(task, cs, { weights: W, limit: 100 })) {
           for (const x of [
             r.score,
             r.breakdown.lexical,
@@ -384,7 +414,7 @@ describe('rankCandidates: properties', () => {
   it('sorts by score, descending', () => {
     fc.assert(
       fc.property(taskArb, candidatesArb, (task, cs) => {
-        const scores = rankCandidates(task, cs, { limit: 100 }).map((r) => r.score);
+        const scores = rankCandidates(task, cs, { weights: W, limit: 100 }).map((r) => r.score);
         for (let i = 1; i < scores.length; i++) {
           expect(scores[i - 1]).toBeGreaterThanOrEqual(scores[i] as number);
         }
@@ -438,11 +468,15 @@ describe('rankCandidates: properties', () => {
         ([word, task], cs, pick) => {
           const active = cs.filter((c) => c.unit.status === 'active');
           const target = active[pick % active.length] as Candidate;
-          const before = rankCandidates(task, cs, { limit: 100 }).find((r) => r.unit.id === target.unit.id)?.score;
+          const before = rankCandidates(task, cs, { weights: W, limit: 100 }).find(
+            (r) => r.unit.id === target.unit.id,
+          )?.score;
           const tagged = cs.map((c) =>
             c === target ? { ...c, unit: { ...c.unit, tags: [...c.unit.tags, word] } } : c,
           );
-          const after = rankCandidates(task, tagged, { limit: 100 }).find((r) => r.unit.id === target.unit.id)?.score;
+          const after = rankCandidates(task, tagged, { weights: W, limit: 100 }).find(
+            (r) => r.unit.id === target.unit.id,
+          )?.score;
           expect(before).toBeDefined();
           expect(after).toBeGreaterThanOrEqual(before as number);
         },
@@ -455,9 +489,70 @@ describe('rankCandidates: properties', () => {
     fc.assert(
       fc.property(taskArb, candidatesArb, (task, cs) => {
         const activeOnly = cs.filter((c) => c.unit.status === 'active');
-        expect(rankCandidates(task, cs, { limit: 100 })).toEqual(rankCandidates(task, activeOnly, { limit: 100 }));
+        expect(rankCandidates(task, cs, { weights: W, limit: 100 })).toEqual(
+          rankCandidates(task, activeOnly, { weights: W, limit: 100 }),
+        );
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('rankCandidates: sequence propagation', () => {
+  it('lifts the unit after a strong match to a share of its predecessor score', () => {
+    // q: lexical 1, semantic 1 → score 1. a: no match at all → 0, but it follows q → 0.8 · 1.
+    const ranked = rankCandidates(TASK, [candidate('q', 2, 0.5), candidate('a', 0, 0), candidate('x', 1, 0.25)], {
+      weights: W,
+      limit: 3,
+      predecessorOf: new Map([['a', 'q']]),
+    });
+    expect(ranked.map((r) => [r.unit.id, r.score])).toEqual([
+      ['q', 1],
+      ['a', 0.8],
+      ['x', 0.5],
+    ]);
+    expect(ranked[1]?.breakdown.sequence).toBe(0.8);
+    expect(ranked[0]?.breakdown.sequence).toBe(0);
+  });
+
+  it('never lowers a score and does not chain through several followers', () => {
+    const ranked = rankCandidates(TASK, [candidate('a', 2, 0.5), candidate('b', 0, 0), candidate('c', 0, 0)], {
+      weights: W,
+      limit: 3,
+      predecessorOf: new Map([
+        ['b', 'a'],
+        ['c', 'b'],
+      ]),
+    });
+    const score = new Map(ranked.map((r) => [r.unit.id, r.score]));
+    expect(score.get('b')).toBe(0.8);
+    // c inherits from b's own score (0), not from b's lifted score.
+    expect(score.get('c')).toBe(0);
+  });
+
+  it('is disabled by a zero share and keeps scores in [0,1]', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.double({ min: 0, max: 5, noNaN: true }),
+        (share, lex) => {
+          const ranked = rankCandidates(TASK, [candidate('p', lex, 0.3), candidate('f', 0, 0.1)], {
+            weights: { ...W, sequence: share },
+            limit: 2,
+            predecessorOf: new Map([['f', 'p']]),
+          });
+          for (const r of ranked) {
+            expect(r.score).toBeGreaterThanOrEqual(0);
+            expect(r.score).toBeLessThanOrEqual(1);
+          }
+          const unlifted = rankCandidates(TASK, [candidate('p', lex, 0.3), candidate('f', 0, 0.1)], {
+            weights: { ...W, sequence: 0 },
+            limit: 2,
+            predecessorOf: new Map([['f', 'p']]),
+          });
+          expect(unlifted.find((r) => r.unit.id === 'f')?.breakdown.sequence).toBe(0);
+        },
+      ),
     );
   });
 });

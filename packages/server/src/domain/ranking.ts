@@ -8,6 +8,11 @@ import type { ContextUnit } from './types.js';
  *   fused(u)    = w_lex · lexical(u) + w_sem · semantic(u)         with w_lex + w_sem = 1
  *   score(u)    = min(1, fused(u) · confidence(u) + tag_bonus(u))
  *   tag_bonus(u)= min(max_tag_bonus, tag_bonus_per_match · |tags of u found as words in t|)
+ *   final(u)    = max(score(u), w_seq · score(p))   where p is the unit just before u in its source's sequence
+ *
+ * The last line is sequence propagation: units imported or written in sequence from one source (a chat transcript,
+ * meeting notes) continue each other, and the unit after a strong match is often the one that matters (an answer
+ * follows its question). `sequence` in the breakdown is the share inherited (0 when none).
  *
  * Superseded units are never ranked. Ties keep a stable order (score, then lexical, then id).
  */
@@ -16,14 +21,21 @@ export interface RankingWeights {
   semantic: number;
   tagBonusPerMatch: number;
   maxTagBonus: number;
+  /** Share of its predecessor's score a unit inherits (0 disables sequence propagation). */
+  sequence: number;
 }
 
-/** Weights chosen from the LoCoMo measurements (`npm run eval`). */
+/**
+ * Weights chosen from the LoCoMo measurements (`npm run eval`, clean subset): lexical 0.5 / semantic 0.5 with
+ * sequence propagation 0.8 gave Recall@10 0.721 and MRR 0.526, against 0.626 / 0.483 for BM25 alone, 0.602 / 0.380
+ * for reciprocal rank fusion and 0.493 / 0.317 for the v1 formula.
+ */
 export const DEFAULT_WEIGHTS: RankingWeights = {
-  lexical: 0.6,
-  semantic: 0.4,
+  lexical: 0.5,
+  semantic: 0.5,
   tagBonusPerMatch: 0.05,
   maxTagBonus: 0.15,
+  sequence: 0.8,
 };
 
 export type RankableUnit = Pick<ContextUnit, 'id' | 'confidence' | 'tags' | 'status'>;
@@ -43,6 +55,8 @@ export interface ScoreBreakdown {
   confidence: number;
   tagBonus: number;
   matchedTags: string[];
+  /** Score inherited from the preceding unit of the same source (0 when none). */
+  sequence: number;
 }
 
 export interface Ranked<U extends RankableUnit = RankableUnit> {
@@ -54,7 +68,9 @@ export interface Ranked<U extends RankableUnit = RankableUnit> {
 export interface RankOptions {
   limit: number;
   minScore?: number | undefined;
-  weights?: RankingWeights;
+  weights?: RankingWeights | undefined;
+  /** For a unit, the unit just before it in the same source's sequence (only entries among the candidates matter). */
+  predecessorOf?: ReadonlyMap<string, string> | undefined;
 }
 
 function clamp01(x: number): number {
@@ -103,8 +119,9 @@ export function rankCandidates<U extends RankableUnit>(
     const matchedTags = matchTags(task, c.unit.tags);
     const tagBonus = Math.min(weights.maxTagBonus, weights.tagBonusPerMatch * matchedTags.length);
     const score = clamp01(fused * confidence + tagBonus);
-    return { unit: c.unit, score, breakdown: { lexical, semantic, fused, confidence, tagBonus, matchedTags } };
+    return { unit: c.unit, score, breakdown: { lexical, semantic, fused, confidence, tagBonus, matchedTags, sequence: 0 } };
   });
+  propagateAlongSequences(ranked, options.predecessorOf, weights.sequence);
   ranked.sort(
     (a, b) =>
       b.score - a.score ||
@@ -113,6 +130,26 @@ export function rankCandidates<U extends RankableUnit>(
   );
   const kept = options.minScore === undefined ? ranked : ranked.filter((r) => r.score >= (options.minScore ?? 0));
   return kept.slice(0, options.limit);
+}
+
+/** Lifts each unit to the share of its predecessor's own score (computed before any lifting, so it never chains). */
+function propagateAlongSequences<U extends RankableUnit>(
+  ranked: Ranked<U>[],
+  predecessorOf: ReadonlyMap<string, string> | undefined,
+  share: number,
+): void {
+  if (predecessorOf === undefined || predecessorOf.size === 0 || share <= 0) {
+    return;
+  }
+  const own = new Map(ranked.map((r) => [r.unit.id, r.score]));
+  for (const r of ranked) {
+    const predecessor = predecessorOf.get(r.unit.id);
+    const inherited = predecessor === undefined ? 0 : share * (own.get(predecessor) ?? 0);
+    if (inherited > r.score) {
+      r.breakdown.sequence = inherited;
+      r.score = clamp01(inherited);
+    }
+  }
 }
 
 /**

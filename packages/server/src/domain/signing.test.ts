@@ -67,40 +67,45 @@ function inputFor(v: (typeof VECTORS)[number], changes: Partial<Input> = {}): In
 describe('signing known-answer vectors', () => {
   it.each(VECTORS)('$name: payload, body hash and signature', (v) => {
     expect(bodyHash(enc(v.body))).toBe(v.bodyHash);
-    expect(signingPayload(v.method, v.target, String(NOW), enc(v.body))).toBe(`${v.method}\n${v.target}\n${NOW}\n${v.bodyHash}`);
+    expect(signingPayload(v.method, v.target, String(NOW), enc(v.body))).toBe(
+      `${v.method}\n${v.target}\n${NOW}\n${v.bodyHash}`,
+    );
     expect(computeSignature(v.secret, v.method, v.target, String(NOW), enc(v.body))).toBe(v.signature);
     expect(verifySignature(inputFor(v))).toEqual({ ok: true });
   });
 
-  it.each(VECTORS)('$name: changing any single byte of method, path, timestamp, body, signature or secret fails', (v) => {
-    const flip = (s: string, i: number) => s.slice(0, i) + String.fromCharCode(s.charCodeAt(i) ^ 1) + s.slice(i + 1);
-    const bad: Partial<Input>[] = [];
-    for (let i = 0; i < v.method.length; i++) {
-      bad.push({ method: flip(v.method, i) });
-    }
-    for (let i = 0; i < v.target.length; i++) {
-      bad.push({ target: flip(v.target, i) });
-    }
-    bad.push({ target: `${v.target}/` }, { target: `${v.target}?x=1` }, { target: v.target.toUpperCase() });
-    bad.push({ timestampHeader: String(NOW + 1), nowSeconds: NOW }, { timestampHeader: String(NOW - 1) });
-    const body = enc(v.body);
-    for (let i = 0; i < body.length; i++) {
-      const copy = Buffer.from(body);
-      copy[i] = copy[i]! ^ 1;
-      bad.push({ body: copy });
-    }
-    bad.push({ body: enc(`${v.body} `) }, { body: enc(`${v.body}\n`) });
-    for (let i = 0; i < 64; i++) {
-      const c = v.signature[i]!;
-      const other = c === '0' ? '1' : '0';
-      bad.push({ signatureHeader: v.signature.slice(0, i) + other + v.signature.slice(i + 1) });
-    }
-    bad.push({ secret: `${v.secret}x` }, { secret: v.secret.slice(1) });
-    for (const change of bad) {
-      const result = verifySignature(inputFor(v, change));
-      expect(result.ok, JSON.stringify(change)).toBe(false);
-    }
-  });
+  it.each(VECTORS)(
+    '$name: changing any single byte of method, path, timestamp, body, signature or secret fails',
+    (v) => {
+      const flip = (s: string, i: number) => s.slice(0, i) + String.fromCharCode(s.charCodeAt(i) ^ 1) + s.slice(i + 1);
+      const bad: Partial<Input>[] = [];
+      for (let i = 0; i < v.method.length; i++) {
+        bad.push({ method: flip(v.method, i) });
+      }
+      for (let i = 0; i < v.target.length; i++) {
+        bad.push({ target: flip(v.target, i) });
+      }
+      bad.push({ target: `${v.target}/` }, { target: `${v.target}?x=1` }, { target: v.target.toUpperCase() });
+      bad.push({ timestampHeader: String(NOW + 1), nowSeconds: NOW }, { timestampHeader: String(NOW - 1) });
+      const body = enc(v.body);
+      for (let i = 0; i < body.length; i++) {
+        const copy = Buffer.from(body);
+        copy[i] = copy[i]! ^ 1;
+        bad.push({ body: copy });
+      }
+      bad.push({ body: enc(`${v.body} `) }, { body: enc(`${v.body}\n`) });
+      for (let i = 0; i < 64; i++) {
+        const c = v.signature[i]!;
+        const other = c === '0' ? '1' : '0';
+        bad.push({ signatureHeader: v.signature.slice(0, i) + other + v.signature.slice(i + 1) });
+      }
+      bad.push({ secret: `${v.secret}x` }, { secret: v.secret.slice(1) });
+      for (const change of bad) {
+        const result = verifySignature(inputFor(v, change));
+        expect(result.ok, JSON.stringify(change)).toBe(false);
+      }
+    },
+  );
 
   it('the method is upper-cased before signing', () => {
     const v = VECTORS[1];
@@ -120,7 +125,10 @@ describe('signature window (both directions)', () => {
   it.each([301, -301, 3600, -3600, -NOW])('refuses a timestamp %i s from now as invalid_timestamp', (offset) => {
     const ts = String(NOW + offset);
     const signatureHeader = computeSignature(v.secret, v.method, v.target, ts, enc(v.body));
-    expect(verifySignature(inputFor(v, { timestampHeader: ts, signatureHeader }))).toMatchObject({ ok: false, outcome: 'invalid_timestamp' });
+    expect(verifySignature(inputFor(v, { timestampHeader: ts, signatureHeader }))).toMatchObject({
+      ok: false,
+      outcome: 'invalid_timestamp',
+    });
   });
 
   it('honours another max age', () => {
@@ -203,7 +211,9 @@ describe('malformed headers (SIG-03, SIG-04, SIG-05)', () => {
   it('never throws for arbitrary header strings', () => {
     fc.assert(
       fc.property(fc.option(fc.string({ maxLength: 100 })), fc.option(fc.string({ maxLength: 100 })), (ts, sig) => {
-        const result = verifySignature(inputFor(v, { timestampHeader: ts ?? undefined, signatureHeader: sig ?? undefined }));
+        const result = verifySignature(
+          inputFor(v, { timestampHeader: ts ?? undefined, signatureHeader: sig ?? undefined }),
+        );
         expect(result.ok).toBe(false);
       }),
       { numRuns: 500 },
@@ -227,7 +237,16 @@ describe('properties', () => {
           const payload = `${method}\n${target}\n${ts}\n${bodyHash(body)}`;
           const sig = createHmac('sha256', secret).update(payload).digest('hex');
           expect(computeSignature(secret, method, target, ts, body)).toBe(sig);
-          const base: Input = { secret, method, target, body, timestampHeader: ts, signatureHeader: sig, nowSeconds: NOW, maxAgeSeconds: 300 };
+          const base: Input = {
+            secret,
+            method,
+            target,
+            body,
+            timestampHeader: ts,
+            signatureHeader: sig,
+            nowSeconds: NOW,
+            maxAgeSeconds: 300,
+          };
           expect(verifySignature(base)).toEqual({ ok: true });
           expect(verifySignature({ ...base, target: `${target}x` }).ok).toBe(false);
           expect(verifySignature({ ...base, body: Buffer.concat([body, Buffer.from([0])]) }).ok).toBe(false);

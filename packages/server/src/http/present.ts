@@ -45,6 +45,7 @@ export function presentRanked(ranked: Ranked<ContextUnit>): RankedContextUnit {
       confidence: b.confidence,
       tag_bonus: round(b.tagBonus),
       matched_tags: b.matchedTags,
+      sequence: round(b.sequence),
     },
   };
 }

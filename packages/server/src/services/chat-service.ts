@@ -87,6 +87,7 @@ function presentBreakdown(ranked: Ranked<ContextUnit>): ScoreBreakdown {
     confidence: b.confidence,
     tag_bonus: b.tagBonus,
     matched_tags: b.matchedTags,
+    sequence: b.sequence,
   };
 }
 

@@ -1,4 +1,4 @@
-import { rankCandidates, type Candidate, type Ranked, type RankingWeights } from '../domain/ranking.js';
+import { DEFAULT_WEIGHTS, rankCandidates, type Candidate, type Ranked, type RankingWeights } from '../domain/ranking.js';
 import { queryTerms } from '../domain/text-query.js';
 import type { ContextUnit } from '../domain/types.js';
 import { VectorIndex } from '../domain/vector-index.js';
@@ -22,6 +22,15 @@ export interface RankTimings {
   rankMs: number;
 }
 
+/** Candidates of one task, and for sequence propagation the predecessor of each unit that has one among them. */
+export interface CandidateSet {
+  candidates: Candidate<ContextUnit>[];
+  predecessorOf: Map<string, string>;
+}
+
+/** Followers of this many times `limit` of the best candidates join the candidates. */
+const SEQUENCE_FANOUT = 2;
+
 /** How many candidates each retriever contributes before fusion. */
 export const candidatePool = (limit: number) => Math.max(100, limit * 10);
 
@@ -31,12 +40,13 @@ export const candidatePool = (limit: number) => Math.max(100, limit * 10);
  * before each ranking.
  */
 export function createSearchService(deps: {
-  store: Pick<ContextStore, 'textSearch' | 'getMany' | 'readEmbeddings' | 'changesSince'>;
+  store: Pick<ContextStore, 'textSearch' | 'getMany' | 'readEmbeddings' | 'changesSince' | 'successors'>;
   embedder: Pick<Embedder, 'modelId' | 'dimension' | 'embedQuery'>;
   log: SearchLogger;
   weights?: RankingWeights;
 }) {
   const index = new VectorIndex(deps.embedder.dimension);
+  const weights = deps.weights ?? DEFAULT_WEIGHTS;
   let lastSeq = 0;
   let syncing: Promise<void> | null = null;
   let degraded: string | null = null;
@@ -97,9 +107,11 @@ export function createSearchService(deps: {
 
   /**
    * The candidates of a task before fusion: the best `pool` units by full text and by vector similarity, each
-   * with both raw scores. Exposed so the evaluation can compare fusion methods on exactly what ranking sees.
+   * with both raw scores, plus the units that follow the strongest of them in their source's sequence (for
+   * sequence propagation, see `rankCandidates`). Exposed so the evaluation can compare fusion methods on exactly
+   * what ranking sees.
    */
-  async function candidates(task: string, pool: number, timings?: RankTimings): Promise<Candidate<ContextUnit>[]> {
+  async function candidates(task: string, pool: number, limit: number, timings?: RankTimings): Promise<CandidateSet> {
     const started = performance.now();
     const [queryVector] = await Promise.all([embedTask(task), sync()]);
     const embedded = performance.now();
@@ -117,15 +129,37 @@ export function createSearchService(deps: {
     }
     const ids = new Set([...lexical.keys(), ...semantic.keys()]);
     const units = await deps.store.getMany([...ids]);
+    const found = units.map((unit) => ({ unit, lexical: lexical.get(unit.id) ?? 0, semantic: semantic.get(unit.id) ?? 0 }));
+    const predecessorOf = await followers(task, found, limit, queryVector);
     if (timings) {
       timings.embedMs = embedded - started;
       timings.rankMs = performance.now() - embedded;
     }
-    return units.map((unit) => ({
-      unit,
-      lexical: lexical.get(unit.id) ?? 0,
-      semantic: semantic.get(unit.id) ?? 0,
-    }));
+    return { candidates: found, predecessorOf };
+  }
+
+  /** Adds to `found` the units that follow its strongest members in their source; returns follower → predecessor. */
+  async function followers(
+    task: string,
+    found: Candidate<ContextUnit>[],
+    limit: number,
+    queryVector: Float32Array | null,
+  ): Promise<Map<string, string>> {
+    if (weights.sequence <= 0 || found.length === 0) {
+      return new Map();
+    }
+    // Only the predecessors that can still make the final list matter.
+    const strongest = rankCandidates(task, found, { limit: limit * SEQUENCE_FANOUT, weights }).map((r) => r.unit.id);
+    const predecessorOf = await deps.store.successors(strongest);
+    const present = new Set(found.map((c) => c.unit.id));
+    const added = [...predecessorOf.keys()].filter((id) => !present.has(id));
+    if (added.length > 0) {
+      const similarity = queryVector === null ? new Map<string, number>() : index.similarities(queryVector, added);
+      for (const unit of await deps.store.getMany(added)) {
+        found.push({ unit, lexical: 0, semantic: similarity.get(unit.id) ?? 0 });
+      }
+    }
+    return predecessorOf;
   }
 
   return {
@@ -143,12 +177,13 @@ export function createSearchService(deps: {
       if (request.limit <= 0) {
         return [];
       }
-      const found = await candidates(request.task, candidatePool(request.limit), timings);
+      const found = await candidates(request.task, candidatePool(request.limit), request.limit, timings);
       const started = performance.now();
-      const ranked = rankCandidates(request.task, found, {
+      const ranked = rankCandidates(request.task, found.candidates, {
         limit: request.limit,
         minScore: request.minScore,
-        weights: deps.weights,
+        weights,
+        predecessorOf: found.predecessorOf,
       });
       if (timings) {
         timings.rankMs += performance.now() - started;

@@ -346,6 +346,25 @@ export function describeStoreContract(name: string, open: () => Promise<Storage>
       });
     });
 
+    describe('successors', () => {
+      it('maps the next unit of the same non-manual source to its predecessor', async () => {
+        const [a1, m1, a2, b1, a3] = [
+          makeUnit({ source: 'chat-a' }),
+          makeUnit({ source: 'manual' }),
+          makeUnit({ source: 'chat-a' }),
+          makeUnit({ source: 'chat-b' }),
+          makeUnit({ source: 'chat-a' }),
+        ];
+        const m2 = makeUnit({ source: 'manual' });
+        for (const unit of [a1, m1, a2, b1, a3, m2]) {
+          await store.insert(unit, null);
+        }
+        const map = await store.successors([a1.id, a2.id, a3.id, b1.id, m1.id]);
+        expect(map).toEqual(new Map([[a2.id, a1.id], [a3.id, a2.id]]));
+        expect(await store.successors([])).toEqual(new Map());
+      });
+    });
+
     describe('importUnits', () => {
       it('upserts by id, keeps other units and appends new ones', async () => {
         const units = [makeUnit({ content: 'one' }), makeUnit({ content: 'two' })];

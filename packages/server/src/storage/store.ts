@@ -67,6 +67,11 @@ export interface ContextStore {
   importUnits(items: readonly ImportItem[], options: { replaceExisting: boolean }): Promise<void>;
   touchLastUsed(ids: readonly string[], at: string): Promise<void>;
   counts(modelId: string): Promise<ContextCounts>;
+  /**
+   * For each given unit whose source is not `manual`, the next unit (by insertion order) with the same source:
+   * a map from that next unit's id to the given unit's id.
+   */
+  successors(ids: readonly string[]): Promise<Map<string, string>>;
   /** BM25-style search over active units; `terms` come from `queryTerms`. */
   textSearch(terms: readonly string[], limit: number): Promise<TextHit[]>;
   /** Vectors of the given model for the given units (all units when `ids` is undefined). */

@@ -67,7 +67,13 @@ async function call(server: Server, method: string, path: string, options: CallO
   if (method !== 'GET' && method !== 'HEAD' && options.sign !== false) {
     Object.assign(
       headers,
-      await signatureHeaders({ secret: SECRET, method, pathWithQuery: path, body: options.body, now: () => server.time.ms() }),
+      await signatureHeaders({
+        secret: SECRET,
+        method,
+        pathWithQuery: path,
+        body: options.body,
+        now: () => server.time.ms(),
+      }),
     );
   }
   const res = await fetch(server.base + path, { method, headers, body: options.body, redirect: 'manual' });
@@ -75,7 +81,7 @@ async function call(server: Server, method: string, path: string, options: CallO
   return { status: res.status, headers: res.headers, text, json: text === '' ? null : parseJson(text) };
 }
 
-function parseJson(text: string) {
+function parseJson(text: string): ReturnType<typeof JSON.parse> {
   try {
     return JSON.parse(text);
   } catch {
@@ -85,16 +91,20 @@ function parseJson(text: string) {
 
 /** A request through node:http, for what fetch cannot send (repeated headers, raw bytes in a header). */
 function rawCall(server: Server, method: string, path: string, headers: Record<string, string | string[]>) {
-  return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }>((resolve, reject) => {
-    const req = httpRequest(server.base + path, { method, headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end();
-  });
+  return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }>(
+    (resolve, reject) => {
+      const req = httpRequest(server.base + path, { method, headers, agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end();
+    },
+  );
 }
 
 async function eventsFor(server: Server, requestId: string | null) {
@@ -141,14 +151,17 @@ beforeEach(() => {
 });
 
 describe('API key coverage', () => {
-  it.each(PROTECTED)('$method $path is 401 without a key and with a wrong key', async ({ method, path, body, headers }) => {
-    for (const key of [undefined, 'wrong-key']) {
-      const res = await call(main, method, path, { key, body, headers: { ...headers } });
-      expect(res.status, `${method} ${path} key=${String(key)}`).toBe(401);
-      expect(res.json.error_code).toBe('HTTP_ERROR');
-      expect(res.headers.get('www-authenticate')).toMatch(/X-API-Key/);
-    }
-  });
+  it.each(PROTECTED)(
+    '$method $path is 401 without a key and with a wrong key',
+    async ({ method, path, body, headers }) => {
+      for (const key of [undefined, 'wrong-key']) {
+        const res = await call(main, method, path, { key, body, headers: { ...headers } });
+        expect(res.status, `${method} ${path} key=${String(key)}`).toBe(401);
+        expect(res.json.error_code).toBe('HTTP_ERROR');
+        expect(res.headers.get('www-authenticate')).toMatch(/X-API-Key/);
+      }
+    },
+  );
 
   // Rotation with the key is covered below, on its own app (it would change this app's key).
   it.each(PROTECTED.filter((r) => r.path !== '/security/api-key/rotate'))(
@@ -203,7 +216,12 @@ describe('API key checks', () => {
     expect(empty.status).toBe(401);
     expect(wrong.text).toBe(missing.text);
     expect(empty.text).toBe(missing.text);
-    expect(missing.json).toEqual({ error_code: 'HTTP_ERROR', message: missing.json.message, detail: missing.json.message, details: {} });
+    expect(missing.json).toEqual({
+      error_code: 'HTTP_ERROR',
+      message: missing.json.message,
+      detail: missing.json.message,
+      details: {},
+    });
     expect(wrong.headers.get('www-authenticate')).toBe(missing.headers.get('www-authenticate'));
 
     const [m] = await eventsFor(main, missing.headers.get('x-request-id'));
@@ -211,20 +229,31 @@ describe('API key checks', () => {
     const [e] = await eventsFor(main, empty.headers.get('x-request-id'));
     expect(m).toMatchObject({ event: 'api_key_auth', outcome: 'missing_key', actor: null });
     expect(e).toMatchObject({ event: 'api_key_auth', outcome: 'missing_key' });
-    expect(w).toMatchObject({ event: 'api_key_auth', outcome: 'invalid_key', actor: `api_key:${sha256('definitely-not-the-key').slice(0, 8)}` });
+    expect(w).toMatchObject({
+      event: 'api_key_auth',
+      outcome: 'invalid_key',
+      actor: `api_key:${sha256('definitely-not-the-key').slice(0, 8)}`,
+    });
   });
 
   it('accepts the key and records valid_key with its fingerprint', async () => {
     const res = await call(main, 'GET', '/contexts', { key: API_KEY });
     expect(res.status).toBe(200);
     const [event] = await eventsFor(main, res.headers.get('x-request-id'));
-    expect(event).toMatchObject({ event: 'api_key_auth', outcome: 'valid_key', actor: `api_key:${sha256(API_KEY).slice(0, 8)}` });
+    expect(event).toMatchObject({
+      event: 'api_key_auth',
+      outcome: 'valid_key',
+      actor: `api_key:${sha256(API_KEY).slice(0, 8)}`,
+    });
   });
 
-  it.each(['api_key', 'x-api-key', 'X-API-Key', 'apikey', 'key'])('ignores a valid key in the query string (?%s=)', async (name) => {
-    const res = await call(main, 'GET', `/contexts?${name}=${encodeURIComponent(API_KEY)}`);
-    expect(res.status).toBe(401);
-  });
+  it.each(['api_key', 'x-api-key', 'X-API-Key', 'apikey', 'key'])(
+    'ignores a valid key in the query string (?%s=)',
+    async (name) => {
+      const res = await call(main, 'GET', `/contexts?${name}=${encodeURIComponent(API_KEY)}`);
+      expect(res.status).toBe(401);
+    },
+  );
 
   it('refuses two X-API-Key headers, even when both carry the valid key', async () => {
     for (const values of [
@@ -239,7 +268,13 @@ describe('API key checks', () => {
   });
 
   it('refuses other spellings of the key (case, prefix, suffix, bearer)', async () => {
-    for (const key of [API_KEY.toLowerCase(), API_KEY.toUpperCase(), API_KEY.slice(0, -1), `${API_KEY}x`, `Bearer ${API_KEY}`]) {
+    for (const key of [
+      API_KEY.toLowerCase(),
+      API_KEY.toUpperCase(),
+      API_KEY.slice(0, -1),
+      `${API_KEY}x`,
+      `Bearer ${API_KEY}`,
+    ]) {
       const res = await call(main, 'GET', '/contexts', { key });
       expect(res.status, key).toBe(401);
     }
@@ -248,7 +283,18 @@ describe('API key checks', () => {
   });
 
   it('answers 401, never 500, to odd, long and non-ASCII keys', async () => {
-    const keys = ['a', 'abc', 'x'.repeat(63), 'x'.repeat(65), 'k'.repeat(10_000), 'clé-\u00ff\u00e9', sha256(API_KEY), '\t', '%00', '"quoted"'];
+    const keys = [
+      'a',
+      'abc',
+      'x'.repeat(63),
+      'x'.repeat(65),
+      'k'.repeat(10_000),
+      'clé-\u00ff\u00e9',
+      sha256(API_KEY),
+      '\t',
+      '%00',
+      '"quoted"',
+    ];
     for (const key of keys) {
       const res = await call(main, 'GET', '/contexts', { key });
       expect(res.status, JSON.stringify(key.slice(0, 20))).toBe(401);
@@ -338,7 +384,9 @@ describe('key rotation', () => {
     }
 
     // The rotation event names both keys by fingerprint only.
-    const [event] = (await eventsFor(rot, res.headers.get('x-request-id'))).filter((e) => e.event === 'api_key_rotation');
+    const [event] = (await eventsFor(rot, res.headers.get('x-request-id'))).filter(
+      (e) => e.event === 'api_key_rotation',
+    );
     expect(event).toMatchObject({ outcome: 'success', actor: `api_key:${sha256(API_KEY).slice(0, 8)}` });
     expect(JSON.stringify(event)).not.toContain(newKey.slice(0, 8));
     expect(JSON.stringify(event)).not.toContain(API_KEY.slice(0, 8));
@@ -409,7 +457,12 @@ describe('key rotation', () => {
     try {
       // Different timestamps: two identical body-less requests in the same second would share a signature (a replay).
       const sign = (offset: number) =>
-        signatureHeaders({ secret: SECRET, method: 'POST', pathWithQuery: '/security/api-key/rotate', now: () => server.time.ms() + offset });
+        signatureHeaders({
+          secret: SECRET,
+          method: 'POST',
+          pathWithQuery: '/security/api-key/rotate',
+          now: () => server.time.ms() + offset,
+        });
       const [h1, h2] = await Promise.all([sign(0), sign(1000)]);
       const [r1, r2] = await Promise.all([
         call(server, 'POST', '/security/api-key/rotate', { key: API_KEY, sign: false, headers: h1 }),
@@ -421,7 +474,9 @@ describe('key rotation', () => {
       for (const r of [r1, r2]) {
         expect([200, 401]).toContain(r.status);
       }
-      const results = await Promise.all(succeeded.map(async (r) => (await call(server, 'GET', '/contexts', { key: r.json.api_key })).status));
+      const results = await Promise.all(
+        succeeded.map(async (r) => (await call(server, 'GET', '/contexts', { key: r.json.api_key })).status),
+      );
       expect(results.filter((s) => s === 200)).toHaveLength(1);
       expect((await call(server, 'GET', '/contexts', { key: API_KEY })).status).toBe(401);
     } finally {

@@ -49,7 +49,7 @@ async function start(env: Record<string, string> = {}): Promise<Server> {
   return { app, base: `http://127.0.0.1:${address.port}`, time };
 }
 
-function parseJson(text: string) {
+function parseJson(text: string): ReturnType<typeof JSON.parse> {
   try {
     return JSON.parse(text);
   } catch {
@@ -71,7 +71,16 @@ async function call(
     headers['content-type'] ??= 'application/json';
   }
   if (method !== 'GET' && options.sign !== false) {
-    Object.assign(headers, await signatureHeaders({ secret: SECRET, method, pathWithQuery: path, body: options.body, now: () => server.time.ms() }));
+    Object.assign(
+      headers,
+      await signatureHeaders({
+        secret: SECRET,
+        method,
+        pathWithQuery: path,
+        body: options.body,
+        now: () => server.time.ms(),
+      }),
+    );
   }
   const res = await fetch(server.base + path, { method, headers, body: options.body });
   const text = await res.text();
@@ -136,7 +145,13 @@ describe('every outcome is persisted with its request metadata', () => {
   it('api_key_auth: missing_key, invalid_key, valid_key (path without the query)', async () => {
     const missing = await call(server, 'GET', '/contexts?search=secret-query&limit=5', { key: null });
     expect(missing.status).toBe(401);
-    expectEvent(await eventsOf(server, missing), missing, { event: 'api_key_auth', outcome: 'missing_key', method: 'GET', path: '/contexts', actor: null });
+    expectEvent(await eventsOf(server, missing), missing, {
+      event: 'api_key_auth',
+      outcome: 'missing_key',
+      method: 'GET',
+      path: '/contexts',
+      actor: null,
+    });
 
     const invalid = await call(server, 'GET', '/stats?x=1', { key: WRONG_KEY });
     expect(invalid.status).toBe(401);
@@ -165,26 +180,60 @@ describe('every outcome is persisted with its request metadata', () => {
     }
     const locked = await call(server, 'GET', '/contexts');
     expect(locked.status).toBe(429);
-    const [event] = await server.app.parts.audit.list({ limit: 5, offset: 0, requestId: locked.headers.get('x-request-id')! });
-    expect(event).toMatchObject({ event: 'api_key_auth', outcome: 'rate_limited', method: 'GET', path: '/contexts', clientIp: '127.0.0.1' });
+    const [event] = await server.app.parts.audit.list({
+      limit: 5,
+      offset: 0,
+      requestId: locked.headers.get('x-request-id')!,
+    });
+    expect(event).toMatchObject({
+      event: 'api_key_auth',
+      outcome: 'rate_limited',
+      method: 'GET',
+      path: '/contexts',
+      clientIp: '127.0.0.1',
+    });
   });
 
   it('request_signing: valid_signature, missing_headers, invalid_timestamp, invalid_signature, replayed', async () => {
     const actor = `api_key:${fingerprint(API_KEY)}`;
     const body = JSON.stringify({ type: 'fact', content: 'signed event probe' });
-    const signed = await signatureHeaders({ secret: SECRET, method: 'POST', pathWithQuery: '/contexts', body, now: () => server.time.ms() });
+    const signed = await signatureHeaders({
+      secret: SECRET,
+      method: 'POST',
+      pathWithQuery: '/contexts',
+      body,
+      now: () => server.time.ms(),
+    });
 
     const ok = await call(server, 'POST', '/contexts', { body, sign: false, headers: signed });
     expect(ok.status).toBe(201);
-    expectEvent(await eventsOf(server, ok), ok, { event: 'request_signing', outcome: 'valid_signature', method: 'POST', path: '/contexts', actor });
+    expectEvent(await eventsOf(server, ok), ok, {
+      event: 'request_signing',
+      outcome: 'valid_signature',
+      method: 'POST',
+      path: '/contexts',
+      actor,
+    });
 
     const replay = await call(server, 'POST', '/contexts', { body, sign: false, headers: signed });
     expect(replay.status).toBe(401);
-    expectEvent(await eventsOf(server, replay), replay, { event: 'request_signing', outcome: 'replayed', method: 'POST', path: '/contexts', actor });
+    expectEvent(await eventsOf(server, replay), replay, {
+      event: 'request_signing',
+      outcome: 'replayed',
+      method: 'POST',
+      path: '/contexts',
+      actor,
+    });
 
     const missing = await call(server, 'POST', '/contexts', { body, sign: false });
     expect(missing.status).toBe(401);
-    expectEvent(await eventsOf(server, missing), missing, { event: 'request_signing', outcome: 'missing_headers', method: 'POST', path: '/contexts', actor });
+    expectEvent(await eventsOf(server, missing), missing, {
+      event: 'request_signing',
+      outcome: 'missing_headers',
+      method: 'POST',
+      path: '/contexts',
+      actor,
+    });
 
     // A fresh window for the failed-auth counter (limit 3).
     server.time.advance(11 * 60_000);
@@ -194,7 +243,13 @@ describe('every outcome is persisted with its request metadata', () => {
       headers: { ...signed, 'X-Request-Timestamp': '1000' },
     });
     expect(stale.status).toBe(401);
-    expectEvent(await eventsOf(server, stale), stale, { event: 'request_signing', outcome: 'invalid_timestamp', method: 'POST', path: '/contexts', actor });
+    expectEvent(await eventsOf(server, stale), stale, {
+      event: 'request_signing',
+      outcome: 'invalid_timestamp',
+      method: 'POST',
+      path: '/contexts',
+      actor,
+    });
 
     const now = String(Math.floor(server.time.ms() / 1000));
     const bad = await call(server, 'DELETE', '/contexts/00000000-0000-4000-8000-000000000000?force=1', {
@@ -215,7 +270,10 @@ describe('every outcome is persisted with its request metadata', () => {
   it('request_signing: misconfigured', async () => {
     const broken = await start({ CONTEXTPILOT_REQUEST_SIGNING_SECRET: '' });
     try {
-      const res = await call(broken, 'PUT', '/contexts/00000000-0000-4000-8000-000000000000', { body: '{"content":"x"}', sign: false });
+      const res = await call(broken, 'PUT', '/contexts/00000000-0000-4000-8000-000000000000', {
+        body: '{"content":"x"}',
+        sign: false,
+      });
       expect(res.status).toBe(503);
       expectEvent(await eventsOf(broken, res), res, {
         event: 'request_signing',
@@ -235,7 +293,9 @@ describe('every outcome is persisted with its request metadata', () => {
       const res = await call(own, 'POST', '/security/api-key/rotate');
       expect(res.status).toBe(200);
       const newKey = res.json.api_key as string;
-      const list = await call(own, 'GET', `/security/events?request_id=${res.headers.get('x-request-id')}`, { key: newKey });
+      const list = await call(own, 'GET', `/security/events?request_id=${res.headers.get('x-request-id')}`, {
+        key: newKey,
+      });
       const event = expectEvent(list.json.events, res, {
         event: 'api_key_rotation',
         outcome: 'success',
@@ -267,7 +327,11 @@ describe('every outcome is persisted with its request metadata', () => {
   it('the event list request itself is audited before the query runs', async () => {
     const res = await call(server, 'GET', '/security/events?limit=5');
     expect(res.status).toBe(200);
-    expect(res.json.events[0]).toMatchObject({ event: 'api_key_auth', outcome: 'valid_key', request_id: res.headers.get('x-request-id') });
+    expect(res.json.events[0]).toMatchObject({
+      event: 'api_key_auth',
+      outcome: 'valid_key',
+      request_id: res.headers.get('x-request-id'),
+    });
   });
 
   it('no event ever carries a key or part of one', async () => {
@@ -336,7 +400,8 @@ describe('GET /security/events', () => {
     const page = await call(server, 'GET', '/security/events?limit=3&offset=2');
     const full = await call(server, 'GET', '/security/events?limit=6');
     // The second list call adds its own valid_key event at the top.
-    expect(page.json.events.map((e: { id: string }) => e.id)).toEqual(full.json.events.slice(3, 6).map((e: { id: string }) => e.id));
+    const ids = (events: unknown) => (events as { id: string }[]).map((e) => e.id);
+    expect(ids(page.json.events)).toEqual(ids(full.json.events).slice(3, 6));
   });
 
   it('needs the key', async () => {
@@ -350,7 +415,9 @@ describe('metrics', () => {
     await call(server, 'GET', '/contexts', { key: WRONG_KEY });
     const metrics = await call(server, 'GET', '/metrics');
     expect(metrics.status).toBe(200);
-    const line = metrics.text.split('\n').find((l) => l.startsWith('contextpilot_security_events_total{event="api_key_auth",outcome="invalid_key"}'));
+    const line = metrics.text
+      .split('\n')
+      .find((l) => l.startsWith('contextpilot_security_events_total{event="api_key_auth",outcome="invalid_key"}'));
     expect(line).toBeDefined();
     expect(Number(line!.split(' ').pop())).toBeGreaterThanOrEqual(1);
     expect(metrics.text).toMatch(/contextpilot_security_events_total\{event="api_key_auth",outcome="valid_key"\} \d+/);

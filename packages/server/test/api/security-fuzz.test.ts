@@ -55,7 +55,9 @@ const headerSafe = (s: string) => rawBytes(s).replace(/[^\t\x20-\x7e\x80-\xff]/g
 
 /** The request line as a client sends it: printable ASCII kept (so `%zz`, `..`, `%00` go out as written), anything else percent-encoded as UTF-8. */
 const pathSafe = (s: string) =>
-  [...Buffer.from(s, 'utf8')].map((b) => (b >= 0x21 && b <= 0x7e ? String.fromCharCode(b) : `%${b.toString(16).padStart(2, '0').toUpperCase()}`)).join('');
+  [...Buffer.from(s, 'utf8')]
+    .map((b) => (b >= 0x21 && b <= 0x7e ? String.fromCharCode(b) : `%${b.toString(16).padStart(2, '0').toUpperCase()}`))
+    .join('');
 
 const segment = fc.oneof(
   fc.constantFrom(
@@ -99,14 +101,27 @@ const segment = fc.oneof(
 
 const query = fc.oneof(
   fc.constant(''),
-  fc.constantFrom('?replace_existing=true', '?format=csv', '?limit=-1', '?limit=100000', '?limit=abc', '?offset=-7', '?api_key=' + API_KEY, '?a=1&a=2', '?%00=%00', '?x'),
+  fc.constantFrom(
+    '?replace_existing=true',
+    '?format=csv',
+    '?limit=-1',
+    '?limit=100000',
+    '?limit=abc',
+    '?offset=-7',
+    '?api_key=' + API_KEY,
+    '?a=1&a=2',
+    '?%00=%00',
+    '?x',
+  ),
   fc.webQueryParameters().map((q) => `?${q}`),
   fc.string({ maxLength: 30 }).map((q) => `?${q}`),
 );
 
-const randomPath = fc.tuple(fc.array(segment, { minLength: 0, maxLength: 5 }), fc.boolean(), query).map(
-  ([segments, slash, q]) => pathSafe(`/${segments.join('/')}${slash ? '/' : ''}`) + pathSafe(q).replace(/#/g, '%23'),
-);
+const randomPath = fc
+  .tuple(fc.array(segment, { minLength: 0, maxLength: 5 }), fc.boolean(), query)
+  .map(
+    ([segments, slash, q]) => pathSafe(`/${segments.join('/')}${slash ? '/' : ''}`) + pathSafe(q).replace(/#/g, '%23'),
+  );
 
 /** The real routes, sometimes with a twist (extra segment, trailing slash, query). */
 const routePath = fc
@@ -131,18 +146,54 @@ const routePath = fc
     fc.boolean(),
     query,
   )
-  .map(([route, extra, slash, q]) => pathSafe(`${route}${extra === undefined ? '' : `/${extra}`}${slash ? '/' : ''}`).replace(/^\/\//, '/') + pathSafe(q).replace(/#/g, '%23'));
+  .map(
+    ([route, extra, slash, q]) =>
+      pathSafe(`${route}${extra === undefined ? '' : `/${extra}`}${slash ? '/' : ''}`).replace(/^\/\//, '/') +
+      pathSafe(q).replace(/#/g, '%23'),
+  );
 
 const path = fc.oneof({ arbitrary: routePath, weight: 3 }, { arbitrary: randomPath, weight: 2 });
 
-const method = fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD', 'TRACE', 'PROPFIND', 'GET', 'POST');
+const method = fc.constantFrom(
+  'GET',
+  'POST',
+  'PUT',
+  'DELETE',
+  'PATCH',
+  'OPTIONS',
+  'HEAD',
+  'TRACE',
+  'PROPFIND',
+  'GET',
+  'POST',
+);
 
 const optionalHeader = (value: fc.Arbitrary<string>) => fc.option(value.map(headerSafe), { nil: undefined });
 
 const headers = fc.record({
-  apiKey: optionalHeader(fc.oneof(fc.constant(API_KEY), fc.string({ maxLength: 80 }), fc.string({ unit: 'binary', maxLength: 40 }), fc.constant(`${API_KEY}, ${API_KEY}`))),
-  signature: optionalHeader(fc.oneof(fc.stringMatching(/^[0-9a-f]{64}$/), fc.string({ maxLength: 100 }), fc.constant('sha256=' + 'a'.repeat(64)))),
-  timestamp: optionalHeader(fc.oneof(fc.constant('NOW'), fc.integer().map(String), fc.string({ maxLength: 15 }), fc.constantFrom('1e9', '-1', '0x10', 'NaN', '1700000000000'))),
+  apiKey: optionalHeader(
+    fc.oneof(
+      fc.constant(API_KEY),
+      fc.string({ maxLength: 80 }),
+      fc.string({ unit: 'binary', maxLength: 40 }),
+      fc.constant(`${API_KEY}, ${API_KEY}`),
+    ),
+  ),
+  signature: optionalHeader(
+    fc.oneof(
+      fc.stringMatching(/^[0-9a-f]{64}$/),
+      fc.string({ maxLength: 100 }),
+      fc.constant('sha256=' + 'a'.repeat(64)),
+    ),
+  ),
+  timestamp: optionalHeader(
+    fc.oneof(
+      fc.constant('NOW'),
+      fc.integer().map(String),
+      fc.string({ maxLength: 15 }),
+      fc.constantFrom('1e9', '-1', '0x10', 'NaN', '1700000000000'),
+    ),
+  ),
   contentType: optionalHeader(
     fc.oneof(
       fc.constantFrom(
@@ -161,7 +212,13 @@ const headers = fc.record({
       fc.string({ maxLength: 40 }),
     ),
   ),
-  origin: optionalHeader(fc.oneof(fc.constantFrom('https://app.example.com', 'null', 'https://evil.test', 'https://app.example.com.evil.test'), fc.webUrl(), fc.string({ maxLength: 30 }))),
+  origin: optionalHeader(
+    fc.oneof(
+      fc.constantFrom('https://app.example.com', 'null', 'https://evil.test', 'https://app.example.com.evil.test'),
+      fc.webUrl(),
+      fc.string({ maxLength: 30 }),
+    ),
+  ),
   preflight: fc.option(fc.constantFrom('POST', 'GET', 'DELETE', 'PROPFIND', ''), { nil: undefined }),
   forwarded: optionalHeader(fc.oneof(fc.ipV4(), fc.string({ maxLength: 30 }))),
   signCorrectly: fc.boolean(),
@@ -182,10 +239,25 @@ const body = fc.oneof(
   fc.constant(undefined),
   fc.string({ maxLength: 300 }),
   fc.json({ maxDepth: 4 }),
-  fc.record({ type: fc.constantFrom('fact', 'goal', 'preference', 'decision', 'x'), content: fc.string({ maxLength: 200 }), tags: fc.array(fc.string({ maxLength: 20 }), { maxLength: 25 }) }).map((o) => JSON.stringify(o)),
-  fc.record({ task: fc.string({ maxLength: 200 }), max_context_units: fc.integer({ min: -5, max: 100 }) }).map((o) => JSON.stringify(o)),
+  fc
+    .record({
+      type: fc.constantFrom('fact', 'goal', 'preference', 'decision', 'x'),
+      content: fc.string({ maxLength: 200 }),
+      tags: fc.array(fc.string({ maxLength: 20 }), { maxLength: 25 }),
+    })
+    .map((o) => JSON.stringify(o)),
+  fc
+    .record({ task: fc.string({ maxLength: 200 }), max_context_units: fc.integer({ min: -5, max: 100 }) })
+    .map((o) => JSON.stringify(o)),
   fc.uint8Array({ maxLength: 600 }).map((b) => Buffer.from(b)),
-  fc.constantFrom('{"__proto__":{"polluted":1}}', '[]', 'null', '"x"', '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]', '{"content":"a","content":"b"}'),
+  fc.constantFrom(
+    '{"__proto__":{"polluted":1}}',
+    '[]',
+    'null',
+    '"x"',
+    '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]',
+    '{"content":"a","content":"b"}',
+  ),
   fc.integer({ min: 9000, max: 20000 }).map((n) => JSON.stringify({ type: 'fact', content: 'x'.repeat(n) })),
 );
 
@@ -212,16 +284,27 @@ function routerUrlError(res: RawResponse): boolean {
   }
 }
 
-function send(methodName: string, target: string, requestHeaders: Record<string, string>, payload: Buffer | undefined): Promise<RawResponse> {
+function send(
+  methodName: string,
+  target: string,
+  requestHeaders: Record<string, string>,
+  payload: Buffer | undefined,
+): Promise<RawResponse> {
   // An explicit length: node:http would otherwise send a DELETE/OPTIONS body without any framing.
-  const headersWithLength = payload === undefined ? requestHeaders : { ...requestHeaders, 'content-length': String(payload.length) };
+  const headersWithLength =
+    payload === undefined ? requestHeaders : { ...requestHeaders, 'content-length': String(payload.length) };
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, method: methodName, path: target, headers: headersWithLength, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const req = httpRequest(
+      { host: '127.0.0.1', port, method: methodName, path: target, headers: headersWithLength, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(payload);
   });
@@ -229,12 +312,18 @@ function send(methodName: string, target: string, requestHeaders: Record<string,
 
 describe('fuzzing the HTTP surface', () => {
   it('never answers 5xx, and every answer carries the security headers and a request id', async () => {
+    const runs = Number(process.env.FUZZ_RUNS ?? 150);
     const seen = new Map<number, number>();
     const routerErrors: string[] = [];
     await fc.assert(
       fc.asyncProperty(method, path, headers, body, async (m, target, h, b) => {
         t += 7_000; // the clock moves: rate-limit windows roll over, replay entries expire
-        const payload = b === undefined || m === 'GET' || m === 'HEAD' ? undefined : typeof b === 'string' ? Buffer.from(b, 'utf8') : b;
+        const payload =
+          b === undefined || m === 'GET' || m === 'HEAD'
+            ? undefined
+            : typeof b === 'string'
+              ? Buffer.from(b, 'utf8')
+              : b;
         const requestHeaders: Record<string, string> = {};
         if (h.apiKey !== undefined) {
           requestHeaders['x-api-key'] = h.apiKey;
@@ -253,9 +342,13 @@ describe('fuzzing the HTTP surface', () => {
         }
         const now = String(Math.floor(t / 1000));
         if (h.signCorrectly) {
-          const digest = createHash('sha256').update(payload ?? Buffer.alloc(0)).digest('hex');
+          const digest = createHash('sha256')
+            .update(payload ?? Buffer.alloc(0))
+            .digest('hex');
           requestHeaders['x-request-timestamp'] = now;
-          requestHeaders['x-request-signature'] = createHmac('sha256', SECRET).update(`${m}\n${target}\n${now}\n${digest}`).digest('hex');
+          requestHeaders['x-request-signature'] = createHmac('sha256', SECRET)
+            .update(`${m}\n${target}\n${now}\n${digest}`)
+            .digest('hex');
         } else {
           if (h.timestamp !== undefined) {
             requestHeaders['x-request-timestamp'] = h.timestamp === 'NOW' ? now : h.timestamp;
@@ -270,7 +363,11 @@ describe('fuzzing the HTTP surface', () => {
         expect(res.status, label).toBeGreaterThanOrEqual(200);
         expect(res.status, label).toBeLessThan(500);
         // A HEAD answer has no body to classify: ask the same target with GET.
-        const isRouterError = routerUrlError(res) || (m === 'HEAD' && res.headers['x-request-id'] === undefined && routerUrlError(await send('GET', target, {}, undefined)));
+        const isRouterError =
+          routerUrlError(res) ||
+          (m === 'HEAD' &&
+            res.headers['x-request-id'] === undefined &&
+            routerUrlError(await send('GET', target, {}, undefined)));
         if (isRouterError) {
           // Known gap, asserted separately below: Fastify's router answers these before any hook runs.
           routerErrors.push(label);
@@ -294,21 +391,29 @@ describe('fuzzing the HTTP surface', () => {
         }
       }),
       {
-        numRuns: Number(process.env.FUZZ_RUNS ?? 150),
+        numRuns: runs,
         seed: Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31),
         verbose: 1,
         // Two requests that pass every check, so each run also reaches the handlers.
         examples: [
           ['GET', '/contexts?limit=5', { ...noHeaders, apiKey: API_KEY }, undefined],
-          ['POST', '/contexts', { ...noHeaders, apiKey: API_KEY, contentType: 'application/json', signCorrectly: true }, '{"type":"fact","content":"fuzz seed"}'],
+          [
+            'POST',
+            '/contexts',
+            { ...noHeaders, apiKey: API_KEY, contentType: 'application/json', signCorrectly: true },
+            '{"type":"fact","content":"fuzz seed"}',
+          ],
         ],
       },
     );
     // The fuzzer reached past authentication as well as being refused by it.
-    expect([...seen.keys()].some((s) => s < 300), JSON.stringify([...seen])).toBe(true);
+    expect(
+      [...seen.keys()].some((s) => s < 300),
+      JSON.stringify([...seen]),
+    ).toBe(true);
     expect(seen.get(401) ?? 0, JSON.stringify([...seen])).toBeGreaterThan(0);
     // Most requests are not router-level URL errors.
-    expect(routerErrors.length).toBeLessThan(75);
+    expect(routerErrors.length).toBeLessThan(runs / 2);
   });
 
   it('a fixed set of hostile paths is answered safely', async () => {
@@ -337,7 +442,12 @@ describe('fuzzing the HTTP surface', () => {
     ];
     for (const target of targets) {
       for (const m of ['GET', 'POST', 'DELETE']) {
-        const res = await send(m, target, { 'content-type': 'application/json' }, m === 'GET' ? undefined : Buffer.from('{}'));
+        const res = await send(
+          m,
+          target,
+          { 'content-type': 'application/json' },
+          m === 'GET' ? undefined : Buffer.from('{}'),
+        );
         const label = `${m} ${target.slice(0, 60)} -> ${res.status}`;
         expect(res.status, label).toBeLessThan(500);
         if (routerUrlError(res)) {
@@ -373,7 +483,12 @@ describe('fuzzing the HTTP surface', () => {
       expect(res.status).toBeLessThan(500);
       expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
       expect(res.headers['x-content-type-options']).toBe('nosniff');
-      expect(Object.keys(JSON.parse(res.body) as object).sort()).toEqual(['detail', 'details', 'error_code', 'message']);
+      expect(Object.keys(JSON.parse(res.body) as object).sort()).toEqual([
+        'detail',
+        'details',
+        'error_code',
+        'message',
+      ]);
     }
   });
 });

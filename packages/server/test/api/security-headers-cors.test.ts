@@ -46,7 +46,7 @@ async function start(env: Record<string, string> = {}): Promise<Server> {
   return { app, base: `http://127.0.0.1:${address.port}`, time };
 }
 
-function parseJson(text: string) {
+function parseJson(text: string): ReturnType<typeof JSON.parse> {
   try {
     return JSON.parse(text);
   } catch {
@@ -68,7 +68,16 @@ async function call(
     headers['content-type'] ??= 'application/json';
   }
   if (['POST', 'PUT', 'DELETE'].includes(method) && options.sign !== false) {
-    Object.assign(headers, await signatureHeaders({ secret: SECRET, method, pathWithQuery: path, body: options.body, now: () => server.time.ms() }));
+    Object.assign(
+      headers,
+      await signatureHeaders({
+        secret: SECRET,
+        method,
+        pathWithQuery: path,
+        body: options.body,
+        now: () => server.time.ms(),
+      }),
+    );
   }
   const res = await fetch(server.base + path, { method, headers, body: options.body, redirect: 'manual' });
   const text = await res.text();
@@ -118,7 +127,9 @@ describe('security headers on every response', () => {
     expectSecurityHeaders(await call(server, 'GET', '/health', { key: null }), 'GET /health');
     expectSecurityHeaders(await call(server, 'GET', '/', { key: null }), 'GET /');
     expectSecurityHeaders(await call(server, 'GET', '/contexts'), 'GET /contexts');
-    const created = await call(server, 'POST', '/contexts', { body: JSON.stringify({ type: 'fact', content: 'headers' }) });
+    const created = await call(server, 'POST', '/contexts', {
+      body: JSON.stringify({ type: 'fact', content: 'headers' }),
+    });
     expect(created.status).toBe(201);
     expectSecurityHeaders(created, '201');
     const deleted = await call(server, 'DELETE', `/contexts/${created.json.id as string}`);
@@ -154,7 +165,10 @@ describe('security headers on every response', () => {
     const tooLarge = await call(server, 'POST', '/contexts', { body: big });
     expect(tooLarge.status).toBe(413);
     expectSecurityHeaders(tooLarge, '413');
-    const media = await call(server, 'POST', '/contexts', { body: 'type=fact', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const media = await call(server, 'POST', '/contexts', {
+      body: 'type=fact',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(media.status).toBe(415);
     expectSecurityHeaders(media, '415');
     const invalid = await call(server, 'POST', '/contexts', { body: JSON.stringify({ type: 'nonsense', content: 1 }) });
@@ -199,8 +213,14 @@ describe('security headers on every response', () => {
 
 describe('Content-Security-Policy', () => {
   it('API responses get the strict API policy', async () => {
-    for (const res of [await call(server, 'GET', '/contexts'), await call(server, 'GET', '/health', { key: null }), await call(server, 'GET', '/nope', { key: null })]) {
-      expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+    for (const res of [
+      await call(server, 'GET', '/contexts'),
+      await call(server, 'GET', '/health', { key: null }),
+      await call(server, 'GET', '/nope', { key: null }),
+    ]) {
+      expect(res.headers.get('content-security-policy')).toBe(
+        "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+      );
     }
   });
 
@@ -209,7 +229,12 @@ describe('Content-Security-Policy', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
     const csp = res.headers.get('content-security-policy') ?? '';
-    const directives = new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name!, values]));
+    const directives = new Map(
+      csp
+        .split(';')
+        .map((d) => d.trim().split(/\s+/))
+        .map(([name, ...values]) => [name!, values]),
+    );
     const scriptSrc = directives.get('script-src') ?? directives.get('default-src') ?? [];
     expect(scriptSrc).toContain("'self'");
     expect(scriptSrc).not.toContain("'unsafe-inline'");
@@ -351,7 +376,11 @@ describe('CORS', () => {
     try {
       const res = await call(strict, 'OPTIONS', '/contexts', {
         key: null,
-        headers: { origin: ALLOWED, 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-evil' },
+        headers: {
+          origin: ALLOWED,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'x-evil',
+        },
       });
       expect(res.status).toBe(204);
       expect(res.headers.get('access-control-allow-methods')).toBe('GET, POST');
@@ -370,7 +399,14 @@ describe('CONTEXTPILOT_ENABLE_SECURITY_HEADERS=false', () => {
         await call(off, 'GET', '/health', { headers: { origin: ALLOWED, 'x-forwarded-proto': 'https' } }),
         await call(off, 'GET', '/contexts', { key: null, headers: { origin: ALLOWED } }),
       ]) {
-        for (const name of ['x-content-type-options', 'x-frame-options', 'referrer-policy', 'permissions-policy', 'content-security-policy', 'strict-transport-security']) {
+        for (const name of [
+          'x-content-type-options',
+          'x-frame-options',
+          'referrer-policy',
+          'permissions-policy',
+          'content-security-policy',
+          'strict-transport-security',
+        ]) {
           expect(res.headers.get(name), name).toBeNull();
         }
         expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);

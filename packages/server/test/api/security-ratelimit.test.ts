@@ -50,7 +50,7 @@ async function start(env: Record<string, string> = {}): Promise<Server> {
   return { app, base: `http://127.0.0.1:${address.port}`, time, key: API_KEY };
 }
 
-function parseJson(text: string) {
+function parseJson(text: string): ReturnType<typeof JSON.parse> {
   try {
     return JSON.parse(text);
   } catch {
@@ -74,7 +74,16 @@ async function call(
     headers['content-type'] ??= 'application/json';
   }
   if (method !== 'GET' && options.sign !== false) {
-    Object.assign(headers, await signatureHeaders({ secret: SECRET, method, pathWithQuery: path, body: options.body, now: () => server.time.ms() }));
+    Object.assign(
+      headers,
+      await signatureHeaders({
+        secret: SECRET,
+        method,
+        pathWithQuery: path,
+        body: options.body,
+        now: () => server.time.ms(),
+      }),
+    );
   }
   const res = await fetch(server.base + path, { method, headers, body: options.body });
   const text = await res.text();
@@ -161,7 +170,10 @@ describe('per-endpoint limits', () => {
     for (let i = 1; i <= 50; i++) {
       expect((await call(server, 'POST', '/generate-prompt', { body: body(i) })).status, `request ${i}`).toBe(200);
     }
-    expect429(await call(server, 'POST', '/generate-prompt', { body: body(51) }), 'Rate limit exceeded: 50 per 1 minute');
+    expect429(
+      await call(server, 'POST', '/generate-prompt', { body: body(51) }),
+      'Rate limit exceeded: 50 per 1 minute',
+    );
     expect((await call(server, 'POST', '/generate-prompt/compact', { body: body(52) })).status).toBe(200);
     server.time.advance(60_000);
     expect((await call(server, 'POST', '/generate-prompt', { body: body(53) })).status).toBe(200);
@@ -169,10 +181,15 @@ describe('per-endpoint limits', () => {
 
   it('POST /contexts: 100 per minute', async () => {
     for (let i = 1; i <= 100; i++) {
-      const res = await call(server, 'POST', '/contexts', { body: JSON.stringify({ type: 'fact', content: `limit ${i}` }) });
+      const res = await call(server, 'POST', '/contexts', {
+        body: JSON.stringify({ type: 'fact', content: `limit ${i}` }),
+      });
       expect(res.status, `request ${i}`).toBe(201);
     }
-    expect429(await call(server, 'POST', '/contexts', { body: JSON.stringify({ type: 'fact', content: 'one too many' }) }), 'Rate limit exceeded: 100 per 1 minute');
+    expect429(
+      await call(server, 'POST', '/contexts', { body: JSON.stringify({ type: 'fact', content: 'one too many' }) }),
+      'Rate limit exceeded: 100 per 1 minute',
+    );
     // Other endpoints are not limited.
     for (let i = 0; i < 120; i++) {
       expect((await call(server, 'GET', '/contexts?limit=1')).status).toBe(200);
@@ -192,7 +209,9 @@ describe('per-endpoint limits', () => {
 
   it('a rate-limited request is refused before its body is parsed', async () => {
     for (let i = 0; i < 50; i++) {
-      expect((await call(server, 'POST', '/generate-prompt/compact', { body: JSON.stringify({ task: `y ${i}` }) })).status).toBe(200);
+      expect(
+        (await call(server, 'POST', '/generate-prompt/compact', { body: JSON.stringify({ task: `y ${i}` }) })).status,
+      ).toBe(200);
     }
     const res = await call(server, 'POST', '/generate-prompt/compact', { body: '{not json' });
     expect(res.status).toBe(429);
@@ -202,7 +221,9 @@ describe('per-endpoint limits', () => {
     for (let i = 1; i <= 30; i++) {
       await call(server, 'GET', '/security/events', { headers: { 'x-forwarded-for': `198.51.100.${i}` } });
     }
-    expect((await call(server, 'GET', '/security/events', { headers: { 'x-forwarded-for': '198.51.100.200' } })).status).toBe(429);
+    expect(
+      (await call(server, 'GET', '/security/events', { headers: { 'x-forwarded-for': '198.51.100.200' } })).status,
+    ).toBe(429);
   });
 });
 
@@ -215,7 +236,9 @@ describe('failed-authentication limit per client IP', () => {
     const locked = await call(server, 'GET', '/contexts');
     expect429(locked, 'Too many failed authentication attempts');
     expect(Number(locked.headers.get('retry-after'))).toBe(FAILURE_WINDOW_SECONDS);
-    const lockedPost = await call(server, 'POST', '/contexts', { body: JSON.stringify({ type: 'fact', content: 'locked out' }) });
+    const lockedPost = await call(server, 'POST', '/contexts', {
+      body: JSON.stringify({ type: 'fact', content: 'locked out' }),
+    });
     expect(lockedPost.status).toBe(429);
     // Public endpoints stay reachable.
     expect((await call(server, 'GET', '/health', { key: null })).status).toBe(200);
@@ -242,7 +265,10 @@ describe('failed-authentication limit per client IP', () => {
       const res = await call(server, 'POST', '/contexts', {
         body,
         sign: false,
-        headers: { 'x-request-timestamp': String(Math.floor(server.time.ms() / 1000)), 'x-request-signature': '0'.repeat(64) },
+        headers: {
+          'x-request-timestamp': String(Math.floor(server.time.ms() / 1000)),
+          'x-request-signature': '0'.repeat(64),
+        },
       });
       expect(res.status).toBe(401);
     }
@@ -269,7 +295,9 @@ describe('failed-authentication limit per client IP', () => {
     for (let i = 0; i < FAILURE_LIMIT; i++) {
       await call(server, 'GET', '/contexts', { key: 'wrong', headers: { 'x-forwarded-for': `203.0.113.${i}` } });
     }
-    expect((await call(server, 'GET', '/contexts', { headers: { 'x-forwarded-for': '203.0.113.99' } })).status).toBe(429);
+    expect((await call(server, 'GET', '/contexts', { headers: { 'x-forwarded-for': '203.0.113.99' } })).status).toBe(
+      429,
+    );
   });
 
   it('with a trusted proxy, the forwarded client address is what is limited', async () => {
@@ -278,8 +306,12 @@ describe('failed-authentication limit per client IP', () => {
       for (let i = 0; i < FAILURE_LIMIT; i++) {
         await call(proxied, 'GET', '/contexts', { key: 'wrong', headers: { 'x-forwarded-for': '203.0.113.7' } });
       }
-      expect((await call(proxied, 'GET', '/contexts', { headers: { 'x-forwarded-for': '203.0.113.7' } })).status).toBe(429);
-      expect((await call(proxied, 'GET', '/contexts', { headers: { 'x-forwarded-for': '203.0.113.8' } })).status).toBe(200);
+      expect((await call(proxied, 'GET', '/contexts', { headers: { 'x-forwarded-for': '203.0.113.7' } })).status).toBe(
+        429,
+      );
+      expect((await call(proxied, 'GET', '/contexts', { headers: { 'x-forwarded-for': '203.0.113.8' } })).status).toBe(
+        200,
+      );
       const [event] = await proxied.app.parts.audit.list({ limit: 1, offset: 0, outcome: 'rate_limited' });
       expect(event?.clientIp).toBe('203.0.113.7');
     } finally {

@@ -98,7 +98,13 @@ async function call(
   }
   let signature: string | undefined;
   if (method !== 'GET' && options.sign !== false) {
-    const signed = await signatureHeaders({ secret: CANARY_SECRET, method, pathWithQuery: path, body: options.body, now: () => server.time.ms() });
+    const signed = await signatureHeaders({
+      secret: CANARY_SECRET,
+      method,
+      pathWithQuery: path,
+      body: options.body,
+      now: () => server.time.ms(),
+    });
     signature = signed['X-Request-Signature'];
     Object.assign(headers, signed);
   }
@@ -115,22 +121,45 @@ async function exercise(server: Server): Promise<{ signatures: string[]; rotated
 
   // The wrong canary key, in every place a client might put it.
   expect((await call(server, 'GET', '/contexts', { key: CANARY_WRONG_KEY })).status).toBe(401);
-  expect((await call(server, 'POST', '/contexts', { key: CANARY_WRONG_KEY, body: JSON.stringify({ type: 'fact', content: CANARY_CONTENT }) })).status).toBe(401);
+  expect(
+    (
+      await call(server, 'POST', '/contexts', {
+        key: CANARY_WRONG_KEY,
+        body: JSON.stringify({ type: 'fact', content: CANARY_CONTENT }),
+      })
+    ).status,
+  ).toBe(401);
   expect((await call(server, 'GET', `/contexts?api_key=${CANARY_WRONG_KEY}`, { key: null })).status).toBe(401);
-  expect((await call(server, 'GET', '/stats', { key: null, headers: { authorization: `Bearer ${CANARY_WRONG_KEY}` } })).status).toBe(401);
-  expect((await call(server, 'GET', '/contexts', { key: `${CANARY_WRONG_KEY}`, headers: { 'x-request-id': CANARY_WRONG_KEY } })).status).toBe(401);
+  expect(
+    (await call(server, 'GET', '/stats', { key: null, headers: { authorization: `Bearer ${CANARY_WRONG_KEY}` } }))
+      .status,
+  ).toBe(401);
+  expect(
+    (
+      await call(server, 'GET', '/contexts', {
+        key: `${CANARY_WRONG_KEY}`,
+        headers: { 'x-request-id': CANARY_WRONG_KEY },
+      })
+    ).status,
+  ).toBe(401);
   expect((await call(server, 'GET', `/nope/${CANARY_WRONG_KEY}`, { key: CANARY_WRONG_KEY })).status).toBe(404);
   server.time.advance(11 * 60_000); // past the failed-auth window
 
   // Content, through create, update, validation errors, search, prompts, export and import.
-  const created = await call(server, 'POST', '/contexts', { body: JSON.stringify({ type: 'fact', content: CANARY_CONTENT, tags: ['canary'] }) });
+  const created = await call(server, 'POST', '/contexts', {
+    body: JSON.stringify({ type: 'fact', content: CANARY_CONTENT, tags: ['canary'] }),
+  });
   expect(created.status).toBe(201);
   keep(created.signature);
   const id = created.json!.id as string;
-  const updated = await call(server, 'PUT', `/contexts/${id}`, { body: JSON.stringify({ content: `${CANARY_CONTENT} updated` }) });
+  const updated = await call(server, 'PUT', `/contexts/${id}`, {
+    body: JSON.stringify({ content: `${CANARY_CONTENT} updated` }),
+  });
   expect(updated.status).toBe(200);
   keep(updated.signature);
-  const invalid = await call(server, 'POST', '/contexts', { body: JSON.stringify({ type: 'nope', content: CANARY_CONTENT }) });
+  const invalid = await call(server, 'POST', '/contexts', {
+    body: JSON.stringify({ type: 'nope', content: CANARY_CONTENT }),
+  });
   expect(invalid.status).toBe(422);
   keep(invalid.signature);
   const malformed = await call(server, 'POST', '/contexts', { body: `{"content":"${CANARY_CONTENT}"` });
@@ -140,25 +169,54 @@ async function exercise(server: Server): Promise<{ signatures: string[]; rotated
   expect(prompt.status).toBe(200);
   keep(prompt.signature);
   expect((await call(server, 'GET', '/contexts/export?format=csv')).status).toBe(200);
-  const upload = multipartFile('file', 'canary.json', JSON.stringify([{ type: 'goal', content: `${CANARY_CONTENT} imported` }]), 'application/json');
+  const upload = multipartFile(
+    'file',
+    'canary.json',
+    JSON.stringify([{ type: 'goal', content: `${CANARY_CONTENT} imported` }]),
+    'application/json',
+  );
   const imported = await call(server, 'POST', '/contexts/import', { body: upload.body, headers: upload.headers });
   expect(imported.status).toBe(200);
   keep(imported.signature);
 
   // A replay, a bad signature, and a signature made with the wrong secret.
   const replayBody = JSON.stringify({ type: 'fact', content: `${CANARY_CONTENT} replayed` });
-  const replayHeaders = await signatureHeaders({ secret: CANARY_SECRET, method: 'POST', pathWithQuery: '/contexts', body: replayBody, now: () => server.time.ms() });
-  expect((await call(server, 'POST', '/contexts', { sign: false, body: replayBody, headers: replayHeaders })).status).toBe(201);
-  expect((await call(server, 'POST', '/contexts', { sign: false, body: replayBody, headers: replayHeaders })).status).toBe(401);
+  const replayHeaders = await signatureHeaders({
+    secret: CANARY_SECRET,
+    method: 'POST',
+    pathWithQuery: '/contexts',
+    body: replayBody,
+    now: () => server.time.ms(),
+  });
+  expect(
+    (await call(server, 'POST', '/contexts', { sign: false, body: replayBody, headers: replayHeaders })).status,
+  ).toBe(201);
+  expect(
+    (await call(server, 'POST', '/contexts', { sign: false, body: replayBody, headers: replayHeaders })).status,
+  ).toBe(401);
   keep(replayHeaders['X-Request-Signature']);
   const bad = await call(server, 'DELETE', `/contexts/${id}`, {
     sign: false,
-    headers: { 'x-request-timestamp': String(Math.floor(server.time.ms() / 1000)), 'x-request-signature': 'c'.repeat(64) },
+    headers: {
+      'x-request-timestamp': String(Math.floor(server.time.ms() / 1000)),
+      'x-request-signature': 'c'.repeat(64),
+    },
   });
   expect(bad.status).toBe(401);
   expect(
-    (await call(server, 'PUT', `/contexts/${id}`, { sign: false, body: '{"content":"x"}', headers: await signatureHeaders({ secret: CANARY_WRONG_KEY, method: 'PUT', pathWithQuery: `/contexts/${id}`, body: '{"content":"x"}', now: () => server.time.ms() }) }))
-      .status,
+    (
+      await call(server, 'PUT', `/contexts/${id}`, {
+        sign: false,
+        body: '{"content":"x"}',
+        headers: await signatureHeaders({
+          secret: CANARY_WRONG_KEY,
+          method: 'PUT',
+          pathWithQuery: `/contexts/${id}`,
+          body: '{"content":"x"}',
+          now: () => server.time.ms(),
+        }),
+      })
+    ).status,
   ).toBe(401);
 
   // Lock-out (the limit is 5 failures) and its recovery.

@@ -49,7 +49,7 @@ async function start(env: Record<string, string>): Promise<Server> {
   return { app, base: `http://127.0.0.1:${address.port}`, time };
 }
 
-function parseJson(text: string) {
+function parseJson(text: string): ReturnType<typeof JSON.parse> {
   try {
     return JSON.parse(text);
   } catch {
@@ -78,11 +78,25 @@ async function send(
 
 /** Signature headers for `method path body` at `offsetSeconds` from the server's clock. */
 function sign(server: Server, method: string, pathWithQuery: string, body?: string | Uint8Array, offsetSeconds = 0) {
-  return signatureHeaders({ secret: SECRET, method, pathWithQuery, body, now: () => server.time.ms() + offsetSeconds * 1000 });
+  return signatureHeaders({
+    secret: SECRET,
+    method,
+    pathWithQuery,
+    body,
+    now: () => server.time.ms() + offsetSeconds * 1000,
+  });
 }
 
-async function signedSend(server: Server, method: string, path: string, options: { body?: string | Uint8Array; headers?: Record<string, string> } = {}) {
-  return send(server, method, path, { ...options, headers: { ...options.headers, ...(await sign(server, method, path, options.body)) } });
+async function signedSend(
+  server: Server,
+  method: string,
+  path: string,
+  options: { body?: string | Uint8Array; headers?: Record<string, string> } = {},
+) {
+  return send(server, method, path, {
+    ...options,
+    headers: { ...options.headers, ...(await sign(server, method, path, options.body)) },
+  });
 }
 
 function rawCall(server: Server, method: string, path: string, headers: Record<string, string | string[]>, body = '') {
@@ -130,10 +144,14 @@ describe('signed requests that must work', () => {
   });
 
   it('accepts signed PUT and DELETE, and an empty-body DELETE', async () => {
-    const created = await signedSend(server, 'POST', '/contexts', { body: JSON.stringify({ type: 'goal', content: 'to be changed' }) });
+    const created = await signedSend(server, 'POST', '/contexts', {
+      body: JSON.stringify({ type: 'goal', content: 'to be changed' }),
+    });
     expect(created.status).toBe(201);
     const id = created.json.id as string;
-    const updated = await signedSend(server, 'PUT', `/contexts/${id}`, { body: JSON.stringify({ content: 'changed by a signed PUT' }) });
+    const updated = await signedSend(server, 'PUT', `/contexts/${id}`, {
+      body: JSON.stringify({ content: 'changed by a signed PUT' }),
+    });
     expect(updated.status, updated.text).toBe(200);
     expect(updated.json.content).toBe('changed by a signed PUT');
     const deleted = await signedSend(server, 'DELETE', `/contexts/${id}`);
@@ -144,7 +162,10 @@ describe('signed requests that must work', () => {
     const items = [{ type: 'fact', content: 'imported through a signed multipart upload', tags: ['signed'] }];
     const { body, headers } = multipartFile('file', 'export.json', JSON.stringify(items), 'application/json');
     const path = '/contexts/import?replace_existing=false';
-    const res = await send(server, 'POST', path, { body, headers: { ...headers, ...(await sign(server, 'POST', path, body)) } });
+    const res = await send(server, 'POST', path, {
+      body,
+      headers: { ...headers, ...(await sign(server, 'POST', path, body)) },
+    });
     expect(res.status, res.text).toBe(200);
     expect(res.json).toMatchObject({ imported: 1, skipped: 0 });
     expect(await contentsOf(server)).toContain('imported through a signed multipart upload');
@@ -160,26 +181,38 @@ describe('signed requests that must work', () => {
 
   it('treats POST with X-HTTP-Method-Override: DELETE as a POST', async () => {
     const body = JSON.stringify({ type: 'fact', content: 'method override ignored' });
-    const res = await signedSend(server, 'POST', '/contexts', { body, headers: { 'x-http-method-override': 'DELETE' } });
+    const res = await signedSend(server, 'POST', '/contexts', {
+      body,
+      headers: { 'x-http-method-override': 'DELETE' },
+    });
     expect(res.status).toBe(201);
   });
 });
 
 describe('what the signature covers', () => {
   it('signs the path with its query: changing ?replace_existing breaks it and replaces nothing', async () => {
-    const keep = await signedSend(server, 'POST', '/contexts', { body: JSON.stringify({ type: 'fact', content: 'must survive a tampered import' }) });
+    const keep = await signedSend(server, 'POST', '/contexts', {
+      body: JSON.stringify({ type: 'fact', content: 'must survive a tampered import' }),
+    });
     expect(keep.status).toBe(201);
     const items = [{ type: 'fact', content: 'tampered import item' }];
     const { body, headers } = multipartFile('file', 'export.json', JSON.stringify(items), 'application/json');
     const signed = await sign(server, 'POST', '/contexts/import?replace_existing=false', body);
-    for (const path of ['/contexts/import?replace_existing=true', '/contexts/import', '/contexts/import?replace_existing=false&x=1']) {
+    for (const path of [
+      '/contexts/import?replace_existing=true',
+      '/contexts/import',
+      '/contexts/import?replace_existing=false&x=1',
+    ]) {
       const res = await send(server, 'POST', path, { body, headers: { ...headers, ...signed } });
       expect(res.status, path).toBe(401);
       expect(res.json.message).toBe('Invalid request signature');
     }
     // A signature made without the query does not cover a request with one.
     const noQuery = await sign(server, 'POST', '/contexts/import', body);
-    const res = await send(server, 'POST', '/contexts/import?replace_existing=true', { body, headers: { ...headers, ...noQuery } });
+    const res = await send(server, 'POST', '/contexts/import?replace_existing=true', {
+      body,
+      headers: { ...headers, ...noQuery },
+    });
     expect(res.status).toBe(401);
     const contents = await contentsOf(server);
     expect(contents).toContain('must survive a tampered import');
@@ -187,10 +220,17 @@ describe('what the signature covers', () => {
   });
 
   it('signs the raw path: a trailing slash, other case or percent-encoding does not verify', async () => {
-    const created = await signedSend(server, 'POST', '/contexts', { body: JSON.stringify({ type: 'fact', content: 'path variants' }) });
+    const created = await signedSend(server, 'POST', '/contexts', {
+      body: JSON.stringify({ type: 'fact', content: 'path variants' }),
+    });
     const id = created.json.id as string;
     const signed = await sign(server, 'DELETE', `/contexts/${id}`);
-    for (const path of [`/contexts/${id}/`, `/contexts/${id.toUpperCase()}`, `/contexts/${encodeURIComponent(id).replace(/-/g, '%2D')}`, `/contexts/${id}?x=1`]) {
+    for (const path of [
+      `/contexts/${id}/`,
+      `/contexts/${id.toUpperCase()}`,
+      `/contexts/${encodeURIComponent(id).replace(/-/g, '%2D')}`,
+      `/contexts/${id}?x=1`,
+    ]) {
       const res = await send(server, 'DELETE', path, { headers: signed });
       expect([401, 404], path).toContain(res.status);
     }
@@ -224,7 +264,11 @@ describe('what the signature covers', () => {
     const body = gzipSync(Buffer.from(JSON.stringify({ type: 'fact', content: 'gzipped' })));
     const res = await send(server, 'POST', '/contexts', {
       body,
-      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', ...(await sign(server, 'POST', '/contexts', body)) },
+      headers: {
+        'content-type': 'application/json',
+        'content-encoding': 'gzip',
+        ...(await sign(server, 'POST', '/contexts', body)),
+      },
     });
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
@@ -234,17 +278,26 @@ describe('what the signature covers', () => {
 describe('the time window (both directions)', () => {
   it.each([0, -1, -MAX_AGE, 1, MAX_AGE])('accepts a timestamp %i s from the server clock', async (offset) => {
     const body = JSON.stringify({ type: 'fact', content: `window ${offset}` });
-    const res = await send(server, 'POST', '/contexts', { body, headers: await sign(server, 'POST', '/contexts', body, offset) });
+    const res = await send(server, 'POST', '/contexts', {
+      body,
+      headers: await sign(server, 'POST', '/contexts', body, offset),
+    });
     expect(res.status).toBe(201);
   });
 
-  it.each([-MAX_AGE - 1, MAX_AGE + 1, -3600, 3600, -30 * 86_400])('refuses a timestamp %i s from the server clock', async (offset) => {
-    const body = JSON.stringify({ type: 'fact', content: `window ${offset}` });
-    const res = await send(server, 'POST', '/contexts', { body, headers: await sign(server, 'POST', '/contexts', body, offset) });
-    expect(res.status).toBe(401);
-    expect(res.json.message).toBe('Request signature timestamp is invalid or expired');
-    expect(await outcomesFor(server, res.headers.get('x-request-id'))).toEqual(['invalid_timestamp']);
-  });
+  it.each([-MAX_AGE - 1, MAX_AGE + 1, -3600, 3600, -30 * 86_400])(
+    'refuses a timestamp %i s from the server clock',
+    async (offset) => {
+      const body = JSON.stringify({ type: 'fact', content: `window ${offset}` });
+      const res = await send(server, 'POST', '/contexts', {
+        body,
+        headers: await sign(server, 'POST', '/contexts', body, offset),
+      });
+      expect(res.status).toBe(401);
+      expect(res.json.message).toBe('Request signature timestamp is invalid or expired');
+      expect(await outcomesFor(server, res.headers.get('x-request-id'))).toEqual(['invalid_timestamp']);
+    },
+  );
 
   it('a request signed now expires when the clock moves past max age', async () => {
     const body = JSON.stringify({ type: 'fact', content: 'expires later' });
@@ -287,20 +340,34 @@ describe('malformed and missing headers: 401, never 500', () => {
     expect(await contentsOf(server)).not.toContain('malformed header probe');
   });
 
-  it.each(['1e9', '+1700000000', '-5', '0x6553F100', '1700000000.5', '1700000000.0', '1700000000000', 'NaN', 'Infinity', Buffer.from('١٧٠٠', 'utf8').toString('latin1')])(
-    'refuses timestamp %j (signed over exactly that string) as invalid_timestamp',
-    async (ts) => {
-      const sig = await signRequest({ secret: SECRET, method: 'POST', pathWithQuery: '/contexts', timestamp: ts, body });
-      const res = await withHeaders(ts, sig);
-      expect(res.status).toBe(401);
-      expect(await outcomesFor(server, res.headers.get('x-request-id'))).toEqual(['invalid_timestamp']);
-    },
-  );
+  it.each([
+    '1e9',
+    '+1700000000',
+    '-5',
+    '0x6553F100',
+    '1700000000.5',
+    '1700000000.0',
+    '1700000000000',
+    'NaN',
+    'Infinity',
+    Buffer.from('١٧٠٠', 'utf8').toString('latin1'),
+  ])('refuses timestamp %j (signed over exactly that string) as invalid_timestamp', async (ts) => {
+    const sig = await signRequest({ secret: SECRET, method: 'POST', pathWithQuery: '/contexts', timestamp: ts, body });
+    const res = await withHeaders(ts, sig);
+    expect(res.status).toBe(401);
+    expect(await outcomesFor(server, res.headers.get('x-request-id'))).toEqual(['invalid_timestamp']);
+  });
 
   it('refuses a decimal or leading-zero rendering of the current time', async () => {
     const now = Math.floor(server.time.ms() / 1000);
     for (const ts of [`${now}.0`, `0${now}`.padStart(13, '0'), `${now}000`]) {
-      const sig = await signRequest({ secret: SECRET, method: 'POST', pathWithQuery: '/contexts', timestamp: ts, body });
+      const sig = await signRequest({
+        secret: SECRET,
+        method: 'POST',
+        pathWithQuery: '/contexts',
+        timestamp: ts,
+        body,
+      });
       const res = await withHeaders(ts, sig);
       expect(res.status, ts).toBe(401);
     }
@@ -329,7 +396,12 @@ describe('malformed and missing headers: 401, never 500', () => {
       server,
       'POST',
       '/contexts',
-      { 'x-api-key': API_KEY, 'content-type': 'application/json', 'x-request-timestamp': ts!, 'x-request-signature': Buffer.from(`${sig.slice(0, 60)}é🔑`, 'utf8').toString('latin1') },
+      {
+        'x-api-key': API_KEY,
+        'content-type': 'application/json',
+        'x-request-timestamp': ts!,
+        'x-request-signature': Buffer.from(`${sig.slice(0, 60)}é🔑`, 'utf8').toString('latin1'),
+      },
       body,
     );
     expect(raw.status).toBe(401);
@@ -342,7 +414,11 @@ describe('malformed and missing headers: 401, never 500', () => {
       server,
       'POST',
       '/contexts',
-      { ...base, 'x-request-timestamp': good['X-Request-Timestamp']!, 'x-request-signature': [good['X-Request-Signature']!, good['X-Request-Signature']!] },
+      {
+        ...base,
+        'x-request-timestamp': good['X-Request-Timestamp']!,
+        'x-request-signature': [good['X-Request-Signature']!, good['X-Request-Signature']!],
+      },
       body,
     );
     expect(twiceSig.status).toBe(401);
@@ -350,7 +426,11 @@ describe('malformed and missing headers: 401, never 500', () => {
       server,
       'POST',
       '/contexts',
-      { ...base, 'x-request-timestamp': [good['X-Request-Timestamp']!, good['X-Request-Timestamp']!], 'x-request-signature': good['X-Request-Signature']! },
+      {
+        ...base,
+        'x-request-timestamp': [good['X-Request-Timestamp']!, good['X-Request-Timestamp']!],
+        'x-request-signature': good['X-Request-Signature']!,
+      },
       body,
     );
     expect(twiceTs.status).toBe(401);
@@ -409,9 +489,15 @@ describe('misconfiguration', () => {
     const broken = await start({ CONTEXTPILOT_REQUEST_SIGNING_SECRET: '' });
     try {
       const body = JSON.stringify({ type: 'fact', content: 'no secret' });
-      const res = await send(broken, 'POST', '/contexts', { body, headers: await sign(broken, 'POST', '/contexts', body) });
+      const res = await send(broken, 'POST', '/contexts', {
+        body,
+        headers: await sign(broken, 'POST', '/contexts', body),
+      });
       expect(res.status).toBe(503);
-      expect(res.json).toMatchObject({ message: 'Request signing is misconfigured', detail: 'Request signing is misconfigured' });
+      expect(res.json).toMatchObject({
+        message: 'Request signing is misconfigured',
+        detail: 'Request signing is misconfigured',
+      });
       expect(await outcomesFor(broken, res.headers.get('x-request-id'))).toEqual(['misconfigured']);
       // GET is unaffected.
       expect((await send(broken, 'GET', '/contexts')).status).toBe(200);
@@ -425,9 +511,13 @@ describe('misconfiguration', () => {
   it('signs only the configured methods', async () => {
     const postOnly = await start({ CONTEXTPILOT_REQUEST_SIGNING_METHODS: '["post"]' });
     try {
-      const created = await send(postOnly, 'POST', '/contexts', { body: JSON.stringify({ type: 'fact', content: 'x' }) });
+      const created = await send(postOnly, 'POST', '/contexts', {
+        body: JSON.stringify({ type: 'fact', content: 'x' }),
+      });
       expect(created.status).toBe(401);
-      const ok = await signedSend(postOnly, 'POST', '/contexts', { body: JSON.stringify({ type: 'fact', content: 'y' }) });
+      const ok = await signedSend(postOnly, 'POST', '/contexts', {
+        body: JSON.stringify({ type: 'fact', content: 'y' }),
+      });
       expect(ok.status).toBe(201);
       expect((await send(postOnly, 'DELETE', `/contexts/${ok.json.id as string}`)).status).toBe(204);
     } finally {

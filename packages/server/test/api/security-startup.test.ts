@@ -35,37 +35,66 @@ describe('loadConfig refuses unsafe production configurations', () => {
     'auth disabled on host %j without CONTEXTPILOT_ALLOW_UNAUTHENTICATED',
     (host) => {
       expectConfigError({ ...production, CONTEXTPILOT_HOST: host }, 'CONTEXTPILOT_ENABLE_AUTH');
-      expectConfigError({ ...production, CONTEXTPILOT_HOST: host, CONTEXTPILOT_ENABLE_AUTH: 'false' }, 'CONTEXTPILOT_ENABLE_AUTH');
-      expectConfigError({ ...production, CONTEXTPILOT_HOST: host, CONTEXTPILOT_ALLOW_UNAUTHENTICATED: 'false' }, 'CONTEXTPILOT_ENABLE_AUTH');
+      expectConfigError(
+        { ...production, CONTEXTPILOT_HOST: host, CONTEXTPILOT_ENABLE_AUTH: 'false' },
+        'CONTEXTPILOT_ENABLE_AUTH',
+      );
+      expectConfigError(
+        { ...production, CONTEXTPILOT_HOST: host, CONTEXTPILOT_ALLOW_UNAUTHENTICATED: 'false' },
+        'CONTEXTPILOT_ENABLE_AUTH',
+      );
     },
   );
 
   it('auth enabled with no key and no hash', () => {
-    expectConfigError({ ...production, CONTEXTPILOT_HOST: '0.0.0.0', CONTEXTPILOT_ENABLE_AUTH: 'true' }, 'CONTEXTPILOT_API_KEY');
-    expectConfigError({ ...production, CONTEXTPILOT_HOST: '0.0.0.0', CONTEXTPILOT_ENABLE_AUTH: 'true', CONTEXTPILOT_API_KEY: '   ' }, 'CONTEXTPILOT_API_KEY');
+    expectConfigError(
+      { ...production, CONTEXTPILOT_HOST: '0.0.0.0', CONTEXTPILOT_ENABLE_AUTH: 'true' },
+      'CONTEXTPILOT_API_KEY',
+    );
+    expectConfigError(
+      { ...production, CONTEXTPILOT_HOST: '0.0.0.0', CONTEXTPILOT_ENABLE_AUTH: 'true', CONTEXTPILOT_API_KEY: '   ' },
+      'CONTEXTPILOT_API_KEY',
+    );
   });
 
   it('request signing enabled without a secret', () => {
     for (const secret of [undefined, '', '   ']) {
-      const env: Record<string, string> = { ...production, ...withKey, CONTEXTPILOT_HOST: '0.0.0.0', CONTEXTPILOT_ENABLE_REQUEST_SIGNING: 'true' };
+      const env: Record<string, string> = {
+        ...production,
+        ...withKey,
+        CONTEXTPILOT_HOST: '0.0.0.0',
+        CONTEXTPILOT_ENABLE_REQUEST_SIGNING: 'true',
+      };
       if (secret !== undefined) {
         env.CONTEXTPILOT_REQUEST_SIGNING_SECRET = secret;
       }
       expectConfigError(env, 'CONTEXTPILOT_REQUEST_SIGNING_SECRET');
     }
     // Also on loopback: a signing setup that cannot verify anything is a configuration error.
-    expectConfigError({ ...production, CONTEXTPILOT_ENABLE_REQUEST_SIGNING: 'true' }, 'CONTEXTPILOT_REQUEST_SIGNING_SECRET');
+    expectConfigError(
+      { ...production, CONTEXTPILOT_ENABLE_REQUEST_SIGNING: 'true' },
+      'CONTEXTPILOT_REQUEST_SIGNING_SECRET',
+    );
   });
 
   it('CORS "*"', () => {
-    expectConfigError({ ...production, ...withKey, CONTEXTPILOT_HOST: '0.0.0.0', CONTEXTPILOT_CORS_ORIGINS: '["*"]' }, 'CONTEXTPILOT_CORS_ORIGINS');
-    expectConfigError({ ...production, ...withKey, CONTEXTPILOT_CORS_ORIGINS: '["https://app.example.com","*"]' }, 'CONTEXTPILOT_CORS_ORIGINS');
+    expectConfigError(
+      { ...production, ...withKey, CONTEXTPILOT_HOST: '0.0.0.0', CONTEXTPILOT_CORS_ORIGINS: '["*"]' },
+      'CONTEXTPILOT_CORS_ORIGINS',
+    );
+    expectConfigError(
+      { ...production, ...withKey, CONTEXTPILOT_CORS_ORIGINS: '["https://app.example.com","*"]' },
+      'CONTEXTPILOT_CORS_ORIGINS',
+    );
   });
 
   it('invalid security values name their variable in any environment', () => {
     expectConfigError({ CONTEXTPILOT_ENABLE_AUTH: 'maybe' }, 'CONTEXTPILOT_ENABLE_AUTH');
     expectConfigError({ CONTEXTPILOT_AUTH_FAILURE_LIMIT: '0' }, 'CONTEXTPILOT_AUTH_FAILURE_LIMIT');
-    expectConfigError({ CONTEXTPILOT_REQUEST_SIGNING_MAX_AGE_SECONDS: 'abc' }, 'CONTEXTPILOT_REQUEST_SIGNING_MAX_AGE_SECONDS');
+    expectConfigError(
+      { CONTEXTPILOT_REQUEST_SIGNING_MAX_AGE_SECONDS: 'abc' },
+      'CONTEXTPILOT_REQUEST_SIGNING_MAX_AGE_SECONDS',
+    );
     expectConfigError({ CONTEXTPILOT_REQUEST_SIGNING_METHODS: 'POST,PUT' }, 'CONTEXTPILOT_REQUEST_SIGNING_METHODS');
     expectConfigError({ CONTEXTPILOT_CORS_ORIGINS: 'https://a.example' }, 'CONTEXTPILOT_CORS_ORIGINS');
   });
@@ -82,12 +111,20 @@ describe('loadConfig accepts safe production configurations', () => {
   });
 
   it('auth disabled on 0.0.0.0 with CONTEXTPILOT_ALLOW_UNAUTHENTICATED=true', () => {
-    const config = loadConfig({ ...production, CONTEXTPILOT_DATABASE_URL: 'memory', CONTEXTPILOT_HOST: '0.0.0.0', CONTEXTPILOT_ALLOW_UNAUTHENTICATED: 'true' });
+    const config = loadConfig({
+      ...production,
+      CONTEXTPILOT_DATABASE_URL: 'memory',
+      CONTEXTPILOT_HOST: '0.0.0.0',
+      CONTEXTPILOT_ALLOW_UNAUTHENTICATED: 'true',
+    });
     expect(config.security.allowUnauthenticated).toBe(true);
   });
 
   it('auth with a key, or with only its hash, signing with a secret, listed CORS origins', () => {
-    for (const key of [{ CONTEXTPILOT_API_KEY: 'k-0123456789' }, { CONTEXTPILOT_API_KEY_HASH: sha256('k-0123456789') }]) {
+    for (const key of [
+      { CONTEXTPILOT_API_KEY: 'k-0123456789' },
+      { CONTEXTPILOT_API_KEY_HASH: sha256('k-0123456789') },
+    ]) {
       const config = loadConfig({
         ...production,
         ...key,
@@ -105,18 +142,25 @@ describe('loadConfig accepts safe production configurations', () => {
 
   it('outside production the same configurations load (development stays easy)', () => {
     expect(loadConfig({ CONTEXTPILOT_DATABASE_URL: 'memory', CONTEXTPILOT_HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
-    expect(loadConfig({ CONTEXTPILOT_DATABASE_URL: 'memory', CONTEXTPILOT_ENABLE_REQUEST_SIGNING: 'true' }).security.requestSigningSecret).toBe('');
+    expect(
+      loadConfig({ CONTEXTPILOT_DATABASE_URL: 'memory', CONTEXTPILOT_ENABLE_REQUEST_SIGNING: 'true' }).security
+        .requestSigningSecret,
+    ).toBe('');
   });
 });
 
 /** Runs the real entry point with exactly the given environment (nothing inherited but PATH and HOME). */
 function runServer(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions', 'development', '--import', 'tsx', 'packages/server/src/server.ts'], {
-      cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--conditions', 'development', '--import', 'tsx', 'packages/server/src/server.ts'],
+      {
+        cwd: REPO_ROOT,
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -135,7 +179,11 @@ function runServer(env: Record<string, string>): Promise<{ code: number | null; 
 
 describe('the real server refuses to start', () => {
   it('in production on 0.0.0.0 with auth disabled: non-zero exit naming CONTEXTPILOT_ENABLE_AUTH', async () => {
-    const { code, stdout, stderr } = await runServer({ NODE_ENV: 'production', CONTEXTPILOT_HOST: '0.0.0.0', CONTEXTPILOT_DATABASE_URL: 'memory' });
+    const { code, stdout, stderr } = await runServer({
+      NODE_ENV: 'production',
+      CONTEXTPILOT_HOST: '0.0.0.0',
+      CONTEXTPILOT_DATABASE_URL: 'memory',
+    });
     expect(code).not.toBe(0);
     expect(code).not.toBeNull();
     expect(stderr).toContain('CONTEXTPILOT_ENABLE_AUTH');
@@ -179,7 +227,10 @@ describe('a key rotated before a restart', () => {
     let rotated: string;
     try {
       const base = await listen(first);
-      const headers = { 'x-api-key': envKey, ...(await signatureHeaders({ secret, method: 'POST', pathWithQuery: '/security/api-key/rotate' })) };
+      const headers = {
+        'x-api-key': envKey,
+        ...(await signatureHeaders({ secret, method: 'POST', pathWithQuery: '/security/api-key/rotate' })),
+      };
       const res = await fetch(`${base}/security/api-key/rotate`, { method: 'POST', headers });
       expect(res.status).toBe(200);
       rotated = ((await res.json()) as { api_key: string }).api_key;
@@ -200,7 +251,9 @@ describe('a key rotated before a restart', () => {
     const second = await buildTestApp(env, { logger });
     try {
       const base = await listen(second);
-      const warning = lines.map((l) => JSON.parse(l) as { level: number; msg: string }).find((l) => l.level === 40 && l.msg.includes('CONTEXTPILOT_API_KEY'));
+      const warning = lines
+        .map((l) => JSON.parse(l) as { level: number; msg: string })
+        .find((l) => l.level === 40 && l.msg.includes('CONTEXTPILOT_API_KEY'));
       expect(warning, lines.join('')).toBeDefined();
       expect(lines.join('')).not.toContain(envKey);
       expect(lines.join('')).not.toContain(rotated);

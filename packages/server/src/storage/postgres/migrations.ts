@@ -26,6 +26,7 @@ CREATE TABLE context_units (
   ) STORED
 );
 CREATE INDEX context_units_status ON context_units (status);
+CREATE INDEX context_units_source_seq ON context_units (source, seq);
 CREATE INDEX context_units_search ON context_units USING gin (search_vector);
 
 CREATE TABLE context_embeddings (

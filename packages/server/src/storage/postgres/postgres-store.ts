@@ -236,6 +236,15 @@ function createPostgresContextStore(pool: pg.Pool): ContextStore {
       }
     },
     counts: (modelId) => countUnits(pool, modelId),
+    successors: async (ids) => {
+      const { rows } = await pool.query<{ predecessor: string; next: string | null }>(
+        `SELECT u.id AS predecessor,
+           (SELECT n.id FROM context_units n WHERE n.source = u.source AND n.seq > u.seq ORDER BY n.seq LIMIT 1) AS next
+         FROM context_units u WHERE u.id = ANY($1::text[]) AND u.source <> 'manual'`,
+        [ids],
+      );
+      return new Map(rows.filter((r) => r.next !== null).map((r) => [r.next as string, r.predecessor]));
+    },
     textSearch: (terms, limit) => textSearch(pool, terms, limit),
     readEmbeddings: (modelId, ids) => readEmbeddings(pool, modelId, ids),
     pendingEmbeddings: async (modelId, limit) => {

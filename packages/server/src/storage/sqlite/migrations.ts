@@ -18,6 +18,7 @@ CREATE TABLE context_units (
   superseded_by TEXT
 );
 CREATE INDEX context_units_status ON context_units (status);
+CREATE INDEX context_units_source_seq ON context_units (source, seq);
 
 CREATE VIRTUAL TABLE context_fts USING fts5(
   content, tags, content = 'context_units', content_rowid = 'seq',

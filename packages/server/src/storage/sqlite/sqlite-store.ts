@@ -211,6 +211,17 @@ function createSqliteContextStore(db: Db): ContextStore {
     importUnits: (items, { replaceExisting }) => settle(() => importTx(items, replaceExisting)),
     touchLastUsed: (ids, at) => settle(() => touchTx(ids, at)),
     counts: (modelId) => settle(() => countUnits(db, modelId)),
+    successors: (ids) =>
+      settle(() => {
+        const rows = db
+          .prepare(
+            `SELECT u.id AS predecessor,
+               (SELECT n.id FROM context_units n WHERE n.source = u.source AND n.seq > u.seq ORDER BY n.seq LIMIT 1) AS next
+             FROM context_units u WHERE u.id IN (SELECT value FROM json_each(?)) AND u.source <> 'manual'`,
+          )
+          .all(JSON.stringify(ids)) as { predecessor: string; next: string | null }[];
+        return new Map(rows.filter((r) => r.next !== null).map((r) => [r.next as string, r.predecessor]));
+      }),
     textSearch: (terms, limit) => settle(() => textSearch(db, terms, limit)),
     readEmbeddings: (modelId, ids) => readEmbeddings(db, modelId, ids),
     pendingEmbeddings: (modelId, limit) => {
