@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 
@@ -11,7 +11,7 @@ import { systemClock, type Clock } from './domain/types.js';
 import { errorsPlugin } from './http/plugins/errors.js';
 import { rawBodyPlugin } from './http/plugins/raw-body.js';
 import { requestContextPlugin } from './http/plugins/request-context.js';
-import { securityHeadersPlugin } from './http/plugins/security-headers.js';
+import { API_CSP, BASE_SECURITY_HEADERS, securityHeadersPlugin } from './http/plugins/security-headers.js';
 import { corsPlugin } from './http/plugins/cors.js';
 import { securityPlugin } from './http/plugins/security.js';
 import { chatRoutes } from './http/routes/chat.js';
@@ -159,6 +159,17 @@ function createAi(
   };
 }
 
+/** Headers of responses written before the hooks run (router and parser errors). */
+function earlyErrorHeaders(config: Config, requestId: string): Record<string, string> {
+  return {
+    ...(config.security.enableSecurityHeaders
+      ? { ...BASE_SECURITY_HEADERS, 'content-security-policy': API_CSP, 'cache-control': 'no-store' }
+      : {}),
+    'x-request-id': requestId,
+    vary: 'Origin',
+  };
+}
+
 const API_DESCRIPTION =
   'ContextPilot keeps typed context units (preferences, goals, decisions, facts), ranks them for a task with hybrid ' +
   'full-text and semantic search, and composes prompts from them. REST API v1.';
@@ -216,11 +227,46 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     // Our own request-completed line logs the route template, never the URL with its query string.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
     genReqId: () => randomUUID(),
-    trustProxy: config.security.trustProxy,
+    // Fastify takes a hop count too, though its types do not say so.
+    trustProxy: config.security.trustProxy as boolean | string[],
     bodyLimit: Math.max(config.limits.maxBodyBytes, config.limits.maxImportBytes) + 64 * 1024,
     requestTimeout: 300_000,
     keepAliveTimeout: 72_000,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    // Malformed URLs are refused by the router before any hook runs: answer them here with the same envelope and
+    // headers as every other response.
+    frameworkErrors: (error, request, reply: FastifyReply) => {
+      const status =
+        error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_ASYNC_CONSTRAINT' ? 400 : (error.statusCode ?? 400);
+      const message = status === 414 ? 'URI Too Long' : 'Bad request';
+      void reply
+        .code(status)
+        .headers(earlyErrorHeaders(config, request.id))
+        .send({ error_code: 'HTTP_ERROR', message, detail: message, details: {} });
+    },
+    // Requests Node cannot even parse (bad bytes in the request line, oversized headers).
+    clientErrorHandler: (error, socket) => {
+      if (!socket.writable) {
+        return;
+      }
+      const status = (error as { code?: string }).code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+      const body = JSON.stringify({
+        error_code: 'HTTP_ERROR',
+        message: 'Bad request',
+        detail: 'Bad request',
+        details: {},
+      });
+      const headers = {
+        ...earlyErrorHeaders(config, randomUUID()),
+        'content-type': 'application/json',
+        'content-length': String(Buffer.byteLength(body)),
+        connection: 'close',
+      };
+      const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}`);
+      socket.end(
+        `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n${lines.join('\r\n')}\r\n\r\n${body}`,
+      );
+    },
   }).withTypeProvider();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -260,7 +306,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     transform: jsonSchemaTransform,
   });
   // staticCSP: the docs page gets its own policy (hashes for its scripts) instead of the API's `default-src 'none'`.
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    // Keep the docs unframeable (as X-Frame-Options says) and usable over plain HTTP on a LAN address.
+    transformStaticCSP: (header) =>
+      header.replace(/frame-ancestors[^;]*/, "frame-ancestors 'none'").replace(/;?\s*upgrade-insecure-requests/, ''),
+  });
 
   // Public routes: API information, health, docs and the web UI.
   const webUi = loadWebUi(config.webDir);

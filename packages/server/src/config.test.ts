@@ -72,6 +72,16 @@ describe('loadConfig: defaults', () => {
   });
 });
 
+describe('loadConfig: key hash and proxy hops', () => {
+  it('refuses a key hash that is not 64 hexadecimal characters', () => {
+    expect(() => loadConfig({ CONTEXTPILOT_API_KEY_HASH: 'abc' })).toThrow(/^CONTEXTPILOT_API_KEY_HASH/);
+  });
+
+  it('reads a number as the count of trusted proxy hops', () => {
+    expect(loadConfig({ CONTEXTPILOT_TRUST_PROXY: '2' }).security.trustProxy).toBe(2);
+  });
+});
+
 describe('loadConfig: values from the environment', () => {
   it('reads numbers, strings and limits', () => {
     const config = loadConfig({
@@ -81,7 +91,7 @@ describe('loadConfig: values from the environment', () => {
       CONTEXTPILOT_MAX_TAG_COUNT: '3',
       CONTEXTPILOT_AI_TEMPERATURE: '1.5',
       CONTEXTPILOT_OPENAI_MAX_TOKENS: '256',
-      CONTEXTPILOT_API_KEY_HASH: 'ABCDEF',
+      CONTEXTPILOT_API_KEY_HASH: 'ABCDEF'.repeat(10) + 'ABCD',
     });
     expect(config.port).toBe(9001);
     expect(config.host).toBe('0.0.0.0');
@@ -89,7 +99,7 @@ describe('loadConfig: values from the environment', () => {
     expect(config.limits.maxTagCount).toBe(3);
     expect(config.ai.temperature).toBe(1.5);
     expect(config.ai.openai.maxTokens).toBe(256);
-    expect(config.security.apiKeyHash).toBe('abcdef');
+    expect(config.security.apiKeyHash).toBe('abcdef'.repeat(10) + 'abcd');
   });
 
   it('treats an empty value as unset', () => {

@@ -238,6 +238,9 @@ function buildConfig(env: Env) {
   }
   const aliases: Record<string, string> = { warning: 'warn', critical: 'fatal' };
   const logLevel = aliases[env.CONTEXTPILOT_LOG_LEVEL] ?? env.CONTEXTPILOT_LOG_LEVEL;
+  if (env.CONTEXTPILOT_API_KEY_HASH !== '' && !/^[0-9a-fA-F]{64}$/.test(env.CONTEXTPILOT_API_KEY_HASH)) {
+    throw new ConfigError('CONTEXTPILOT_API_KEY_HASH: must be the SHA-256 of the key as 64 hexadecimal characters');
+  }
   return {
     nodeEnv: env.NODE_ENV,
     isProduction: env.NODE_ENV === 'production',
@@ -333,14 +336,20 @@ function buildConfig(env: Env) {
   };
 }
 
-/** `false` (socket address), `true` (any proxy), or a list of trusted proxy addresses/CIDRs. */
-function parseTrustProxy(value: string): boolean | string[] {
+/**
+ * `false` (socket address), `true` (any proxy), a hop count (trust that many proxies in front), or a list of
+ * trusted proxy addresses/CIDRs.
+ */
+function parseTrustProxy(value: string): boolean | number | string[] {
   const v = value.trim();
   if (v === '' || FALSE.includes(v.toLowerCase())) {
     return false;
   }
   if (TRUE.includes(v.toLowerCase())) {
     return true;
+  }
+  if (/^\d{1,2}$/.test(v)) {
+    return Number(v);
   }
   if (v.startsWith('[')) {
     try {

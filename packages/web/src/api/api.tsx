@@ -10,9 +10,9 @@ export interface Api {
   client: ContextPilotClient;
   credentials: CredentialStore;
   /** Called when a request was refused for lack of a key or signature. */
-  onAuthNeeded(listener: (need: AuthNeed) => void): () => void;
+  onAuthNeeded: (listener: (need: AuthNeed) => void) => () => void;
   /** Reports an error from any call; opens the credential prompt when it is an auth failure. */
-  reportError(error: unknown): void;
+  reportError: (error: unknown) => void;
 }
 
 export function createApi(options: { fetch?: typeof fetch; baseUrl?: string } = {}): Api {
@@ -27,11 +27,11 @@ export function createApi(options: { fetch?: typeof fetch; baseUrl?: string } = 
   return {
     client,
     credentials,
-    onAuthNeeded(listener) {
+    onAuthNeeded: (listener) => {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    reportError(error) {
+    reportError: (error) => {
       const need = authNeed(error);
       if (need) {
         for (const listener of listeners) {

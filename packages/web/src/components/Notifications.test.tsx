@@ -37,7 +37,9 @@ describe('notifications', () => {
       act(() => screen.getByRole('button', { name: 'fail' }).click());
       expect(screen.getByRole('status')).toHaveTextContent('Saved!');
       expect(screen.getByRole('alert')).toHaveTextContent('Broke');
-      act(() => vi.advanceTimersByTime(NOTICE_TIMEOUT_MS + 10));
+      act(() => {
+        vi.advanceTimersByTime(NOTICE_TIMEOUT_MS + 10);
+      });
       expect(screen.queryByText('Saved!')).not.toBeInTheDocument();
       expect(screen.getByText('Broke')).toBeInTheDocument();
     } finally {

@@ -125,7 +125,7 @@ export function aiResponse(overrides: Partial<AIResponse> = {}): AIResponse {
       {
         id: 'u1',
         relevance_score: 0.82,
-        score_breakdown: { lexical: 0.5, semantic: 0.9, fused: 0.8, confidence: 0.9, tag_bonus: 0, matched_tags: [] },
+        score_breakdown: { lexical: 0.5, semantic: 0.9, fused: 0.8, confidence: 0.9, tag_bonus: 0, matched_tags: [], sequence: 0 },
       },
     ],
     finish_reason: 'stop',

@@ -20,7 +20,7 @@ beforeEach(() => {
     addListener: () => undefined,
     removeListener: () => undefined,
     dispatchEvent: () => false,
-  })) as unknown as typeof window.matchMedia;
+  }));
   localStorage.clear();
   sessionStorage.clear();
   window.history.replaceState(null, '', '/');

@@ -9,6 +9,16 @@ export interface SecurityHeadersOptions {
 /** API responses: no inline anything, nothing framed, nothing cached. */
 export const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
+/** The fixed security headers (without CSP, cache policy and HSTS, which depend on the response and request). */
+export const BASE_SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'strict-origin-when-cross-origin',
+  'permissions-policy': 'geolocation=(), microphone=(), camera=()',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+};
+
 /**
  * Security headers on every response, errors included. HSTS only for HTTPS requests (`request.protocol` honours
  * X-Forwarded-Proto only when the proxy is trusted).
@@ -17,14 +27,7 @@ export const securityHeadersPlugin = fp(
   (app: FastifyInstance, options: SecurityHeadersOptions) => {
     app.addHook('onSend', (request, reply, payload, done) => {
       if (options.enabled) {
-        void reply.headers({
-          'x-content-type-options': 'nosniff',
-          'x-frame-options': 'DENY',
-          'referrer-policy': 'strict-origin-when-cross-origin',
-          'permissions-policy': 'geolocation=(), microphone=(), camera=()',
-          'cross-origin-opener-policy': 'same-origin',
-          'cross-origin-resource-policy': 'same-origin',
-        });
+        void reply.headers(BASE_SECURITY_HEADERS);
         if (!reply.hasHeader('content-security-policy')) {
           void reply.header('content-security-policy', API_CSP);
         }

@@ -288,7 +288,7 @@ describe('Chat: settings and preview', () => {
             {
               context_unit: { id: 'u1', type: 'preference', content: 'I like tea', confidence: 1, created_at: T0, last_used: null, source: 'manual', tags: [], status: 'active', superseded_by: null },
               relevance_score: 0.5,
-              score_breakdown: { lexical: 0.5, semantic: 0.5, fused: 0.5, confidence: 1, tag_bonus: 0, matched_tags: [] },
+              score_breakdown: { lexical: 0.5, semantic: 0.5, fused: 0.5, confidence: 1, tag_bonus: 0, matched_tags: [], sequence: 0 },
             },
           ],
           generated_prompt: 'COMPOSED',

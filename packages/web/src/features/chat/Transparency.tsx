@@ -33,6 +33,7 @@ function ContextLine({ id, lookup, score }: { id: string; lookup: Map<string, Co
           {percent(score.score_breakdown.confidence)}
           {score.score_breakdown.tag_bonus > 0 ? ` · tag bonus ${percent(score.score_breakdown.tag_bonus)}` : ''}
           {score.score_breakdown.matched_tags.length > 0 ? ` (${score.score_breakdown.matched_tags.join(', ')})` : ''}
+          {score.score_breakdown.sequence > 0 ? ` · follows a related context ${percent(score.score_breakdown.sequence)}` : ''}
         </p>
       ) : null}
     </li>

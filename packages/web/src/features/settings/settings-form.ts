@@ -125,5 +125,5 @@ export function buildUpdate(form: FormState): { update: SettingsUpdate; errors: 
     }
     update[def.key] = text;
   }
-  return { update: update as SettingsUpdate, errors };
+  return { update, errors };
 }
