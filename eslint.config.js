@@ -7,13 +7,24 @@ const restrict = (patterns) => ({ 'no-restricted-imports': ['error', { patterns 
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/node_modules/**', '**/*-wasm.ts', '**/scratch/**', 'coverage/**', 'eval-results/**', 'bench-results/**'],
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      '**/*-wasm.ts',
+      '**/scratch/**',
+      'coverage/**',
+      'eval-results/**',
+      'bench-results/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { project: ['./tsconfig.eslint.json', './packages/web/tsconfig.json'], tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        project: ['./tsconfig.eslint.json', './packages/web/tsconfig.json'],
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
@@ -29,13 +40,24 @@ export default tseslint.config(
     files: ['packages/server/src/domain/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: restrict([
-      { group: ['node:fs', 'node:fs/*', 'node:net', 'node:http', 'node:https', 'node:child_process'], message: 'domain/ is pure: no I/O' },
-      { group: ['**/storage/**', '**/services/**', '**/http/**', '**/providers/**', 'fastify'], message: 'domain/ imports nothing above it' },
+      {
+        group: ['node:fs', 'node:fs/*', 'node:net', 'node:http', 'node:https', 'node:child_process'],
+        message: 'domain/ is pure: no I/O',
+      },
+      {
+        group: ['**/storage/**', '**/services/**', '**/http/**', '**/providers/**', 'fastify'],
+        message: 'domain/ imports nothing above it',
+      },
     ]),
   },
   {
     files: ['packages/server/src/services/**/*.ts'],
-    rules: restrict([{ group: ['fastify', '**/http/**', '**/storage/sqlite/**', '**/storage/postgres/**'], message: 'services use storage/provider interfaces, not Fastify or drivers' }]),
+    rules: restrict([
+      {
+        group: ['fastify', '**/http/**', '**/storage/sqlite/**', '**/storage/postgres/**'],
+        message: 'services use storage/provider interfaces, not Fastify or drivers',
+      },
+    ]),
   },
   {
     files: ['packages/server/src/http/routes/**/*.ts'],
@@ -43,16 +65,29 @@ export default tseslint.config(
   },
   {
     files: ['packages/server/src/storage/**/*.ts', 'packages/server/src/providers/**/*.ts'],
-    rules: restrict([{ group: ['**/services/**', '**/http/**'], message: 'storage and providers never import services or http' }]),
+    rules: restrict([
+      { group: ['**/services/**', '**/http/**'], message: 'storage and providers never import services or http' },
+    ]),
   },
   {
     files: ['packages/contract/src/**/*.ts', 'packages/client/src/**/*.ts'],
     rules: restrict([{ group: ['@contextpilot/server', '**/server/**'], message: 'nothing imports the server' }]),
   },
   {
+    // Plain JavaScript scripts are not type-checked.
+    ...tseslint.configs.disableTypeChecked,
+    files: ['**/*.mjs', '**/*.js'],
+  },
+  {
     files: ['**/*.mjs', '**/*.js'],
     languageOptions: {
-      globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', setTimeout: 'readonly' },
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        Buffer: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+      },
     },
   },
   {

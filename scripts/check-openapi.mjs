@@ -21,7 +21,9 @@ if (process.argv.includes('--write')) {
 }
 const committed = await readFile(file, 'utf8').catch(() => '');
 if (committed !== generated) {
-  console.error('docs/openapi.json is out of date: the API changed. Review the change, then run `node scripts/check-openapi.mjs --write`.');
+  console.error(
+    'docs/openapi.json is out of date: the API changed. Review the change, then run `node scripts/check-openapi.mjs --write`.',
+  );
   process.exit(1);
 }
 console.log('docs/openapi.json matches the API');

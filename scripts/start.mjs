@@ -24,7 +24,8 @@ function newest(dir) {
 function buildIfStale() {
   const sources = ['contract', 'server'].map((p) => join(root, 'packages', p, 'src'));
   const outputs = ['contract', 'server'].map((p) => join(root, 'packages', p, 'dist'));
-  const stale = outputs.some((d) => !existsSync(d)) || Math.max(...sources.map(newest)) > Math.min(...outputs.map(newest));
+  const stale =
+    outputs.some((d) => !existsSync(d)) || Math.max(...sources.map(newest)) > Math.min(...outputs.map(newest));
   if (!stale) {
     return;
   }
@@ -43,12 +44,19 @@ function buildWebIfStale() {
     return;
   }
   const built = newest(join(web, 'dist'));
-  const sources = Math.max(newest(join(web, 'src')), newest(join(root, 'packages', 'client', 'src')), statSync(join(web, 'index.html')).mtimeMs);
+  const sources = Math.max(
+    newest(join(web, 'src')),
+    newest(join(root, 'packages', 'client', 'src')),
+    statSync(join(web, 'index.html')).mtimeMs,
+  );
   if (built !== 0 && built >= sources) {
     return;
   }
   console.log('Building the web UI…');
-  const result = spawnSync('npm', ['run', 'build', '--silent', '-w', '@contextpilot/web'], { cwd: root, stdio: 'inherit' });
+  const result = spawnSync('npm', ['run', 'build', '--silent', '-w', '@contextpilot/web'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (result.status !== 0) {
     console.error('Web UI build failed');
     process.exit(result.status ?? 1);

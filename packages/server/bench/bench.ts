@@ -33,7 +33,8 @@ import {
 import { createGenerator, possibleVocabulary, vocabularySize } from './data.js';
 import { measureCreate, measureList, measurePrompt, withOthers } from './endpoints.js';
 import { summarize } from './load.js';
-import { startChatFake, type ChatFake } from './openai-chat-fake.js';
+import { startOpenAiFake } from './chat-fake.js';
+import type { ChatFake } from './openai-chat-fake.js';
 import { BUSY_CORES, formatTable, tally, verdict } from './report.js';
 import { runSecurity } from './security.js';
 import { importBatch, MAX_IMPORT_BATCH, startHealthPoller, waitIndexed, type HealthSample } from './seed.js';
@@ -443,7 +444,10 @@ async function main(): Promise<void> {
         await attempt(`size ${size}`, async () => {
           const wantChat = wants(ctx, 'chat') && size === chatSize;
           if (wantChat && fake === null) {
-            fake = await startChatFake();
+            const started = await startOpenAiFake();
+            fake = started.fake;
+            ctx.details['chatFake'] = started.source;
+            progress(`chat fake: ${started.source}`);
           }
           await runSize(ctx, size, wantChat ? fake : null);
         });

@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { ROUTE_LIMITS, type BenchContext } from './context.js';
 import { failureRow, withOthers } from './endpoints.js';
 import type { Client } from './http.js';
-import { runSequential, summarize, type Sample } from './load.js';
+import { runSequential, summarize, type RunResult, type Sample } from './load.js';
 import type { ChatFake } from './openai-chat-fake.js';
 
 export async function runChat(
@@ -113,6 +113,12 @@ export async function runChat(
   const relay = summarize(relays);
   const meta = summarize(toMeta);
   const fakeMs = chatRun.extra['fake'];
+  // The same ranking work without the provider call, when measured at this size: how much of the overhead is chat's.
+  const prompt = ctx.details[`prompt-${size}`] as { sequential?: RunResult } | undefined;
+  const promptNote =
+    prompt?.sequential === undefined
+      ? ''
+      : ` (POST /generate-prompt p50 ${prompt.sequential.latency.p50.toFixed(1)} / p95 ${prompt.sequential.latency.p95.toFixed(1)} ms)`;
   const s = 'chat';
   ctx.rows.push(
     ...withOthers(chatOthers, [
@@ -139,7 +145,7 @@ export async function runChat(
         value: overhead.p95,
         unit: 'ms',
         target: { kind: 'max', limit: 30 },
-        note: 'latency − fake handling time',
+        note: `latency − fake handling time; p50 ${overhead.p50.toFixed(1)} ms${promptNote}`,
       },
     ]),
     ...withOthers(streamOthers, [

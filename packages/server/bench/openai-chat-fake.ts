@@ -1,5 +1,6 @@
 /**
- * A loopback OpenAI-compatible chat server for the benchmark: `POST /v1/chat/completions` answers at once, as JSON
+ * The benchmark's fallback (used when the shared `test/fakes/openai-chat-fake.ts` is missing, see chat-fake.ts).
+ * A loopback OpenAI-compatible chat server: `POST /v1/chat/completions` answers at once, as JSON
  * or, with `stream: true`, as SSE chunks (`chat.completion.chunk` … `[DONE]`); `GET /v1/models` lists one model.
  * It runs in the benchmark's own process, so the time it writes its first token and the time the client reads the
  * first `delta` event are on the same clock (performance.now()). After the first content chunk it waits `gapMs`

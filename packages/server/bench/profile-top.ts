@@ -20,7 +20,7 @@ interface Profile {
   timeDeltas: number[];
 }
 
-/** `file:///…/node_modules/@scope/pkg/…` → `@scope/pkg`; `…/packages/server/src/http/x.ts` → `server/src/http`. */
+/** `file:///…/node_modules/@scope/pkg/…` → `@scope/pkg`; `…/packages/server/src/http/x.ts` → `server/src/http/x.ts`. */
 function origin(url: string): string {
   if (url === '') {
     return '(native / V8)';
@@ -32,7 +32,7 @@ function origin(url: string): string {
   if (modules?.[1]) {
     return modules[1];
   }
-  const own = /packages\/([^/]+\/(?:src|bench|dist)(?:\/[^/]+)?)\//.exec(url);
+  const own = /packages\/(.+)$/.exec(url);
   return own?.[1] ?? url.replace(/^file:\/\//, '');
 }
 
@@ -71,9 +71,10 @@ function main(): void {
     }
     const name = frame.functionName || '(anonymous)';
     const where = frame.url === '' ? '' : ` ${origin(frame.url)}:${frame.lineNumber + 1}`;
-    const key = ['(idle)', '(program)', '(garbage collector)'].includes(name) ? name : `${name}${where}`;
+    const special = ['(idle)', '(program)', '(garbage collector)', '(root)'].includes(name);
+    const key = special ? name : `${name}${where}`;
     byFunction.set(key, (byFunction.get(key) ?? 0) + ms);
-    const group = key.startsWith('(') ? key : origin(frame.url);
+    const group = special ? name : origin(frame.url);
     byOrigin.set(group, (byOrigin.get(group) ?? 0) + ms);
   }
   const busy = total - (byFunction.get('(idle)') ?? 0);

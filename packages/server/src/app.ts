@@ -222,8 +222,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const security = await createSecurity(config, storage, clock, metrics, logger);
   const ai = createAi(config, storage, clock, metrics, logger, prompts, overrides.createProvider ?? createLlmProvider);
 
+  // Typed as Fastify's base logger so the instance type stays the default one the route modules use.
+  const loggerInstance: FastifyBaseLogger = logger;
   const app = Fastify({
-    loggerInstance: logger as FastifyBaseLogger,
+    loggerInstance,
     // Our own request-completed line logs the route template, never the URL with its query string.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
     genReqId: () => randomUUID(),

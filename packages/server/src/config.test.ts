@@ -66,7 +66,7 @@ describe('loadConfig: defaults', () => {
       (config as { port: number }).port = 1;
     }).toThrow(TypeError);
     expect(() => {
-      (config.cors.origins as string[]).push('*');
+      config.cors.origins.push('*');
     }).toThrow(TypeError);
     expect(config.port).toBe(8000);
   });

@@ -105,7 +105,7 @@ const jsonList = (fallback: string[]) =>
         ctx.addIssue({ code: 'custom', message: 'must be a JSON array of strings' });
         return z.NEVER;
       }
-      return parsed as string[];
+      return parsed;
     });
 
 const oneOf = <T extends string>(values: readonly T[], fallback: T) =>
@@ -355,7 +355,7 @@ function parseTrustProxy(value: string): boolean | number | string[] {
     try {
       const list: unknown = JSON.parse(v);
       if (Array.isArray(list) && list.every((x) => typeof x === 'string')) {
-        return list as string[];
+        return list;
       }
     } catch {
       // fall through to the error below

@@ -1,11 +1,11 @@
-import { ERROR_CODES, type ErrorCode } from '@contextpilot/contract';
+import { ERROR_CODES } from '@contextpilot/contract';
 
 /** An error with an HTTP status and a message that is safe to show to the client. */
 export class AppError extends Error {
   constructor(
     readonly statusCode: number,
     message: string,
-    readonly errorCode: ErrorCode | string = ERROR_CODES.http,
+    readonly errorCode: string = ERROR_CODES.http,
     readonly details: Record<string, unknown> = {},
     readonly headers: Record<string, string> = {},
   ) {

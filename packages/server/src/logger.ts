@@ -25,7 +25,9 @@ function textStream(out: NodeJS.WritableStream): Writable {
       const extra = Object.entries(rest)
         .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
         .join(' ');
-      out.write(`${new Date(Number(time)).toISOString()} ${levels[Number(level)] ?? level} ${String(msg)} ${extra}\n`);
+      out.write(
+        `${new Date(Number(time)).toISOString()} ${levels[Number(level)] ?? String(level)} ${String(msg)} ${extra}\n`,
+      );
       callback();
     },
   });

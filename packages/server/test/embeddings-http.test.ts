@@ -376,7 +376,7 @@ describe.each(harnesses)('$name embedder', (harness) => {
     await embedder.embedDocuments(['a', 'b']);
     expect(spy).toHaveBeenCalledTimes(2);
     for (const [input] of spy.mock.calls) {
-      expect(String(input)).toBe(`${fake.url}${harness.path}`);
+      expect(input instanceof Request ? input.url : input.toString()).toBe(`${fake.url}${harness.path}`);
     }
     expect(fake.requests).toHaveLength(2);
   });
@@ -498,7 +498,7 @@ describe('OpenAI-compatible embedder specifics', () => {
     seenUrls.push({ origin: fake.url, urls });
     // A server that drops `dimensions` from the body, as some compatible servers do.
     const dropDimensions: typeof fetch = (input, init) => {
-      const body = JSON.parse(String(init?.body)) as Record<string, unknown>;
+      const body = JSON.parse(typeof init?.body === 'string' ? init.body : '') as Record<string, unknown>;
       delete body.dimensions;
       return guardedFetch(fake.url, urls)(input, { ...init, body: JSON.stringify(body) });
     };

@@ -46,7 +46,10 @@ export function testConfig(env: Record<string, string> = {}): Config {
 }
 
 /** The real app over a temp SQLite database and the shared real embedding model. */
-export async function buildTestApp(env: Record<string, string> = {}, overrides: AppOverrides = {}): Promise<FastifyInstance> {
+export async function buildTestApp(
+  env: Record<string, string> = {},
+  overrides: AppOverrides = {},
+): Promise<FastifyInstance> {
   const embedder = overrides.embedder ?? (await sharedEmbedder());
   const app = await buildApp(testConfig(env), { ...overrides, embedder });
   await app.ready();
@@ -54,7 +57,12 @@ export async function buildTestApp(env: Record<string, string> = {}, overrides: 
 }
 
 /** Builds a multipart/form-data body with one file field. */
-export function multipartFile(field: string, filename: string, content: string | Uint8Array, contentType = 'application/octet-stream') {
+export function multipartFile(
+  field: string,
+  filename: string,
+  content: string | Uint8Array,
+  contentType = 'application/octet-stream',
+) {
   const boundary = `----contextpilot${Math.random().toString(16).slice(2)}`;
   const head = Buffer.from(
     `--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${filename}"\r\nContent-Type: ${contentType}\r\n\r\n`,

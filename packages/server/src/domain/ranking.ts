@@ -119,7 +119,11 @@ export function rankCandidates<U extends RankableUnit>(
     const matchedTags = matchTags(task, c.unit.tags);
     const tagBonus = Math.min(weights.maxTagBonus, weights.tagBonusPerMatch * matchedTags.length);
     const score = clamp01(fused * confidence + tagBonus);
-    return { unit: c.unit, score, breakdown: { lexical, semantic, fused, confidence, tagBonus, matchedTags, sequence: 0 } };
+    return {
+      unit: c.unit,
+      score,
+      breakdown: { lexical, semantic, fused, confidence, tagBonus, matchedTags, sequence: 0 },
+    };
   });
   propagateAlongSequences(ranked, options.predecessorOf, weights.sequence);
   ranked.sort(

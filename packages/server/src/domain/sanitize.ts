@@ -24,8 +24,8 @@ export class InputRuleError extends Error {
 // C0 controls except TAB and LF (CR and the Unicode line separators are turned into LF first), DEL, C1 controls,
 // bidi embeddings/overrides/isolates, zero-width and invisible format characters, tag characters and
 // interlinear annotation characters. ZWJ/ZWNJ (emoji sequences, Indic scripts) and LRM/RLM (RTL text) are kept.
-// eslint-disable-next-line no-control-regex -- matching control characters is the point of this pattern
 const DISALLOWED =
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point of this pattern
   /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069\u200B\u2060-\u2064\uFEFF\uFFF9-\uFFFB]|\uDB40[\uDC00-\uDC7F]/g;
 const LINE_BREAKS = /\r\n|[\r\u0085\u2028\u2029]/g;
 const NONCHARACTERS = /[\uFFFE\uFFFF]/;

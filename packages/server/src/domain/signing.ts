@@ -9,8 +9,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
  * seconds as sent, and the signature is lower-case hex HMAC-SHA256 with the shared secret.
  */
 export type SignatureCheck =
-  | { ok: true }
-  | { ok: false; outcome: 'missing_headers' | 'invalid_timestamp' | 'invalid_signature'; message: string };
+  { ok: true } | { ok: false; outcome: 'missing_headers' | 'invalid_timestamp' | 'invalid_signature'; message: string };
 
 const TIMESTAMP = /^[0-9]{1,12}$/;
 const SIGNATURE = /^[0-9a-fA-F]{64}$/;
@@ -23,8 +22,16 @@ export function signingPayload(method: string, target: string, timestamp: string
   return `${method.toUpperCase()}\n${target}\n${timestamp}\n${bodyHash(body)}`;
 }
 
-export function computeSignature(secret: string, method: string, target: string, timestamp: string, body: Uint8Array): string {
-  return createHmac('sha256', secret).update(signingPayload(method, target, timestamp, body)).digest('hex');
+export function computeSignature(
+  secret: string,
+  method: string,
+  target: string,
+  timestamp: string,
+  body: Uint8Array,
+): string {
+  return createHmac('sha256', secret)
+    .update(signingPayload(method, target, timestamp, body))
+    .digest('hex');
 }
 
 /**

@@ -55,7 +55,10 @@ export function createAuditService(deps: {
         await deps.store.insertMany(batch);
       } catch (error) {
         // The audit log must never take requests down with it: report the loss and go on.
-        deps.log.error({ err: error instanceof Error ? error.message : String(error), lost: batch.length }, 'writing security events failed');
+        deps.log.error(
+          { err: error instanceof Error ? error.message : String(error), lost: batch.length },
+          'writing security events failed',
+        );
       }
     }
     if (dropped > 0) {

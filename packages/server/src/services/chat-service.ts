@@ -285,6 +285,30 @@ export function createChatService(deps: {
     };
   }
 
+  /**
+   * `plan`, counting a refusal (unknown provider or model, provider not configured, unknown conversation, bad task)
+   * as a `client_error` AI request, as v1 did. The label is the requested provider when it is one of ours, else the
+   * default provider, else `unknown` (arbitrary names would make labels unbounded).
+   */
+  async function planCounted(input: ChatInput): ReturnType<typeof plan> {
+    const started = performance.now();
+    try {
+      return await plan(input);
+    } catch (error) {
+      if (error instanceof AppError && error.statusCode < 500) {
+        const requested = input.provider ? input.provider.trim().toLowerCase() : null;
+        const label =
+          requested === null
+            ? (await deps.settings.current()).defaultProvider
+            : (PROVIDER_NAMES as readonly string[]).includes(requested)
+              ? requested
+              : null;
+        deps.recordAi?.(label, 'client_error', (performance.now() - started) / 1000);
+      }
+      throw error;
+    }
+  }
+
   async function call<T>(providerName: string | null, fn: () => Promise<T>): Promise<T> {
     const started = performance.now();
     try {
@@ -309,7 +333,7 @@ export function createChatService(deps: {
   return {
     /** One complete turn. */
     async chat(input: ChatInput): Promise<ChatOutcome> {
-      const prepared = await plan(input);
+      const prepared = await planCounted(input);
       const result = await call(prepared.plan.provider, () => prepared.provider.chat(prepared.request));
       return save(prepared.plan, prepared.userMessage, result, input.useCompact);
     },
@@ -322,7 +346,7 @@ export function createChatService(deps: {
       input: ChatInput,
       handlers: { onPlan: (plan: ChatPlan) => void; onDelta: (text: string) => void; signal: AbortSignal },
     ): Promise<ChatOutcome> {
-      const prepared = await plan(input);
+      const prepared = await planCounted(input);
       handlers.onPlan(prepared.plan);
       const result = await call(prepared.plan.provider, () =>
         prepared.provider.stream({ ...prepared.request, signal: handlers.signal }, handlers.onDelta),

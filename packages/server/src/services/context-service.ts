@@ -212,7 +212,11 @@ export function createContextService(deps: {
       const stamp = toTimestamp(now).replace(/[-:]/g, '').replace('T', '_').slice(0, 15);
       const units = await store.listAll();
       return format === 'json'
-        ? { body: exportJson(units, toTimestamp(now)), contentType: 'application/json', filename: `contexts_${stamp}.json` }
+        ? {
+            body: exportJson(units, toTimestamp(now)),
+            contentType: 'application/json',
+            filename: `contexts_${stamp}.json`,
+          }
         : { body: exportCsv(units), contentType: 'text/csv; charset=utf-8', filename: `contexts_${stamp}.csv` };
     },
 

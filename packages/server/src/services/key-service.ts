@@ -14,7 +14,9 @@ export const KEY_SETTINGS = {
 /** `api_key_last_used_at` is written at most this often per instance. */
 const LAST_USED_INTERVAL_MS = 60_000;
 
-export type KeyCheck = { valid: true; fingerprint: string } | { valid: false; reason: 'missing_key' | 'invalid_key'; fingerprint: string | null };
+export type KeyCheck =
+  | { valid: true; fingerprint: string }
+  | { valid: false; reason: 'missing_key' | 'invalid_key'; fingerprint: string | null };
 
 /**
  * The API key: which one is valid, verification in constant time, rotation. After a rotation the hash in the
@@ -25,7 +27,8 @@ export function createKeyService(deps: {
   clock: Clock;
   env: { apiKey: string; apiKeyHash: string; rotationBytes: number };
 }) {
-  const envHash = deps.env.apiKeyHash !== '' ? deps.env.apiKeyHash : deps.env.apiKey !== '' ? hashApiKey(deps.env.apiKey) : '';
+  const envHash =
+    deps.env.apiKeyHash !== '' ? deps.env.apiKeyHash : deps.env.apiKey !== '' ? hashApiKey(deps.env.apiKey) : '';
   let lastUsedWrite = 0;
 
   /** The hash a presented key must match, read from the store on every call so rotations elsewhere apply at once. */

@@ -1,4 +1,10 @@
-import { DEFAULT_WEIGHTS, rankCandidates, type Candidate, type Ranked, type RankingWeights } from '../domain/ranking.js';
+import {
+  DEFAULT_WEIGHTS,
+  rankCandidates,
+  type Candidate,
+  type Ranked,
+  type RankingWeights,
+} from '../domain/ranking.js';
 import { queryTerms } from '../domain/text-query.js';
 import type { ContextUnit } from '../domain/types.js';
 import { VectorIndex } from '../domain/vector-index.js';
@@ -129,7 +135,11 @@ export function createSearchService(deps: {
     }
     const ids = new Set([...lexical.keys(), ...semantic.keys()]);
     const units = await deps.store.getMany([...ids]);
-    const found = units.map((unit) => ({ unit, lexical: lexical.get(unit.id) ?? 0, semantic: semantic.get(unit.id) ?? 0 }));
+    const found = units.map((unit) => ({
+      unit,
+      lexical: lexical.get(unit.id) ?? 0,
+      semantic: semantic.get(unit.id) ?? 0,
+    }));
     const predecessorOf = await followers(task, found, limit, queryVector);
     if (timings) {
       timings.embedMs = embedded - started;

@@ -360,7 +360,12 @@ export function describeStoreContract(name: string, open: () => Promise<Storage>
           await store.insert(unit, null);
         }
         const map = await store.successors([a1.id, a2.id, a3.id, b1.id, m1.id]);
-        expect(map).toEqual(new Map([[a2.id, a1.id], [a3.id, a2.id]]));
+        expect(map).toEqual(
+          new Map([
+            [a2.id, a1.id],
+            [a3.id, a2.id],
+          ]),
+        );
         expect(await store.successors([])).toEqual(new Map());
       });
     });

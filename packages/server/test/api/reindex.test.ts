@@ -46,7 +46,7 @@ describe('changing the embedding model', () => {
       expect(stats.contexts_with_embeddings).toBe(3);
       expect(await second.parts.storage.contexts.countPendingEmbeddings('ollama/fake-embed')).toBe(0);
       // Every document was sent to the new model.
-      const embedded = fake.requests.flatMap((r) => ((r.body as { input?: string[] }).input ?? []));
+      const embedded = fake.requests.flatMap((r) => (r.body as { input?: string[] }).input ?? []);
       for (const content of contents) {
         expect(embedded).toContain(content);
       }

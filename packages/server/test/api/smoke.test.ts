@@ -19,7 +19,11 @@ describe('smoke', () => {
       payload: { type: 'preference', content: 'I prefer Python for data processing', tags: ['python'] },
     });
     expect(created.statusCode).toBe(201);
-    await app.inject({ method: 'POST', url: '/contexts', payload: { type: 'fact', content: 'JavaScript runs in the browser' } });
+    await app.inject({
+      method: 'POST',
+      url: '/contexts',
+      payload: { type: 'fact', content: 'JavaScript runs in the browser' },
+    });
     const prompt = await app.inject({
       method: 'POST',
       url: '/generate-prompt',

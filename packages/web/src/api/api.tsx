@@ -55,7 +55,15 @@ export function createQueryClient(api: Api): QueryClient {
 
 const ApiContext = createContext<Api | null>(null);
 
-export function ApiProvider({ api, queryClient, children }: { api: Api; queryClient: QueryClient; children: ReactNode }) {
+export function ApiProvider({
+  api,
+  queryClient,
+  children,
+}: {
+  api: Api;
+  queryClient: QueryClient;
+  children: ReactNode;
+}) {
   return (
     <ApiContext.Provider value={api}>
       <QueryClientProvider client={queryClient}>{children}</QueryClientProvider>

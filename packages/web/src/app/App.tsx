@@ -13,7 +13,15 @@ import { Header } from './Header';
 import { useRoute } from './routes';
 
 /** Providers around the app: activity log, notifications, API + queries, and the credential prompt. */
-export function AppProviders({ api, queryClient, children }: { api: Api; queryClient: QueryClient; children: ReactNode }) {
+export function AppProviders({
+  api,
+  queryClient,
+  children,
+}: {
+  api: Api;
+  queryClient: QueryClient;
+  children: ReactNode;
+}) {
   return (
     <ActivityLogProvider>
       <NotificationsProvider>

@@ -1,4 +1,5 @@
 import { useAuthPrompt } from '../features/auth/AuthPrompt';
+import { GearIcon, KeyIcon, LogoIcon } from '../components/Icons';
 import { ThemeToggle } from '../features/theme/ThemeControl';
 
 export function Header({ view, onOpenSettings }: { view: 'chat' | 'contexts'; onOpenSettings: () => void }) {
@@ -7,7 +8,7 @@ export function Header({ view, onOpenSettings }: { view: 'chat' | 'contexts'; on
     <header className="app-header">
       <h1 className="app-header__title">
         <a href="#/chat">
-          <span aria-hidden="true">🧭</span> <span className="brand-text">ContextPilot</span>
+          <LogoIcon /> <span className="brand-text">ContextPilot</span>
         </a>
       </h1>
       <nav aria-label="Views" className="app-header__nav">
@@ -20,11 +21,17 @@ export function Header({ view, onOpenSettings }: { view: 'chat' | 'contexts'; on
       </nav>
       <div className="app-header__actions">
         <ThemeToggle />
-        <button type="button" className="icon-button" aria-label="Connection and API key" title="Connection and API key" onClick={() => openAuth('manual')}>
-          <span aria-hidden="true">🔑</span>
+        <button
+          type="button"
+          className="icon-button"
+          aria-label="Connection and API key"
+          title="Connection and API key"
+          onClick={() => openAuth('manual')}
+        >
+          <KeyIcon />
         </button>
         <button type="button" className="icon-button" aria-label="Settings" title="Settings" onClick={onOpenSettings}>
-          <span aria-hidden="true">⚙</span>
+          <GearIcon />
         </button>
       </div>
     </header>

@@ -13,7 +13,15 @@ export interface ConfirmDialogProps {
 }
 
 /** Asks before a destructive action. Focus starts on Cancel, so Enter never destroys by accident. */
-export function ConfirmDialog({ title, message, confirmLabel, onConfirm, onCancel, danger = true, busy = false }: ConfirmDialogProps) {
+export function ConfirmDialog({
+  title,
+  message,
+  confirmLabel,
+  onConfirm,
+  onCancel,
+  danger = true,
+  busy = false,
+}: ConfirmDialogProps) {
   const cancelRef = useRef<HTMLButtonElement>(null);
   return (
     <Dialog
@@ -27,7 +35,12 @@ export function ConfirmDialog({ title, message, confirmLabel, onConfirm, onCance
           <button ref={cancelRef} type="button" className="button" onClick={onCancel}>
             Cancel
           </button>
-          <button type="button" className={danger ? 'button button--danger' : 'button button--primary'} onClick={onConfirm} disabled={busy}>
+          <button
+            type="button"
+            className={danger ? 'button button--danger' : 'button button--primary'}
+            onClick={onConfirm}
+            disabled={busy}
+          >
             {confirmLabel}
           </button>
         </>

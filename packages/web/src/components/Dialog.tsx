@@ -2,6 +2,7 @@ import { useId, useRef, type ReactNode, type RefObject } from 'react';
 import { createPortal } from 'react-dom';
 
 import { useFocusTrap } from './focus-trap';
+import { CloseIcon } from './Icons';
 
 export interface DialogProps {
   title: string;
@@ -20,7 +21,16 @@ export interface DialogProps {
 }
 
 /** A modal dialog: labelled, traps focus, closes with Escape, the × button or a click on the backdrop. */
-export function Dialog({ title, onClose, children, footer, className, initialFocus, description, role = 'dialog' }: DialogProps) {
+export function Dialog({
+  title,
+  onClose,
+  children,
+  footer,
+  className,
+  initialFocus,
+  description,
+  role = 'dialog',
+}: DialogProps) {
   const ref = useRef<HTMLDivElement>(null);
   const titleId = useId();
   const descriptionId = useId();
@@ -46,7 +56,7 @@ export function Dialog({ title, onClose, children, footer, className, initialFoc
         <header className="dialog__header">
           <h2 id={titleId}>{title}</h2>
           <button type="button" className="icon-button" aria-label="Close" onClick={onClose}>
-            <span aria-hidden="true">×</span>
+            <CloseIcon size={16} />
           </button>
         </header>
         {description ? (

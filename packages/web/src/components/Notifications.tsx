@@ -1,6 +1,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 
 import { useActivityLog } from '../features/activity/activity-log';
+import { CloseIcon } from './Icons';
 
 export type NoticeKind = 'success' | 'error' | 'info';
 
@@ -73,9 +74,19 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
   return (
     <NotifyContext.Provider value={value}>
       {children}
-      <div className="notices" aria-live="polite" aria-relevant="additions text" aria-label="Notifications" role="region">
+      <div
+        className="notices"
+        aria-live="polite"
+        aria-relevant="additions text"
+        aria-label="Notifications"
+        role="region"
+      >
         {notices.map((notice) => (
-          <div key={notice.id} className={`notice notice--${notice.kind}`} role={notice.kind === 'error' ? 'alert' : 'status'}>
+          <div
+            key={notice.id}
+            className={`notice notice--${notice.kind}`}
+            role={notice.kind === 'error' ? 'alert' : 'status'}
+          >
             <span className="notice__text">{notice.message}</span>
             {notice.action ? (
               <button
@@ -89,8 +100,13 @@ export function NotificationsProvider({ children }: { children: ReactNode }) {
                 {notice.action.label}
               </button>
             ) : null}
-            <button type="button" className="icon-button" aria-label="Dismiss notification" onClick={() => dismiss(notice.id)}>
-              <span aria-hidden="true">×</span>
+            <button
+              type="button"
+              className="icon-button"
+              aria-label="Dismiss notification"
+              onClick={() => dismiss(notice.id)}
+            >
+              <CloseIcon size={16} />
             </button>
           </div>
         ))}

@@ -1,6 +1,7 @@
 import { useRef, type ReactNode } from 'react';
 
 import { useFocusTrap } from './focus-trap';
+import { CloseIcon } from './Icons';
 
 interface Props {
   id: string;
@@ -36,11 +37,19 @@ export function SidePanel({ id, label, side, open, onClose, inline, children }: 
         }
       }}
     >
-      <aside ref={ref} id={id} aria-label={label} role="dialog" aria-modal="true" className={`drawer drawer--${side}`} tabIndex={-1}>
+      <aside
+        ref={ref}
+        id={id}
+        aria-label={label}
+        role="dialog"
+        aria-modal="true"
+        className={`drawer drawer--${side}`}
+        tabIndex={-1}
+      >
         <div className="drawer__header">
           <span className="drawer__title">{label}</span>
           <button type="button" className="icon-button" aria-label={`Close ${label.toLowerCase()}`} onClick={onClose}>
-            <span aria-hidden="true">×</span>
+            <CloseIcon size={16} />
           </button>
         </div>
         {children}

@@ -12,7 +12,19 @@ export const tabId = (prefix: string, id: string) => `${prefix}-tab-${id}`;
 export const panelId = (prefix: string, id: string) => `${prefix}-panel-${id}`;
 
 /** An ARIA tab list: arrow keys, Home and End move between tabs. */
-export function TabList({ label, prefix, tabs, selected, onSelect }: { label: string; prefix: string; tabs: TabItem[]; selected: string; onSelect: (id: string) => void }) {
+export function TabList({
+  label,
+  prefix,
+  tabs,
+  selected,
+  onSelect,
+}: {
+  label: string;
+  prefix: string;
+  tabs: TabItem[];
+  selected: string;
+  onSelect: (id: string) => void;
+}) {
   const onKeyDown = (event: KeyboardEvent<HTMLButtonElement>, index: number) => {
     let next = -1;
     if (event.key === 'ArrowRight') {

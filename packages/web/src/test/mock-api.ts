@@ -23,7 +23,10 @@ export interface MockRequest {
 export type Handler = (request: MockRequest, params: Record<string, string>) => Response | Promise<Response>;
 
 export const json = (body: unknown, status = 200): Response =>
-  new Response(status === 204 ? null : JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+  new Response(status === 204 ? null : JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json' },
+  });
 
 export const apiError = (status: number, message: string): Response =>
   json({ error_code: 'HTTP_ERROR', message, detail: message, details: {} }, status);
@@ -103,9 +106,39 @@ export function conversation(overrides: Partial<ConversationDetail> = {}): Conve
     created_at: T0,
     last_message_at: T0,
     messages: [
-      { id: 'm0', role: 'system', content: 'SYSTEM', tokens: null, finish_reason: null, model: null, created_at: T0, context_ids: null, task: null },
-      { id: 'm1', role: 'user', content: 'COMPOSED PROMPT', tokens: null, finish_reason: null, model: null, created_at: T0, context_ids: ['u1'], task: 'First task' },
-      { id: 'm2', role: 'assistant', content: 'Earlier answer', tokens: 12, finish_reason: 'stop', model: 'claude-sonnet-4-5', created_at: T0, context_ids: null, task: null },
+      {
+        id: 'm0',
+        role: 'system',
+        content: 'SYSTEM',
+        tokens: null,
+        finish_reason: null,
+        model: null,
+        created_at: T0,
+        context_ids: null,
+        task: null,
+      },
+      {
+        id: 'm1',
+        role: 'user',
+        content: 'COMPOSED PROMPT',
+        tokens: null,
+        finish_reason: null,
+        model: null,
+        created_at: T0,
+        context_ids: ['u1'],
+        task: 'First task',
+      },
+      {
+        id: 'm2',
+        role: 'assistant',
+        content: 'Earlier answer',
+        tokens: 12,
+        finish_reason: 'stop',
+        model: 'claude-sonnet-4-5',
+        created_at: T0,
+        context_ids: null,
+        task: null,
+      },
     ],
     ...overrides,
   };
@@ -125,7 +158,15 @@ export function aiResponse(overrides: Partial<AIResponse> = {}): AIResponse {
       {
         id: 'u1',
         relevance_score: 0.82,
-        score_breakdown: { lexical: 0.5, semantic: 0.9, fused: 0.8, confidence: 0.9, tag_bonus: 0, matched_tags: [], sequence: 0 },
+        score_breakdown: {
+          lexical: 0.5,
+          semantic: 0.9,
+          fused: 0.8,
+          confidence: 0.9,
+          tag_bonus: 0,
+          matched_tags: [],
+          sequence: 0,
+        },
       },
     ],
     finish_reason: 'stop',
@@ -257,8 +298,16 @@ export function createMockFetch(handlers: Record<string, Handler> = {}) {
   const requests: MockRequest[] = [];
   const all = { ...defaults, ...handlers };
   const fetch = vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
-    const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url, 'http://ui.test');
-    const rawBody = typeof init.body === 'string' ? init.body : init.body instanceof Uint8Array ? new TextDecoder().decode(init.body) : undefined;
+    const url = new URL(
+      typeof input === 'string' ? input : input instanceof URL ? input.href : input.url,
+      'http://ui.test',
+    );
+    const rawBody =
+      typeof init.body === 'string'
+        ? init.body
+        : init.body instanceof Uint8Array
+          ? new TextDecoder().decode(init.body)
+          : undefined;
     let body: unknown = rawBody;
     if (rawBody !== undefined) {
       try {

@@ -24,7 +24,10 @@ export function renderApp(handlers: Record<string, Handler> = {}): RenderResult 
 }
 
 /** Renders one component inside the app's providers against a mocked fetch. */
-export function renderWithProviders(ui: ReactElement, handlers: Record<string, Handler> = {}): RenderResult & ReturnType<typeof setupApp> {
+export function renderWithProviders(
+  ui: ReactElement,
+  handlers: Record<string, Handler> = {},
+): RenderResult & ReturnType<typeof setupApp> {
   const setup = setupApp(handlers);
   const result = render(ui, {
     wrapper: ({ children }) => (

@@ -12,7 +12,11 @@ export function setMedia(next: Partial<typeof media>): void {
 beforeEach(() => {
   setMedia({ wide: false, dark: false });
   window.matchMedia = vi.fn((query: string) => ({
-    matches: query.includes('prefers-color-scheme: dark') ? media.dark : query.includes('min-width') ? media.wide : false,
+    matches: query.includes('prefers-color-scheme: dark')
+      ? media.dark
+      : query.includes('min-width')
+        ? media.wide
+        : false,
     media: query,
     onchange: null,
     addEventListener: () => undefined,

@@ -26,14 +26,20 @@ export const corsPlugin = fp(
     app.addHook('onRequest', async (request, reply) => {
       void reply.header('vary', 'Origin');
       const origin = request.headers.origin;
-      const isPreflight = request.method === 'OPTIONS' && origin !== undefined && request.headers['access-control-request-method'] !== undefined;
+      const isPreflight =
+        request.method === 'OPTIONS' &&
+        origin !== undefined &&
+        request.headers['access-control-request-method'] !== undefined;
       const isAllowed = origin !== undefined && (allowAny || allowed.has(origin));
       if (isAllowed) {
         void reply.header('access-control-allow-origin', allowAny && !options.allowCredentials ? '*' : origin);
         if (options.allowCredentials) {
           void reply.header('access-control-allow-credentials', 'true');
         }
-        void reply.header('access-control-expose-headers', 'X-Request-ID, X-Response-Time, Retry-After, Content-Disposition');
+        void reply.header(
+          'access-control-expose-headers',
+          'X-Request-ID, X-Response-Time, Retry-After, Content-Disposition',
+        );
       }
       if (!isPreflight) {
         return;

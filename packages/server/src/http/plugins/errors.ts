@@ -39,15 +39,27 @@ function mapFrameworkError(error: FastifyError): { status: number; body: ErrorEn
   switch (error.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY': {
-      const issues = [{ loc: ['body'], msg: error.code.endsWith('EMPTY_JSON_BODY') ? 'Body is empty' : 'Malformed JSON', type: 'json_invalid' }];
-      return { status: 422, body: envelope(ERROR_CODES.validation, 'Invalid request: body is not valid JSON', { errors: issues }) };
+      const issues = [
+        {
+          loc: ['body'],
+          msg: error.code.endsWith('EMPTY_JSON_BODY') ? 'Body is empty' : 'Malformed JSON',
+          type: 'json_invalid',
+        },
+      ];
+      return {
+        status: 422,
+        body: envelope(ERROR_CODES.validation, 'Invalid request: body is not valid JSON', { errors: issues }),
+      };
     }
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return { status: 413, body: envelope(ERROR_CODES.payloadTooLarge, 'Request body is too large') };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
-        ? { status: 415, body: envelope(ERROR_CODES.unsupportedMediaType, 'Unsupported media type: send application/json') }
+        ? {
+            status: 415,
+            body: envelope(ERROR_CODES.unsupportedMediaType, 'Unsupported media type: send application/json'),
+          }
         : { status: 400, body: envelope(ERROR_CODES.http, 'Invalid Content-Length') };
     default:
       break;
@@ -71,7 +83,10 @@ export const errorsPlugin = fp(
   (app: FastifyInstance) => {
     app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       if (error instanceof AppError) {
-        void reply.code(error.statusCode).headers(error.headers).send(envelope(error.errorCode, error.message, error.details));
+        void reply
+          .code(error.statusCode)
+          .headers(error.headers)
+          .send(envelope(error.errorCode, error.message, error.details));
         return;
       }
       if (hasZodFastifySchemaValidationErrors(error)) {

@@ -90,7 +90,12 @@ export const securityPlugin = fp(
         throw unauthorized(AUTH_FAILED_MESSAGE);
       }
       request.keyFingerprint = check.fingerprint;
-      audit.record({ event: 'api_key_auth', outcome: 'valid_key', request: eventRequest(request), actor: `api_key:${check.fingerprint}` });
+      audit.record({
+        event: 'api_key_auth',
+        outcome: 'valid_key',
+        request: eventRequest(request),
+        actor: `api_key:${check.fingerprint}`,
+      });
     });
 
     app.addHook('preParsing', async (request, reply, payload) => {

@@ -34,7 +34,12 @@ export function contextRoutes(
     '/contexts',
     {
       config: { rateLimit: 100 },
-      schema: { tags: ['contexts'], summary: 'Create a context unit', body: ContextUnitCreate, response: { 201: ContextUnit, ...errors } },
+      schema: {
+        tags: ['contexts'],
+        summary: 'Create a context unit',
+        body: ContextUnitCreate,
+        response: { 201: ContextUnit, ...errors },
+      },
     },
     async (request, reply) => {
       const unit = await contexts.create(request.body);
@@ -118,7 +123,14 @@ export function contextRoutes(
 
   r.get(
     '/contexts/:context_id',
-    { schema: { tags: ['contexts'], summary: 'Get one unit', params: ContextIdParams, response: { 200: ContextUnit, ...errors } } },
+    {
+      schema: {
+        tags: ['contexts'],
+        summary: 'Get one unit',
+        params: ContextIdParams,
+        response: { 200: ContextUnit, ...errors },
+      },
+    },
     async (request) => presentContext(await contexts.get(request.params.context_id)),
   );
 

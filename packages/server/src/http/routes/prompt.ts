@@ -16,7 +16,9 @@ export function promptRoutes(app: FastifyInstance, options: { prompts: PromptSer
         config: { rateLimit: 50 },
         schema: {
           tags: ['prompts'],
-          summary: compact ? 'Rank units for a task and compose the compact prompt' : 'Rank units for a task and compose the full prompt',
+          summary: compact
+            ? 'Rank units for a task and compose the compact prompt'
+            : 'Rank units for a task and compose the full prompt',
           body: TaskRequest,
           response: { 200: GeneratedPrompt, 400: ErrorEnvelope, 422: ErrorEnvelope },
         },

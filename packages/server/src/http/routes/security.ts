@@ -8,7 +8,10 @@ import type { AuditService } from '../../services/audit-service.js';
 import type { KeyService } from '../../services/key-service.js';
 
 /** Key rotation and the audit log (API v1 §3.20–3.21). */
-export function securityRoutes(app: FastifyInstance, options: { keys: KeyService; audit: AuditService; authEnabled: boolean }): void {
+export function securityRoutes(
+  app: FastifyInstance,
+  options: { keys: KeyService; audit: AuditService; authEnabled: boolean },
+): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.post(
@@ -24,7 +27,12 @@ export function securityRoutes(app: FastifyInstance, options: { keys: KeyService
       },
     },
     async (request, reply) => {
-      const eventRequest = { id: request.id, method: request.method, path: '/security/api-key/rotate', clientIp: request.ip };
+      const eventRequest = {
+        id: request.id,
+        method: request.method,
+        path: '/security/api-key/rotate',
+        clientIp: request.ip,
+      };
       if (!options.authEnabled) {
         options.audit.record({ event: 'api_key_rotation', outcome: 'auth_disabled', request: eventRequest });
         throw badRequest('Enable authentication before rotating API keys');

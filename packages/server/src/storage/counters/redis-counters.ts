@@ -11,7 +11,11 @@ if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1])
 return {c, ttl}`;
 
 /** Counters shared by every instance using the same Redis and key prefix. */
-export async function createRedisCounters(options: { url: string; prefix: string; connectTimeoutMs?: number }): Promise<CounterStore> {
+export async function createRedisCounters(options: {
+  url: string;
+  prefix: string;
+  connectTimeoutMs?: number;
+}): Promise<CounterStore> {
   const redis = new Redis(options.url, {
     keyPrefix: options.prefix,
     lazyConnect: true,

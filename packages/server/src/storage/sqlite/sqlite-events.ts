@@ -66,6 +66,7 @@ export function createSqliteEventStore(db: Database.Database): SecurityEventStor
           .all(...params, filter.limit, filter.offset) as EventRow[];
         return rows.map(toEvent);
       }),
-    deleteBefore: (createdAt) => settle(() => db.prepare('DELETE FROM security_events WHERE created_at < ?').run(createdAt).changes),
+    deleteBefore: (createdAt) =>
+      settle(() => db.prepare('DELETE FROM security_events WHERE created_at < ?').run(createdAt).changes),
   };
 }

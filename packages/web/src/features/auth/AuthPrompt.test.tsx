@@ -13,7 +13,10 @@ describe('Authentication prompt', () => {
   it('asks for the API key on 401, keeps it in sessionStorage and retries with it', async () => {
     const user = userEvent.setup();
     const app = renderApp({
-      'GET /stats': (r) => (authed(r) ? json(stats({ active_contexts: 7 })) : apiError(401, 'API key required: missing or invalid X-API-Key header')),
+      'GET /stats': (r) =>
+        authed(r)
+          ? json(stats({ active_contexts: 7 }))
+          : apiError(401, 'API key required: missing or invalid X-API-Key header'),
     });
     const dialog = await screen.findByRole('dialog', { name: 'Authentication required' });
     expect(within(dialog).getByText(/needs an API key/)).toBeInTheDocument();
@@ -31,10 +34,14 @@ describe('Authentication prompt', () => {
     const user = userEvent.setup();
     sessionStorage.setItem(API_KEY_STORAGE, 'rotated-away');
     renderApp({
-      'GET /stats': (r) => (authed(r) ? json(stats()) : apiError(401, 'API key required: missing or invalid X-API-Key header')),
+      'GET /stats': (r) =>
+        authed(r) ? json(stats()) : apiError(401, 'API key required: missing or invalid X-API-Key header'),
     });
     const dialog = await screen.findByRole('dialog', { name: 'Authentication required' });
-    expect(within(dialog).getByLabelText('API key')).toHaveAttribute('placeholder', 'A key is saved for this tab; type to replace it');
+    expect(within(dialog).getByLabelText('API key')).toHaveAttribute(
+      'placeholder',
+      'A key is saved for this tab; type to replace it',
+    );
     await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
     expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
   });
@@ -48,7 +55,21 @@ describe('Authentication prompt', () => {
           return apiError(401, 'Missing request signature headers');
         }
         signed = r;
-        return json({ id: 'n', type: 'fact', content: 'x', confidence: 1, created_at: '', last_used: null, source: 'manual', tags: [], status: 'active', superseded_by: null }, 201);
+        return json(
+          {
+            id: 'n',
+            type: 'fact',
+            content: 'x',
+            confidence: 1,
+            created_at: '',
+            last_used: null,
+            source: 'manual',
+            tags: [],
+            status: 'active',
+            superseded_by: null,
+          },
+          201,
+        );
       },
     });
     window.location.hash = '#/contexts';

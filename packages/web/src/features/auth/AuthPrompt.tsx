@@ -1,5 +1,15 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { createContext, useCallback, useContext, useEffect, useId, useMemo, useRef, useState, type ReactNode } from 'react';
+import {
+  createContext,
+  useCallback,
+  useContext,
+  useEffect,
+  useId,
+  useMemo,
+  useRef,
+  useState,
+  type ReactNode,
+} from 'react';
 
 import { useApi } from '../../api/api';
 import type { AuthNeed } from '../../api/errors';
@@ -123,7 +133,12 @@ function AuthDialog({ reason, onClose }: { reason: PromptReason; onClose: () => 
           />
         </div>
         <label className="checkbox" htmlFor={signingId}>
-          <input id={signingId} type="checkbox" checked={signingOn} onChange={(event) => setSigningOn(event.target.checked)} />
+          <input
+            id={signingId}
+            type="checkbox"
+            checked={signingOn}
+            onChange={(event) => setSigningOn(event.target.checked)}
+          />
           Request signing is on
         </label>
         {signingOn ? (
@@ -136,7 +151,9 @@ function AuthDialog({ reason, onClose }: { reason: PromptReason; onClose: () => 
               autoComplete="off"
               spellCheck={false}
               value={secret}
-              placeholder={saved.signingSecret ? 'A secret is saved for this tab; type to replace it' : 'The shared signing secret'}
+              placeholder={
+                saved.signingSecret ? 'A secret is saved for this tab; type to replace it' : 'The shared signing secret'
+              }
               onChange={(event) => setSecret(event.target.value)}
             />
           </div>

@@ -2,7 +2,17 @@ import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 
-import { aiResponse, apiError, conversation, json, sseBody, sseStream, summary, T0, type MockRequest } from '../../test/mock-api';
+import {
+  aiResponse,
+  apiError,
+  conversation,
+  json,
+  sseBody,
+  sseStream,
+  summary,
+  T0,
+  type MockRequest,
+} from '../../test/mock-api';
 import { renderApp } from '../../test/render';
 import { setMedia } from '../../test/setup';
 
@@ -38,7 +48,14 @@ describe('Chat: streaming', () => {
     await typeAndSend(user, 'hello');
 
     const sent = app.calls('POST /ai/chat/stream')[0];
-    expect(sent?.body).toEqual({ task: 'hello', max_context_units: 5, max_tokens: 2000, temperature: 0.7, provider: 'openai', model: 'gpt-4o' });
+    expect(sent?.body).toEqual({
+      task: 'hello',
+      max_context_units: 5,
+      max_tokens: 2000,
+      temperature: 0.7,
+      provider: 'openai',
+      model: 'gpt-4o',
+    });
     expect(screen.getByRole('textbox', { name: 'Message' })).toHaveValue('');
     expect(screen.getByRole('button', { name: 'Stop' })).toBeInTheDocument();
 
@@ -100,7 +117,13 @@ describe('Chat: streaming', () => {
     renderApp({
       'POST /ai/chat/stream': () => {
         attempts++;
-        return attempts === 1 ? apiError(400, 'OpenAI API key not configured') : sseBody([['meta', meta()], ['delta', { text: 'Works now' }], ['done', aiResponse({ response: 'Works now' })]]);
+        return attempts === 1
+          ? apiError(400, 'OpenAI API key not configured')
+          : sseBody([
+              ['meta', meta()],
+              ['delta', { text: 'Works now' }],
+              ['done', aiResponse({ response: 'Works now' })],
+            ]);
       },
     });
     await typeAndSend(user, 'keep me');
@@ -119,7 +142,11 @@ describe('Chat: streaming', () => {
     const user = userEvent.setup();
     renderApp({
       'POST /ai/chat/stream': () =>
-        sseBody([['meta', meta()], ['delta', { text: 'Long…' }], ['done', aiResponse({ response: 'Long…', finish_reason: 'length', tokens: 2000 })]]),
+        sseBody([
+          ['meta', meta()],
+          ['delta', { text: 'Long…' }],
+          ['done', aiResponse({ response: 'Long…', finish_reason: 'length', tokens: 2000 })],
+        ]),
     });
     await typeAndSend(user, 'write a lot');
     expect(await screen.findByText(/cut off at the token limit \(2000 tokens\)/)).toBeInTheDocument();
@@ -131,7 +158,11 @@ describe('Chat: streaming', () => {
     Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
     const markdown = '| a | b |\n|---|---|\n| 1 | 2 |\n\n~~old~~\n\n```js\nconst x = 1;\n```';
     renderApp({
-      'POST /ai/chat/stream': () => sseBody([['meta', meta()], ['done', aiResponse({ response: markdown })]]),
+      'POST /ai/chat/stream': () =>
+        sseBody([
+          ['meta', meta()],
+          ['done', aiResponse({ response: markdown })],
+        ]),
     });
     await typeAndSend(user, 'format');
     const reply = await screen.findByRole('listitem', { name: 'Assistant reply' });
@@ -154,7 +185,13 @@ describe('Chat: conversations', () => {
         json({
           conversations: [
             summary({ id: 'old', task: 'Older talk', last_message_at: '2026-01-01T00:00:00.000Z' }),
-            summary({ id: 'c1', task: 'First task', last_message_at: '2026-01-03T00:00:00.000Z', provider: 'anthropic', model: 'claude-sonnet-4-5' }),
+            summary({
+              id: 'c1',
+              task: 'First task',
+              last_message_at: '2026-01-03T00:00:00.000Z',
+              provider: 'anthropic',
+              model: 'claude-sonnet-4-5',
+            }),
           ],
           limit: 50,
           offset: 0,
@@ -164,7 +201,10 @@ describe('Chat: conversations', () => {
     await user.click(screen.getByRole('button', { name: 'Conversations' }));
     const drawer = await screen.findByRole('dialog', { name: 'Conversations' });
     const items = await within(drawer).findAllByRole('button', { name: /msgs/ });
-    expect(items.map((b) => b.textContent)).toEqual([expect.stringContaining('First task'), expect.stringContaining('Older talk')]);
+    expect(items.map((b) => b.textContent)).toEqual([
+      expect.stringContaining('First task'),
+      expect.stringContaining('Older talk'),
+    ]);
 
     await user.click(items[0]!);
     expect(await screen.findByText('Earlier answer')).toBeInTheDocument();
@@ -172,19 +212,30 @@ describe('Chat: conversations', () => {
     expect(screen.getByRole('combobox', { name: 'Provider' })).toHaveValue('anthropic');
     expect(screen.getByRole('combobox', { name: 'Model' })).toHaveValue('claude-sonnet-4-5');
     expect(screen.getByText(/1 context used/)).toBeInTheDocument();
-    expect(screen.getByRole('textbox', { name: 'Message' })).toHaveAttribute('placeholder', 'Continue the conversation…');
+    expect(screen.getByRole('textbox', { name: 'Message' })).toHaveAttribute(
+      'placeholder',
+      'Continue the conversation…',
+    );
   });
 
   it('sends follow-ups with max_context_units 0 unless "refresh contexts" is ticked', async () => {
     const user = userEvent.setup();
     window.location.hash = '#/chat/c1';
     const app = renderApp({
-      'POST /ai/chat/stream': () => sseBody([['meta', meta({ conversation_id: 'c1' })], ['done', aiResponse({ conversation_id: 'c1' })]]),
+      'POST /ai/chat/stream': () =>
+        sseBody([
+          ['meta', meta({ conversation_id: 'c1' })],
+          ['done', aiResponse({ conversation_id: 'c1' })],
+        ]),
     });
     expect(await screen.findByText('Earlier answer')).toBeInTheDocument();
     await typeAndSend(user, 'next');
     await waitFor(() => expect(app.calls('POST /ai/chat/stream')).toHaveLength(1));
-    expect(app.calls('POST /ai/chat/stream')[0]?.body).toMatchObject({ conversation_id: 'c1', max_context_units: 0, provider: 'anthropic' });
+    expect(app.calls('POST /ai/chat/stream')[0]?.body).toMatchObject({
+      conversation_id: 'c1',
+      max_context_units: 0,
+      provider: 'anthropic',
+    });
     await screen.findByRole('button', { name: 'Send' });
 
     await user.click(screen.getByRole('checkbox', { name: 'Refresh contexts on follow-ups' }));
@@ -219,7 +270,8 @@ describe('Chat: conversations', () => {
     await screen.findByText('Earlier answer');
     await user.click(screen.getByRole('button', { name: 'Conversations' }));
     const drawer = await screen.findByRole('dialog', { name: 'Conversations' });
-    const titles = async () => (await within(drawer).findAllByRole('button', { name: /msgs/ })).map((b) => b.textContent ?? '');
+    const titles = async () =>
+      (await within(drawer).findAllByRole('button', { name: /msgs/ })).map((b) => b.textContent ?? '');
     expect((await titles())[0]).toContain('Recent talk');
     await user.keyboard('{Escape}');
     await typeAndSend(user, 'bump me');
@@ -237,7 +289,9 @@ describe('Chat: conversations', () => {
     await user.click(screen.getByRole('button', { name: 'Conversations' }));
     await user.type(await screen.findByRole('searchbox', { name: 'Search conversations' }), 'tea');
     expect(app.requests.filter((r) => r.path === '/ai/conversations' && r.query.has('search'))).toHaveLength(0);
-    await waitFor(() => expect(app.requests.some((r) => r.path === '/ai/conversations' && r.query.get('search') === 'tea')).toBe(true));
+    await waitFor(() =>
+      expect(app.requests.some((r) => r.path === '/ai/conversations' && r.query.get('search') === 'tea')).toBe(true),
+    );
     expect(app.requests.filter((r) => r.path === '/ai/conversations' && r.query.has('search'))).toHaveLength(1);
   });
 
@@ -286,9 +340,28 @@ describe('Chat: settings and preview', () => {
           original_task: 'plan my week',
           relevant_context: [
             {
-              context_unit: { id: 'u1', type: 'preference', content: 'I like tea', confidence: 1, created_at: T0, last_used: null, source: 'manual', tags: [], status: 'active', superseded_by: null },
+              context_unit: {
+                id: 'u1',
+                type: 'preference',
+                content: 'I like tea',
+                confidence: 1,
+                created_at: T0,
+                last_used: null,
+                source: 'manual',
+                tags: [],
+                status: 'active',
+                superseded_by: null,
+              },
               relevance_score: 0.5,
-              score_breakdown: { lexical: 0.5, semantic: 0.5, fused: 0.5, confidence: 1, tag_bonus: 0, matched_tags: [], sequence: 0 },
+              score_breakdown: {
+                lexical: 0.5,
+                semantic: 0.5,
+                fused: 0.5,
+                confidence: 1,
+                tag_bonus: 0,
+                matched_tags: [],
+                sequence: 0,
+              },
             },
           ],
           generated_prompt: 'COMPOSED',

@@ -89,7 +89,12 @@ export function ChatPage({ conversationId, navigate }: Props) {
         }
         chat.load(detail);
         touched.current = true;
-        setParams((current) => ({ ...current, provider: detail.provider, model: detail.model, refreshContexts: false }));
+        setParams((current) => ({
+          ...current,
+          provider: detail.provider,
+          model: detail.model,
+          refreshContexts: false,
+        }));
         log('server', 'Conversation loaded');
       } catch (error) {
         api.reportError(error);
@@ -179,7 +184,10 @@ export function ChatPage({ conversationId, navigate }: Props) {
     mutationFn: (task: string) =>
       api.client.generatePrompt({
         task,
-        max_context_units: Math.min(LIMITS.maxContexts.max, Math.max(LIMITS.maxContexts.min, Math.round(Number(params.maxContexts)) || LIMITS.maxContexts.fallback)),
+        max_context_units: Math.min(
+          LIMITS.maxContexts.max,
+          Math.max(LIMITS.maxContexts.min, Math.round(Number(params.maxContexts)) || LIMITS.maxContexts.fallback),
+        ),
       }),
   });
 
@@ -249,11 +257,17 @@ export function ChatPage({ conversationId, navigate }: Props) {
             <h2 id="chat-title">{title}</h2>
             {state.conversationId ? (
               <p className="muted small">
-                {params.model ? <span className="model-badge">{params.model}</span> : null} {used} {used === 1 ? 'context' : 'contexts'} used
+                {params.model ? <span className="model-badge">{params.model}</span> : null} {used}{' '}
+                {used === 1 ? 'context' : 'contexts'} used
               </p>
             ) : null}
           </div>
-          <button type="button" className="button button--small" onClick={startNewChat} title="Start a new conversation">
+          <button
+            type="button"
+            className="button button--small"
+            onClick={startNewChat}
+            title="Start a new conversation"
+          >
             New chat
           </button>
           <button
@@ -307,6 +321,7 @@ export function ChatPage({ conversationId, navigate }: Props) {
           providers={providers.data}
           showRefresh={state.conversationId !== null && state.messages.length > 0}
           disabled={streaming}
+          initiallyOpen={wide}
         />
       </section>
 

@@ -1,5 +1,5 @@
 import type { ProvidersResponse } from '@contextpilot/contract';
-import { useId } from 'react';
+import { useId, useState } from 'react';
 
 import { LIMITS, modelOptions, providerDefaultModel, type ChatParams } from './chat-params';
 
@@ -9,17 +9,27 @@ interface Props {
   providers: ProvidersResponse | undefined;
   showRefresh: boolean;
   disabled: boolean;
+  /** Open at first (wide screens); folded on phones so the messages get the room. */
+  initiallyOpen?: boolean;
 }
 
 /** Provider, model, how many contexts, reply length and temperature for this chat. */
-export function ChatSettings({ params, onChange, providers, showRefresh, disabled }: Props) {
-  const ids = { provider: useId(), model: useId(), contexts: useId(), tokens: useId(), temperature: useId(), refresh: useId() };
+export function ChatSettings({ params, onChange, providers, showRefresh, disabled, initiallyOpen = true }: Props) {
+  const [open, setOpen] = useState(initiallyOpen);
+  const ids = {
+    provider: useId(),
+    model: useId(),
+    contexts: useId(),
+    tokens: useId(),
+    temperature: useId(),
+    refresh: useId(),
+  };
   const list = providers?.providers ?? [];
   const current = list.find((p) => p.name === params.provider);
   const models = modelOptions(current, params.model);
   const unconfigured = current && !current.configured;
   return (
-    <details className="chat-settings" open>
+    <details className="chat-settings" open={open} onToggle={(event) => setOpen(event.currentTarget.open)}>
       <summary>Chat settings</summary>
       <div className="chat-settings__grid">
         <div className="field">
@@ -44,7 +54,12 @@ export function ChatSettings({ params, onChange, providers, showRefresh, disable
         </div>
         <div className="field">
           <label htmlFor={ids.model}>Model</label>
-          <select id={ids.model} value={params.model} disabled={disabled || models.length === 0} onChange={(event) => onChange({ model: event.target.value })}>
+          <select
+            id={ids.model}
+            value={params.model}
+            disabled={disabled || models.length === 0}
+            onChange={(event) => onChange({ model: event.target.value })}
+          >
             {models.length === 0 ? <option value="">No models available</option> : null}
             {models.map((m) => (
               <option key={m} value={m}>
@@ -96,7 +111,11 @@ export function ChatSettings({ params, onChange, providers, showRefresh, disable
           />
         </div>
         {showRefresh ? (
-          <label className="checkbox" htmlFor={ids.refresh} title="Follow-ups normally send no contexts: the conversation already has them">
+          <label
+            className="checkbox"
+            htmlFor={ids.refresh}
+            title="Follow-ups normally send no contexts: the conversation already has them"
+          >
             <input
               id={ids.refresh}
               type="checkbox"
@@ -110,7 +129,8 @@ export function ChatSettings({ params, onChange, providers, showRefresh, disable
       </div>
       {unconfigured ? (
         <p className="muted small" role="note">
-          {current.display_name} is not configured yet: add its {current.requires_api_key ? 'API key' : 'URL'} in Settings.
+          {current.display_name} is not configured yet: add its {current.requires_api_key ? 'API key' : 'URL'} in
+          Settings.
         </p>
       ) : null}
     </details>

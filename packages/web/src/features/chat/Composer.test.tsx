@@ -5,7 +5,15 @@ import { describe, expect, it, vi } from 'vitest';
 
 import { Composer } from './Composer';
 
-function Harness({ onSend, streaming = false, onStop = () => undefined }: { onSend: (text: string) => void; streaming?: boolean; onStop?: () => void }) {
+function Harness({
+  onSend,
+  streaming = false,
+  onStop = () => undefined,
+}: {
+  onSend: (text: string) => void;
+  streaming?: boolean;
+  onStop?: () => void;
+}) {
   const [value, setValue] = useState('');
   return (
     <Composer

@@ -71,7 +71,12 @@ export const Composer = forwardRef<HTMLTextAreaElement, Props>(function Composer
             Stop
           </button>
         ) : (
-          <button type="submit" className="button button--primary" disabled={blank || disabled} title="Send message (Enter)">
+          <button
+            type="submit"
+            className="button button--primary"
+            disabled={blank || disabled}
+            title="Send message (Enter)"
+          >
             Send
           </button>
         )}

@@ -19,7 +19,9 @@ function CodeBlock(props: ComponentPropsWithoutRef<'pre'>) {
         className="button button--small code-block__copy"
         onClick={() => {
           void copyText(ref.current?.textContent ?? '').then((ok) =>
-            ok ? notify('success', 'Code copied to clipboard!') : notify('error', 'Could not copy: the browser refused clipboard access'),
+            ok
+              ? notify('success', 'Code copied to clipboard!')
+              : notify('error', 'Could not copy: the browser refused clipboard access'),
           );
         }}
       >

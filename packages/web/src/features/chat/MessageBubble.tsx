@@ -1,6 +1,7 @@
 import type { ContextUnit } from '@contextpilot/contract';
 import { lazy, Suspense } from 'react';
 
+import { CopyIcon } from '../../components/Icons';
 import { useNotify } from '../../components/Notifications';
 import { copyText } from '../../lib/clipboard';
 import { formatDateTime, formatMessageTime } from '../../lib/time';
@@ -45,15 +46,21 @@ export function MessageBubble({ message, lookup }: { message: ChatMessage; looku
   const notify = useNotify();
   const isUser = message.role === 'user';
   return (
-    <li className={`message message--${message.role}`} aria-label={isUser ? 'Your message' : 'Assistant reply'} data-testid={`message-${message.role}`}>
+    <li
+      className={`message message--${message.role}`}
+      aria-label={isUser ? 'Your message' : 'Assistant reply'}
+      data-testid={`message-${message.role}`}
+    >
       <div className="message__bubble">
         <Body message={message} />
-        {message.status === 'streaming' && message.content !== '' ? <span className="caret" aria-hidden="true" /> : null}
+        {message.status === 'streaming' && message.content !== '' ? (
+          <span className="caret" aria-hidden="true" />
+        ) : null}
       </div>
       {message.role === 'assistant' && isTruncated(message.finishReason) && message.content !== '' ? (
         <p className="message__notice" role="note">
-          The reply was cut off at the token limit{message.tokens ? ` (${message.tokens} tokens)` : ''}. Raise “Max tokens” and
-          retry for a longer answer.
+          The reply was cut off at the token limit{message.tokens ? ` (${message.tokens} tokens)` : ''}. Raise “Max
+          tokens” and retry for a longer answer.
         </p>
       ) : null}
       {message.status === 'stopped' ? (
@@ -78,16 +85,13 @@ export function MessageBubble({ message, lookup }: { message: ChatMessage; looku
             title="Copy message"
             onClick={() => {
               void copyText(message.content).then((ok) =>
-                ok ? notify('success', 'Message copied to clipboard!') : notify('error', 'Could not copy: the browser refused clipboard access'),
+                ok
+                  ? notify('success', 'Message copied to clipboard!')
+                  : notify('error', 'Could not copy: the browser refused clipboard access'),
               );
             }}
           >
-            <svg aria-hidden="true" viewBox="0 0 24 24" width="16" height="16">
-              <path
-                fill="currentColor"
-                d="M16 1H4a2 2 0 0 0-2 2v14h2V3h12V1Zm3 4H8a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h11a2 2 0 0 0 2-2V7a2 2 0 0 0-2-2Zm0 16H8V7h11v14Z"
-              />
-            </svg>
+            <CopyIcon size={16} />
           </button>
         ) : null}
       </div>

@@ -18,7 +18,9 @@ function ContextLine({ id, lookup, score }: { id: string; lookup: Map<string, Co
   return (
     <li className="used-context">
       <div className="used-context__head">
-        <span className={`type-badge type-badge--${unit?.type ?? 'unknown'}`}>{unit ? typeLabel(unit.type) : 'Context'}</span>
+        <span className={`type-badge type-badge--${unit?.type ?? 'unknown'}`}>
+          {unit ? typeLabel(unit.type) : 'Context'}
+        </span>
         {score ? (
           <span className="used-context__score" title="Relevance score">
             {percent(score.relevance_score)} relevant
@@ -26,14 +28,18 @@ function ContextLine({ id, lookup, score }: { id: string; lookup: Map<string, Co
         ) : null}
         {unit?.status === 'superseded' ? <span className="status-badge">superseded</span> : null}
       </div>
-      <p className="used-context__content">{unit ? truncate(unit.content, 240) : `Deleted or unknown context (${id})`}</p>
+      <p className="used-context__content">
+        {unit ? truncate(unit.content, 240) : `Deleted or unknown context (${id})`}
+      </p>
       {score ? (
         <p className="used-context__breakdown muted small">
           text {percent(score.score_breakdown.lexical)} · meaning {percent(score.score_breakdown.semantic)} · confidence{' '}
           {percent(score.score_breakdown.confidence)}
           {score.score_breakdown.tag_bonus > 0 ? ` · tag bonus ${percent(score.score_breakdown.tag_bonus)}` : ''}
           {score.score_breakdown.matched_tags.length > 0 ? ` (${score.score_breakdown.matched_tags.join(', ')})` : ''}
-          {score.score_breakdown.sequence > 0 ? ` · follows a related context ${percent(score.score_breakdown.sequence)}` : ''}
+          {score.score_breakdown.sequence > 0
+            ? ` · follows a related context ${percent(score.score_breakdown.sequence)}`
+            : ''}
         </p>
       ) : null}
     </li>
@@ -53,7 +59,9 @@ export function Transparency({ contexts, contextIds, prompt, historyDropped, loo
           Contexts used ({ids.length}){contexts ? '' : ids.length > 0 ? ' · scores not stored' : ''}
         </summary>
         {ids.length === 0 ? (
-          <p className="muted small">No contexts were sent with this message (follow-ups rely on the conversation history).</p>
+          <p className="muted small">
+            No contexts were sent with this message (follow-ups rely on the conversation history).
+          </p>
         ) : (
           <ol className="used-contexts">
             {contexts
@@ -65,7 +73,9 @@ export function Transparency({ contexts, contextIds, prompt, historyDropped, loo
       {prompt ? (
         <details open={open}>
           <summary>Prompt sent</summary>
-          {historyDropped ? <p className="muted small">{historyDropped} earlier messages were left out to fit the model.</p> : null}
+          {historyDropped ? (
+            <p className="muted small">{historyDropped} earlier messages were left out to fit the model.</p>
+          ) : null}
           <pre className="prompt-text">{prompt}</pre>
         </details>
       ) : null}

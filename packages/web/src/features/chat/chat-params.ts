@@ -17,7 +17,10 @@ export const LIMITS = {
   temperature: { min: 0, max: 2, fallback: 1 },
 } as const;
 
-export function providerDefaultModel(provider: ProviderInfo | undefined, providers: ProvidersResponse | undefined): string {
+export function providerDefaultModel(
+  provider: ProviderInfo | undefined,
+  providers: ProvidersResponse | undefined,
+): string {
   if (!provider) {
     return '';
   }
@@ -35,7 +38,10 @@ export function modelOptions(provider: ProviderInfo | undefined, current: string
   return current && !list.includes(current) ? [current, ...list] : list;
 }
 
-export function defaultParams(providers: ProvidersResponse | undefined, settings: SettingsResponse | undefined): ChatParams {
+export function defaultParams(
+  providers: ProvidersResponse | undefined,
+  settings: SettingsResponse | undefined,
+): ChatParams {
   const name = providers?.default_provider || settings?.default_ai_provider || '';
   const provider = providers?.providers.find((p) => p.name === name);
   return {
@@ -79,7 +85,10 @@ export function requestFor(task: string, params: ChatParams, conversationId: str
 }
 
 /** Enter sends; Shift+Enter is a newline; nothing happens while an input method is composing text. */
-export function isSendKey(event: { key: string; shiftKey: boolean; nativeEvent?: { isComposing?: boolean; keyCode?: number } }, composing: boolean): boolean {
+export function isSendKey(
+  event: { key: string; shiftKey: boolean; nativeEvent?: { isComposing?: boolean; keyCode?: number } },
+  composing: boolean,
+): boolean {
   if (event.key !== 'Enter' || event.shiftKey || composing) {
     return false;
   }

@@ -15,7 +15,13 @@ const meta = {
 };
 
 function started(): ChatState {
-  return chatReducer(initialChatState, { type: 'start', task: 'hello', userId: 'u', assistantId: 'a', at: '2026-01-01T00:00:00.000Z' });
+  return chatReducer(initialChatState, {
+    type: 'start',
+    task: 'hello',
+    userId: 'u',
+    assistantId: 'a',
+    at: '2026-01-01T00:00:00.000Z',
+  });
 }
 
 describe('chat reducer (streamed turns)', () => {
@@ -35,10 +41,18 @@ describe('chat reducer (streamed turns)', () => {
     state = chatReducer(state, { type: 'delta', text: '**there**' });
     expect(state.messages[1]?.content).toBe('Hi **there**');
     expect(state.conversationId).toBeNull(); // not saved until done
-    state = chatReducer(state, { type: 'done', response: aiResponse({ model: 'gpt-4o-mini', finish_reason: 'length' }) });
+    state = chatReducer(state, {
+      type: 'done',
+      response: aiResponse({ model: 'gpt-4o-mini', finish_reason: 'length' }),
+    });
     expect(state.conversationId).toBe('c-new');
     expect(state.pending).toBeNull();
-    expect(state.messages[1]).toMatchObject({ status: 'done', model: 'gpt-4o-mini', finishReason: 'length', content: 'Hi **there**' });
+    expect(state.messages[1]).toMatchObject({
+      status: 'done',
+      model: 'gpt-4o-mini',
+      finishReason: 'length',
+      content: 'Hi **there**',
+    });
     expect(contextsUsed(state.messages)).toBe(1);
   });
 
@@ -68,7 +82,11 @@ describe('chat reducer (streamed turns)', () => {
       ['user', 'First task'],
       ['assistant', 'Earlier answer'],
     ]);
-    expect(state.messages[1]).toMatchObject({ contextIds: ['u1'], prompt: 'COMPOSED PROMPT', model: 'claude-sonnet-4-5' });
+    expect(state.messages[1]).toMatchObject({
+      contextIds: ['u1'],
+      prompt: 'COMPOSED PROMPT',
+      model: 'claude-sonnet-4-5',
+    });
     expect(contextsUsed(state.messages)).toBe(1);
   });
 });
@@ -77,7 +95,14 @@ describe('chat request', () => {
   const params: ChatParams = { ...defaultParams(undefined, undefined), provider: 'openai', model: 'gpt-4o' };
 
   it('sends Max contexts for a new chat and 0 for a follow-up', () => {
-    expect(requestFor('q', params, null)).toEqual({ task: 'q', max_context_units: 5, max_tokens: 4000, temperature: 1, provider: 'openai', model: 'gpt-4o' });
+    expect(requestFor('q', params, null)).toEqual({
+      task: 'q',
+      max_context_units: 5,
+      max_tokens: 4000,
+      temperature: 1,
+      provider: 'openai',
+      model: 'gpt-4o',
+    });
     expect(requestFor('q', params, 'c1')).toMatchObject({ max_context_units: 0, conversation_id: 'c1' });
     expect(requestFor('q', { ...params, refreshContexts: true }, 'c1')).toMatchObject({ max_context_units: 5 });
   });

@@ -96,7 +96,11 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
     case 'reset':
       return initialChatState;
     case 'load':
-      return { conversationId: action.conversation.id, messages: messagesFromConversation(action.conversation), pending: null };
+      return {
+        conversationId: action.conversation.id,
+        messages: messagesFromConversation(action.conversation),
+        pending: null,
+      };
     case 'start':
       return {
         ...state,
@@ -130,7 +134,10 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       if (!pending) {
         return state;
       }
-      return { ...state, messages: updateMessage(state, pending.assistantId, (m) => ({ ...m, content: m.content + action.text })) };
+      return {
+        ...state,
+        messages: updateMessage(state, pending.assistantId, (m) => ({ ...m, content: m.content + action.text })),
+      };
     }
     case 'done': {
       const pending = state.pending;

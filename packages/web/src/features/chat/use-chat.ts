@@ -60,9 +60,18 @@ export function useChat() {
       const request = requestFor(task, params, conversationId);
       const controller = new AbortController();
       controllerRef.current = controller;
-      dispatch({ type: 'start', task, userId: localId('user'), assistantId: localId('assistant'), at: new Date().toISOString() });
+      dispatch({
+        type: 'start',
+        task,
+        userId: localId('user'),
+        assistantId: localId('assistant'),
+        at: new Date().toISOString(),
+      });
       log('user', `Sent a message (${task.length} chars)`);
-      log('server', `Chat request: provider ${request.provider ?? 'default'}, model ${request.model ?? 'default'}, ${request.max_context_units} contexts`);
+      log(
+        'server',
+        `Chat request: provider ${request.provider ?? 'default'}, model ${request.model ?? 'default'}, ${request.max_context_units} contexts`,
+      );
       try {
         for await (const event of client.chatStream(request, { signal: controller.signal })) {
           if (controller.signal.aborted) {

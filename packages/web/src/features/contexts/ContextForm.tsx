@@ -21,8 +21,27 @@ interface Props {
 }
 
 /** Type, content, confidence and tags of a context (create, edit and supersede use it). */
-export function ContextForm({ draft, onChange, onSubmit, submitLabel, busy, busyLabel, onCancel, showSource = false, contentRef, label, children }: Props) {
-  const ids = { type: useId(), content: useId(), confidence: useId(), source: useId(), contentError: useId(), confidenceError: useId() };
+export function ContextForm({
+  draft,
+  onChange,
+  onSubmit,
+  submitLabel,
+  busy,
+  busyLabel,
+  onCancel,
+  showSource = false,
+  contentRef,
+  label,
+  children,
+}: Props) {
+  const ids = {
+    type: useId(),
+    content: useId(),
+    confidence: useId(),
+    source: useId(),
+    contentError: useId(),
+    confidenceError: useId(),
+  };
   const [errors, setErrors] = useState<DraftErrors>({});
   const ownContentRef = useRef<HTMLTextAreaElement>(null);
   const confidenceRef = useRef<HTMLInputElement>(null);
@@ -47,7 +66,11 @@ export function ContextForm({ draft, onChange, onSubmit, submitLabel, busy, busy
     <form className="form context-form" onSubmit={submit} aria-label={label} noValidate>
       <div className="field">
         <label htmlFor={ids.type}>Type</label>
-        <select id={ids.type} value={draft.type} onChange={(event) => onChange({ ...draft, type: event.target.value as Draft['type'] })}>
+        <select
+          id={ids.type}
+          value={draft.type}
+          onChange={(event) => onChange({ ...draft, type: event.target.value as Draft['type'] })}
+        >
           {CONTEXT_TYPE_NAMES.map((type) => (
             <option key={type} value={type}>
               {typeLabel(type)}
@@ -104,11 +127,21 @@ export function ContextForm({ draft, onChange, onSubmit, submitLabel, busy, busy
           </p>
         ) : null}
       </div>
-      <TagInput tags={draft.tags} text={draft.tagText} onChange={(tags, tagText) => onChange({ ...draft, tags, tagText })} />
+      <TagInput
+        tags={draft.tags}
+        text={draft.tagText}
+        onChange={(tags, tagText) => onChange({ ...draft, tags, tagText })}
+      />
       {showSource ? (
         <div className="field">
           <label htmlFor={ids.source}>Source (optional)</label>
-          <input id={ids.source} type="text" value={draft.source} placeholder="manual" onChange={(event) => onChange({ ...draft, source: event.target.value })} />
+          <input
+            id={ids.source}
+            type="text"
+            value={draft.source}
+            placeholder="manual"
+            onChange={(event) => onChange({ ...draft, source: event.target.value })}
+          />
         </div>
       ) : null}
       {children}

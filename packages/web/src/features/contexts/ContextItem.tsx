@@ -82,7 +82,11 @@ export function ContextItem({ unit, lookup }: Props) {
   const label = `${typeLabel(unit.type)}: ${truncate(unit.content, 60)}`;
 
   return (
-    <li className={`context-item${superseded ? ' context-item--superseded' : ''}`} aria-label={label} data-testid="context-item">
+    <li
+      className={`context-item${superseded ? ' context-item--superseded' : ''}`}
+      aria-label={label}
+      data-testid="context-item"
+    >
       {mode === 'edit' ? (
         <ContextForm
           label={`Edit context: ${truncate(unit.content, 40)}`}
@@ -112,35 +116,63 @@ export function ContextItem({ unit, lookup }: Props) {
             </ul>
           ) : null}
           <p className="muted small">
-            Source: {unit.source} · Added <time dateTime={unit.created_at}>{formatDateTime(unit.created_at)}</time> · Last used{' '}
+            Source: {unit.source} · Added <time dateTime={unit.created_at}>{formatDateTime(unit.created_at)}</time> ·
+            Last used{' '}
             {unit.last_used ? <time dateTime={unit.last_used}>{formatDateTime(unit.last_used)}</time> : 'never'}
           </p>
           {superseded ? (
             <p className="small">
-              Superseded by: {replacement ? `“${truncate(replacement.content, 80)}”` : (unit.superseded_by ?? 'unknown')}
+              Superseded by:{' '}
+              {replacement ? `“${truncate(replacement.content, 80)}”` : (unit.superseded_by ?? 'unknown')}
             </p>
           ) : null}
           <div className="context-item__actions">
-            <button type="button" className="button button--small" onClick={() => begin('edit')} aria-label={`Edit: ${truncate(unit.content, 40)}`}>
+            <button
+              type="button"
+              className="button button--small"
+              onClick={() => begin('edit')}
+              aria-label={`Edit: ${truncate(unit.content, 40)}`}
+            >
               Edit
             </button>
             {superseded ? (
-              <button type="button" className="button button--small" onClick={() => void reactivate()} disabled={update.isPending} aria-label={`Reactivate: ${truncate(unit.content, 40)}`}>
+              <button
+                type="button"
+                className="button button--small"
+                onClick={() => void reactivate()}
+                disabled={update.isPending}
+                aria-label={`Reactivate: ${truncate(unit.content, 40)}`}
+              >
                 Reactivate
               </button>
             ) : (
-              <button type="button" className="button button--small" onClick={() => begin('supersede')} aria-label={`Supersede: ${truncate(unit.content, 40)}`}>
+              <button
+                type="button"
+                className="button button--small"
+                onClick={() => begin('supersede')}
+                aria-label={`Supersede: ${truncate(unit.content, 40)}`}
+              >
                 Supersede
               </button>
             )}
-            <button type="button" className="button button--small button--danger" onClick={() => setMode('delete')} aria-label={`Delete: ${truncate(unit.content, 40)}`}>
+            <button
+              type="button"
+              className="button button--small button--danger"
+              onClick={() => setMode('delete')}
+              aria-label={`Delete: ${truncate(unit.content, 40)}`}
+            >
               Delete
             </button>
           </div>
         </>
       )}
       {mode === 'supersede' ? (
-        <Dialog title="Supersede context" description="Write the new version. It becomes active and this one is kept as superseded." onClose={() => setMode('view')} className="dialog--wide">
+        <Dialog
+          title="Supersede context"
+          description="Write the new version. It becomes active and this one is kept as superseded."
+          onClose={() => setMode('view')}
+          className="dialog--wide"
+        >
           <blockquote className="muted">{unit.content}</blockquote>
           <ContextForm
             label="New version"

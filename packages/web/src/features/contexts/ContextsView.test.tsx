@@ -33,7 +33,11 @@ describe('Contexts: filters', () => {
     const user = userEvent.setup();
     const app = await openContexts({
       'GET /contexts': (r) =>
-        json(r.query.get('status_filter') === 'superseded' ? [unit({ id: 'old', content: 'Old view', status: 'superseded', superseded_by: 'u1' })] : [unit()]),
+        json(
+          r.query.get('status_filter') === 'superseded'
+            ? [unit({ id: 'old', content: 'Old view', status: 'superseded', superseded_by: 'u1' })]
+            : [unit()],
+        ),
     });
     await user.selectOptions(screen.getByRole('combobox', { name: 'Filter by status' }), 'superseded');
     expect(await screen.findByRole('listitem', { name: /Old view/ })).toBeInTheDocument();
@@ -66,7 +70,9 @@ describe('Contexts: templates and create', () => {
     const form = screen.getByRole('form', { name: 'Add context' });
     await user.click(screen.getByRole('button', { name: /Learning Goal/ }));
     expect(within(form).getByRole('combobox', { name: 'Type' })).toHaveValue('goal');
-    expect(within(form).getByRole('textbox', { name: 'Content' })).toHaveValue('I want to master TypeScript and modern web development practices.');
+    expect(within(form).getByRole('textbox', { name: 'Content' })).toHaveValue(
+      'I want to master TypeScript and modern web development practices.',
+    );
     expect(within(form).getByRole('button', { name: 'Remove tag web-dev' })).toBeInTheDocument();
     expect(await screen.findByText('Template loaded! Modify as needed and click Add context.')).toBeInTheDocument();
     expect(within(form).getByRole('textbox', { name: 'Content' })).toHaveFocus();
@@ -83,13 +89,22 @@ describe('Contexts: templates and create', () => {
     expect(await screen.findByText('Context created successfully!')).toBeInTheDocument();
     expect(within(form).getByRole('textbox', { name: 'Content' })).toHaveValue('');
     // Stats are current after the change.
-    const activeStat = within(screen.getByRole('region', { name: 'Context statistics' })).getByText('Active').closest('div')!;
+    const activeStat = within(screen.getByRole('region', { name: 'Context statistics' }))
+      .getByText('Active')
+      .closest('div')!;
     await waitFor(() => expect(activeStat).toHaveTextContent('2'));
   });
 
   it('offers all six templates', async () => {
     await openContexts();
-    for (const name of ['Code Preference', 'Communication Style', 'Learning Goal', 'Tech Stack Decision', 'Project Fact', 'Work Schedule']) {
+    for (const name of [
+      'Code Preference',
+      'Communication Style',
+      'Learning Goal',
+      'Tech Stack Decision',
+      'Project Fact',
+      'Work Schedule',
+    ]) {
       expect(screen.getByRole('button', { name: new RegExp(name) })).toBeInTheDocument();
     }
   });
@@ -141,7 +156,13 @@ describe('Contexts: edit, supersede, delete', () => {
     await user.click(within(dialog).getByRole('button', { name: 'Save new version' }));
     await waitFor(() => expect(app.calls('PUT /contexts/u1')).toHaveLength(1));
     const post = app.calls('POST /contexts')[0];
-    expect(post?.body).toEqual({ type: 'preference', content: 'I prefer coffee now', confidence: 0.9, tags: ['drinks'], source: 'manual' });
+    expect(post?.body).toEqual({
+      type: 'preference',
+      content: 'I prefer coffee now',
+      confidence: 0.9,
+      tags: ['drinks'],
+      source: 'manual',
+    });
     expect(app.requests.indexOf(post!)).toBeLessThan(app.requests.indexOf(app.calls('PUT /contexts/u1')[0]!));
     expect(app.calls('PUT /contexts/u1')[0]?.body).toEqual({ status: 'superseded', superseded_by: 'u2' });
     expect(await screen.findByText('Context superseded: the new version is active')).toBeInTheDocument();
@@ -174,13 +195,18 @@ describe('Contexts: import and export', () => {
   it('imports a CSV with replace after confirmation and lists per-item errors', async () => {
     const user = userEvent.setup();
     const app = await openContexts({
-      'POST /contexts/import': () => json({ imported: 2, skipped: 1, errors: ['Row 3: content is required'], total_errors: 1 }),
+      'POST /contexts/import': () =>
+        json({ imported: 2, skipped: 1, errors: ['Row 3: content is required'], total_errors: 1 }),
     });
     const file = new File(['type,content\nfact,Sky is blue\n'], 'mine.csv', { type: 'text/csv' });
     await user.upload(screen.getByLabelText('Import file (JSON or CSV)'), file);
     await user.click(screen.getByRole('checkbox', { name: 'Replace all existing contexts' }));
     await user.click(screen.getByRole('button', { name: 'Import' }));
-    await user.click(within(await screen.findByRole('alertdialog', { name: 'Replace all contexts?' })).getByRole('button', { name: 'Replace and import' }));
+    await user.click(
+      within(await screen.findByRole('alertdialog', { name: 'Replace all contexts?' })).getByRole('button', {
+        name: 'Replace and import',
+      }),
+    );
     const result = await screen.findByTestId('import-result');
     expect(result).toHaveTextContent('Imported 2 contexts, skipped 1');
     expect(within(result).getByText('Row 3: content is required')).toBeInTheDocument();
@@ -194,7 +220,10 @@ describe('Contexts: import and export', () => {
   it('refuses other file types without a request', async () => {
     const user = userEvent.setup({ applyAccept: false });
     const app = await openContexts();
-    await user.upload(screen.getByLabelText('Import file (JSON or CSV)'), new File(['x'], 'notes.txt', { type: 'text/plain' }));
+    await user.upload(
+      screen.getByLabelText('Import file (JSON or CSV)'),
+      new File(['x'], 'notes.txt', { type: 'text/plain' }),
+    );
     await user.click(screen.getByRole('button', { name: 'Import' }));
     expect(await screen.findByText('Only JSON or CSV files can be imported')).toBeInTheDocument();
     expect(app.calls('POST /contexts/import')).toHaveLength(0);
@@ -210,7 +239,13 @@ describe('Contexts: import and export', () => {
     URL.revokeObjectURL = () => undefined;
     await openContexts({
       'GET /contexts/export': () =>
-        new Response('id,type\n', { status: 200, headers: { 'content-type': 'text/csv', 'content-disposition': 'attachment; filename=contexts_2026-01-02.csv' } }),
+        new Response('id,type\n', {
+          status: 200,
+          headers: {
+            'content-type': 'text/csv',
+            'content-disposition': 'attachment; filename=contexts_2026-01-02.csv',
+          },
+        }),
     });
     await user.click(screen.getByRole('button', { name: 'Export as CSV' }));
     expect(await screen.findByText('Exported contexts as CSV')).toBeInTheDocument();

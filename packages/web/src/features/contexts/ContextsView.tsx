@@ -100,7 +100,11 @@ export function ContextsView() {
             ) : null}
             {list.isPending ? <p className="muted">Loading…</p> : null}
             {list.isSuccess && units.length === 0 ? (
-              <p className="muted">{isFiltered(debounced) ? 'No contexts match these filters.' : 'No contexts yet. Add your first context!'}</p>
+              <p className="muted">
+                {isFiltered(debounced)
+                  ? 'No contexts match these filters.'
+                  : 'No contexts yet. Add your first context!'}
+              </p>
             ) : null}
             <ul className="context-list" aria-busy={list.isFetching}>
               {units.map((unit) => (

@@ -47,7 +47,10 @@ export function ImportExport() {
     setExporting(format);
     try {
       const file = await client.exportContexts(format);
-      const name = file.filename && file.filename !== `contexts.${format}` ? file.filename.replace(/^"|"$/g, '') : `contexts_${isoDate()}.${format}`;
+      const name =
+        file.filename && file.filename !== `contexts.${format}`
+          ? file.filename.replace(/^"|"$/g, '')
+          : `contexts_${isoDate()}.${format}`;
       download(name, file.body, format === 'json' ? 'application/json' : 'text/csv');
       log('server', `Exported contexts as ${format.toUpperCase()}`);
       notify('success', `Exported contexts as ${format.toUpperCase()}`);
@@ -133,7 +136,12 @@ export function ImportExport() {
           />
         </div>
         <label className="checkbox" htmlFor={ids.replace}>
-          <input id={ids.replace} type="checkbox" checked={replace} onChange={(event) => setReplace(event.target.checked)} />
+          <input
+            id={ids.replace}
+            type="checkbox"
+            checked={replace}
+            onChange={(event) => setReplace(event.target.checked)}
+          />
           Replace all existing contexts
         </label>
         <button type="submit" className="button button--primary" disabled={!file || importer.isPending}>
@@ -158,7 +166,9 @@ export function ImportExport() {
                   <li key={index}>{message}</li>
                 ))}
               </ul>
-              {result.total_errors > SHOWN_ERRORS ? <p className="muted small">…and {result.total_errors - SHOWN_ERRORS} more.</p> : null}
+              {result.total_errors > SHOWN_ERRORS ? (
+                <p className="muted small">…and {result.total_errors - SHOWN_ERRORS} more.</p>
+              ) : null}
             </>
           ) : null}
         </div>

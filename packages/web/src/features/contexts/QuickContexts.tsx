@@ -35,7 +35,8 @@ export function QuickContexts() {
           <li key={unit.id}>
             <details>
               <summary>
-                <span className={`type-badge type-badge--${unit.type}`}>{typeLabel(unit.type)}</span> {truncate(unit.content, 80)}
+                <span className={`type-badge type-badge--${unit.type}`}>{typeLabel(unit.type)}</span>{' '}
+                {truncate(unit.content, 80)}
               </summary>
               <p className="plain-text">{unit.content}</p>
               <p className="muted small">
@@ -56,7 +57,9 @@ export function QuickContexts() {
         ))}
       </ul>
       {stats.data && stats.data.active_contexts > QUICK_LIMIT ? (
-        <p className="muted small">Showing {QUICK_LIMIT} of {stats.data.active_contexts}.</p>
+        <p className="muted small">
+          Showing {QUICK_LIMIT} of {stats.data.active_contexts}.
+        </p>
       ) : null}
       <a className="button button--block" href="#/contexts">
         Manage all contexts

@@ -13,14 +13,34 @@ export interface Draft {
   source: string;
 }
 
-export const emptyDraft: Draft = { type: 'preference', content: '', confidence: '1', tags: [], tagText: '', source: '' };
+export const emptyDraft: Draft = {
+  type: 'preference',
+  content: '',
+  confidence: '1',
+  tags: [],
+  tagText: '',
+  source: '',
+};
 
 export function draftFromUnit(unit: ContextUnit): Draft {
-  return { type: unit.type, content: unit.content, confidence: String(unit.confidence), tags: [...unit.tags], tagText: '', source: unit.source };
+  return {
+    type: unit.type,
+    content: unit.content,
+    confidence: String(unit.confidence),
+    tags: [...unit.tags],
+    tagText: '',
+    source: unit.source,
+  };
 }
 
 export function draftFromTemplate(template: ContextTemplate): Draft {
-  return { ...emptyDraft, type: template.type, content: template.content, confidence: String(template.confidence), tags: [...template.tags] };
+  return {
+    ...emptyDraft,
+    type: template.type,
+    content: template.content,
+    confidence: String(template.confidence),
+    tags: [...template.tags],
+  };
 }
 
 /** Tags plus whatever is still in the tag box. */

@@ -4,6 +4,7 @@ import { useId, useMemo, useState } from 'react';
 import { errorMessage } from '../../api/errors';
 import { useConversations, useDeleteConversation } from '../../api/hooks';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { TrashIcon } from '../../components/Icons';
 import { useNotify } from '../../components/Notifications';
 import { truncate } from '../../lib/text';
 import { formatDateTime } from '../../lib/time';
@@ -43,7 +44,13 @@ export function ConversationList({ selectedId, onOpen, onDeleted, bumps }: Props
         <label htmlFor={searchId} className="visually-hidden">
           Search conversations
         </label>
-        <input id={searchId} type="search" placeholder="Search conversations…" value={search} onChange={(event) => setSearch(event.target.value)} />
+        <input
+          id={searchId}
+          type="search"
+          placeholder="Search conversations…"
+          value={search}
+          onChange={(event) => setSearch(event.target.value)}
+        />
       </div>
       {query.isError ? (
         <p role="alert" className="form-error">
@@ -84,7 +91,7 @@ export function ConversationList({ selectedId, onOpen, onDeleted, bumps }: Props
                 title="Delete conversation"
                 onClick={() => setConfirming(c)}
               >
-                <span aria-hidden="true">🗑</span>
+                <TrashIcon size={16} />
               </button>
             </li>
           );

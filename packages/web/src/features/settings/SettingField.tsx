@@ -82,7 +82,9 @@ export function SettingField({ def, form, settings, providers, error, onChange }
   } else {
     const numeric = def.kind === 'number' || def.kind === 'int';
     const listId = def.kind === 'text' && def.provider ? `${id}-models` : undefined;
-    const models = def.provider ? (providers?.providers.find((p) => p.name === def.provider)?.available_models ?? []) : [];
+    const models = def.provider
+      ? (providers?.providers.find((p) => p.name === def.provider)?.available_models ?? [])
+      : [];
     control = (
       <>
         <input

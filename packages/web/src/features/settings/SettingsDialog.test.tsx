@@ -9,7 +9,8 @@ import { buildUpdate, initialForm } from './settings-form';
 async function openSettings(handlers: Parameters<typeof renderApp>[0] = {}) {
   const user = userEvent.setup();
   const app = renderApp({
-    'POST /settings': (r) => json({ message: 'Settings updated successfully', updated_fields: Object.keys(r.body as object), settings }),
+    'POST /settings': (r) =>
+      json({ message: 'Settings updated successfully', updated_fields: Object.keys(r.body as object), settings }),
     ...handlers,
   });
   await screen.findByText('Available contexts: 1');
@@ -30,7 +31,13 @@ describe('settings form logic', () => {
     form.openai_api_key = { value: '', dirty: false, clear: true };
     form.openai_default_model = { value: '', dirty: true, clear: false };
     expect(buildUpdate(form)).toEqual({
-      update: { openai_temperature: null, ai_max_tokens: 3000, anthropic_api_key: 'sk-ant', openai_api_key: null, openai_default_model: null },
+      update: {
+        openai_temperature: null,
+        ai_max_tokens: 3000,
+        anthropic_api_key: 'sk-ant',
+        openai_api_key: null,
+        openai_default_model: null,
+      },
       errors: {},
     });
   });
@@ -71,7 +78,11 @@ describe('Settings dialog', () => {
     await user.click(within(panel).getByRole('button', { name: 'Remove saved key' }));
     await user.click(within(dialog).getByRole('button', { name: 'Save settings' }));
     await waitFor(() => expect(app.calls('POST /settings')).toHaveLength(1));
-    expect(app.calls('POST /settings')[0]?.body).toEqual({ openai_api_key: null, openai_default_model: null, openai_temperature: null });
+    expect(app.calls('POST /settings')[0]?.body).toEqual({
+      openai_api_key: null,
+      openai_default_model: null,
+      openai_temperature: null,
+    });
     expect(await screen.findByText('Settings updated successfully!')).toBeInTheDocument();
     expect(screen.queryByRole('dialog', { name: 'Settings' })).not.toBeInTheDocument();
   });
@@ -88,7 +99,12 @@ describe('Settings dialog', () => {
   it('tests the connection with the values typed and shows the result in the dialog', async () => {
     const { app, user, dialog } = await openSettings({
       'POST /providers/:name/validate': (r, p) =>
-        json({ provider: p.name, valid: (r.body as { api_key?: string } | null)?.api_key === 'sk-typed', message: 'Connected to Anthropic', checked_model: 'claude-sonnet-4-5' }),
+        json({
+          provider: p.name,
+          valid: (r.body as { api_key?: string } | null)?.api_key === 'sk-typed',
+          message: 'Connected to Anthropic',
+          checked_model: 'claude-sonnet-4-5',
+        }),
     });
     await user.click(within(dialog).getByRole('tab', { name: /Providers/ }));
     await user.click(within(dialog).getByRole('tab', { name: /Anthropic/ }));
@@ -106,7 +122,16 @@ describe('Settings dialog', () => {
 
   it('keeps the dialog open and shows a failed save inside it', async () => {
     const { user, dialog } = await openSettings({
-      'POST /settings': () => json({ error_code: 'VALIDATION_ERROR', message: 'ai_max_tokens: too big', detail: 'ai_max_tokens: too big', details: {} }, 422),
+      'POST /settings': () =>
+        json(
+          {
+            error_code: 'VALIDATION_ERROR',
+            message: 'ai_max_tokens: too big',
+            detail: 'ai_max_tokens: too big',
+            details: {},
+          },
+          422,
+        ),
     });
     const tokens = within(dialog).getByRole('spinbutton', { name: 'Max tokens' });
     await user.clear(tokens);
@@ -121,6 +146,9 @@ describe('Settings dialog', () => {
     expect(within(dialog).getByRole('combobox', { name: 'Default model' })).toHaveValue('claude-sonnet-4-5');
     await user.click(within(dialog).getByRole('button', { name: 'Save settings' }));
     await waitFor(() => expect(app.calls('POST /settings')).toHaveLength(1));
-    expect(app.calls('POST /settings')[0]?.body).toEqual({ default_ai_provider: 'anthropic', default_ai_model: 'claude-sonnet-4-5' });
+    expect(app.calls('POST /settings')[0]?.body).toEqual({
+      default_ai_provider: 'anthropic',
+      default_ai_model: 'claude-sonnet-4-5',
+    });
   });
 });

@@ -9,7 +9,16 @@ import { useNotify } from '../../components/Notifications';
 import { panelId, TabList, tabId } from '../../components/Tabs';
 import { useActivityLog } from '../activity/activity-log';
 import { ThemeControl } from '../theme/ThemeControl';
-import { buildUpdate, fieldValue, GENERAL_FIELDS, initialForm, PROVIDER_FIELDS, type FieldState, type FormState, type SettingKey } from './settings-form';
+import {
+  buildUpdate,
+  fieldValue,
+  GENERAL_FIELDS,
+  initialForm,
+  PROVIDER_FIELDS,
+  type FieldState,
+  type FormState,
+  type SettingKey,
+} from './settings-form';
 import { SettingField } from './SettingField';
 
 type Tab = 'general' | 'providers';
@@ -55,7 +64,11 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
       const next: FormState = { ...current, [key]: { ...previous, ...patch } };
       if (key === 'default_ai_provider' && patch.value !== undefined) {
         const info = providers.data?.providers.find((p) => p.name === patch.value);
-        next.default_ai_model = { value: info ? info.default_model || info.available_models[0] || '' : '', dirty: true, clear: false };
+        next.default_ai_model = {
+          value: info ? info.default_model || info.available_models[0] || '' : '',
+          dirty: true,
+          clear: false,
+        };
       }
       return next;
     });
@@ -107,12 +120,22 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
     setTestResult(null);
     log('user', `Connection test requested for ${info.display_name}`);
     try {
-      const result = await client.validateProvider(prefix, { model, api_key: typedKey || undefined, base_url: typedUrl || undefined });
+      const result = await client.validateProvider(prefix, {
+        model,
+        api_key: typedKey || undefined,
+        base_url: typedUrl || undefined,
+      });
       setTestResult(result);
       log('server', `Connection test for ${info.display_name}: ${result.valid ? 'valid' : 'invalid'}`);
     } catch (error) {
       reportError(error);
-      setTestResult({ provider: prefix, valid: false, message: errorMessage(error, `Failed to validate provider '${prefix}'.`), checked_model: model ?? '', failed: true });
+      setTestResult({
+        provider: prefix,
+        valid: false,
+        message: errorMessage(error, `Failed to validate provider '${prefix}'.`),
+        checked_model: model ?? '',
+        failed: true,
+      });
     } finally {
       setTesting(false);
     }
@@ -160,14 +183,24 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
           void submit();
         }}
       >
-        <div role="tabpanel" id={panelId('settings', 'general')} aria-labelledby={tabId('settings', 'general')} hidden={tab !== 'general'}>
+        <div
+          role="tabpanel"
+          id={panelId('settings', 'general')}
+          aria-labelledby={tabId('settings', 'general')}
+          hidden={tab !== 'general'}
+        >
           {GENERAL_FIELDS.map((def) => (
             <SettingField key={def.key} def={def} error={errors[def.key]} {...fieldProps} />
           ))}
           <ThemeControl />
           <p className="muted small">Appearance is kept in this browser only.</p>
         </div>
-        <div role="tabpanel" id={panelId('settings', 'providers')} aria-labelledby={tabId('settings', 'providers')} hidden={tab !== 'providers'}>
+        <div
+          role="tabpanel"
+          id={panelId('settings', 'providers')}
+          aria-labelledby={tabId('settings', 'providers')}
+          hidden={tab !== 'providers'}
+        >
           <TabList
             label="Providers"
             prefix="provider"
@@ -184,21 +217,36 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
             }))}
           />
           {info ? (
-            <div role="tabpanel" id={panelId('provider', info.name)} aria-labelledby={tabId('provider', info.name)} className="provider-panel">
+            <div
+              role="tabpanel"
+              id={panelId('provider', info.name)}
+              aria-labelledby={tabId('provider', info.name)}
+              className="provider-panel"
+            >
               <h3>{info.display_name}</h3>
               <p className="muted">{info.description}</p>
               <p className="small">
                 <a href={info.homepage_url} target="_blank" rel="noopener noreferrer">
                   {info.homepage_url}
                 </a>
-                {info.configured ? <span className="badge badge--ok">Configured</span> : <span className="badge">Not configured</span>}
+                {info.configured ? (
+                  <span className="badge badge--ok">Configured</span>
+                ) : (
+                  <span className="badge">Not configured</span>
+                )}
               </p>
               {isKnown(info.name)
-                ? PROVIDER_FIELDS[info.name].map((def) => <SettingField key={def.key} def={def} error={errors[def.key]} {...fieldProps} />)
+                ? PROVIDER_FIELDS[info.name].map((def) => (
+                    <SettingField key={def.key} def={def} error={errors[def.key]} {...fieldProps} />
+                  ))
                 : null}
               {info.available_models.length > 0 ? (
                 <div>
-                  <p className="small">{info.name === 'ollama' ? 'Models (downloaded on first use when auto-pull is on):' : 'Available models:'}</p>
+                  <p className="small">
+                    {info.name === 'ollama'
+                      ? 'Models (downloaded on first use when auto-pull is on):'
+                      : 'Available models:'}
+                  </p>
                   <ul className="tags" aria-label={`${info.display_name} models`}>
                     {info.available_models.map((m) => (
                       <li key={m} className="tag">
@@ -218,7 +266,9 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
                   <p className={testResult.valid ? 'success-text' : 'form-error'}>
                     {testResult.valid ? '✓ ' : '✗ '}
                     {testResult.message}
-                    {testResult.checked_model ? <span className="muted small"> (model {testResult.checked_model})</span> : null}
+                    {testResult.checked_model ? (
+                      <span className="muted small"> (model {testResult.checked_model})</span>
+                    ) : null}
                   </p>
                 ) : null}
               </div>

@@ -1,5 +1,6 @@
 import { useId } from 'react';
 
+import { MoonIcon, SunIcon } from '../../components/Icons';
 import { useMediaQuery } from '../../lib/use-media';
 import { useActivityLog } from '../activity/activity-log';
 import { setThemeChoice, useThemeChoice, type ThemeChoice } from './theme';
@@ -56,7 +57,7 @@ export function ThemeToggle() {
         log('user', dark ? 'Dark mode disabled' : 'Dark mode enabled');
       }}
     >
-      <span aria-hidden="true">{dark ? '☀' : '☾'}</span>
+      {dark ? <SunIcon /> : <MoonIcon />}
     </button>
   );
 }
