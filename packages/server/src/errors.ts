@@ -8,8 +8,9 @@ export class AppError extends Error {
     readonly errorCode: string = ERROR_CODES.http,
     readonly details: Record<string, unknown> = {},
     readonly headers: Record<string, string> = {},
+    cause?: unknown,
   ) {
-    super(message);
+    super(message, cause === undefined ? undefined : { cause });
     this.name = 'AppError';
   }
 }

@@ -83,6 +83,9 @@ export const errorsPlugin = fp(
   (app: FastifyInstance) => {
     app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       if (error instanceof AppError) {
+        if (error.statusCode >= 500) {
+          request.log.warn({ err: error.cause ?? error, status: error.statusCode }, error.message);
+        }
         void reply
           .code(error.statusCode)
           .headers(error.headers)

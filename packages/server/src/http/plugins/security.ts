@@ -45,6 +45,28 @@ function eventRequest(request: FastifyRequest): EventRequest {
   return { id: request.id, method: request.method, path: request.url.split('?')[0] ?? '/', clientIp: request.ip };
 }
 
+/**
+ * The counters behind lockouts, replay protection and rate limits, failing closed: when their store (Redis) is
+ * unreachable, protected requests get 503 rather than being let through unchecked.
+ */
+export function failClosed(counters: CounterStore): CounterStore {
+  const guard =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await fn(...args);
+      } catch (error) {
+        throw new AppError(503, 'Security store unavailable, try again later', 'SERVICE_UNAVAILABLE', {}, {}, error);
+      }
+    };
+  return {
+    increment: guard(counters.increment.bind(counters)),
+    peek: guard(counters.peek.bind(counters)),
+    addIfAbsent: guard(counters.addIfAbsent.bind(counters)),
+    close: () => counters.close(),
+  };
+}
+
 const unauthorized = (message: string) =>
   new AppError(401, message, 'HTTP_ERROR', {}, { 'www-authenticate': 'ApiKey header="X-API-Key"' });
 
@@ -55,7 +77,8 @@ const unauthorized = (message: string) =>
  */
 export const securityPlugin = fp(
   (app: FastifyInstance, options: SecurityOptions) => {
-    const { audit, counters, keys } = options;
+    const { audit, keys } = options;
+    const counters = failClosed(options.counters);
     const failKey = (ip: string) => `authfail:${ip}`;
 
     async function refuseIfLockedOut(request: FastifyRequest): Promise<void> {

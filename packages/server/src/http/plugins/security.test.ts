@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+
+import { AppError } from '../../errors.js';
+import type { CounterStore } from '../../storage/counters/counter-store.js';
+import { createMemoryCounters } from '../../storage/counters/memory-counters.js';
+import { failClosed } from './security.js';
+
+const broken: CounterStore = {
+  increment: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379')),
+  peek: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379')),
+  addIfAbsent: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379')),
+  close: () => Promise.resolve(),
+};
+
+describe('failClosed counters', () => {
+  it('turns a store failure into a 503 that names no internals', async () => {
+    const guarded = failClosed(broken);
+    for (const call of [
+      () => guarded.increment('k', 1000),
+      () => guarded.peek('k'),
+      () => guarded.addIfAbsent('k', 1000),
+    ]) {
+      const error: unknown = await call().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AppError);
+      expect((error as AppError).statusCode).toBe(503);
+      expect((error as AppError).message).not.toContain('6379');
+    }
+  });
+
+  it('passes results through when the store works', async () => {
+    const guarded = failClosed(createMemoryCounters(() => 0));
+    expect(await guarded.increment('k', 1000)).toEqual({ count: 1, resetMs: 1000 });
+    expect(await guarded.addIfAbsent('s', 1000)).toBe(true);
+    expect(await guarded.addIfAbsent('s', 1000)).toBe(false);
+  });
+});
