@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 
-import { pino, type Logger } from 'pino';
+import { pino, stdTimeFunctions, type Logger } from 'pino';
 
 import type { Config } from './config.js';
 
@@ -37,6 +37,7 @@ function textStream(out: NodeJS.WritableStream): Writable {
 export function createLogger(config: Pick<Config, 'log'>, destination: NodeJS.WritableStream = process.stdout): Logger {
   const options = {
     level: config.log.level,
+    timestamp: stdTimeFunctions.isoTime,
     redact: { paths: REDACTED_PATHS, censor: '[Redacted]' },
     base: { service: 'contextpilot' },
   };
