@@ -26,7 +26,7 @@ function textStream(out: NodeJS.WritableStream): Writable {
         .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
         .join(' ');
       out.write(
-        `${new Date(Number(time)).toISOString()} ${levels[Number(level)] ?? String(level)} ${String(msg)} ${extra}\n`,
+        `${String(time)} ${levels[Number(level)] ?? String(level)} ${String(msg)} ${extra}\n`,
       );
       callback();
     },

@@ -124,13 +124,38 @@ export function ChatPage({ conversationId, navigate }: Props) {
     }
   }, [conversationId, state.conversationId, chat, openConversation]);
 
-  // Keep the newest message in view.
+  // Keep the newest message in view while the user is at the bottom (new messages, streamed text, lazy markdown).
+  const stickToBottom = useRef(true);
+  const messagesRef = useRef<HTMLOListElement>(null);
   useEffect(() => {
-    const list = listRef.current;
-    if (list && typeof list.scrollTo === 'function') {
-      list.scrollTo({ top: list.scrollHeight });
+    const box = listRef.current;
+    const list = messagesRef.current;
+    if (!box || !list) {
+      return;
     }
-  }, [state.messages]);
+    const toBottom = () => {
+      if (stickToBottom.current) {
+        box.scrollTop = box.scrollHeight;
+      }
+    };
+    const onScroll = () => {
+      stickToBottom.current = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
+    };
+    box.addEventListener('scroll', onScroll, { passive: true });
+    const observer = typeof ResizeObserver === 'function' ? new ResizeObserver(toBottom) : null;
+    observer?.observe(list);
+    return () => {
+      box.removeEventListener('scroll', onScroll);
+      observer?.disconnect();
+    };
+  }, []);
+  useEffect(() => {
+    const box = listRef.current;
+    if (box) {
+      box.scrollTop = box.scrollHeight;
+      stickToBottom.current = true;
+    }
+  }, [state.messages.length, state.conversationId]);
 
   const startNewChat = () => {
     chat.reset();
@@ -294,7 +319,7 @@ export function ChatPage({ conversationId, navigate }: Props) {
               <p className="muted">Available contexts: {stats.data?.active_contexts ?? '…'}</p>
             </div>
           ) : null}
-          <ol className="messages" aria-label="Messages">
+          <ol ref={messagesRef} className="messages" aria-label="Messages">
             {state.messages.map((message) => (
               <MessageBubble key={message.id} message={message} lookup={lookup} />
             ))}

@@ -14,19 +14,21 @@ function CodeBlock(props: ComponentPropsWithoutRef<'pre'>) {
   const { children, ...rest } = props;
   return (
     <div className="code-block">
-      <button
-        type="button"
-        className="button button--small code-block__copy"
-        onClick={() => {
-          void copyText(ref.current?.textContent ?? '').then((ok) =>
-            ok
-              ? notify('success', 'Code copied to clipboard!')
-              : notify('error', 'Could not copy: the browser refused clipboard access'),
-          );
-        }}
-      >
-        Copy code
-      </button>
+      <div className="code-block__bar">
+        <button
+          type="button"
+          className="button button--small"
+          onClick={() => {
+            void copyText(ref.current?.textContent ?? '').then((ok) =>
+              ok
+                ? notify('success', 'Code copied to clipboard!')
+                : notify('error', 'Could not copy: the browser refused clipboard access'),
+            );
+          }}
+        >
+          Copy code
+        </button>
+      </div>
       <pre ref={ref} {...rest}>
         {children}
       </pre>
