@@ -37,7 +37,14 @@ import { startOpenAiFake } from './chat-fake.js';
 import type { ChatFake } from './openai-chat-fake.js';
 import { BUSY_CORES, formatTable, tally, verdict } from './report.js';
 import { runSecurity } from './security.js';
-import { importBatch, MAX_IMPORT_BATCH, startHealthPoller, waitIndexed, type HealthSample } from './seed.js';
+import {
+  importBatch,
+  MAX_IMPORT_BATCH,
+  quarterRates,
+  startHealthPoller,
+  waitIndexed,
+  type HealthSample,
+} from './seed.js';
 import {
   chooseServerMode,
   livePids,
@@ -163,6 +170,19 @@ function healthRows(ctx: BenchContext, size: number, samples: HealthSample[], ot
       },
     ]),
   );
+  const slow = during('indexing').filter((p) => p.ms > 50);
+  if (slow.length > 0) {
+    const worst = [...slow].sort((a, b) => b.ms - a.ms).slice(0, 4);
+    ctx.rows.push({
+      section: s,
+      size,
+      metric: 'GET /health polls > 50 ms while indexing',
+      value: slow.length,
+      unit: 'count',
+      note: `worst at ${worst.map((p) => `${(p.atMs / 1000).toFixed(0)} s (${p.ms.toFixed(0)} ms)`).join(', ')} of ${((samples.at(-1)?.atMs ?? 0) / 1000).toFixed(0)} s`,
+      otherCores: others,
+    });
+  }
   if (failed > 0) {
     ctx.rows.push({
       section: s,
@@ -265,6 +285,18 @@ async function runSize(ctx: BenchContext, size: number, fake: ChatFake | null): 
           },
         ]),
       );
+      const quarters = quarterRates(wait.timeline);
+      if (quarters !== null) {
+        ctx.rows.push({
+          section: s,
+          size,
+          metric: 'indexing rate, last quarter',
+          value: quarters.last,
+          unit: 'units/s',
+          note: `first quarter ${quarters.first.toFixed(0)} units/s (of the units waiting for vectors)`,
+          otherCores: othersWhileSeeding,
+        });
+      }
       if (wait.earlyZeroes > 0) {
         ctx.rows.push({
           section: s,

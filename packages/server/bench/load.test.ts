@@ -2,7 +2,16 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 import { createGenerator, vocabularySize } from './data.js';
-import { collect, combine, parseServerTiming, quantile, runConcurrent, runPaired, runSequential, summarize } from './load.js';
+import {
+  collect,
+  combine,
+  parseServerTiming,
+  quantile,
+  runConcurrent,
+  runPaired,
+  runSequential,
+  summarize,
+} from './load.js';
 import { verdict } from './report.js';
 
 describe('quantile', () => {
@@ -99,7 +108,13 @@ describe('runs', () => {
 
   it('pools runs: all successes over all wall time', () => {
     const one = collect([{ ok: true, ms: 1 }], 500);
-    const two = collect([{ ok: true, ms: 3 }, { ok: true, ms: 5 }], 500);
+    const two = collect(
+      [
+        { ok: true, ms: 3 },
+        { ok: true, ms: 5 },
+      ],
+      500,
+    );
     expect(combine([one, two])).toMatchObject({ ok: 3, elapsedMs: 1000, throughput: 3 });
   });
 });

@@ -57,6 +57,35 @@ export interface IndexWait {
   /** Times `/health` said `pending: 0` while `/stats` still counted active units without vectors. */
   earlyZeroes: number;
   maxPendingSeen: number;
+  /** `pending` as `/health` reported it, every 250 ms (ms since the call). */
+  timeline: { atMs: number; pending: number }[];
+}
+
+/**
+ * Indexing speed over the first and the last quarter of the work, from a `pending` timeline: a rate that falls as
+ * more units have vectors points at per-batch work that grows with the store.
+ */
+export function quarterRates(
+  timeline: readonly { atMs: number; pending: number }[],
+): { first: number; last: number } | null {
+  const total = Math.max(0, ...timeline.map((p) => p.pending));
+  const firstAt = (predicate: (pending: number) => boolean) => timeline.find((p) => predicate(p.pending))?.atMs;
+  const start = firstAt((p) => p > 0);
+  const q1 = firstAt((p) => p > 0 && p <= total * 0.75);
+  const q3 = firstAt((p) => p <= total * 0.25);
+  const end = timeline.at(-1)?.atMs;
+  if (
+    total < 400 ||
+    start === undefined ||
+    q1 === undefined ||
+    q3 === undefined ||
+    end === undefined ||
+    q1 <= start ||
+    end <= q3
+  ) {
+    return null;
+  }
+  return { first: (total * 0.25 * 1000) / (q1 - start), last: (total * 0.25 * 1000) / (end - q3) };
 }
 
 /**
@@ -71,15 +100,17 @@ export async function waitIndexed(
   const start = performance.now();
   let earlyZeroes = 0;
   let maxPendingSeen = 0;
+  const timeline: IndexWait['timeline'] = [];
   let lastReport = start;
   while (performance.now() - start < timeoutMs) {
     const health = await client.json<HealthBody>('/health');
     const pending = health.components.indexing.pending;
     maxPendingSeen = Math.max(maxPendingSeen, pending);
+    timeline.push({ atMs: performance.now() - start, pending });
     if (pending === 0) {
       const stats = await getStats(client);
       if (stats.contexts_with_embeddings >= stats.active_contexts) {
-        return { ms: performance.now() - start, earlyZeroes, maxPendingSeen };
+        return { ms: performance.now() - start, earlyZeroes, maxPendingSeen, timeline };
       }
       earlyZeroes++;
     }
@@ -97,6 +128,8 @@ export interface HealthSample {
   ok: boolean;
   /** What the server was doing when the poll was sent. */
   phase: 'import' | 'indexing';
+  /** When it was sent, ms since the poller started. */
+  atMs: number;
 }
 
 /**
@@ -118,7 +151,12 @@ export function startHealthPoller(
       const label = phase();
       // A failed or timed-out poll is a data point (counted as failed), not a reason to stop polling.
       const response = await client.send('/health', { timeoutMs: 30_000 }).catch(() => null);
-      samples.push({ ms: response?.ms ?? performance.now() - sentAt, ok: response?.status === 200, phase: label });
+      samples.push({
+        ms: response?.ms ?? performance.now() - sentAt,
+        ok: response?.status === 200,
+        phase: label,
+        atMs: sentAt - start,
+      });
       const wait = intervalMs - (performance.now() - sentAt);
       if (wait > 0) {
         await sleep(wait);

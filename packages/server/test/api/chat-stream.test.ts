@@ -88,7 +88,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  console.log('conns', await new Promise((r) => app.server.getConnections((e, n) => r(n))));
+  let t = Date.now();
   await app.close();
+  console.log('app.close ms', Date.now() - t);
   await Promise.all([openai, anthropic, ollama].map((f) => f.close()));
 });
 

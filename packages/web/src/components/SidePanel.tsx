@@ -47,7 +47,6 @@ export function SidePanel({ id, label, side, open, onClose, inline, children }: 
         tabIndex={-1}
       >
         <div className="drawer__header">
-          <span className="drawer__title">{label}</span>
           <button type="button" className="icon-button" aria-label={`Close ${label.toLowerCase()}`} onClick={onClose}>
             <CloseIcon size={16} />
           </button>
