@@ -44,6 +44,7 @@ import {
   startHealthPoller,
   waitIndexed,
   type HealthSample,
+  type StatsWindows,
 } from './seed.js';
 import {
   chooseServerMode,
@@ -120,7 +121,17 @@ function parseOptions(argv: string[]): Options {
   };
 }
 
-function healthRows(ctx: BenchContext, size: number, samples: HealthSample[], others: number | null): void {
+function healthRows(
+  ctx: BenchContext,
+  size: number,
+  all: HealthSample[],
+  others: number | null,
+  statsWindows: StatsWindows,
+): void {
+  // Polls that overlapped the benchmark's own /stats calls (which block the event loop) are the benchmark's doing.
+  const overlapped = (p: HealthSample) => statsWindows.some((w) => p.from < w.to && w.from < p.to);
+  const samples = all.filter((p) => !overlapped(p));
+  const excluded = all.length - samples.length;
   const during = (phase: HealthSample['phase']) => samples.filter((s) => s.phase === phase);
   const indexing = summarize(
     during('indexing')
@@ -142,7 +153,7 @@ function healthRows(ctx: BenchContext, size: number, samples: HealthSample[], ot
         metric: 'GET /health p50 while indexing',
         value: indexing.p50,
         unit: 'ms',
-        note: `${indexing.count} polls every 100 ms`,
+        note: `${indexing.count} polls every 100 ms${excluded > 0 ? `; ${excluded} polls left out: they overlapped the benchmark's own /stats calls` : ''}`,
       },
       {
         section: s,
@@ -221,6 +232,7 @@ async function runSize(ctx: BenchContext, size: number, fake: ChatFake | null): 
     const importTimes: number[] = [];
     const contents: string[] = [];
     const seedOthers = ctx.watchOthers();
+    const threadsBefore = server.threadCpuMs();
     const start = performance.now();
     try {
       for (let done = 0; done < size; done += MAX_IMPORT_BATCH) {
@@ -241,14 +253,20 @@ async function runSize(ctx: BenchContext, size: number, fake: ChatFake | null): 
     }
     const importedMs = performance.now() - start;
     const timeoutMs = Math.max(10 * 60_000, (size / 10_000) * 8 * 60_000);
-    const wait = await waitIndexed(client, timeoutMs, (pending, elapsed) =>
-      ctx.progress(
-        `size ${size}: ${pending} units waiting for vectors (${((importedMs + elapsed) / 1000).toFixed(0)} s)`,
-      ),
+    const statsWindows: StatsWindows = [];
+    const wait = await waitIndexed(
+      client,
+      timeoutMs,
+      (remaining, elapsed) =>
+        ctx.progress(
+          `size ${size}: ${remaining} units without vectors (${((importedMs + elapsed) / 1000).toFixed(0)} s)`,
+        ),
+      statsWindows,
     );
     const indexedMs = performance.now() - start;
     const healthSamples = (await poller?.stop()) ?? [];
     const othersWhileSeeding = seedOthers.stop();
+    const threadsAfter = server.threadCpuMs();
     ctx.progress(`size ${size}: all ${size} units indexed in ${(indexedMs / 1000).toFixed(1)} s`);
     if (wants(ctx, 'seed')) {
       const s = 'seed';
@@ -285,6 +303,19 @@ async function runSize(ctx: BenchContext, size: number, fake: ChatFake | null): 
           },
         ]),
       );
+      if (threadsBefore !== null && threadsAfter !== null) {
+        const mainCores = (threadsAfter.main - threadsBefore.main) / indexedMs;
+        const otherCores = (threadsAfter.others - threadsBefore.others) / indexedMs;
+        ctx.rows.push({
+          section: s,
+          size,
+          metric: 'server main thread busy while seeding',
+          value: mainCores * 100,
+          unit: '%',
+          note: `other threads (embedding workers, GC) ${otherCores.toFixed(2)} cores on average`,
+          otherCores: othersWhileSeeding,
+        });
+      }
       const quarters = quarterRates(wait.timeline);
       if (quarters !== null) {
         ctx.rows.push({
@@ -301,10 +332,10 @@ async function runSize(ctx: BenchContext, size: number, fake: ChatFake | null): 
         ctx.rows.push({
           section: s,
           size,
-          metric: 'health said pending 0 too early',
-          value: wait.earlyZeroes,
+          metric: '/health pending 0 while units lacked vectors',
+          value: wait.maxMissedAtZero,
           unit: 'count',
-          note: '/health reported 0 while /stats still counted units without vectors',
+          note: `${wait.earlyZeroes} checks: /health said pending 0, /stats counted up to this many active units without vectors; /health pending peaked at ${wait.maxPendingSeen}`,
         });
       }
       ctx.details[`seed-${size}`] = {
@@ -317,7 +348,7 @@ async function runSize(ctx: BenchContext, size: number, fake: ChatFake | null): 
       };
     }
     if (wants(ctx, 'health')) {
-      healthRows(ctx, size, healthSamples, othersWhileSeeding);
+      healthRows(ctx, size, healthSamples, othersWhileSeeding, statsWindows);
     }
 
     // 3. Endpoints at this size.

@@ -3,7 +3,7 @@
  * that of the benchmark process and its servers (/proc/<pid>/stat, every thread included), in cores. Numbers taken
  * while other processes compete for the CPUs are flagged with it. Linux only; elsewhere it reports nothing.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 interface Snapshot {
   /** Busy and total clock ticks summed over all CPUs. */
@@ -24,9 +24,9 @@ function machineTicks(): { busy: number; total: number; cpus: number } {
   return { busy, total: busy + idle + iowait, cpus: lines.filter((l) => /^cpu\d+ /.test(l)).length };
 }
 
-function processTicks(pid: number): number {
+function processTicks(pid: number, path = `/proc/${pid}/stat`): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(path, 'utf8');
     // The command name may contain spaces; the fields after its closing parenthesis are fixed.
     const after = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return Number(after[11] ?? 0) + Number(after[12] ?? 0);
@@ -48,6 +48,31 @@ export function processCpuMs(pid: number): number | null {
     return null;
   }
   return (processTicks(pid) * 1000) / USER_HZ;
+}
+
+/**
+ * CPU time of a process split into its main thread (the event loop, tid = pid) and all its other threads (embedding
+ * workers, GC and compiler helpers, libuv pool), in milliseconds; null without /proc.
+ */
+export function threadCpuMs(pid: number): { main: number; others: number } | null {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    // No /proc or no such process.
+    return null;
+  }
+  let main = 0;
+  let others = 0;
+  for (const tid of tids) {
+    const ms = (processTicks(Number(tid), `/proc/${pid}/task/${tid}/stat`) * 1000) / USER_HZ;
+    if (Number(tid) === pid) {
+      main += ms;
+    } else {
+      others += ms;
+    }
+  }
+  return { main, others };
 }
 
 function snapshot(pids: readonly number[]): Snapshot | null {

@@ -41,8 +41,8 @@ async function seedDatabase(ctx: BenchContext, dir: string, size: number): Promi
         Array.from({ length: Math.min(10_000, size - done) }, () => gen.unit()),
       );
     }
-    await waitIndexed(server.client, 30 * 60_000, (pending) =>
-      ctx.progress(`security seed: ${pending} units waiting for vectors`),
+    await waitIndexed(server.client, 30 * 60_000, (remaining) =>
+      ctx.progress(`security seed: ${remaining} units without vectors`),
     );
   } finally {
     await server.stop();

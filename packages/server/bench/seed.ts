@@ -54,73 +54,105 @@ export async function importBatch(
 export interface IndexWait {
   /** From the call until indexing was confirmed finished. */
   ms: number;
-  /** Times `/health` said `pending: 0` while `/stats` still counted active units without vectors. */
+  /** `/health` polls that said `pending: 0` while `/stats` still counted active units without vectors. */
   earlyZeroes: number;
+  /** The most units without vectors `/stats` counted at such a poll. */
+  maxMissedAtZero: number;
   maxPendingSeen: number;
-  /** `pending` as `/health` reported it, every 250 ms (ms since the call). */
-  timeline: { atMs: number; pending: number }[];
+  /** Active units without vectors per `/stats` (every 10 s, and at the end), ms since the call. */
+  timeline: { atMs: number; remaining: number }[];
 }
 
 /**
- * Indexing speed over the first and the last quarter of the work, from a `pending` timeline: a rate that falls as
- * more units have vectors points at per-batch work that grows with the store.
+ * Indexing speed over the first and the last quarter of the work, from the `/stats` timeline: a rate that falls as
+ * more units have vectors points at per-batch work that grows with the store. Null for runs under a minute.
  */
 export function quarterRates(
-  timeline: readonly { atMs: number; pending: number }[],
+  timeline: readonly { atMs: number; remaining: number }[],
 ): { first: number; last: number } | null {
-  const total = Math.max(0, ...timeline.map((p) => p.pending));
-  const firstAt = (predicate: (pending: number) => boolean) => timeline.find((p) => predicate(p.pending))?.atMs;
-  const start = firstAt((p) => p > 0);
-  const q1 = firstAt((p) => p > 0 && p <= total * 0.75);
-  const q3 = firstAt((p) => p <= total * 0.25);
-  const end = timeline.at(-1)?.atMs;
-  if (
-    total < 400 ||
-    start === undefined ||
-    q1 === undefined ||
-    q3 === undefined ||
-    end === undefined ||
-    q1 <= start ||
-    end <= q3
-  ) {
+  const first = timeline[0];
+  const end = timeline.at(-1);
+  if (first === undefined || end === undefined || end.atMs - first.atMs < 60_000 || first.remaining < 400) {
     return null;
   }
-  return { first: (total * 0.25 * 1000) / (q1 - start), last: (total * 0.25 * 1000) / (end - q3) };
+  const total = first.remaining;
+  const q1 = timeline.find((p) => p.remaining <= total * 0.75);
+  const q3 = timeline.find((p) => p.remaining <= total * 0.25);
+  if (q1 === undefined || q3 === undefined || q1.atMs <= first.atMs || end.atMs <= q3.atMs) {
+    return null;
+  }
+  return {
+    first: ((total - q1.remaining) * 1000) / (q1.atMs - first.atMs),
+    last: (q3.remaining * 1000) / (end.atMs - q3.atMs),
+  };
 }
+
+const STATS_EVERY_MS = 10_000;
+/** Once `/stats` counts fewer units than this without vectors, every `/health` "0" is checked (2 s apart). */
+const NEARLY_DONE = 500;
+
+/** Time windows (performance.now()) of the benchmark's own `/stats` calls, which block the server's event loop. */
+export type StatsWindows = { from: number; to: number }[];
 
 /**
  * Polls `/health` every 250 ms until `indexing.pending` is 0 and `/stats` confirms every active unit has vectors
- * (right after an import the indexer may not have counted the new units yet). Bounded by `timeoutMs`.
+ * (the indexer may not have counted units imported while it was running). `/stats` counts over every unit (over
+ * 100 ms at 100k units), so it is read every 10 s, or when `/health` newly says 0 (or says 0 when nearly done),
+ * at most every 2 s; each call's time is
+ * recorded in `windows` so the `/health` latencies it delays can be set apart. Bounded by `timeoutMs`.
  */
 export async function waitIndexed(
   client: Client,
   timeoutMs: number,
-  progress: (pending: number, elapsedMs: number) => void,
+  progress: (remaining: number, elapsedMs: number) => void,
+  windows: StatsWindows = [],
 ): Promise<IndexWait> {
   const start = performance.now();
   let earlyZeroes = 0;
+  let maxMissedAtZero = 0;
   let maxPendingSeen = 0;
+  let lastStats = -Infinity;
+  let lastProgress = start;
+  let remaining = Infinity;
   const timeline: IndexWait['timeline'] = [];
-  let lastReport = start;
-  while (performance.now() - start < timeoutMs) {
+  const readStats = async () => {
+    const from = performance.now();
+    const stats = await getStats(client);
+    lastStats = performance.now();
+    windows.push({ from, to: lastStats });
+    remaining = Math.max(0, stats.active_contexts - stats.contexts_with_embeddings);
+    timeline.push({ atMs: lastStats - start, remaining });
+  };
+  await readStats();
+  let previousPending = -1;
+  let freshZero = false;
+  while (remaining > 0 && performance.now() - start < timeoutMs) {
+    await sleep(250);
     const health = await client.json<HealthBody>('/health');
     const pending = health.components.indexing.pending;
     maxPendingSeen = Math.max(maxPendingSeen, pending);
-    timeline.push({ atMs: performance.now() - start, pending });
-    if (pending === 0) {
-      const stats = await getStats(client);
-      if (stats.contexts_with_embeddings >= stats.active_contexts) {
-        return { ms: performance.now() - start, earlyZeroes, maxPendingSeen, timeline };
+    const since = performance.now() - lastStats;
+    // A fresh "0", or a "0" once nearly done, is checked at once (at most every 2 s); otherwise every 10 s.
+    freshZero ||= pending === 0 && previousPending !== 0;
+    previousPending = pending;
+    const zeroWorthChecking = pending === 0 && (freshZero || remaining < NEARLY_DONE);
+    if ((zeroWorthChecking && since >= 2_000) || since >= STATS_EVERY_MS) {
+      await readStats();
+      freshZero = false;
+      if (pending === 0 && remaining > 0) {
+        earlyZeroes++;
+        maxMissedAtZero = Math.max(maxMissedAtZero, remaining);
       }
-      earlyZeroes++;
     }
-    if (performance.now() - lastReport >= 10_000) {
-      lastReport = performance.now();
-      progress(pending, lastReport - start);
+    if (performance.now() - lastProgress >= STATS_EVERY_MS) {
+      lastProgress = performance.now();
+      progress(remaining, lastProgress - start);
     }
-    await sleep(250);
   }
-  throw new Error(`indexing did not finish within ${Math.round(timeoutMs / 1000)} s`);
+  if (remaining > 0) {
+    throw new Error(`indexing did not finish within ${Math.round(timeoutMs / 1000)} s`);
+  }
+  return { ms: performance.now() - start, earlyZeroes, maxMissedAtZero, maxPendingSeen, timeline };
 }
 
 export interface HealthSample {
@@ -130,6 +162,9 @@ export interface HealthSample {
   phase: 'import' | 'indexing';
   /** When it was sent, ms since the poller started. */
   atMs: number;
+  /** Sent and answered, on the performance clock. */
+  from: number;
+  to: number;
 }
 
 /**
@@ -156,6 +191,8 @@ export function startHealthPoller(
         ok: response?.status === 200,
         phase: label,
         atMs: sentAt - start,
+        from: sentAt,
+        to: performance.now(),
       });
       const wait = intervalMs - (performance.now() - sentAt);
       if (wait > 0) {

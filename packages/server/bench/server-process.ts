@@ -8,7 +8,7 @@ import { createWriteStream, existsSync, readdirSync, readFileSync, statSync } fr
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { processCpuMs } from './cpu.js';
+import { processCpuMs, threadCpuMs } from './cpu.js';
 import { createClient, type Client } from './http.js';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
@@ -67,6 +67,8 @@ export interface ServerHandle {
   memory(): { peakMb: number; rssMb: number } | null;
   /** CPU time the server process has used so far (all threads: event loop, embedding workers, GC), in ms. */
   cpuMs(): number | null;
+  /** The same, split into the main thread (event loop) and every other thread. */
+  threadCpuMs(): { main: number; others: number } | null;
   stop(): Promise<void>;
 }
 
@@ -203,6 +205,7 @@ export async function startServer(options: StartOptions): Promise<ServerHandle> 
     logPath,
     memory: () => (child.pid === undefined ? null : readProcMemory(child.pid)),
     cpuMs: () => (child.pid === undefined ? null : processCpuMs(child.pid)),
+    threadCpuMs: () => (child.pid === undefined ? null : threadCpuMs(child.pid)),
     stop() {
       stopping ??= (async () => {
         client.close();

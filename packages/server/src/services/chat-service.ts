@@ -30,6 +30,21 @@ const FALLBACK_MODELS: Record<ProviderName, string> = {
   ollama: 'llama3.2:latest',
 };
 
+/**
+ * The model a provider uses when the request names none: the provider's own default from settings; else the global
+ * `default_ai_model` when the global default provider is this one and that model is not another provider's catalog
+ * model (the configured default of `gpt-4o` must not reach Claude or Ollama when only the provider was changed);
+ * else a fixed per-provider fallback.
+ */
+export function defaultModelFor(provider: ProviderName, settings: AiSettings): string {
+  const global = settings.defaultModel.trim();
+  const globalFits =
+    settings.defaultProvider === provider &&
+    global !== '' &&
+    !PROVIDER_NAMES.some((other) => other !== provider && other !== 'ollama' && isAllowedModel(other, global));
+  return settings[provider].defaultModel || (globalFits ? global : '') || FALLBACK_MODELS[provider];
+}
+
 export interface ChatInput {
   task: string;
   maxContextUnits: number | undefined;
@@ -153,11 +168,7 @@ export function createChatService(deps: {
       throw badRequest(`Unknown AI provider: ${input.provider ?? requested}`);
     }
     const provider = requested as ProviderName;
-    const model =
-      (input.model ?? '').trim() ||
-      settings[provider].defaultModel ||
-      (settings.defaultProvider === provider ? settings.defaultModel : '') ||
-      FALLBACK_MODELS[provider];
+    const model = (input.model ?? '').trim() || defaultModelFor(provider, settings);
     if (!isConfigured(provider, settings)) {
       throw badRequest(NOT_CONFIGURED[provider]);
     }
@@ -318,11 +329,9 @@ export function createChatService(deps: {
     } catch (error) {
       const seconds = (performance.now() - started) / 1000;
       if (error instanceof ProviderError) {
-        deps.recordAi?.(
-          providerName,
-          error.failure === 'rejected' || error.failure === 'configuration' ? 'client_error' : 'server_error',
-          seconds,
-        );
+        // A client that went away (aborted stream) is not a provider failure: it must not feed server-error alerts.
+        const clientSide = error.failure === 'rejected' || error.failure === 'configuration' || error.failure === 'aborted';
+        deps.recordAi?.(providerName, clientSide ? 'client_error' : 'server_error', seconds);
         throw providerErrorToHttp(error);
       }
       deps.recordAi?.(providerName, 'server_error', seconds);

@@ -9,6 +9,7 @@ import {
   type ProviderConnection,
   type ProviderName,
 } from '../providers/llm/llm.js';
+import { defaultModelFor } from './chat-service.js';
 import type { AiSettings, SettingsService } from './settings-service.js';
 
 const METADATA: Record<
@@ -116,7 +117,7 @@ export function createProviderService(deps: {
       }
       const provider = name as ProviderName;
       const settings = await deps.settings.current();
-      const checkedModel = model || settings[provider].defaultModel || settings.defaultModel;
+      const checkedModel = model || defaultModelFor(provider, settings);
       const conn = connection(provider, settings, overrides);
       if ((provider === 'ollama' && conn.baseUrl === '') || (provider !== 'ollama' && conn.apiKey === '')) {
         return { provider, valid: false, message: NOT_CONFIGURED[provider], checked_model: checkedModel };

@@ -88,10 +88,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  console.log('conns', await new Promise((r) => app.server.getConnections((e, n) => r(n))));
-  let t = Date.now();
+  // After an aborted fetch, Node's fetch (undici) opens a fresh connection that never sends a request; such a
+  // connection is not "idle" to Node, so close() would wait for the headers timeout. Every request has ended here.
+  app.server.closeAllConnections();
   await app.close();
-  console.log('app.close ms', Date.now() - t);
   await Promise.all([openai, anthropic, ollama].map((f) => f.close()));
 });
 
@@ -144,6 +144,14 @@ function conversationStatus(id: string): Promise<number> {
 
 function chatRequestsSince(fake: ChatFake, from: number): RecordedChatRequest[] {
   return fake.requests.slice(from).filter((r) => r.method === 'POST' && CHAT_PATHS.includes(r.path));
+}
+
+/** The value of `contextpilot_ai_requests_total` for a provider and status (0 when absent). */
+async function aiMetric(provider: string, status: string): Promise<number> {
+  const text = (await app.inject({ method: 'GET', url: '/metrics', headers })).body;
+  const prefix = `contextpilot_ai_requests_total{provider="${provider}",status="${status}"} `;
+  const line = text.split('\n').find((l) => l.startsWith(prefix));
+  return line === undefined ? 0 : Number(line.slice(prefix.length));
 }
 
 async function createContext(content: string, tags: string[]): Promise<string> {
@@ -297,6 +305,8 @@ describe('a client that goes away', () => {
     fake.failNext('slow-stream');
     const before = await conversationCount();
     const from = fake.requests.length;
+    const serverErrors = await aiMetric(provider, 'server_error');
+    const clientErrors = await aiMetric(provider, 'client_error');
 
     const controller = new AbortController();
     const res = await fetch(`${baseUrl}/ai/chat/stream`, {
@@ -326,6 +336,12 @@ describe('a client that goes away', () => {
     expect(sent).toHaveLength(1);
     // The fake sees its connection closed long before its 30 slow deltas (4.5 s) are written.
     await vi.waitFor(() => expect(sent[0]?.closedEarly).toBe(true), { timeout: 3000, interval: 20 });
+    // Counted as the client's doing, never as a provider (server) error.
+    await vi.waitFor(async () => expect(await aiMetric(provider, 'client_error')).toBe(clientErrors + 1), {
+      timeout: 3000,
+      interval: 20,
+    });
+    expect(await aiMetric(provider, 'server_error')).toBe(serverErrors);
 
     // A later chat is saved; the abandoned one never is.
     fake.reply('After the abandoned stream.');

@@ -99,7 +99,9 @@ export function ChatPage({ conversationId, navigate }: Props) {
       } catch (error) {
         api.reportError(error);
         log('server', 'Failed to load a conversation');
-        notify('error', errorMessage(error, 'Failed to load conversation'));
+        if (routeIdRef.current === id) {
+          notify('error', errorMessage(error, 'Failed to load conversation'));
+        }
       } finally {
         setLoadingId((current) => (current === id ? null : current));
       }
@@ -162,7 +164,8 @@ export function ChatPage({ conversationId, navigate }: Props) {
     touched.current = false;
     setParams(defaultParams(providers.data, settings.data));
     setDraft('');
-    routeIdRef.current = null;
+    // The route effect follows the hash change to `#/chat`. Marking the route as changed here, before the hash has
+    // changed, made the effect reopen the old conversation (a wasted GET, and a 404 error after a delete).
     navigate({ view: 'chat', conversationId: null });
     setDrawer(null);
     inputRef.current?.focus();

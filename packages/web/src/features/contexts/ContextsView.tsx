@@ -1,7 +1,7 @@
 import { useMemo, useRef, useState } from 'react';
 
 import { errorMessage } from '../../api/errors';
-import { useContextList, useCreateContext } from '../../api/hooks';
+import { useContextList, useContextLookup, useCreateContext } from '../../api/hooks';
 import { useNotify } from '../../components/Notifications';
 import { useDebounced } from '../../lib/use-debounced';
 import { useActivityLog } from '../activity/activity-log';
@@ -24,7 +24,11 @@ export function ContextsView() {
   const debounced = useDebounced(filters, FILTER_DEBOUNCE_MS);
   const params = useMemo(() => toListParams(debounced, limit), [debounced, limit]);
   const list = useContextList(params);
-  const lookup = useMemo(() => new Map((list.data ?? []).map((u) => [u.id, u])), [list.data]);
+  const listed = useMemo(() => new Map((list.data ?? []).map((u) => [u.id, u])), [list.data]);
+  // A superseded unit names its replacement, which a filter (e.g. "Superseded") may have left out of the list.
+  const missingReplacement = (list.data ?? []).some((u) => u.superseded_by && !listed.has(u.superseded_by));
+  const everyUnit = useContextLookup(missingReplacement);
+  const lookup = missingReplacement ? everyUnit : listed;
   const [draft, setDraft] = useState<Draft>(emptyDraft);
   const create = useCreateContext();
   const notify = useNotify();
