@@ -66,15 +66,11 @@ export function createIndexer(deps: {
       for (let i = 0; i < units.length; i += BATCH_SIZE) {
         batches.push(units.slice(i, i + BATCH_SIZE));
       }
-      const saved = await Promise.all(batches.map(embedBatch));
-      const count = saved.reduce((a, b) => a + b, 0);
+      await Promise.all(batches.map(embedBatch));
       done += units.length;
-      pending = Math.max(0, pending - units.length);
+      // Recount rather than subtract: imports may have added units while this round ran.
+      pending = await deps.store.countPendingEmbeddings(deps.embedder.modelId);
       deps.onIndexed?.();
-      if (count === 0 && units.length > 0) {
-        // Every unit changed while we embedded it; the next round picks up the new content.
-        pending = await deps.store.countPendingEmbeddings(deps.embedder.modelId);
-      }
       if (done - lastLog >= 500 || pending === 0) {
         lastLog = done;
         deps.log.info({ indexed: done, total, model: deps.embedder.modelId }, 'indexing progress');
@@ -111,6 +107,14 @@ export function createIndexer(deps: {
   return {
     /** Starts indexing if anything is pending (cheap to call after every import). */
     wake(): void {
+      // Count at once, so /health reports new work before the next indexing round starts.
+      void deps.store.countPendingEmbeddings(deps.embedder.modelId).then(
+        (n) => {
+          pending = Math.max(pending, n);
+        },
+        // Best effort: the indexing round counts again and logs failures itself.
+        () => undefined,
+      );
       if (retryTimer) {
         clearTimeout(retryTimer);
         retryTimer = null;

@@ -234,15 +234,18 @@ function createSqliteContextStore(db: Db): ContextStore {
         .all(modelId, limit) as ContextRow[];
       return Promise.resolve(rows.map(rowToUnit));
     },
-    countPendingEmbeddings: (modelId) => {
-      const row = db
-        .prepare(
-          `SELECT count(*) AS n FROM context_units u
-           WHERE NOT EXISTS (SELECT 1 FROM context_embeddings e WHERE e.context_id = u.id AND e.model_id = ?)`,
-        )
-        .get(modelId) as { n: number };
-      return Promise.resolve(row.n);
-    },
+    // Units minus units with vectors of this model: two index scans instead of a probe per unit (cheap enough for
+    // /health at 100k units). Vectors always belong to an existing unit (ON DELETE CASCADE).
+    countPendingEmbeddings: (modelId) =>
+      settle(() => {
+        const row = db
+          .prepare(
+            `SELECT (SELECT count(*) FROM context_units)
+               - (SELECT count(*) FROM (SELECT DISTINCT context_id FROM context_embeddings WHERE model_id = ?)) AS n`,
+          )
+          .get(modelId) as { n: number };
+        return row.n;
+      }),
     saveEmbedding: (id, content, embedding) => settle(() => saveEmbeddingTx(id, content, embedding)),
     changesSince: (seq) => settle(() => changesSince(db, seq)),
     ping: () => {
