@@ -47,7 +47,11 @@ describe('chatting in the browser', () => {
       content: 'I prefer Python with pandas for data analysis scripts.',
       tags: ['python', 'data'],
     });
-    await client.createContext({ type: 'fact', content: 'My team deploys every service on Kubernetes.', tags: ['k8s'] });
+    await client.createContext({
+      type: 'fact',
+      content: 'My team deploys every service on Kubernetes.',
+      tags: ['k8s'],
+    });
     await client.createContext({ type: 'goal', content: 'I want to learn to bake sourdough bread.', tags: ['baking'] });
   });
 
@@ -134,7 +138,10 @@ describe('chatting in the browser', () => {
     await page.getByRole('button', { name: 'New chat' }).click();
     await page.getByRole('heading', { name: 'New chat' }).waitFor();
     const detailPath = `/ai/conversations/${encodeURIComponent(conversationId)}`;
-    expect(session.requests.filter((r) => r.path === detailPath), 'New chat reloads nothing').toEqual([]);
+    expect(
+      session.requests.filter((r) => r.path === detailPath),
+      'New chat reloads nothing',
+    ).toEqual([]);
     const list = page.getByRole('list', { name: 'Conversations' });
     await list.getByRole('button', { name: new RegExp(`^${escapeRegExp(task)}`) }).click();
     await page.getByRole('heading', { name: task }).waitFor();
@@ -154,11 +161,7 @@ describe('chatting in the browser', () => {
     expect(followMessages.at(-1)).toEqual({ role: 'user', content: followUp });
     expect(followMessages.some((m) => m.role === 'user' && m.content === promptToModel)).toBe(true);
     expect(followMessages.some((m) => m.role === 'assistant' && m.content.includes('pandas'))).toBe(true);
-    await page
-      .getByTestId('message-assistant')
-      .nth(1)
-      .getByText('Contexts used (0)', { exact: true })
-      .waitFor();
+    await page.getByTestId('message-assistant').nth(1).getByText('Contexts used (0)', { exact: true }).waitFor();
 
     // With "Refresh contexts" ticked, the follow-up is ranked again and carries contexts.
     await page.getByLabel('Refresh contexts on follow-ups').check();
@@ -175,7 +178,9 @@ describe('chatting in the browser', () => {
     expect(stored.messages.filter((m) => m.role === 'user').map((m) => m.task)).toEqual([task, followUp, refreshed]);
 
     // Delete it: gone from the list and from the server; the chat starts afresh.
-    await page.getByRole('button', { name: new RegExp(`^Delete conversation: ${escapeRegExp(task.slice(0, 30))}`) }).click();
+    await page
+      .getByRole('button', { name: new RegExp(`^Delete conversation: ${escapeRegExp(task.slice(0, 30))}`) })
+      .click();
     const confirm = page.getByRole('alertdialog', { name: 'Delete conversation?' });
     await confirm.getByRole('button', { name: 'Delete' }).click();
     await page.getByRole('region', { name: 'Notifications' }).getByText('Conversation deleted').waitFor();
@@ -196,7 +201,9 @@ describe('chatting in the browser', () => {
     await preview.waitFor();
 
     const expected = await client.generatePrompt({ task, max_context_units: 5 });
-    await preview.getByText(`${expected.relevant_context.length} contexts would be sent with a new chat.`, { exact: false }).waitFor();
+    await preview
+      .getByText(`${expected.relevant_context.length} contexts would be sent with a new chat.`, { exact: false })
+      .waitFor();
     expect(await preview.locator('pre.prompt-text').textContent()).toBe(expected.generated_prompt);
     expect(await preview.locator('.used-context').count()).toBe(expected.relevant_context.length);
     expect(await preview.locator('.used-context').first().textContent()).toContain(

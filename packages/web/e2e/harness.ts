@@ -129,7 +129,10 @@ export async function openSession(browser: Browser, server: E2eServer, options: 
   });
   const issues: Issue[] = [];
   const requests: Session['requests'] = [];
-  const allowances: Required<Allowances> = { statuses: [...(allow.statuses ?? [])], abortedPaths: [...(allow.abortedPaths ?? [])] };
+  const allowances: Required<Allowances> = {
+    statuses: [...(allow.statuses ?? [])],
+    abortedPaths: [...(allow.abortedPaths ?? [])],
+  };
   const host = new URL(server.url).host;
 
   await context.exposeBinding('__e2eCsp', (_source, text: string) => {

@@ -85,7 +85,11 @@ describe('settings and appearance', () => {
     expect(JSON.stringify(after)).not.toContain(TYPED_KEY);
 
     // The next chat goes to the saved gateway with the saved key.
-    const chat = await app.inject({ method: 'POST', url: '/ai/chat', payload: { task: 'Say hello', max_context_units: 0 } });
+    const chat = await app.inject({
+      method: 'POST',
+      url: '/ai/chat',
+      payload: { task: 'Say hello', max_context_units: 0 },
+    });
     expect(chat.statusCode).toBe(200);
     const completion = gateway.requests.find((r) => r.method === 'POST' && r.path === '/v1/chat/completions');
     expect(completion?.headers.authorization).toBe(`Bearer ${TYPED_KEY}`);
@@ -94,7 +98,10 @@ describe('settings and appearance', () => {
     // Reopened, the dialog shows the saved values and never the key.
     await page.getByRole('button', { name: 'Settings' }).click();
     const again = page.getByRole('dialog', { name: 'Settings' });
-    await until(async () => (await again.getByLabel('Temperature', { exact: true }).inputValue()) === '0.4', 'saved temperature shown');
+    await until(
+      async () => (await again.getByLabel('Temperature', { exact: true }).inputValue()) === '0.4',
+      'saved temperature shown',
+    );
     await again.getByRole('tab', { name: 'Providers' }).click();
     const key = again.getByRole('tabpanel', { name: /^OpenAI/ }).getByLabel('API key');
     expect(await key.inputValue()).toBe('');

@@ -31,8 +31,8 @@ const W = { lexical: 0.6, semantic: 0.4, tagBonusPerMatch: 0.05, maxTagBonus: 0.
 describe('DEFAULT_WEIGHTS', () => {
   it('are the documented weights, and the fusion weights sum to 1', () => {
     expect(DEFAULT_WEIGHTS).toEqual({
-      lexical: 0.5,
-      semantic: 0.5,
+      lexical: 0.6,
+      semantic: 0.4,
       tagBonusPerMatch: 0.05,
       maxTagBonus: 0.15,
       sequence: 0.8,

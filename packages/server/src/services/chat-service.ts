@@ -330,7 +330,8 @@ export function createChatService(deps: {
       const seconds = (performance.now() - started) / 1000;
       if (error instanceof ProviderError) {
         // A client that went away (aborted stream) is not a provider failure: it must not feed server-error alerts.
-        const clientSide = error.failure === 'rejected' || error.failure === 'configuration' || error.failure === 'aborted';
+        const clientSide =
+          error.failure === 'rejected' || error.failure === 'configuration' || error.failure === 'aborted';
         deps.recordAi?.(providerName, clientSide ? 'client_error' : 'server_error', seconds);
         throw providerErrorToHttp(error);
       }

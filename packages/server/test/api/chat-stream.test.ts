@@ -166,61 +166,71 @@ async function createContext(content: string, tags: string[]): Promise<string> {
 }
 
 describe('a streamed answer', () => {
-  it.each(PROVIDERS)('%s: meta, then the deltas, then done with the full answer; the turn is saved', async (provider) => {
-    const fake = fakes()[provider];
-    const contextId = await createContext(`Streaming ${provider}: answers should be short and friendly`, [provider]);
-    const deltas = ['Streaming ', 'answer ', 'from ', `${provider}.`];
-    fake.reply(deltas);
-    const from = fake.requests.length;
-    const events = await streamOk({ task: `Stream a short ${provider} answer`, provider, model: MODEL[provider] });
+  it.each(PROVIDERS)(
+    '%s: meta, then the deltas, then done with the full answer; the turn is saved',
+    async (provider) => {
+      const fake = fakes()[provider];
+      const contextId = await createContext(`Streaming ${provider}: answers should be short and friendly`, [provider]);
+      const deltas = ['Streaming ', 'answer ', 'from ', `${provider}.`];
+      fake.reply(deltas);
+      const from = fake.requests.length;
+      const events = await streamOk({ task: `Stream a short ${provider} answer`, provider, model: MODEL[provider] });
 
-    expect(events.map((e) => e.event)).toEqual(['meta', 'delta', 'delta', 'delta', 'delta', 'done']);
-    const meta = events[0]?.data as Meta;
-    expect(meta.provider).toBe(provider);
-    expect(meta.model).toBe(MODEL[provider]);
-    expect(meta.task).toBe(`Stream a short ${provider} answer`);
-    expect(meta.contexts.length).toBeGreaterThan(0);
-    expect(meta.contexts.map((c) => c.id)).toContain(contextId);
-    for (const c of meta.contexts) {
-      expect(c.relevance_score).toBeGreaterThanOrEqual(0);
-      expect(c.relevance_score).toBeLessThanOrEqual(1);
-      expect(typeof c.score_breakdown).toBe('object');
-    }
-    const texts = events.filter((e) => e.event === 'delta').map((e) => (e.data as { text: string }).text);
-    expect(texts).toEqual(deltas);
+      expect(events.map((e) => e.event)).toEqual(['meta', 'delta', 'delta', 'delta', 'delta', 'done']);
+      const meta = events[0]?.data as Meta;
+      expect(meta.provider).toBe(provider);
+      expect(meta.model).toBe(MODEL[provider]);
+      expect(meta.task).toBe(`Stream a short ${provider} answer`);
+      expect(meta.contexts.length).toBeGreaterThan(0);
+      expect(meta.contexts.map((c) => c.id)).toContain(contextId);
+      for (const c of meta.contexts) {
+        expect(c.relevance_score).toBeGreaterThanOrEqual(0);
+        expect(c.relevance_score).toBeLessThanOrEqual(1);
+        expect(typeof c.score_breakdown).toBe('object');
+      }
+      const texts = events.filter((e) => e.event === 'delta').map((e) => (e.data as { text: string }).text);
+      expect(texts).toEqual(deltas);
 
-    const done = events.at(-1)?.data as Done;
-    expect(done.conversation_id).toBe(meta.conversation_id);
-    expect(done.response).toBe(texts.join(''));
-    expect(done.provider).toBe(provider);
-    expect(done.model).toBe(MODEL[provider]);
-    expect(done.prompt_used).toBe(meta.prompt_used);
-    expect(done.context_ids).toEqual(meta.contexts.map((c) => c.id));
-    expect(done.finish_reason).not.toBeNull();
-    expect(done.timestamp).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+      const done = events.at(-1)?.data as Done;
+      expect(done.conversation_id).toBe(meta.conversation_id);
+      expect(done.response).toBe(texts.join(''));
+      expect(done.provider).toBe(provider);
+      expect(done.model).toBe(MODEL[provider]);
+      expect(done.prompt_used).toBe(meta.prompt_used);
+      expect(done.context_ids).toEqual(meta.contexts.map((c) => c.id));
+      expect(done.finish_reason).not.toBeNull();
+      expect(done.timestamp).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
 
-    // The provider was asked for a stream, with the same request shape as the plain chat.
-    const sent = chatRequestsSince(fake, from);
-    expect(sent).toHaveLength(1);
-    const body = sent[0]?.body as Record<string, unknown>;
-    expect(body.stream).toBe(true);
-    const messages = body.messages as { role: string; content: string }[];
-    expect(messages.at(-1)).toEqual({ role: 'user', content: meta.prompt_used });
-    expect(provider === 'anthropic' ? body.system : messages[0]?.content).toBe(SYSTEM);
+      // The provider was asked for a stream, with the same request shape as the plain chat.
+      const sent = chatRequestsSince(fake, from);
+      expect(sent).toHaveLength(1);
+      const body = sent[0]?.body as Record<string, unknown>;
+      expect(body.stream).toBe(true);
+      const messages = body.messages as { role: string; content: string }[];
+      expect(messages.at(-1)).toEqual({ role: 'user', content: meta.prompt_used });
+      expect(provider === 'anthropic' ? body.system : messages[0]?.content).toBe(SYSTEM);
 
-    const saved = await app.inject({ method: 'GET', url: `/ai/conversations/${meta.conversation_id}`, headers });
-    expect(saved.statusCode).toBe(200);
-    expect(saved.json<{ messages: { role: string; content: string }[] }>().messages.map((m) => [m.role, m.content])).toEqual([
-      ['user', meta.prompt_used],
-      ['assistant', done.response],
-    ]);
-  });
+      const saved = await app.inject({ method: 'GET', url: `/ai/conversations/${meta.conversation_id}`, headers });
+      expect(saved.statusCode).toBe(200);
+      expect(
+        saved.json<{ messages: { role: string; content: string }[] }>().messages.map((m) => [m.role, m.content]),
+      ).toEqual([
+        ['user', meta.prompt_used],
+        ['assistant', done.response],
+      ]);
+    },
+  );
 
   it('continues a conversation: meta keeps its id and the reply is appended', async () => {
     const first = parseSse((await stream({ task: 'Start a streamed conversation', provider: 'openai' })).body);
     const id = (first[0]?.data as Meta).conversation_id;
     openai.reply(['Second ', 'turn.']);
-    const events = await streamOk({ task: 'Continue it', provider: 'openai', conversation_id: id, max_context_units: 0 });
+    const events = await streamOk({
+      task: 'Continue it',
+      provider: 'openai',
+      conversation_id: id,
+      max_context_units: 0,
+    });
     expect((events[0]?.data as Meta).conversation_id).toBe(id);
     expect((events.at(-1)?.data as Done).response).toBe('Second turn.');
     const saved = await app.inject({ method: 'GET', url: `/ai/conversations/${id}`, headers });
@@ -229,7 +239,11 @@ describe('a streamed answer', () => {
 
   it('the model that answered is reported in done (attribution)', async () => {
     anthropic.reply(['Attributed.'], { model: 'claude-haiku-4-5-20251001' });
-    const events = await streamOk({ task: 'Who answered the stream?', provider: 'anthropic', model: 'claude-haiku-4-5' });
+    const events = await streamOk({
+      task: 'Who answered the stream?',
+      provider: 'anthropic',
+      model: 'claude-haiku-4-5',
+    });
     expect((events[0]?.data as Meta).model).toBe('claude-haiku-4-5');
     expect((events.at(-1)?.data as Done).model).toBe('claude-haiku-4-5-20251001');
   });
@@ -248,7 +262,11 @@ describe('errors', () => {
     expect(openai.requests.length).toBe(from);
     expect(await conversationCount()).toBe(before);
 
-    const unknown = await stream({ task: 'Unknown conversation', provider: 'openai', conversation_id: 'no-such-conversation' });
+    const unknown = await stream({
+      task: 'Unknown conversation',
+      provider: 'openai',
+      conversation_id: 'no-such-conversation',
+    });
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json<{ message: string }>().message).toBe('Conversation no-such-conversation not found');
     const invalid = await stream({ task: 'Bad body', provider: 'openai', max_context_units: 99 });
@@ -298,56 +316,63 @@ describe('errors', () => {
 });
 
 describe('a client that goes away', () => {
-  it.each(PROVIDERS)('%s: closing the connection mid-stream closes the provider call and saves nothing', async (provider) => {
-    const fake = fakes()[provider];
-    const words = Array.from({ length: 30 }, (_, i) => `word${i} `);
-    fake.reply(words);
-    fake.failNext('slow-stream');
-    const before = await conversationCount();
-    const from = fake.requests.length;
-    const serverErrors = await aiMetric(provider, 'server_error');
-    const clientErrors = await aiMetric(provider, 'client_error');
+  it.each(PROVIDERS)(
+    '%s: closing the connection mid-stream closes the provider call and saves nothing',
+    async (provider) => {
+      const fake = fakes()[provider];
+      const words = Array.from({ length: 30 }, (_, i) => `word${i} `);
+      fake.reply(words);
+      fake.failNext('slow-stream');
+      const before = await conversationCount();
+      const from = fake.requests.length;
+      const serverErrors = await aiMetric(provider, 'server_error');
+      const clientErrors = await aiMetric(provider, 'client_error');
 
-    const controller = new AbortController();
-    const res = await fetch(`${baseUrl}/ai/chat/stream`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ task: `A stream the client abandons (${provider})`, provider, model: MODEL[provider] }),
-      signal: controller.signal,
-    });
-    expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
-    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-    const decoder = new TextDecoder();
-    let received = '';
-    // Read until the first delta has arrived, then hang up.
-    while (!received.includes('event: delta')) {
-      const next = await reader.read();
-      if (next.done) {
-        throw new Error(`the stream ended early: ${received}`);
+      const controller = new AbortController();
+      const res = await fetch(`${baseUrl}/ai/chat/stream`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ task: `A stream the client abandons (${provider})`, provider, model: MODEL[provider] }),
+        signal: controller.signal,
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+      const decoder = new TextDecoder();
+      let received = '';
+      // Read until the first delta has arrived, then hang up.
+      while (!received.includes('event: delta')) {
+        const next = await reader.read();
+        if (next.done) {
+          throw new Error(`the stream ended early: ${received}`);
+        }
+        received += decoder.decode(next.value, { stream: true });
       }
-      received += decoder.decode(next.value, { stream: true });
-    }
-    const meta = parseSse(received.slice(0, received.indexOf('\n\n') + 2))[0]?.data as Meta;
-    controller.abort();
-    await reader.cancel().catch(() => undefined);
+      const meta = parseSse(received.slice(0, received.indexOf('\n\n') + 2))[0]?.data as Meta;
+      controller.abort();
+      await reader.cancel().catch(() => undefined);
 
-    const sent = chatRequestsSince(fake, from);
-    expect(sent).toHaveLength(1);
-    // The fake sees its connection closed long before its 30 slow deltas (4.5 s) are written.
-    await vi.waitFor(() => expect(sent[0]?.closedEarly).toBe(true), { timeout: 3000, interval: 20 });
-    // Counted as the client's doing, never as a provider (server) error.
-    await vi.waitFor(async () => expect(await aiMetric(provider, 'client_error')).toBe(clientErrors + 1), {
-      timeout: 3000,
-      interval: 20,
-    });
-    expect(await aiMetric(provider, 'server_error')).toBe(serverErrors);
+      const sent = chatRequestsSince(fake, from);
+      expect(sent).toHaveLength(1);
+      // The fake sees its connection closed long before its 30 slow deltas (4.5 s) are written.
+      await vi.waitFor(() => expect(sent[0]?.closedEarly).toBe(true), { timeout: 3000, interval: 20 });
+      // Counted as the client's doing, never as a provider (server) error.
+      await vi.waitFor(async () => expect(await aiMetric(provider, 'client_error')).toBe(clientErrors + 1), {
+        timeout: 3000,
+        interval: 20,
+      });
+      expect(await aiMetric(provider, 'server_error')).toBe(serverErrors);
 
-    // A later chat is saved; the abandoned one never is.
-    fake.reply('After the abandoned stream.');
-    const after = await streamOk({ task: `After an abandoned stream (${provider})`, provider, model: MODEL[provider] });
-    expect(after.at(-1)?.event).toBe('done');
-    expect(await conversationCount()).toBe(before + 1);
-    expect(await conversationStatus(meta.conversation_id)).toBe(404);
-  });
+      // A later chat is saved; the abandoned one never is.
+      fake.reply('After the abandoned stream.');
+      const after = await streamOk({
+        task: `After an abandoned stream (${provider})`,
+        provider,
+        model: MODEL[provider],
+      });
+      expect(after.at(-1)?.event).toBe('done');
+      expect(await conversationCount()).toBe(before + 1);
+      expect(await conversationStatus(meta.conversation_id)).toBe(404);
+    },
+  );
 });

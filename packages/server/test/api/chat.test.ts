@@ -7,7 +7,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { computeSignature } from '../../src/domain/signing.js';
 import { startAnthropicFake } from '../fakes/anthropic-fake.js';
 import { startOllamaChatFake } from '../fakes/ollama-chat-fake.js';
-import { type ChatFailureMode, type ChatFake, type RecordedChatRequest, startOpenAiChatFake } from '../fakes/openai-chat-fake.js';
+import {
+  type ChatFailureMode,
+  type ChatFake,
+  type RecordedChatRequest,
+  startOpenAiChatFake,
+} from '../fakes/openai-chat-fake.js';
 import { buildTestApp } from '../helpers.js';
 
 /*
@@ -258,23 +263,28 @@ function everythingSent(request: RecordedChatRequest): string {
 }
 
 describe('what each provider receives', () => {
-  it.each(PROVIDERS)('%s gets the shared system prompt and the composed prompt as the last user turn', async (provider) => {
-    await createContext(app, `The ${provider} integration team prefers concise bullet answers`, 'preference', [provider]);
-    const task = `Summarise the ${provider} integration plan`;
-    let answer: ChatResponse | undefined;
-    const request = await onlyRequest(fakes()[provider], async () => {
-      answer = await chatOk(app, { task, provider, model: MODEL[provider] });
-    });
-    const body = bodyOf(request);
-    expect(body.model).toBe(MODEL[provider]);
-    const sent = conversationSent(provider, request);
-    expect(sent.system).toBe(SYSTEM);
-    expect(sent.messages).toEqual([{ role: 'user', content: answer?.prompt_used }]);
-    expect(answer?.prompt_used).toContain(task);
-    expect(answer?.prompt_used).toContain(`The ${provider} integration team prefers concise bullet answers`);
-    expect(answer?.provider).toBe(provider);
-    expect(answer?.response).toBe('Hello from the fake model.');
-  });
+  it.each(PROVIDERS)(
+    '%s gets the shared system prompt and the composed prompt as the last user turn',
+    async (provider) => {
+      await createContext(app, `The ${provider} integration team prefers concise bullet answers`, 'preference', [
+        provider,
+      ]);
+      const task = `Summarise the ${provider} integration plan`;
+      let answer: ChatResponse | undefined;
+      const request = await onlyRequest(fakes()[provider], async () => {
+        answer = await chatOk(app, { task, provider, model: MODEL[provider] });
+      });
+      const body = bodyOf(request);
+      expect(body.model).toBe(MODEL[provider]);
+      const sent = conversationSent(provider, request);
+      expect(sent.system).toBe(SYSTEM);
+      expect(sent.messages).toEqual([{ role: 'user', content: answer?.prompt_used }]);
+      expect(answer?.prompt_used).toContain(task);
+      expect(answer?.prompt_used).toContain(`The ${provider} integration team prefers concise bullet answers`);
+      expect(answer?.provider).toBe(provider);
+      expect(answer?.response).toBe('Hello from the fake model.');
+    },
+  );
 
   it('never forwards our API key, the signing secret or the request signature', async () => {
     for (const provider of PROVIDERS) {
@@ -333,7 +343,9 @@ describe('what each provider receives', () => {
 
   it('OpenAI gpt-4o gets max_tokens and temperature (request values win over settings)', async () => {
     const fromSettings = bodyOf(
-      await onlyRequest(openai, () => chatOk(app, { task: 'Token settings by default', provider: 'openai', model: 'gpt-4o' })),
+      await onlyRequest(openai, () =>
+        chatOk(app, { task: 'Token settings by default', provider: 'openai', model: 'gpt-4o' }),
+      ),
     );
     expect(fromSettings.max_tokens).toBe(2000);
     expect(fromSettings.temperature).toBe(0.7);
@@ -341,7 +353,13 @@ describe('what each provider receives', () => {
 
     const fromRequest = bodyOf(
       await onlyRequest(openai, () =>
-        chatOk(app, { task: 'Token settings from the request', provider: 'openai', model: 'gpt-4o', max_tokens: 321, temperature: 0.3 }),
+        chatOk(app, {
+          task: 'Token settings from the request',
+          provider: 'openai',
+          model: 'gpt-4o',
+          max_tokens: 321,
+          temperature: 0.3,
+        }),
       ),
     );
     expect(fromRequest.max_tokens).toBe(321);
@@ -355,7 +373,13 @@ describe('what each provider receives', () => {
       let answer: ChatResponse | undefined;
       const body = bodyOf(
         await onlyRequest(openai, async () => {
-          answer = await chatOk(app, { task: `Reasoning model ${model}`, provider: 'openai', model, max_tokens: 123, temperature: 0.4 });
+          answer = await chatOk(app, {
+            task: `Reasoning model ${model}`,
+            provider: 'openai',
+            model,
+            max_tokens: 123,
+            temperature: 0.4,
+          });
         }),
       );
       expect(body.max_completion_tokens).toBe(123);
@@ -377,7 +401,13 @@ describe('what each provider receives', () => {
   it('Anthropic gets max_tokens and its system parameter, and no sampling parameters', async () => {
     const body = bodyOf(
       await onlyRequest(anthropic, () =>
-        chatOk(app, { task: 'Anthropic parameters', provider: 'anthropic', model: 'claude-haiku-4-5', max_tokens: 444, temperature: 0.5 }),
+        chatOk(app, {
+          task: 'Anthropic parameters',
+          provider: 'anthropic',
+          model: 'claude-haiku-4-5',
+          max_tokens: 444,
+          temperature: 0.5,
+        }),
       ),
     );
     expect(body.model).toBe('claude-haiku-4-5');
@@ -402,7 +432,13 @@ describe('what each provider receives', () => {
     // The request's own values win over the settings.
     const overridden = bodyOf(
       await onlyRequest(ollama, () =>
-        chatOk(app, { task: 'Ollama options overridden', provider: 'ollama', model: 'llama3.2:latest', temperature: 1.1, max_tokens: 99 }),
+        chatOk(app, {
+          task: 'Ollama options overridden',
+          provider: 'ollama',
+          model: 'llama3.2:latest',
+          temperature: 1.1,
+          max_tokens: 99,
+        }),
       ),
     );
     expect(overridden.options).toEqual({ temperature: 1.1, top_p: 0.9, num_ctx: 8192, num_predict: 99 });
@@ -411,7 +447,11 @@ describe('what each provider receives', () => {
   it.each(PROVIDERS)('%s follow-ups send the history in order, and only this conversation', async (provider) => {
     const fake = fakes()[provider];
     fake.reply(`Unrelated answer ZEBRA-${provider} from another conversation.`);
-    await chatOk(app, { task: `An unrelated conversation about giraffes (${provider})`, provider, model: MODEL[provider] });
+    await chatOk(app, {
+      task: `An unrelated conversation about giraffes (${provider})`,
+      provider,
+      model: MODEL[provider],
+    });
 
     fake.reply(`First answer about ${provider} pipelines.`);
     const first = await chatOk(app, { task: `Plan the ${provider} pipeline`, provider, model: MODEL[provider] });
@@ -555,7 +595,9 @@ describe('attribution and model resolution', () => {
     const set = await send(app, 'POST', '/settings', { anthropic_default_model: 'claude-haiku-4-5-20251001' });
     expect(set.statusCode, set.body).toBe(200);
     try {
-      const request = await onlyRequest(anthropic, () => chatOk(app, { task: 'Configured Claude model', provider: 'anthropic' }));
+      const request = await onlyRequest(anthropic, () =>
+        chatOk(app, { task: 'Configured Claude model', provider: 'anthropic' }),
+      );
       expect(bodyOf(request).model).toBe('claude-haiku-4-5-20251001');
     } finally {
       const cleared = await send(app, 'POST', '/settings', { anthropic_default_model: null });
@@ -577,9 +619,15 @@ describe('requests refused before any provider call', () => {
 
   it('an invalid model is 400 with the v1 message (not 500)', async () => {
     const openaiError = await refusedWithoutCall(app, { task: 'Bad model', provider: 'openai', model: 'gpt-9' }, 400);
-    expect(openaiError.message).toBe(`Model 'gpt-9' is not supported for provider 'openai'. Valid models: ${OPENAI_MODELS}`);
+    expect(openaiError.message).toBe(
+      `Model 'gpt-9' is not supported for provider 'openai'. Valid models: ${OPENAI_MODELS}`,
+    );
     expect(openaiError.error_code).toBe('HTTP_ERROR');
-    const anthropicError = await refusedWithoutCall(app, { task: 'Bad model', provider: 'anthropic', model: 'gpt-4o' }, 400);
+    const anthropicError = await refusedWithoutCall(
+      app,
+      { task: 'Bad model', provider: 'anthropic', model: 'gpt-4o' },
+      400,
+    );
     expect(anthropicError.message).toBe(
       `Model 'gpt-4o' is not supported for provider 'anthropic'. Valid models: ${ANTHROPIC_MODELS}`,
     );
@@ -621,7 +669,11 @@ describe('requests refused before any provider call', () => {
 describe('conversation records', () => {
   it('prompt_type follows use_compact', async () => {
     await createContext(app, 'Compact prompt test: the office cat is called Miso', 'fact', ['cat']);
-    const compact = await chatOk(app, { task: 'What is the office cat called?', provider: 'openai', use_compact: true });
+    const compact = await chatOk(app, {
+      task: 'What is the office cat called?',
+      provider: 'openai',
+      use_compact: true,
+    });
     expect(compact.prompt_used).toMatch(/^Given the following context about the user:\n\n• /);
     expect((await conversation(app, compact.conversation_id)).prompt_type).toBe('compact');
 
@@ -640,7 +692,11 @@ describe('conversation records', () => {
   it('stores context_ids and the typed task per turn; the conversation keeps the first turn’s', async () => {
     await createContext(app, 'Per-turn contexts: the staging server is called hermes', 'fact', ['staging']);
     await createContext(app, 'Per-turn contexts: the production server is called zeus', 'fact', ['production']);
-    const first = await chatOk(app, { task: 'What is the staging server called?', provider: 'openai', max_context_units: 2 });
+    const first = await chatOk(app, {
+      task: 'What is the staging server called?',
+      provider: 'openai',
+      max_context_units: 2,
+    });
     expect(first.context_ids).toHaveLength(2);
     const second = await chatOk(app, {
       task: 'And production?',
@@ -673,8 +729,10 @@ describe('conversation records', () => {
 
 const FAILURE_MESSAGES: Record<'openai' | 'anthropic', Record<401 | 403 | 404 | 429, (model: string) => string>> = {
   openai: {
-    401: () => 'OpenAI authentication failed. The configured API key was rejected. Please verify the key in Settings → OpenAI.',
-    403: () => 'OpenAI authentication failed. The configured API key was rejected. Please verify the key in Settings → OpenAI.',
+    401: () =>
+      'OpenAI authentication failed. The configured API key was rejected. Please verify the key in Settings → OpenAI.',
+    403: () =>
+      'OpenAI authentication failed. The configured API key was rejected. Please verify the key in Settings → OpenAI.',
     404: (model) =>
       `OpenAI model '${model}' was not found for this account or endpoint. Select a valid OpenAI model in Settings.`,
     429: () => 'OpenAI rate limit or quota exceeded. Please check usage limits and billing on your OpenAI account.',
@@ -739,7 +797,9 @@ describe('provider failures', () => {
     it('500 → 502 after the retries', async () => {
       const error = await failingChat(app, provider, 500, { attempts: 3, status: 502 });
       expect(error.error_code).toBe('AI_SERVICE_ERROR');
-      expect(error.message).toMatch(provider === 'openai' ? /^OpenAI request failed \(500\)/ : /^Anthropic request failed \(500\)/);
+      expect(error.message).toMatch(
+        provider === 'openai' ? /^OpenAI request failed \(500\)/ : /^Anthropic request failed \(500\)/,
+      );
       expect(error.details).toEqual({ provider });
     });
 
@@ -782,7 +842,8 @@ describe('provider failures', () => {
     const expected = {
       openai: /^Cannot connect to OpenAI API\. Check your network or OpenAI base URL configuration\.$/,
       anthropic: /^Cannot connect to Anthropic API\. Check your network connectivity\.$/,
-      ollama: /^Cannot connect to Ollama server at http:\/\/127\.0\.0\.1:\d+\. Please ensure Ollama is installed and running\./,
+      ollama:
+        /^Cannot connect to Ollama server at http:\/\/127\.0\.0\.1:\d+\. Please ensure Ollama is installed and running\./,
     }[provider];
     expect(error.message).toMatch(expected);
   });
@@ -793,7 +854,11 @@ describe('provider failures', () => {
   });
 
   it.each(PROVIDERS)('%s: a failed follow-up leaves the conversation as it was', async (provider) => {
-    const first = await chatOk(app, { task: `A conversation that survives (${provider})`, provider, model: MODEL[provider] });
+    const first = await chatOk(app, {
+      task: `A conversation that survives (${provider})`,
+      provider,
+      model: MODEL[provider],
+    });
     await failingChat(app, provider, 401, { attempts: 1, status: 400, conversationId: first.conversation_id });
     await failingChat(app, provider, 500, { attempts: 3, status: 502, conversationId: first.conversation_id });
     // The conversation still works afterwards.
@@ -825,7 +890,12 @@ describe('history trimming', () => {
     const whole = conversationSent(
       'ollama',
       await onlyRequest(ollama, () =>
-        chatOk(app, { task: long(7), provider: 'ollama', conversation_id: first.conversation_id, max_context_units: 0 }),
+        chatOk(app, {
+          task: long(7),
+          provider: 'ollama',
+          conversation_id: first.conversation_id,
+          max_context_units: 0,
+        }),
       ),
     );
     expect(whole.messages).toHaveLength(13);
@@ -835,7 +905,12 @@ describe('history trimming', () => {
     try {
       const newTurn = long(8);
       const request = await onlyRequest(ollama, () =>
-        chatOk(app, { task: newTurn, provider: 'ollama', conversation_id: first.conversation_id, max_context_units: 0 }),
+        chatOk(app, {
+          task: newTurn,
+          provider: 'ollama',
+          conversation_id: first.conversation_id,
+          max_context_units: 0,
+        }),
       );
       const body = bodyOf(request);
       expect(body.options).toMatchObject({ num_ctx: 1200, num_predict: 100 });
@@ -905,4 +980,3 @@ describe('metrics', () => {
     expect((await send(app, 'GET', '/metrics')).body).not.toContain('provider="mistral"');
   });
 });
-

@@ -152,7 +152,11 @@ describe('GET /ai/conversations', () => {
     expect(await orderOf(ids)).toEqual([c.conversation_id, b.conversation_id, a.conversation_id]);
 
     const before = (await list('?limit=200')).conversations.find((x) => x.id === a.conversation_id) as Summary;
-    const followUp = await chat({ task: 'Ordering A, again', conversation_id: a.conversation_id, max_context_units: 0 });
+    const followUp = await chat({
+      task: 'Ordering A, again',
+      conversation_id: a.conversation_id,
+      max_context_units: 0,
+    });
     expect(await orderOf(ids)).toEqual([a.conversation_id, c.conversation_id, b.conversation_id]);
 
     const after = (await list('?limit=200')).conversations.find((x) => x.id === a.conversation_id) as Summary;
@@ -209,8 +213,9 @@ describe('GET /ai/conversations', () => {
       'Quokkas live on Rottnest Island.',
     );
     const third = await chat({ task: 'Unrelated third conversation' }, 'The answer mentions Tangerines.');
+    const fourth = await chat({ task: 'Wegbeschreibung über die Brücke' });
     // The context was part of at least one prompt sent, but a prompt's context block is not searched.
-    expect([first, second, third].some((c) => c.prompt_used.includes('xylophones'))).toBe(true);
+    expect([first, second, third, fourth].some((c) => c.prompt_used.includes('xylophones'))).toBe(true);
 
     const ids = async (search: string) =>
       (await list(`?limit=200&search=${encodeURIComponent(search)}`)).conversations.map((c) => c.id);
@@ -218,6 +223,7 @@ describe('GET /ai/conversations', () => {
     expect(await ids('QUOKKAS')).toEqual([second.conversation_id]);
     expect(await ids('rottnest')).toEqual([second.conversation_id]);
     expect(await ids('tangerines')).toEqual([third.conversation_id]);
+    expect(await ids('ÜBER DIE')).toEqual([fourth.conversation_id]);
     expect(await ids('xylophones')).toEqual([]);
     expect(await ids('no-conversation-mentions-this')).toEqual([]);
     // Wildcard characters are literal.
@@ -306,7 +312,9 @@ describe('DELETE /ai/conversations/{id}', () => {
     expect(res.statusCode).toBe(204);
     expect(res.body).toBe('');
 
-    expect((await app.inject({ method: 'GET', url: `/ai/conversations/${gone.conversation_id}` })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'GET', url: `/ai/conversations/${gone.conversation_id}` })).statusCode).toBe(
+      404,
+    );
     const ids = (await list('?limit=200')).conversations.map((c) => c.id);
     expect(ids).not.toContain(gone.conversation_id);
     expect(ids).toContain(keep.conversation_id);
@@ -328,8 +336,6 @@ describe('DELETE /ai/conversations/{id}', () => {
   it('answers 404 for an unknown id', async () => {
     const res = await app.inject({ method: 'DELETE', url: '/ai/conversations/00000000-0000-4000-8000-000000000000' });
     expect(res.statusCode).toBe(404);
-    expect(res.json<{ message: string }>().message).toBe(
-      'Conversation 00000000-0000-4000-8000-000000000000 not found',
-    );
+    expect(res.json<{ message: string }>().message).toBe('Conversation 00000000-0000-4000-8000-000000000000 not found');
   });
 });

@@ -15,7 +15,16 @@ const OPENAI_KEY = 'sk-test-providers-openai-1f3e5d';
 const ANTHROPIC_KEY = 'sk-ant-test-providers-7a9c2b';
 const TYPED_KEY = 'sk-typed-not-saved-4b6d8f0a';
 
-const OPENAI_MODELS = ['gpt-5.2', 'gpt-5', 'gpt-5-turbo', 'gpt-4o', 'gpt-4o-mini', 'gpt-4-turbo', 'gpt-4', 'gpt-3.5-turbo'];
+const OPENAI_MODELS = [
+  'gpt-5.2',
+  'gpt-5',
+  'gpt-5-turbo',
+  'gpt-4o',
+  'gpt-4o-mini',
+  'gpt-4-turbo',
+  'gpt-4',
+  'gpt-3.5-turbo',
+];
 const ANTHROPIC_MODELS = [
   'claude-opus-4-5-20251101',
   'claude-sonnet-4-5-20250929',
@@ -193,7 +202,11 @@ describe('GET /providers', () => {
     const openaiInfo = byName(body, 'openai');
     expect(openaiInfo).toMatchObject({ configured: true, api_key_set: true, default_model: '' });
     expect(openaiInfo).not.toHaveProperty('base_url');
-    expect(byName(body, 'anthropic')).toMatchObject({ configured: true, api_key_set: true, default_model: 'claude-haiku-4-5' });
+    expect(byName(body, 'anthropic')).toMatchObject({
+      configured: true,
+      api_key_set: true,
+      default_model: 'claude-haiku-4-5',
+    });
     const ollamaInfo = byName(body, 'ollama');
     expect(ollamaInfo).toMatchObject({ configured: true, base_url: ollama.url });
     expect(ollamaInfo).not.toHaveProperty('api_key_set');
@@ -240,7 +253,11 @@ describe('GET /providers', () => {
     const set = await app.inject({
       method: 'POST',
       url: '/settings',
-      payload: { default_ai_provider: 'anthropic', default_ai_model: 'claude-haiku-4-5', openai_default_model: 'gpt-4o-mini' },
+      payload: {
+        default_ai_provider: 'anthropic',
+        default_ai_model: 'claude-haiku-4-5',
+        openai_default_model: 'gpt-4o-mini',
+      },
     });
     expect(set.statusCode).toBe(200);
     try {

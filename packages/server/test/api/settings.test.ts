@@ -142,7 +142,9 @@ async function current(target: FastifyInstance): Promise<Settings> {
 }
 
 function chatRequests(fake: ChatFake, from: number): RecordedChatRequest[] {
-  return fake.requests.slice(from).filter((r) => r.method === 'POST' && (r.path === '/v1/chat/completions' || r.path === '/api/chat'));
+  return fake.requests
+    .slice(from)
+    .filter((r) => r.method === 'POST' && (r.path === '/v1/chat/completions' || r.path === '/api/chat'));
 }
 
 describe('GET /settings', () => {
@@ -379,7 +381,11 @@ describe('provider keys at rest', () => {
       expect((await app.parts.storage.settings.getAll()).get('openai_api_key')).not.toBe(first);
       // And it is the key actually used.
       const from = openai.requests.length;
-      const chat = await app.inject({ method: 'POST', url: '/ai/chat', payload: { task: 'Which key?', provider: 'openai' } });
+      const chat = await app.inject({
+        method: 'POST',
+        url: '/ai/chat',
+        payload: { task: 'Which key?', provider: 'openai' },
+      });
       expect(chat.statusCode, chat.body).toBe(200);
       expect(chatRequests(openai, from)[0]?.headers.authorization).toBe(`Bearer ${key}`);
     } finally {
@@ -387,7 +393,11 @@ describe('provider keys at rest', () => {
     }
     // Cleared: the environment's key applies again.
     const from = openai.requests.length;
-    const chat = await app.inject({ method: 'POST', url: '/ai/chat', payload: { task: 'Which key now?', provider: 'openai' } });
+    const chat = await app.inject({
+      method: 'POST',
+      url: '/ai/chat',
+      payload: { task: 'Which key now?', provider: 'openai' },
+    });
     expect(chat.statusCode, chat.body).toBe(200);
     expect(chatRequests(openai, from)[0]?.headers.authorization).toBe(`Bearer ${ENV_OPENAI_KEY}`);
   });
@@ -402,14 +412,22 @@ describe('provider keys at rest', () => {
 describe('two instances and a restart on one database file', () => {
   it('a key set on instance A works at once through instance B', async () => {
     expect((await current(sharedB)).openai_api_key_set).toBe(false);
-    const refused = await sharedB.inject({ method: 'POST', url: '/ai/chat', payload: { task: 'No key yet', provider: 'openai' } });
+    const refused = await sharedB.inject({
+      method: 'POST',
+      url: '/ai/chat',
+      payload: { task: 'No key yet', provider: 'openai' },
+    });
     expect(refused.statusCode).toBe(400);
     expect(refused.json<{ message: string }>().message).toBe('OpenAI API key not configured');
 
     await update(sharedA, { openai_api_key: STORED_KEY, openai_default_model: 'gpt-4o-mini' });
     expect(await current(sharedB)).toMatchObject({ openai_api_key_set: true, openai_default_model: 'gpt-4o-mini' });
     const from = guarded.requests.length;
-    const res = await sharedB.inject({ method: 'POST', url: '/ai/chat', payload: { task: 'Key from A', provider: 'openai' } });
+    const res = await sharedB.inject({
+      method: 'POST',
+      url: '/ai/chat',
+      payload: { task: 'Key from A', provider: 'openai' },
+    });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json<{ model: string }>().model).toBe('gpt-4o-mini');
     const [request] = chatRequests(guarded, from);
@@ -442,7 +460,11 @@ describe('two instances and a restart on one database file', () => {
     const other = await buildTestApp({ ...sharedEnv, CONTEXTPILOT_ENCRYPTION_KEY: 'ab'.repeat(32) });
     extraApps.push(other);
     expect((await current(other)).openai_api_key_set).toBe(false);
-    const res = await other.inject({ method: 'POST', url: '/ai/chat', payload: { task: 'Wrong key', provider: 'openai' } });
+    const res = await other.inject({
+      method: 'POST',
+      url: '/ai/chat',
+      payload: { task: 'Wrong key', provider: 'openai' },
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json<{ message: string }>().message).toBe('OpenAI API key not configured');
     // Setting it again on that instance works (and is readable there).
@@ -457,7 +479,11 @@ describe('a chat after a settings change', () => {
     try {
       await update(app, { openai_base_url: `${moved.url}/v1`, openai_default_model: 'gpt-4-turbo' });
       const from = openai.requests.length;
-      const res = await app.inject({ method: 'POST', url: '/ai/chat', payload: { task: 'Where do I go?', provider: 'openai' } });
+      const res = await app.inject({
+        method: 'POST',
+        url: '/ai/chat',
+        payload: { task: 'Where do I go?', provider: 'openai' },
+      });
       expect(res.statusCode, res.body).toBe(200);
       expect(res.json<{ model: string }>().model).toBe('gpt-4-turbo');
       expect(chatRequests(openai, from)).toHaveLength(0);
@@ -478,9 +504,16 @@ describe('a chat after a settings change', () => {
     });
     try {
       const from = ollama.requests.length;
-      const res = await app.inject({ method: 'POST', url: '/ai/chat', payload: { task: 'Local model please', provider: 'ollama' } });
+      const res = await app.inject({
+        method: 'POST',
+        url: '/ai/chat',
+        payload: { task: 'Local model please', provider: 'ollama' },
+      });
       expect(res.statusCode, res.body).toBe(200);
-      expect(res.json<{ provider: string; model: string }>()).toMatchObject({ provider: 'ollama', model: 'qwen2.5:7b' });
+      expect(res.json<{ provider: string; model: string }>()).toMatchObject({
+        provider: 'ollama',
+        model: 'qwen2.5:7b',
+      });
       expect(chatRequests(ollama, from)).toHaveLength(0);
       const body = chatRequests(ollamaMoved, 0).at(-1)?.body as Record<string, unknown>;
       expect(body.model).toBe('qwen2.5:7b');
@@ -504,7 +537,10 @@ describe('a chat after a settings change', () => {
       const from = ollama.requests.length;
       const res = await app.inject({ method: 'POST', url: '/ai/chat', payload: { task: 'Default provider only' } });
       expect(res.statusCode, res.body).toBe(200);
-      expect(res.json<{ provider: string; model: string }>()).toMatchObject({ provider: 'ollama', model: 'llama3.2:latest' });
+      expect(res.json<{ provider: string; model: string }>()).toMatchObject({
+        provider: 'ollama',
+        model: 'llama3.2:latest',
+      });
       expect((chatRequests(ollama, from)[0]?.body as { model: string }).model).toBe('llama3.2:latest');
       const validated = await app.inject({ method: 'POST', url: '/providers/ollama/validate' });
       expect(validated.json<{ checked_model: string }>().checked_model).toBe('llama3.2:latest');
@@ -518,7 +554,10 @@ describe('a chat after a settings change', () => {
     try {
       const res = await app.inject({ method: 'POST', url: '/ai/chat', payload: { task: 'Whatever is default' } });
       expect(res.statusCode, res.body).toBe(200);
-      expect(res.json<{ provider: string; model: string }>()).toMatchObject({ provider: 'ollama', model: 'llama3.2:latest' });
+      expect(res.json<{ provider: string; model: string }>()).toMatchObject({
+        provider: 'ollama',
+        model: 'llama3.2:latest',
+      });
     } finally {
       await update(app, { default_ai_provider: null, default_ai_model: null });
     }

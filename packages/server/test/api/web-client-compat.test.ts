@@ -147,7 +147,10 @@ describe('the original web client', () => {
       expect(res.statusCode, query).toBe(200);
       const list = res.json<{ id: string }[]>();
       expect(Array.isArray(list), query).toBe(true);
-      expect(list.map((u) => u.id), query).toEqual([unit.id]);
+      expect(
+        list.map((u) => u.id),
+        query,
+      ).toEqual([unit.id]);
     }
     const stats = (await call('GET', '/stats')).json<{ contexts_by_type: Record<string, number> }>();
     expect(stats.contexts_by_type.preference).toBeGreaterThanOrEqual(1);
@@ -163,7 +166,12 @@ describe('the original web client', () => {
       if (key.endsWith('_api_key_set') || key === 'ollama_configured') {
         continue;
       }
-      if (typeof value === 'string' && value.trim() === '' && key !== 'default_ai_provider' && key !== 'default_ai_model') {
+      if (
+        typeof value === 'string' &&
+        value.trim() === '' &&
+        key !== 'default_ai_provider' &&
+        key !== 'default_ai_model'
+      ) {
         continue;
       }
       form[key] = value;
@@ -175,7 +183,9 @@ describe('the original web client', () => {
     expect(saved.statusCode, saved.body).toBe(200);
     const body = saved.json<{ message: string; updated_fields: string[] }>();
     expect(body.message).toBe('Settings updated successfully');
-    expect(body.updated_fields).toEqual(expect.arrayContaining(['openai_api_key', 'anthropic_api_key', 'ai_max_tokens']));
+    expect(body.updated_fields).toEqual(
+      expect.arrayContaining(['openai_api_key', 'anthropic_api_key', 'ai_max_tokens']),
+    );
     expect(saved.body).not.toContain('sk-web-typed-openai-2c4e6a');
 
     const reloaded = (await call('GET', '/settings')).json<Record<string, unknown>>();
@@ -191,7 +201,11 @@ describe('the original web client', () => {
     expect(stored.get('anthropic_api_key')).toMatch(/^enc:v1:/);
 
     // Back to the configured keys (not something the v1 client can do).
-    const reset = await call('POST', '/settings', { openai_api_key: null, anthropic_api_key: null, ai_max_tokens: null });
+    const reset = await call('POST', '/settings', {
+      openai_api_key: null,
+      anthropic_api_key: null,
+      ai_max_tokens: null,
+    });
     expect(reset.statusCode).toBe(200);
     expect((await call('GET', '/settings')).json<Record<string, unknown>>().anthropic_api_key_set).toBe(false);
   });
@@ -244,7 +258,12 @@ describe('the original web client', () => {
 
     const list = await call('GET', '/ai/conversations');
     expect(list.statusCode).toBe(200);
-    const wrapper = list.json<{ conversations: Record<string, unknown>[]; limit: number; offset: number; count: number }>();
+    const wrapper = list.json<{
+      conversations: Record<string, unknown>[];
+      limit: number;
+      offset: number;
+      count: number;
+    }>();
     expect(Object.keys(wrapper)).toEqual(['conversations', 'limit', 'offset', 'count']);
     const item = wrapper.conversations.find((c) => c.id === answer.conversation_id) as Record<string, unknown>;
     expect(typeof item.task).toBe('string');
@@ -252,7 +271,7 @@ describe('the original web client', () => {
     expect(item).toMatchObject({ provider: 'openai', model: 'gpt-4o', message_count: 4 });
     expect(item.created_at).toMatch(TIMESTAMP);
 
-    const opened = await call('GET', `/ai/conversations/${answer.conversation_id}`);
+    const opened = await call('GET', `/ai/conversations/${String(answer.conversation_id)}`);
     expect(opened.statusCode).toBe(200);
     const detail = opened.json<{ messages: { role: string; content: string; created_at: string }[] }>();
     expect(detail.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
@@ -264,14 +283,28 @@ describe('the original web client', () => {
     // A bad model, a provider error and an unknown conversation.
     expect(
       expectReadableError(
-        await call('POST', '/ai/chat', { task: 'x', max_context_units: 5, provider: 'openai', model: 'gpt-9', max_tokens: null, temperature: null }),
+        await call('POST', '/ai/chat', {
+          task: 'x',
+          max_context_units: 5,
+          provider: 'openai',
+          model: 'gpt-9',
+          max_tokens: null,
+          temperature: null,
+        }),
         400,
       ),
     ).toMatch(/^Model 'gpt-9' is not supported/);
     openai.failNext(401);
     expect(
       expectReadableError(
-        await call('POST', '/ai/chat', { task: 'x', max_context_units: 5, provider: 'openai', model: 'gpt-4o', max_tokens: null, temperature: null }),
+        await call('POST', '/ai/chat', {
+          task: 'x',
+          max_context_units: 5,
+          provider: 'openai',
+          model: 'gpt-4o',
+          max_tokens: null,
+          temperature: null,
+        }),
         400,
       ),
     ).toContain('authentication failed');
@@ -279,7 +312,14 @@ describe('the original web client', () => {
     // Cleared number fields arrive as null or NaN→null; out-of-range values are 422 with a readable message.
     expect(
       expectReadableError(
-        await call('POST', '/ai/chat', { task: 'x', max_context_units: 25, provider: 'openai', model: 'gpt-4o', max_tokens: null, temperature: null }),
+        await call('POST', '/ai/chat', {
+          task: 'x',
+          max_context_units: 25,
+          provider: 'openai',
+          model: 'gpt-4o',
+          max_tokens: null,
+          temperature: null,
+        }),
         422,
       ),
     ).toContain('max_context_units');
@@ -289,7 +329,12 @@ describe('the original web client', () => {
   });
 
   it('deletes a context and sees the stats change', async () => {
-    const created = await call('POST', '/contexts', { type: 'goal', content: 'Remove me later', confidence: 0.5, tags: [] });
+    const created = await call('POST', '/contexts', {
+      type: 'goal',
+      content: 'Remove me later',
+      confidence: 0.5,
+      tags: [],
+    });
     const id = created.json<{ id: string }>().id;
     const before = (await call('GET', '/stats')).json<{ active_contexts: number }>().active_contexts;
     const res = await call('DELETE', `/contexts/${id}`);

@@ -38,7 +38,13 @@ interface Detail {
   model: string;
   context_ids: string[];
   last_message_at: string;
-  messages: { role: string; content: string; model: string | null; context_ids: string[] | null; task: string | null }[];
+  messages: {
+    role: string;
+    content: string;
+    model: string | null;
+    context_ids: string[] | null;
+    task: string | null;
+  }[];
 }
 
 interface Summary {
@@ -116,7 +122,9 @@ async function list(target: FastifyInstance, query = '?limit=200'): Promise<Summ
 }
 
 function chatRequests(fake: ChatFake, from: number): RecordedChatRequest[] {
-  return fake.requests.slice(from).filter((r) => r.method === 'POST' && (r.path === '/v1/chat/completions' || r.path === '/api/chat'));
+  return fake.requests
+    .slice(from)
+    .filter((r) => r.method === 'POST' && (r.path === '/v1/chat/completions' || r.path === '/api/chat'));
 }
 
 describe('settings on PostgreSQL', () => {
@@ -135,8 +143,14 @@ describe('settings on PostgreSQL', () => {
     expect(chatRequests(openai, from)[0]?.headers.authorization).toBe(`Bearer ${STORED_KEY}`);
 
     // Cleared on B: A refuses at once.
-    expect((await b.inject({ method: 'POST', url: '/settings', payload: { openai_api_key: null } })).statusCode).toBe(200);
-    const refused = await a.inject({ method: 'POST', url: '/ai/chat', payload: { task: 'No key now', provider: 'openai' } });
+    expect((await b.inject({ method: 'POST', url: '/settings', payload: { openai_api_key: null } })).statusCode).toBe(
+      200,
+    );
+    const refused = await a.inject({
+      method: 'POST',
+      url: '/ai/chat',
+      payload: { task: 'No key now', provider: 'openai' },
+    });
     expect(refused.statusCode).toBe(400);
     expect(refused.json<{ message: string }>().message).toBe('OpenAI API key not configured');
   });
@@ -181,22 +195,38 @@ describe('settings on PostgreSQL', () => {
   it('keeps settings across a restart; another encryption key cannot read the stored key', async () => {
     const restarted = await buildTestApp(env, { pgSchema: SCHEMA, clock });
     extraApps.push(restarted);
-    expect((await restarted.inject({ method: 'GET', url: '/settings' })).json<{ openai_api_key_set: boolean }>().openai_api_key_set).toBe(true);
+    expect(
+      (await restarted.inject({ method: 'GET', url: '/settings' })).json<{ openai_api_key_set: boolean }>()
+        .openai_api_key_set,
+    ).toBe(true);
     await chat(restarted, { task: 'After a restart on PostgreSQL' });
 
-    const other = await buildTestApp({ ...env, CONTEXTPILOT_ENCRYPTION_KEY: '7c'.repeat(32) }, { pgSchema: SCHEMA, clock });
+    const other = await buildTestApp(
+      { ...env, CONTEXTPILOT_ENCRYPTION_KEY: '7c'.repeat(32) },
+      { pgSchema: SCHEMA, clock },
+    );
     extraApps.push(other);
-    expect((await other.inject({ method: 'GET', url: '/settings' })).json<{ openai_api_key_set: boolean }>().openai_api_key_set).toBe(false);
+    expect(
+      (await other.inject({ method: 'GET', url: '/settings' })).json<{ openai_api_key_set: boolean }>()
+        .openai_api_key_set,
+    ).toBe(false);
   });
 });
 
 describe('chat and conversations on PostgreSQL', () => {
   it('saves turns with per-turn contexts, continues across instances and sends the history in order', async () => {
-    for (const content of ['The PostgreSQL test team meets on Mondays', 'The PostgreSQL test team uses Grafana dashboards']) {
+    for (const content of [
+      'The PostgreSQL test team meets on Mondays',
+      'The PostgreSQL test team uses Grafana dashboards',
+    ]) {
       const res = await a.inject({ method: 'POST', url: '/contexts', payload: { type: 'fact', content } });
       expect(res.statusCode, res.body).toBe(201);
     }
-    const first = await chat(a, { task: 'When does the PostgreSQL test team meet?', max_context_units: 2 }, 'On Mondays.');
+    const first = await chat(
+      a,
+      { task: 'When does the PostgreSQL test team meet?', max_context_units: 2 },
+      'On Mondays.',
+    );
     expect(first.context_ids).toHaveLength(2);
     const second = await chat(
       b,
@@ -248,10 +278,18 @@ describe('chat and conversations on PostgreSQL', () => {
     const order = async () => (await list(a)).map((c) => c.id).filter((id) => ids.includes(id));
     expect(await order()).toEqual([newer.conversation_id, older.conversation_id]);
 
-    const followUp = await chat(b, { task: 'PG ordering: ÜBER follow-up', conversation_id: older.conversation_id, max_context_units: 0 });
+    const followUp = await chat(b, {
+      task: 'PG ordering: ÜBER follow-up',
+      conversation_id: older.conversation_id,
+      max_context_units: 0,
+    });
     expect(await order()).toEqual([older.conversation_id, newer.conversation_id]);
     const summary = (await list(b)).find((c) => c.id === older.conversation_id) as Summary;
-    expect(summary).toMatchObject({ task: 'PG ordering: the older one', message_count: 4, last_message_at: followUp.timestamp });
+    expect(summary).toMatchObject({
+      task: 'PG ordering: the older one',
+      message_count: 4,
+      last_message_at: followUp.timestamp,
+    });
     expect((await detail(a, newer.conversation_id)).prompt_type).toBe('compact');
 
     const page = await a.inject({ method: 'GET', url: '/ai/conversations?limit=1&offset=0' });
@@ -267,7 +305,9 @@ describe('chat and conversations on PostgreSQL', () => {
     const deleted = await b.inject({ method: 'DELETE', url: `/ai/conversations/${older.conversation_id}` });
     expect(deleted.statusCode).toBe(204);
     expect((await a.inject({ method: 'GET', url: `/ai/conversations/${older.conversation_id}` })).statusCode).toBe(404);
-    expect((await a.inject({ method: 'DELETE', url: `/ai/conversations/${older.conversation_id}` })).statusCode).toBe(404);
+    expect((await a.inject({ method: 'DELETE', url: `/ai/conversations/${older.conversation_id}` })).statusCode).toBe(
+      404,
+    );
     expect((await list(a)).map((c) => c.id)).not.toContain(older.conversation_id);
   });
 
@@ -275,7 +315,11 @@ describe('chat and conversations on PostgreSQL', () => {
     const count = async () => (await list(a)).length;
     const before = await count();
     openai.failNext(401);
-    const failed = await a.inject({ method: 'POST', url: '/ai/chat', payload: { task: 'This one fails', provider: 'openai' } });
+    const failed = await a.inject({
+      method: 'POST',
+      url: '/ai/chat',
+      payload: { task: 'This one fails', provider: 'openai' },
+    });
     expect(failed.statusCode).toBe(400);
     expect(await count()).toBe(before);
 

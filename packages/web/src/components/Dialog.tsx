@@ -53,19 +53,20 @@ export function Dialog({
         aria-describedby={description ? descriptionId : undefined}
         tabIndex={-1}
       >
-        <header className="dialog__header">
+        {/* div, not header/footer: in a dialog portalled to <body> those would be page-level landmarks. */}
+        <div className="dialog__header">
           <h2 id={titleId}>{title}</h2>
           <button type="button" className="icon-button" aria-label="Close" onClick={onClose}>
             <CloseIcon size={16} />
           </button>
-        </header>
+        </div>
         {description ? (
           <p id={descriptionId} className="dialog__description">
             {description}
           </p>
         ) : null}
         <div className="dialog__body">{children}</div>
-        {footer ? <footer className="dialog__footer">{footer}</footer> : null}
+        {footer ? <div className="dialog__footer">{footer}</div> : null}
       </div>
     </div>,
     document.body,

@@ -16,7 +16,7 @@ interface Props {
 
 /** A side panel: a collapsible column on wide screens, a modal drawer (focus trapped, Escape closes) on narrow ones. */
 export function SidePanel({ id, label, side, open, onClose, inline, children }: Props) {
-  const ref = useRef<HTMLElement>(null);
+  const ref = useRef<HTMLDivElement>(null);
   useFocusTrap(ref, open && !inline, onClose);
   if (!open) {
     return null;
@@ -37,7 +37,7 @@ export function SidePanel({ id, label, side, open, onClose, inline, children }: 
         }
       }}
     >
-      <aside
+      <div
         ref={ref}
         id={id}
         aria-label={label}
@@ -52,7 +52,7 @@ export function SidePanel({ id, label, side, open, onClose, inline, children }: 
           </button>
         </div>
         {children}
-      </aside>
+      </div>
     </div>
   );
 }

@@ -29,7 +29,8 @@ function CodeBlock(props: ComponentPropsWithoutRef<'pre'>) {
           Copy code
         </button>
       </div>
-      <pre ref={ref} {...rest}>
+      {/* Focusable so a wide block can be scrolled with the keyboard. */}
+      <pre ref={ref} tabIndex={0} {...rest}>
         {children}
       </pre>
     </div>

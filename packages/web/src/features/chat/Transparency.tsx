@@ -76,7 +76,10 @@ export function Transparency({ contexts, contextIds, prompt, historyDropped, loo
           {historyDropped ? (
             <p className="muted small">{historyDropped} earlier messages were left out to fit the model.</p>
           ) : null}
-          <pre className="prompt-text">{prompt}</pre>
+          {/* Focusable so the prompt can be scrolled with the keyboard. */}
+          <pre className="prompt-text" tabIndex={0}>
+            {prompt}
+          </pre>
         </details>
       ) : null}
     </div>

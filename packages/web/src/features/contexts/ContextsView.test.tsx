@@ -41,10 +41,14 @@ describe('Contexts: filters', () => {
     });
     await user.selectOptions(screen.getByRole('combobox', { name: 'Filter by status' }), 'superseded');
     expect(await screen.findByRole('listitem', { name: /Old view/ })).toBeInTheDocument();
-    const last = listRequests(app).at(-1)!;
+    const last = listRequests(app)
+      .filter((r) => r.query.has('status_filter'))
+      .at(-1)!;
     expect(last.query.get('include_superseded')).toBe('true');
     expect(last.query.get('status_filter')).toBe('superseded');
     expect(screen.getByText(/filtered/)).toBeInTheDocument();
+    // The replacement is not in the filtered list: it is looked up among all contexts and named, not shown as an id.
+    expect(await screen.findByText('Superseded by: “I like tea”')).toBeInTheDocument();
 
     await user.selectOptions(screen.getByRole('combobox', { name: 'Filter by type' }), 'fact');
     await user.type(screen.getByRole('textbox', { name: 'Filter by tags' }), ' a , b ');
