@@ -21,6 +21,12 @@ async function main(): Promise<void> {
     }
     closing = true;
     app.log.info({ signal }, 'shutting down');
+    // Idle keep-alive sockets would hold close() open until they time out; a stuck request gets 10 s.
+    app.server.closeIdleConnections();
+    setTimeout(() => {
+      app.log.warn('shutdown deadline reached: closing remaining connections');
+      app.server.closeAllConnections();
+    }, 10_000).unref();
     app.close().then(
       () => process.exit(0),
       (error: unknown) => {

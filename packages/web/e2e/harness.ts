@@ -2,7 +2,14 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  type Page,
+  type Request as PlaywrightRequest,
+} from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 
 import { createClient, type ContextPilotClient } from '@contextpilot/client';
@@ -98,6 +105,8 @@ export interface Session {
   /** Every request the page sent to the server, with its body. */
   requests: { method: string; path: string; headers: Record<string, string>; body: string | null }[];
   allow(more: Allowances): void;
+  /** Reloads the page. Requests still in flight are abandoned by the browser: their abort is not a problem. */
+  reload(): Promise<void>;
 }
 
 export interface OpenOptions extends BrowserContextOptions {
@@ -134,6 +143,8 @@ export async function openSession(browser: Browser, server: E2eServer, options: 
     abortedPaths: [...(allow.abortedPaths ?? [])],
   };
   const host = new URL(server.url).host;
+  const pending = new Set<PlaywrightRequest>();
+  const abandoned = new Set<PlaywrightRequest>();
 
   await context.exposeBinding('__e2eCsp', (_source, text: string) => {
     issues.push({ kind: 'csp', text });
@@ -161,6 +172,7 @@ export async function openSession(browser: Browser, server: E2eServer, options: 
   });
   page.on('pageerror', (error) => issues.push({ kind: 'pageerror', text: error.stack ?? error.message }));
   page.on('request', (request) => {
+    pending.add(request);
     const url = new URL(request.url());
     if (url.protocol === 'http:' || url.protocol === 'https:' || url.protocol === 'ws:' || url.protocol === 'wss:') {
       if (url.host !== host) {
@@ -175,9 +187,14 @@ export async function openSession(browser: Browser, server: E2eServer, options: 
       });
     }
   });
+  page.on('requestfinished', (request) => pending.delete(request));
   page.on('requestfailed', (request) => {
+    pending.delete(request);
     const url = new URL(request.url());
     const reason = request.failure()?.errorText ?? 'failed';
+    if (reason === 'net::ERR_ABORTED' && abandoned.has(request)) {
+      return;
+    }
     if (reason === 'net::ERR_ABORTED' && allowances.abortedPaths.some((p) => url.pathname.startsWith(p))) {
       return;
     }
@@ -204,6 +221,12 @@ export async function openSession(browser: Browser, server: E2eServer, options: 
     allow(more) {
       allowances.statuses.push(...(more.statuses ?? []));
       allowances.abortedPaths.push(...(more.abortedPaths ?? []));
+    },
+    async reload() {
+      for (const request of pending) {
+        abandoned.add(request);
+      }
+      await page.reload({ waitUntil: 'load' });
     },
   };
 }

@@ -72,7 +72,7 @@ describe('a server with API-key authentication', () => {
     expect([...outcomes].some((o) => o !== 'valid_key')).toBe(true);
 
     // The key lasts for the tab: a reload does not ask again.
-    await page.reload({ waitUntil: 'load' });
+    await session.reload();
     await page.getByRole('heading', { name: 'Contexts', level: 2 }).waitFor();
     await page.getByRole('listitem', { name: /^Preference: Authenticated:/ }).waitFor();
     expect(await prompt.count()).toBe(0);

@@ -125,7 +125,7 @@ describe('settings and appearance', () => {
     expect(await themeState(page)).toEqual({ dataTheme: 'light', stored: 'light' });
     expect(await backgroundLuminance(page)).toBeGreaterThan(0.6);
 
-    await page.reload({ waitUntil: 'load' });
+    await session.reload();
     await toggle.waitFor();
     expect(await toggle.getAttribute('aria-pressed')).toBe('false');
     expect(await themeState(page)).toEqual({ dataTheme: 'light', stored: 'light' });
@@ -133,7 +133,7 @@ describe('settings and appearance', () => {
 
     await toggle.click();
     await until(async () => (await toggle.getAttribute('aria-pressed')) === 'true', 'dark after toggle');
-    await page.reload({ waitUntil: 'load' });
+    await session.reload();
     await toggle.waitFor();
     expect(await toggle.getAttribute('aria-pressed')).toBe('true');
     expect(await themeState(page)).toEqual({ dataTheme: 'dark', stored: 'dark' });
