@@ -22,7 +22,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        project: ['./tsconfig.eslint.json', './packages/web/tsconfig.json'],
+        project: ['./tsconfig.eslint.json', './packages/web/tsconfig.json', './packages/web/e2e/tsconfig.json'],
         tsconfigRootDir: import.meta.dirname,
       },
     },

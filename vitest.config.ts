@@ -27,6 +27,17 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          name: 'e2e',
+          include: ['packages/web/e2e/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['packages/web/e2e/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: 'api',
           include: ['packages/server/test/**/*.test.ts'],
           exclude: ['packages/server/test/pg/**'],

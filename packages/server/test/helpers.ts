@@ -1,11 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 
 import { buildApp, type AppOverrides } from '../src/app.js';
 import { loadConfig, type Config } from '../src/config.js';
+import type { Clock } from '../src/domain/types.js';
 import type { Embedder } from '../src/providers/embeddings/embedder.js';
 import { createUseLiteEmbedder } from '../src/providers/embeddings/use-lite.js';
 
@@ -70,4 +74,68 @@ export function multipartFile(
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
   const body = Buffer.concat([head, typeof content === 'string' ? Buffer.from(content) : Buffer.from(content), tail]);
   return { body, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+}
+
+/** A clock that moves only when the test moves it, starting at `startMs` (epoch milliseconds). */
+export function manualClock(startMs: number) {
+  let t = startMs;
+  const clock: Clock = { now: () => new Date(t) };
+  return { clock, advance: (ms: number) => void (t += ms), ms: () => t };
+}
+
+export type ManualClock = ReturnType<typeof manualClock>;
+
+/** Starts `app` listening on a random loopback port; resolves to its base URL (`http://127.0.0.1:PORT`). */
+export async function listenOnLoopback(app: FastifyInstance): Promise<string> {
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  if (typeof address !== 'object' || address === null) {
+    throw new Error('no address');
+  }
+  return `http://127.0.0.1:${address.port}`;
+}
+
+/** An app listening on real HTTP, with the manual clock it runs on. */
+export interface HttpTestApp {
+  app: FastifyInstance;
+  base: string;
+  time: ManualClock;
+}
+
+/** `buildTestApp(env, overrides)` on a manual clock that starts at `clockStartMs`, listening on loopback. */
+export async function startHttpTestApp(
+  env: Record<string, string>,
+  clockStartMs: number,
+  overrides: AppOverrides = {},
+): Promise<HttpTestApp> {
+  const time = manualClock(clockStartMs);
+  const app = await buildTestApp(env, { ...overrides, clock: time.clock });
+  return { app, base: await listenOnLoopback(app), time };
+}
+
+let clientCount = 0;
+/**
+ * `app.inject` from a client address of its own: the per-IP rate limits of API v1 §2.3 (100 creates and 50 prompts
+ * a minute) are not what these tests are about, and they send more requests than that.
+ */
+export function inject(target: FastifyInstance, options: InjectOptions): Promise<LightMyRequestResponse> {
+  clientCount++;
+  return target.inject({
+    remoteAddress: `10.${(clientCount >> 16) & 255}.${(clientCount >> 8) & 255}.${clientCount & 255}`,
+    ...options,
+  });
+}
+
+/** A word no other test uses: letters and digits only, so it is one full-text term and a valid tag. */
+export function token(): string {
+  return `tok${randomUUID().replace(/-/g, '')}`;
+}
+
+/** A loopback URL nothing listens on. */
+export async function closedPortUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
 }

@@ -1,6 +1,3 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { createAnthropicProvider } from '../src/providers/llm/anthropic.js';
@@ -22,6 +19,7 @@ import {
   type RecordedChatRequest,
   startOpenAiChatFake,
 } from './fakes/openai-chat-fake.js';
+import { closedPortUrl } from './helpers.js';
 
 const KEY = 'sk-test-4f1c9a7e2b8d-secret';
 const SYSTEM = 'You are a helpful AI assistant with access to personalized context.';
@@ -61,15 +59,6 @@ async function failure(promise: Promise<unknown>): Promise<ProviderError> {
   }
   expect(outcome.error).toBeInstanceOf(ProviderError);
   return outcome.error as ProviderError;
-}
-
-/** A loopback URL nothing listens on. */
-async function closedPortUrl(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}`;
 }
 
 function bodyOf(request: RecordedChatRequest | undefined): Record<string, unknown> {

@@ -107,6 +107,8 @@ export interface Session {
   allow(more: Allowances): void;
   /** Reloads the page. Requests still in flight are abandoned by the browser: their abort is not a problem. */
   reload(): Promise<void>;
+  /** Waits until no request of the page is in flight (before an action that would cancel them on purpose). */
+  settled(): Promise<void>;
 }
 
 export interface OpenOptions extends BrowserContextOptions {
@@ -221,6 +223,9 @@ export async function openSession(browser: Browser, server: E2eServer, options: 
     allow(more) {
       allowances.statuses.push(...(more.statuses ?? []));
       allowances.abortedPaths.push(...(more.abortedPaths ?? []));
+    },
+    async settled() {
+      await until(() => pending.size === 0, 'no request in flight');
     },
     async reload() {
       for (const request of pending) {

@@ -32,6 +32,7 @@ describe('a server with API-key authentication', () => {
 
     // A wrong key: the calls are retried with it, refused, and the prompt comes back.
     await prompt.getByLabel('API key').fill('not-the-key');
+    await session.settled(); // saving retries every query and cancels those still running
     await prompt.getByRole('button', { name: 'Save and retry' }).click();
     await until(
       () => session.requests.some((r) => r.path === '/stats' && r.headers['x-api-key'] === 'not-the-key'),
@@ -43,6 +44,7 @@ describe('a server with API-key authentication', () => {
     // The right key: the prompt goes away and the app loads.
     const sentBefore = session.requests.length;
     await prompt.getByLabel('API key').fill(API_KEY);
+    await session.settled(); // saving retries every query and cancels those still running
     await prompt.getByRole('button', { name: 'Save and retry' }).click();
     await prompt.waitFor({ state: 'detached' });
     await page.getByText('Available contexts: 0').waitFor();
@@ -135,6 +137,7 @@ describe('a server with API keys and request signing', () => {
     const prompt = page.getByRole('dialog', { name: 'Authentication required' });
     await prompt.waitFor();
     await prompt.getByLabel('API key').fill(API_KEY);
+    await session.settled(); // saving retries every query and cancels those still running
     await prompt.getByRole('button', { name: 'Save and retry' }).click();
     await prompt.waitFor({ state: 'detached' });
 
@@ -146,6 +149,7 @@ describe('a server with API keys and request signing', () => {
     await prompt.waitFor();
     expect(await prompt.getByLabel('Request signing is on').isChecked()).toBe(true);
     await prompt.getByLabel('Signing secret').fill(SIGNING_SECRET);
+    await session.settled(); // saving retries every query and cancels those still running
     await prompt.getByRole('button', { name: 'Save and retry' }).click();
     await prompt.waitFor({ state: 'detached' });
     expect(await page.evaluate(() => sessionStorage.getItem('contextpilot.signingSecret'))).toBe(SIGNING_SECRET);

@@ -1,4 +1,15 @@
 import type { ContextStatus, ContextType, ContextUnit } from '../domain/types.js';
+import type { ConversationRecord, MessageRecord, SecurityEvent } from './store.js';
+
+/*
+ * Rows as both SQL back ends return them. A JSON column arrives as text from SQLite and already parsed from a
+ * PostgreSQL `jsonb` column, so its row type allows both and the mapper parses only text.
+ */
+
+/** A JSON column's value: parsed when SQLite returns it as text, as is when PostgreSQL already parsed it. */
+function fromJson<T>(value: string | T): T {
+  return typeof value === 'string' ? (JSON.parse(value) as T) : value;
+}
 
 /** A `context_units` row as both SQL back ends return it. */
 export interface ContextRow {
@@ -23,9 +34,91 @@ export function rowToUnit(row: ContextRow): ContextUnit {
     createdAt: row.created_at,
     lastUsed: row.last_used,
     source: row.source,
-    tags: typeof row.tags === 'string' ? (JSON.parse(row.tags) as string[]) : row.tags,
+    tags: fromJson(row.tags),
     status: row.status as ContextStatus,
     supersededBy: row.superseded_by,
+  };
+}
+
+/** A `conversations` row as both SQL back ends return it; `message_count` only where the query counts them. */
+export interface ConversationRow {
+  id: string;
+  task: string;
+  prompt_type: string;
+  created_at: string;
+  last_message_at: string;
+  provider: string;
+  model: string;
+  context_ids: string | string[];
+  message_count?: number;
+}
+
+export function rowToConversation(row: ConversationRow): ConversationRecord {
+  return {
+    id: row.id,
+    task: row.task,
+    promptType: row.prompt_type === 'compact' ? 'compact' : 'full',
+    createdAt: row.created_at,
+    lastMessageAt: row.last_message_at,
+    provider: row.provider,
+    model: row.model,
+    contextIds: fromJson(row.context_ids),
+  };
+}
+
+/** A `messages` row as both SQL back ends return it. */
+export interface MessageRow {
+  id: string;
+  role: string;
+  content: string;
+  created_at: string;
+  tokens: number | null;
+  finish_reason: string | null;
+  model: string | null;
+  context_ids: string | string[] | null;
+  task: string | null;
+}
+
+export function rowToMessage(row: MessageRow): MessageRecord {
+  return {
+    id: row.id,
+    role: row.role as MessageRecord['role'],
+    content: row.content,
+    createdAt: row.created_at,
+    tokens: row.tokens,
+    finishReason: row.finish_reason,
+    model: row.model,
+    contextIds: row.context_ids === null ? null : fromJson(row.context_ids),
+    task: row.task,
+  };
+}
+
+/** A `security_events` row as both SQL back ends return it. */
+export interface EventRow {
+  id: string;
+  event: string;
+  outcome: string;
+  request_id: string | null;
+  method: string | null;
+  path: string | null;
+  client_ip: string | null;
+  actor: string | null;
+  details: string | Record<string, unknown>;
+  created_at: string;
+}
+
+export function rowToEvent(row: EventRow): SecurityEvent {
+  return {
+    id: row.id,
+    event: row.event,
+    outcome: row.outcome,
+    requestId: row.request_id,
+    method: row.method,
+    path: row.path,
+    clientIp: row.client_ip,
+    actor: row.actor,
+    details: fromJson(row.details),
+    createdAt: row.created_at,
   };
 }
 

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { buildTestApp, multipartFile } from '../helpers.js';
+import { buildTestApp, inject, multipartFile, token } from '../helpers.js';
 
 let app: FastifyInstance;
 beforeAll(async () => {
@@ -12,19 +12,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await app.close();
 });
-
-let clientCount = 0;
-/**
- * `app.inject` from a client address of its own: the per-IP rate limits of API v1 §2.3 (100 creates and 50 prompts
- * a minute) are not what these tests are about, and they send more requests than that.
- */
-function inject(target: FastifyInstance, options: InjectOptions): Promise<LightMyRequestResponse> {
-  clientCount++;
-  return target.inject({
-    remoteAddress: `10.${(clientCount >> 16) & 255}.${(clientCount >> 8) & 255}.${clientCount & 255}`,
-    ...options,
-  });
-}
 
 interface Unit {
   id: string;
@@ -39,10 +26,6 @@ interface Envelope {
   message: string;
   detail: string;
   details: Record<string, unknown> & { errors?: { loc: (string | number)[]; msg: string; type: string }[] };
-}
-
-function token(): string {
-  return `tok${randomUUID().replace(/-/g, '')}`;
 }
 
 async function totals(): Promise<{ total: number; listed: number }> {

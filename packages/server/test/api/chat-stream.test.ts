@@ -1,12 +1,10 @@
-import type { AddressInfo } from 'node:net';
-
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { startAnthropicFake } from '../fakes/anthropic-fake.js';
 import { startOllamaChatFake } from '../fakes/ollama-chat-fake.js';
 import { type ChatFake, type RecordedChatRequest, startOpenAiChatFake } from '../fakes/openai-chat-fake.js';
-import { buildTestApp } from '../helpers.js';
+import { buildTestApp, listenOnLoopback } from '../helpers.js';
 
 /*
  * POST /ai/chat/stream: the chat answered as Server-Sent Events (`meta`, `delta`…, then `done` or `error`). Checked
@@ -83,8 +81,7 @@ beforeAll(async () => {
     CONTEXTPILOT_ANTHROPIC_BASE_URL: anthropic.url,
     CONTEXTPILOT_OLLAMA_BASE_URL: ollama.url,
   });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  baseUrl = await listenOnLoopback(app);
 });
 
 afterAll(async () => {

@@ -1,6 +1,3 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
@@ -13,7 +10,7 @@ import {
   type RecordedChatRequest,
   startOpenAiChatFake,
 } from '../fakes/openai-chat-fake.js';
-import { buildTestApp } from '../helpers.js';
+import { buildTestApp, closedPortUrl } from '../helpers.js';
 
 /*
  * POST /ai/chat (API v1 §3.13, §9; decisions §14) over the real app, with auth and request signing on, against the
@@ -88,15 +85,6 @@ let unreachable: FastifyInstance;
 let unconfigured: FastifyInstance;
 
 const fakes = (): Record<Provider, ChatFake> => ({ openai, anthropic, ollama });
-
-/** A loopback URL nothing listens on. */
-async function closedPortUrl(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}`;
-}
 
 const common = {
   CONTEXTPILOT_ENABLE_AUTH: 'true',

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 
-import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { buildTestApp } from '../helpers.js';
+import { buildTestApp, inject, token } from '../helpers.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -40,24 +40,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await app.close();
 });
-
-let clientCount = 0;
-/**
- * `app.inject` from a client address of its own: the per-IP rate limits of API v1 §2.3 (100 creates and 50 prompts
- * a minute) are not what these tests are about, and they send more requests than that.
- */
-function inject(target: FastifyInstance, options: InjectOptions): Promise<LightMyRequestResponse> {
-  clientCount++;
-  return target.inject({
-    remoteAddress: `10.${(clientCount >> 16) & 255}.${(clientCount >> 8) & 255}.${clientCount & 255}`,
-    ...options,
-  });
-}
-
-/** A word no other test uses: letters and digits only, so it is one full-text term and a valid tag. */
-function token(): string {
-  return `tok${randomUUID().replace(/-/g, '')}`;
-}
 
 async function create(payload: Record<string, unknown>): Promise<Unit> {
   const res = await inject(app, { method: 'POST', url: '/contexts', payload });

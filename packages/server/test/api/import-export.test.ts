@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 
-import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { buildTestApp, multipartFile } from '../helpers.js';
+import { buildTestApp, inject, multipartFile, token } from '../helpers.js';
 
 const EXPORT_KEYS = [
   'id',
@@ -58,23 +58,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([app.close(), target.close(), small.close()]);
 });
-
-let clientCount = 0;
-/**
- * `app.inject` from a client address of its own: the per-IP rate limits of API v1 §2.3 (100 creates and 50 prompts
- * a minute) are not what these tests are about, and they send more requests than that.
- */
-function inject(target: FastifyInstance, options: InjectOptions): Promise<LightMyRequestResponse> {
-  clientCount++;
-  return target.inject({
-    remoteAddress: `10.${(clientCount >> 16) & 255}.${(clientCount >> 8) & 255}.${clientCount & 255}`,
-    ...options,
-  });
-}
-
-function token(): string {
-  return `tok${randomUUID().replace(/-/g, '')}`;
-}
 
 async function create(payload: Record<string, unknown>, on: FastifyInstance = app): Promise<Unit> {
   const res = await inject(on, { method: 'POST', url: '/contexts', payload });

@@ -1,10 +1,8 @@
-import { randomUUID } from 'node:crypto';
-
-import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { composeCompactPrompt, composeFullPrompt } from '../../src/domain/prompt.js';
-import { buildTestApp } from '../helpers.js';
+import { buildTestApp, inject, token } from '../helpers.js';
 
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const ENDPOINTS = ['/generate-prompt', '/generate-prompt/compact'] as const;
@@ -56,23 +54,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([app.close(), empty.close(), limited.close()]);
 });
-
-let clientCount = 0;
-/**
- * `app.inject` from a client address of its own: the per-IP rate limits of API v1 §2.3 (100 creates and 50 prompts
- * a minute) are not what these tests are about, and they send more requests than that.
- */
-function inject(target: FastifyInstance, options: InjectOptions): Promise<LightMyRequestResponse> {
-  clientCount++;
-  return target.inject({
-    remoteAddress: `10.${(clientCount >> 16) & 255}.${(clientCount >> 8) & 255}.${clientCount & 255}`,
-    ...options,
-  });
-}
-
-function token(): string {
-  return `tok${randomUUID().replace(/-/g, '')}`;
-}
 
 async function create(payload: Record<string, unknown>): Promise<Unit> {
   const res = await inject(app, { method: 'POST', url: '/contexts', payload });

@@ -1,13 +1,10 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { startAnthropicFake } from '../fakes/anthropic-fake.js';
 import { startOllamaChatFake } from '../fakes/ollama-chat-fake.js';
 import { type ChatFake, startOpenAiChatFake } from '../fakes/openai-chat-fake.js';
-import { buildTestApp } from '../helpers.js';
+import { buildTestApp, closedPortUrl } from '../helpers.js';
 
 /* GET /providers and POST /providers/{name}/validate (API v1 §3.16–3.17), against the provider fakes. */
 
@@ -73,14 +70,6 @@ let closedUrl: string;
 let app: FastifyInstance;
 /** No provider key and no Ollama URL. */
 let bare: FastifyInstance;
-
-async function closedPortUrl(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}`;
-}
 
 beforeAll(async () => {
   [openai, anthropic, ollama, typedOnly] = await Promise.all([

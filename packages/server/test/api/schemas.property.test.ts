@@ -1,8 +1,8 @@
 import fc from 'fast-check';
-import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { buildTestApp } from '../helpers.js';
+import { buildTestApp, inject } from '../helpers.js';
 
 let app: FastifyInstance;
 beforeAll(async () => {
@@ -11,19 +11,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await app.close();
 });
-
-let clientCount = 0;
-/**
- * `app.inject` from a client address of its own: the per-IP rate limits of API v1 §2.3 (100 creates and 50 prompts
- * a minute) are not what these tests are about, and they send more requests than that.
- */
-function inject(target: FastifyInstance, options: InjectOptions): Promise<LightMyRequestResponse> {
-  clientCount++;
-  return target.inject({
-    remoteAddress: `10.${(clientCount >> 16) & 255}.${(clientCount >> 8) & 255}.${clientCount & 255}`,
-    ...options,
-  });
-}
 
 const NUM_RUNS = 100;
 

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 
-import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { buildTestApp } from '../helpers.js';
+import { buildTestApp, inject, token } from '../helpers.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -16,23 +16,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([app.close(), noMetrics.close()]);
 });
-
-let clientCount = 0;
-/**
- * `app.inject` from a client address of its own: the per-IP rate limits of API v1 §2.3 (100 creates and 50 prompts
- * a minute) are not what these tests are about, and they send more requests than that.
- */
-function inject(target: FastifyInstance, options: InjectOptions): Promise<LightMyRequestResponse> {
-  clientCount++;
-  return target.inject({
-    remoteAddress: `10.${(clientCount >> 16) & 255}.${(clientCount >> 8) & 255}.${clientCount & 255}`,
-    ...options,
-  });
-}
-
-function token(): string {
-  return `tok${randomUUID().replace(/-/g, '')}`;
-}
 
 async function metricsText(): Promise<string> {
   const res = await inject(app, { method: 'GET', url: '/metrics' });

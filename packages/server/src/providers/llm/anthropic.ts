@@ -16,7 +16,8 @@ import {
   type ProviderConnection,
   ProviderError,
 } from './llm.js';
-import { errorDetails, isRecord, mapSdkError, type SdkErrorClasses } from './sdk-errors.js';
+import { mapSdkCallError, runSdkCall, type SdkProvider } from './sdk-call.js';
+import { errorDetails, isRecord, type SdkErrorClasses } from './sdk-errors.js';
 
 export const ANTHROPIC_DEFAULT_BASE_URL = 'https://api.anthropic.com';
 
@@ -72,42 +73,28 @@ export function createAnthropicProvider(connection: ProviderConnection, options:
     return params;
   }
 
-  async function run<T>(
-    request: ChatRequest,
-    work: (client: Anthropic, control: CallControl) => Promise<T>,
-  ): Promise<T> {
-    if (client === undefined) {
-      throw new ProviderError('anthropic', 'configuration', NOT_CONFIGURED);
-    }
-    const control = startCall(timeoutMs, request.signal);
-    try {
-      return await work(client, control);
-    } catch (error) {
-      throw mapSdkError(error, ERROR_CLASSES, {
-        provider: 'anthropic',
-        control,
-        timeoutMs,
-        model: request.model,
-        apiKey,
-        connectionMessage: CONNECTION_MESSAGE,
-      });
-    } finally {
-      control.dispose();
-    }
-  }
+  const sdk: SdkProvider<Anthropic> = {
+    provider: 'anthropic',
+    client,
+    notConfigured: NOT_CONFIGURED,
+    errorClasses: ERROR_CLASSES,
+    timeoutMs,
+    apiKey,
+    connectionMessage: CONNECTION_MESSAGE,
+  };
 
   return {
     name: 'anthropic',
 
     chat(request) {
-      return run(request, async (anthropic, control) => {
+      return runSdkCall(sdk, request, async (anthropic, control) => {
         const message = await anthropic.messages.create(body(request), { signal: control.signal });
         return toResult(message, request.model);
       });
     },
 
     stream(request, onDelta) {
-      return run(request, async (anthropic, control) => {
+      return runSdkCall(sdk, request, async (anthropic, control) => {
         const stream = await anthropic.messages.create({ ...body(request), stream: true }, { signal: control.signal });
         let text = '';
         let model = '';
@@ -189,14 +176,7 @@ export function createAnthropicProvider(connection: ProviderConnection, options:
       return `Cannot connect to Anthropic API. Check network connectivity. Details: ${details}`;
     }
     if (error instanceof APIError) {
-      const mapped = mapSdkError(error, ERROR_CLASSES, {
-        provider: 'anthropic',
-        control,
-        timeoutMs,
-        model,
-        apiKey,
-        connectionMessage: CONNECTION_MESSAGE,
-      });
+      const mapped = mapSdkCallError(sdk, error, control, model);
       if (mapped instanceof ProviderError) {
         return mapped.message;
       }

@@ -20,7 +20,8 @@ import {
   type ProviderConnection,
   ProviderError,
 } from './llm.js';
-import { errorDetails, isRecord, mapSdkError, type SdkErrorClasses } from './sdk-errors.js';
+import { runSdkCall, type SdkProvider } from './sdk-call.js';
+import { errorDetails, isRecord, type SdkErrorClasses } from './sdk-errors.js';
 
 export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 
@@ -82,13 +83,6 @@ export function createOpenAiProvider(connection: ProviderConnection, options: Ll
           ...(options.fetch ? { fetch: options.fetch } : {}),
         });
 
-  function requireClient(): OpenAI {
-    if (client === undefined) {
-      throw new ProviderError('openai', 'configuration', NOT_CONFIGURED);
-    }
-    return client;
-  }
-
   function body(request: ChatRequest, completionTokens: boolean): ChatCompletionCreateParamsNonStreaming {
     const messages: ChatCompletionMessageParam[] = [
       ...(request.system === '' ? [] : [{ role: 'system' as const, content: request.system }]),
@@ -123,30 +117,21 @@ export function createOpenAiProvider(connection: ProviderConnection, options: Ll
     }
   }
 
-  async function run<T>(request: ChatRequest, work: (client: OpenAI, control: CallControl) => Promise<T>): Promise<T> {
-    const openai = requireClient();
-    const control = startCall(timeoutMs, request.signal);
-    try {
-      return await work(openai, control);
-    } catch (error) {
-      throw mapSdkError(error, ERROR_CLASSES, {
-        provider: 'openai',
-        control,
-        timeoutMs,
-        model: request.model,
-        apiKey,
-        connectionMessage: CONNECTION_MESSAGE,
-      });
-    } finally {
-      control.dispose();
-    }
-  }
+  const sdk: SdkProvider<OpenAI> = {
+    provider: 'openai',
+    client,
+    notConfigured: NOT_CONFIGURED,
+    errorClasses: ERROR_CLASSES,
+    timeoutMs,
+    apiKey,
+    connectionMessage: CONNECTION_MESSAGE,
+  };
 
   return {
     name: 'openai',
 
     chat(request) {
-      return run(request, async (openai, control) => {
+      return runSdkCall(sdk, request, async (openai, control) => {
         const response = await withTokenFallback(request, (completionTokens) =>
           openai.chat.completions.create(body(request, completionTokens), { signal: control.signal }),
         );
@@ -155,7 +140,7 @@ export function createOpenAiProvider(connection: ProviderConnection, options: Ll
     },
 
     stream(request, onDelta) {
-      return run(request, async (openai, control) => {
+      return runSdkCall(sdk, request, async (openai, control) => {
         const stream = await withTokenFallback(request, (completionTokens) =>
           openai.chat.completions.create(
             { ...body(request, completionTokens), stream: true, stream_options: { include_usage: true } },

@@ -1,61 +1,11 @@
 import type pg from 'pg';
 import type { PoolClient } from 'pg';
 
-import type { ConversationRecord, ConversationStore, ConversationSummaryRecord, MessageRecord } from '../store.js';
-
-interface ConversationRow {
-  id: string;
-  task: string;
-  prompt_type: string;
-  created_at: string;
-  last_message_at: string;
-  provider: string;
-  model: string;
-  context_ids: string[];
-  message_count?: number;
-}
-
-interface MessageRow {
-  id: string;
-  role: string;
-  content: string;
-  created_at: string;
-  tokens: number | null;
-  finish_reason: string | null;
-  model: string | null;
-  context_ids: string[] | null;
-  task: string | null;
-}
+import { type ConversationRow, type MessageRow, rowToConversation, rowToMessage } from '../rows.js';
+import type { ConversationStore, ConversationSummaryRecord, MessageRecord } from '../store.js';
 
 const CONVERSATION_COLUMNS = 'id, task, prompt_type, created_at, last_message_at, provider, model, context_ids';
 const MESSAGE_COLUMNS = 'id, role, content, created_at, tokens, finish_reason, model, context_ids, task';
-
-function toConversation(row: ConversationRow): ConversationRecord {
-  return {
-    id: row.id,
-    task: row.task,
-    promptType: row.prompt_type === 'compact' ? 'compact' : 'full',
-    createdAt: row.created_at,
-    lastMessageAt: row.last_message_at,
-    provider: row.provider,
-    model: row.model,
-    contextIds: row.context_ids,
-  };
-}
-
-function toMessage(row: MessageRow): MessageRecord {
-  return {
-    id: row.id,
-    role: row.role as MessageRecord['role'],
-    content: row.content,
-    createdAt: row.created_at,
-    tokens: row.tokens,
-    finishReason: row.finish_reason,
-    model: row.model,
-    contextIds: row.context_ids,
-    task: row.task,
-  };
-}
 
 /** Inserts messages in array order, so `seq` keeps the turn order. */
 async function writeMessages(
@@ -122,7 +72,7 @@ export function createPostgresConversationStore(
         `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 ORDER BY seq`,
         [id],
       );
-      return { ...toConversation(row), messages: messages.rows.map(toMessage) };
+      return { ...rowToConversation(row), messages: messages.rows.map(rowToMessage) };
     },
     list: async ({ limit, offset, search }) => {
       // strpos over lower() on both sides: case-insensitive, Unicode-aware, and the needle's % and _ stay literal.
@@ -141,7 +91,7 @@ export function createPostgresConversationStore(
         params,
       );
       return result.rows.map((r): ConversationSummaryRecord => ({
-        ...toConversation(r),
+        ...rowToConversation(r),
         messageCount: r.message_count ?? 0,
       }));
     },

@@ -1,36 +1,9 @@
 import type pg from 'pg';
 
-import type { SecurityEvent, SecurityEventStore } from '../store.js';
-
-interface EventRow {
-  id: string;
-  event: string;
-  outcome: string;
-  request_id: string | null;
-  method: string | null;
-  path: string | null;
-  client_ip: string | null;
-  actor: string | null;
-  details: Record<string, unknown>;
-  created_at: string;
-}
+import { type EventRow, rowToEvent } from '../rows.js';
+import type { SecurityEventStore } from '../store.js';
 
 const EVENT_COLUMNS = 'id, event, outcome, request_id, method, path, client_ip, actor, details, created_at';
-
-function toEvent(row: EventRow): SecurityEvent {
-  return {
-    id: row.id,
-    event: row.event,
-    outcome: row.outcome,
-    requestId: row.request_id,
-    method: row.method,
-    path: row.path,
-    clientIp: row.client_ip,
-    actor: row.actor,
-    details: row.details,
-    createdAt: row.created_at,
-  };
-}
 
 /** The security audit log in PostgreSQL; same behaviour as `sqlite/sqlite-events.ts`. */
 export function createPostgresEventStore(pool: pg.Pool): SecurityEventStore {
@@ -80,7 +53,7 @@ export function createPostgresEventStore(pool: pg.Pool): SecurityEventStore {
          ORDER BY created_at DESC, seq DESC LIMIT $${params.length - 1} OFFSET $${params.length}`,
         params,
       );
-      return result.rows.map(toEvent);
+      return result.rows.map(rowToEvent);
     },
     deleteBefore: async (createdAt) =>
       (await pool.query('DELETE FROM security_events WHERE created_at < $1', [createdAt])).rowCount ?? 0,

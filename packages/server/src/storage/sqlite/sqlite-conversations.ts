@@ -2,58 +2,8 @@ import type Database from 'better-sqlite3';
 
 import { settle } from './settle.js';
 
+import { type ConversationRow, type MessageRow, rowToConversation, rowToMessage } from '../rows.js';
 import type { ConversationRecord, ConversationStore, ConversationSummaryRecord, MessageRecord } from '../store.js';
-
-interface ConversationRow {
-  id: string;
-  task: string;
-  prompt_type: string;
-  created_at: string;
-  last_message_at: string;
-  provider: string;
-  model: string;
-  context_ids: string;
-  message_count?: number;
-}
-
-interface MessageRow {
-  id: string;
-  role: string;
-  content: string;
-  created_at: string;
-  tokens: number | null;
-  finish_reason: string | null;
-  model: string | null;
-  context_ids: string | null;
-  task: string | null;
-}
-
-function toConversation(row: ConversationRow): ConversationRecord {
-  return {
-    id: row.id,
-    task: row.task,
-    promptType: row.prompt_type === 'compact' ? 'compact' : 'full',
-    createdAt: row.created_at,
-    lastMessageAt: row.last_message_at,
-    provider: row.provider,
-    model: row.model,
-    contextIds: JSON.parse(row.context_ids) as string[],
-  };
-}
-
-function toMessage(row: MessageRow): MessageRecord {
-  return {
-    id: row.id,
-    role: row.role as MessageRecord['role'],
-    content: row.content,
-    createdAt: row.created_at,
-    tokens: row.tokens,
-    finishReason: row.finish_reason,
-    model: row.model,
-    contextIds: row.context_ids === null ? null : (JSON.parse(row.context_ids) as string[]),
-    task: row.task,
-  };
-}
 
 export function createSqliteConversationStore(db: Database.Database): ConversationStore {
   const insertConversation = db.prepare(
@@ -106,7 +56,7 @@ export function createSqliteConversationStore(db: Database.Database): Conversati
         const messages = db
           .prepare('SELECT * FROM messages WHERE conversation_id = ? ORDER BY seq')
           .all(id) as MessageRow[];
-        return { ...toConversation(row), messages: messages.map(toMessage) };
+        return { ...rowToConversation(row), messages: messages.map(rowToMessage) };
       }),
     list: ({ limit, offset, search }) =>
       settle(() => {
@@ -123,7 +73,7 @@ export function createSqliteConversationStore(db: Database.Database): Conversati
           )
           .all({ limit, offset, needle: (search ?? '').toLowerCase() }) as ConversationRow[];
         return rows.map((r): ConversationSummaryRecord => ({
-          ...toConversation(r),
+          ...rowToConversation(r),
           messageCount: r.message_count ?? 0,
         }));
       }),

@@ -2,35 +2,8 @@ import type Database from 'better-sqlite3';
 
 import { settle } from './settle.js';
 
+import { type EventRow, rowToEvent } from '../rows.js';
 import type { SecurityEvent, SecurityEventStore } from '../store.js';
-
-interface EventRow {
-  id: string;
-  event: string;
-  outcome: string;
-  request_id: string | null;
-  method: string | null;
-  path: string | null;
-  client_ip: string | null;
-  actor: string | null;
-  details: string;
-  created_at: string;
-}
-
-function toEvent(row: EventRow): SecurityEvent {
-  return {
-    id: row.id,
-    event: row.event,
-    outcome: row.outcome,
-    requestId: row.request_id,
-    method: row.method,
-    path: row.path,
-    clientIp: row.client_ip,
-    actor: row.actor,
-    details: JSON.parse(row.details) as Record<string, unknown>,
-    createdAt: row.created_at,
-  };
-}
 
 export function createSqliteEventStore(db: Database.Database): SecurityEventStore {
   const insert = db.prepare(
@@ -64,7 +37,7 @@ export function createSqliteEventStore(db: Database.Database): SecurityEventStor
              ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?`,
           )
           .all(...params, filter.limit, filter.offset) as EventRow[];
-        return rows.map(toEvent);
+        return rows.map(rowToEvent);
       }),
     deleteBefore: (createdAt) =>
       settle(() => db.prepare('DELETE FROM security_events WHERE created_at < ?').run(createdAt).changes),
