@@ -221,6 +221,7 @@ export function createClient(options: ClientOptions) {
     if (!response.body) {
       throw new ApiError(502, 'STREAM_INTERRUPTED', 'The server sent no reply stream');
     }
+    let finished: AIResponse | null = null;
     for await (const message of readSse(response.body)) {
       let data: unknown;
       try {
@@ -236,8 +237,9 @@ export function createClient(options: ClientOptions) {
           yield { type: 'delta', data: data as { text: string } };
           break;
         case 'done':
-          yield { type: 'done', data: data as AIResponse };
-          return;
+          // Read on to the end of the stream (the server closes it right after) instead of cancelling the body.
+          finished = data as AIResponse;
+          break;
         case 'error': {
           const envelope = data as Partial<ErrorEnvelope> & { status?: number };
           throw new ApiError(
@@ -250,6 +252,10 @@ export function createClient(options: ClientOptions) {
         default:
           break; // unknown events are for newer clients
       }
+    }
+    if (finished !== null) {
+      yield { type: 'done', data: finished };
+      return;
     }
     // A stop the caller asked for is an abort, not an interrupted reply.
     requestOptions.signal?.throwIfAborted();
