@@ -135,7 +135,8 @@ export function createWorkerPool(options: WorkerPoolOptions) {
         run(free, queue.shift() as Job);
         continue;
       }
-      if (slots.length < options.maxWorkers && (slots.length === 0 || queue.length > 1)) {
+      // Every worker is busy: start another (up to the limit) rather than queue behind a long batch.
+      if (slots.length < options.maxWorkers) {
         if (slots.length > 0) {
           options.onLog?.(`starting embedding worker ${slots.length + 1}`);
         }
