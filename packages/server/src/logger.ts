@@ -25,9 +25,7 @@ function textStream(out: NodeJS.WritableStream): Writable {
       const extra = Object.entries(rest)
         .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
         .join(' ');
-      out.write(
-        `${String(time)} ${levels[Number(level)] ?? String(level)} ${String(msg)} ${extra}\n`,
-      );
+      out.write(`${String(time)} ${levels[Number(level)] ?? String(level)} ${String(msg)} ${extra}\n`);
       callback();
     },
   });

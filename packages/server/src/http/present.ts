@@ -78,7 +78,11 @@ export function presentChat(outcome: ChatOutcome): AIResponse {
     context_ids: outcome.contextIds,
     prompt_used: outcome.prompt,
     timestamp: outcome.timestamp,
-    contexts: outcome.contexts.map((c) => ({ id: c.id, relevance_score: round(c.score), score_breakdown: c.breakdown })),
+    contexts: outcome.contexts.map((c) => ({
+      id: c.id,
+      relevance_score: round(c.score),
+      score_breakdown: c.breakdown,
+    })),
     finish_reason: outcome.finishReason,
     tokens: outcome.tokens,
   };

@@ -1,5 +1,5 @@
 import type { ContextStatus, ContextType, ContextUnit } from '../domain/types.js';
-import type { ConversationRecord, MessageRecord, SecurityEvent } from './store.js';
+import type { ConversationRecord, MessageRecord, SecurityEvent, SecurityEventFilter } from './store.js';
 
 /*
  * Rows as both SQL back ends return them. A JSON column arrives as text from SQLite and already parsed from a
@@ -120,6 +120,21 @@ export function rowToEvent(row: EventRow): SecurityEvent {
     details: fromJson(row.details),
     createdAt: row.created_at,
   };
+}
+
+/** The `security_events` columns a list filter constrains, with their values; filters that are not set are left out. */
+export function eventFilterColumns(filter: SecurityEventFilter): { column: string; value: string }[] {
+  const set: { column: string; value: string }[] = [];
+  for (const [column, value] of [
+    ['event', filter.event],
+    ['outcome', filter.outcome],
+    ['request_id', filter.requestId],
+  ] as const) {
+    if (value !== undefined) {
+      set.push({ column, value });
+    }
+  }
+  return set;
 }
 
 /** Keeps the change log bounded: entries older than this many writes are pruned. */

@@ -1,9 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { Clock } from '../../src/domain/types.js';
 import { type ChatFake, startOpenAiChatFake } from '../fakes/openai-chat-fake.js';
-import { buildTestApp } from '../helpers.js';
+import { buildTestApp, manualClock } from '../helpers.js';
 
 /*
  * GET /ai/conversations, GET and DELETE /ai/conversations/{id} (API v1 §3.14–3.15, decisions §14). The app's clock
@@ -62,11 +61,8 @@ interface ChatResponse {
   response: string;
 }
 
-let t = Date.parse('2026-03-01T10:00:00.000Z');
-const clock: Clock = { now: () => new Date(t) };
-const advance = (seconds = 1) => {
-  t += seconds * 1000;
-};
+const time = manualClock(Date.parse('2026-03-01T10:00:00.000Z'));
+const advance = (seconds = 1) => time.advance(seconds * 1000);
 
 let openai: ChatFake;
 let app: FastifyInstance;
@@ -79,7 +75,7 @@ beforeAll(async () => {
       CONTEXTPILOT_OPENAI_API_KEY: 'sk-test-conversations',
       CONTEXTPILOT_OPENAI_BASE_URL: `${openai.url}/v1`,
     },
-    { clock },
+    { clock: time.clock },
   );
 });
 

@@ -1,12 +1,10 @@
 import { createHash } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
 
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { signatureHeaders } from '../../../client/src/signing.js';
-import type { Clock } from '../../src/domain/types.js';
-import { buildTestApp } from '../helpers.js';
+import { type HttpTestApp, startHttpTestApp } from '../helpers.js';
+import { auditEventsOf, type CallOptions, rawCall, signedCall } from './security-helpers.js';
 
 /**
  * API-key authentication and rotation over real HTTP, with auth and request signing on. Time comes from an injected
@@ -17,99 +15,24 @@ const API_KEY = 'Zq7-auth-test-key-0123456789-abcdefghijk';
 const SECRET = 'auth-test-signing-secret-0123456789abcdef';
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
 
-function mutableClock(start = Date.UTC(2026, 0, 2, 3, 4, 5, 123)) {
-  let t = start;
-  const clock: Clock = { now: () => new Date(t) };
-  return { clock, advance: (ms: number) => void (t += ms), ms: () => t };
-}
+type Server = HttpTestApp;
 
-interface Server {
-  app: FastifyInstance;
-  base: string;
-  time: ReturnType<typeof mutableClock>;
-}
-
-async function start(env: Record<string, string>): Promise<Server> {
-  const time = mutableClock();
-  const app = await buildTestApp(
+function start(env: Record<string, string>): Promise<Server> {
+  return startHttpTestApp(
     {
       CONTEXTPILOT_ENABLE_REQUEST_SIGNING: 'true',
       CONTEXTPILOT_REQUEST_SIGNING_SECRET: SECRET,
       CONTEXTPILOT_AUTH_FAILURE_LIMIT: '100000',
       ...env,
     },
-    { clock: time.clock },
-  );
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  if (typeof address !== 'object' || address === null) {
-    throw new Error('no address');
-  }
-  return { app, base: `http://127.0.0.1:${address.port}`, time };
-}
-
-interface CallOptions {
-  key?: string;
-  body?: string | Uint8Array;
-  headers?: Record<string, string>;
-  sign?: boolean;
-}
-
-/** One request over fetch; non-GET requests are signed with the server's clock unless `sign: false`. */
-async function call(server: Server, method: string, path: string, options: CallOptions = {}) {
-  const headers: Record<string, string> = { ...options.headers };
-  if (options.key !== undefined) {
-    headers['x-api-key'] = options.key;
-  }
-  if (typeof options.body === 'string' && headers['content-type'] === undefined) {
-    headers['content-type'] = 'application/json';
-  }
-  if (method !== 'GET' && method !== 'HEAD' && options.sign !== false) {
-    Object.assign(
-      headers,
-      await signatureHeaders({
-        secret: SECRET,
-        method,
-        pathWithQuery: path,
-        body: options.body,
-        now: () => server.time.ms(),
-      }),
-    );
-  }
-  const res = await fetch(server.base + path, { method, headers, body: options.body, redirect: 'manual' });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, text, json: text === '' ? null : parseJson(text) };
-}
-
-function parseJson(text: string): ReturnType<typeof JSON.parse> {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
-}
-
-/** A request through node:http, for what fetch cannot send (repeated headers, raw bytes in a header). */
-function rawCall(server: Server, method: string, path: string, headers: Record<string, string | string[]>) {
-  return new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }>(
-    (resolve, reject) => {
-      const req = httpRequest(server.base + path, { method, headers, agent: false }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }),
-        );
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end();
-    },
+    Date.UTC(2026, 0, 2, 3, 4, 5, 123),
   );
 }
 
-async function eventsFor(server: Server, requestId: string | null) {
-  expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
-  return server.app.parts.audit.list({ limit: 50, offset: 0, requestId: requestId ?? '' });
+/** One request over fetch, with no key unless `key` is given; non-GET requests are signed unless `sign: false`. */
+function call(server: Server, method: string, path: string, options: CallOptions = {}) {
+  const signs = (m: string) => m !== 'GET' && m !== 'HEAD';
+  return signedCall({ secret: SECRET, signs, now: server.time.ms }, server.base, method, path, options, 'manual');
 }
 
 const CONTEXT_ID = '00000000-0000-4000-8000-000000000000';
@@ -224,9 +147,9 @@ describe('API key checks', () => {
     });
     expect(wrong.headers.get('www-authenticate')).toBe(missing.headers.get('www-authenticate'));
 
-    const [m] = await eventsFor(main, missing.headers.get('x-request-id'));
-    const [w] = await eventsFor(main, wrong.headers.get('x-request-id'));
-    const [e] = await eventsFor(main, empty.headers.get('x-request-id'));
+    const [m] = await auditEventsOf(main, missing.headers.get('x-request-id'));
+    const [w] = await auditEventsOf(main, wrong.headers.get('x-request-id'));
+    const [e] = await auditEventsOf(main, empty.headers.get('x-request-id'));
     expect(m).toMatchObject({ event: 'api_key_auth', outcome: 'missing_key', actor: null });
     expect(e).toMatchObject({ event: 'api_key_auth', outcome: 'missing_key' });
     expect(w).toMatchObject({
@@ -239,7 +162,7 @@ describe('API key checks', () => {
   it('accepts the key and records valid_key with its fingerprint', async () => {
     const res = await call(main, 'GET', '/contexts', { key: API_KEY });
     expect(res.status).toBe(200);
-    const [event] = await eventsFor(main, res.headers.get('x-request-id'));
+    const [event] = await auditEventsOf(main, res.headers.get('x-request-id'));
     expect(event).toMatchObject({
       event: 'api_key_auth',
       outcome: 'valid_key',
@@ -384,7 +307,7 @@ describe('key rotation', () => {
     }
 
     // The rotation event names both keys by fingerprint only.
-    const [event] = (await eventsFor(rot, res.headers.get('x-request-id'))).filter(
+    const [event] = (await auditEventsOf(rot, res.headers.get('x-request-id'))).filter(
       (e) => e.event === 'api_key_rotation',
     );
     expect(event).toMatchObject({ outcome: 'success', actor: `api_key:${sha256(API_KEY).slice(0, 8)}` });
@@ -443,7 +366,7 @@ describe('key rotation', () => {
         detail: 'Enable authentication before rotating API keys',
         details: {},
       });
-      const events = await eventsFor(server, res.headers.get('x-request-id'));
+      const events = await auditEventsOf(server, res.headers.get('x-request-id'));
       expect(events.map((e) => `${e.event}/${e.outcome}`)).toContain('api_key_rotation/auth_disabled');
       const settings = await server.app.parts.storage.settings.getAll();
       expect(settings.has('api_key_hash')).toBe(false);

@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
 
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { signatureHeaders } from '../../../client/src/signing.js';
-import type { Clock } from '../../src/domain/types.js';
 import type { SecurityEvent } from '../../src/storage/store.js';
-import { buildTestApp } from '../helpers.js';
+import { type HttpTestApp, startHttpTestApp } from '../helpers.js';
+import { type CallOptions, type CallResult, signedCall } from './security-helpers.js';
 
 /** The persisted security audit log (API v1 §6.5, §3.21; decisions §4) over real HTTP. */
 
@@ -15,21 +14,10 @@ const WRONG_KEY = 'WRNG-events-wrong-key-f6e5d4c3b2';
 const SECRET = 'events-test-secret-0123456789abcdef0123';
 const fingerprint = (key: string) => createHash('sha256').update(key, 'utf8').digest('hex').slice(0, 8);
 
-function mutableClock(start = Date.UTC(2026, 6, 8, 9, 10, 11, 0)) {
-  let t = start;
-  const clock: Clock = { now: () => new Date(t) };
-  return { clock, advance: (ms: number) => void (t += ms), ms: () => t };
-}
+type Server = HttpTestApp;
 
-interface Server {
-  app: FastifyInstance;
-  base: string;
-  time: ReturnType<typeof mutableClock>;
-}
-
-async function start(env: Record<string, string> = {}): Promise<Server> {
-  const time = mutableClock();
-  const app = await buildTestApp(
+function start(env: Record<string, string> = {}): Promise<Server> {
+  return startHttpTestApp(
     {
       CONTEXTPILOT_ENABLE_AUTH: 'true',
       CONTEXTPILOT_API_KEY: API_KEY,
@@ -39,58 +27,17 @@ async function start(env: Record<string, string> = {}): Promise<Server> {
       CONTEXTPILOT_AUTH_FAILURE_WINDOW_SECONDS: '600',
       ...env,
     },
-    { clock: time.clock },
+    Date.UTC(2026, 6, 8, 9, 10, 11, 0),
   );
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  if (typeof address !== 'object' || address === null) {
-    throw new Error('no address');
-  }
-  return { app, base: `http://127.0.0.1:${address.port}`, time };
 }
 
-function parseJson(text: string): ReturnType<typeof JSON.parse> {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
+/** Sends a request with API_KEY (unless `key` is given) and signs non-GET requests. */
+function call(server: Server, method: string, path: string, options: CallOptions = {}) {
+  return signedCall({ secret: SECRET, key: API_KEY, now: server.time.ms }, server.base, method, path, options);
 }
-
-async function call(
-  server: Server,
-  method: string,
-  path: string,
-  options: { key?: string | null; body?: string; headers?: Record<string, string>; sign?: boolean } = {},
-) {
-  const headers: Record<string, string> = { ...options.headers };
-  if (options.key !== null) {
-    headers['x-api-key'] = options.key ?? API_KEY;
-  }
-  if (options.body !== undefined) {
-    headers['content-type'] ??= 'application/json';
-  }
-  if (method !== 'GET' && options.sign !== false) {
-    Object.assign(
-      headers,
-      await signatureHeaders({
-        secret: SECRET,
-        method,
-        pathWithQuery: path,
-        body: options.body,
-        now: () => server.time.ms(),
-      }),
-    );
-  }
-  const res = await fetch(server.base + path, { method, headers, body: options.body });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, text, json: parseJson(text) };
-}
-
-type Res = Awaited<ReturnType<typeof call>>;
 
 /** The events of one response's request, read back through the API. */
-async function eventsOf(server: Server, res: Res): Promise<Record<string, unknown>[]> {
+async function eventsOf(server: Server, res: CallResult): Promise<Record<string, unknown>[]> {
   const id = res.headers.get('x-request-id');
   expect(id).toMatch(/^[0-9a-f-]{36}$/);
   const list = await call(server, 'GET', `/security/events?request_id=${id}&limit=200`);
@@ -100,7 +47,7 @@ async function eventsOf(server: Server, res: Res): Promise<Record<string, unknow
 
 function expectEvent(
   events: Record<string, unknown>[],
-  res: Res,
+  res: CallResult,
   expected: { event: string; outcome: string; method: string; path: string; actor: string | null },
 ) {
   const found = events.find((e) => e.event === expected.event && e.outcome === expected.outcome);

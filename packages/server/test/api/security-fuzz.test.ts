@@ -5,8 +5,7 @@ import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { Clock } from '../../src/domain/types.js';
-import { buildTestApp } from '../helpers.js';
+import { buildTestApp, listenOnLoopback, manualClock } from '../helpers.js';
 
 /**
  * Random requests against an app with auth and signing on, over real HTTP (node:http, so that paths are sent
@@ -17,8 +16,7 @@ import { buildTestApp } from '../helpers.js';
 const API_KEY = 'fuzz-test-api-key-0f1e2d3c4b5a';
 const SECRET = 'fuzz-test-secret-0123456789abcdef01234567';
 
-let t = Date.UTC(2026, 8, 10, 11, 12, 13, 0);
-const clock: Clock = { now: () => new Date(t) };
+const time = manualClock(Date.UTC(2026, 8, 10, 11, 12, 13, 0));
 
 let app: FastifyInstance;
 let port = 0;
@@ -34,14 +32,9 @@ beforeAll(async () => {
       CONTEXTPILOT_CORS_ORIGINS: '["https://app.example.com"]',
       CONTEXTPILOT_MAX_BODY_BYTES: '8192',
     },
-    { clock },
+    { clock: time.clock },
   );
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  if (typeof address !== 'object' || address === null) {
-    throw new Error('no address');
-  }
-  port = address.port;
+  port = Number(new URL(await listenOnLoopback(app)).port);
 });
 afterAll(async () => {
   await app.close();
@@ -317,7 +310,7 @@ describe('fuzzing the HTTP surface', () => {
     const routerErrors: string[] = [];
     await fc.assert(
       fc.asyncProperty(method, path, headers, body, async (m, target, h, b) => {
-        t += 7_000; // the clock moves: rate-limit windows roll over, replay entries expire
+        time.advance(7_000); // the clock moves: rate-limit windows roll over, replay entries expire
         const payload =
           b === undefined || m === 'GET' || m === 'HEAD'
             ? undefined
@@ -340,7 +333,7 @@ describe('fuzzing the HTTP surface', () => {
         if (h.forwarded !== undefined) {
           requestHeaders['x-forwarded-for'] = h.forwarded;
         }
-        const now = String(Math.floor(t / 1000));
+        const now = String(Math.floor(time.ms() / 1000));
         if (h.signCorrectly) {
           const digest = createHash('sha256')
             .update(payload ?? Buffer.alloc(0))

@@ -1,9 +1,7 @@
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { signatureHeaders } from '../../../client/src/signing.js';
-import type { Clock } from '../../src/domain/types.js';
-import { buildTestApp } from '../helpers.js';
+import { type HttpTestApp, startHttpTestApp } from '../helpers.js';
+import { type CallOptions, type CallResult, signedCall } from './security-helpers.js';
 
 /** Security headers (decisions §7) and CORS (API v1 §6.9) over real HTTP, with auth and signing on. */
 
@@ -11,21 +9,10 @@ const API_KEY = 'headers-test-api-key-5e6f7a8b9c';
 const SECRET = 'headers-test-secret-0123456789abcdef012';
 const ALLOWED = 'https://app.example.com';
 
-function mutableClock(start = Date.UTC(2026, 5, 7, 8, 9, 10, 0)) {
-  let t = start;
-  const clock: Clock = { now: () => new Date(t) };
-  return { clock, advance: (ms: number) => void (t += ms), ms: () => t };
-}
+type Server = HttpTestApp;
 
-interface Server {
-  app: FastifyInstance;
-  base: string;
-  time: ReturnType<typeof mutableClock>;
-}
-
-async function start(env: Record<string, string> = {}): Promise<Server> {
-  const time = mutableClock();
-  const app = await buildTestApp(
+function start(env: Record<string, string> = {}): Promise<Server> {
+  return startHttpTestApp(
     {
       CONTEXTPILOT_ENABLE_AUTH: 'true',
       CONTEXTPILOT_API_KEY: API_KEY,
@@ -36,55 +23,16 @@ async function start(env: Record<string, string> = {}): Promise<Server> {
       CONTEXTPILOT_MAX_BODY_BYTES: '4096',
       ...env,
     },
-    { clock: time.clock },
+    Date.UTC(2026, 5, 7, 8, 9, 10, 0),
   );
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  if (typeof address !== 'object' || address === null) {
-    throw new Error('no address');
-  }
-  return { app, base: `http://127.0.0.1:${address.port}`, time };
 }
 
-function parseJson(text: string): ReturnType<typeof JSON.parse> {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
+/** Sends a request with API_KEY (unless `key` is given) and signs POST, PUT and DELETE; redirects are not followed. */
+function call(server: Server, method: string, path: string, options: CallOptions = {}) {
+  const signs = (m: string) => ['POST', 'PUT', 'DELETE'].includes(m);
+  const config = { secret: SECRET, key: API_KEY, signs, now: server.time.ms };
+  return signedCall(config, server.base, method, path, options, 'manual');
 }
-
-async function call(
-  server: Server,
-  method: string,
-  path: string,
-  options: { key?: string | null; body?: string; headers?: Record<string, string>; sign?: boolean } = {},
-) {
-  const headers: Record<string, string> = { ...options.headers };
-  if (options.key !== null) {
-    headers['x-api-key'] = options.key ?? API_KEY;
-  }
-  if (options.body !== undefined) {
-    headers['content-type'] ??= 'application/json';
-  }
-  if (['POST', 'PUT', 'DELETE'].includes(method) && options.sign !== false) {
-    Object.assign(
-      headers,
-      await signatureHeaders({
-        secret: SECRET,
-        method,
-        pathWithQuery: path,
-        body: options.body,
-        now: () => server.time.ms(),
-      }),
-    );
-  }
-  const res = await fetch(server.base + path, { method, headers, body: options.body, redirect: 'manual' });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, text, json: parseJson(text) };
-}
-
-type Res = Awaited<ReturnType<typeof call>>;
 
 const EXPECTED_HEADERS: Record<string, string | RegExp> = {
   'x-content-type-options': 'nosniff',
@@ -97,7 +45,7 @@ const EXPECTED_HEADERS: Record<string, string | RegExp> = {
   'x-request-id': /^[0-9a-f-]{36}$/,
 };
 
-function expectSecurityHeaders(res: Res, label: string) {
+function expectSecurityHeaders(res: CallResult, label: string) {
   for (const [name, value] of Object.entries(EXPECTED_HEADERS)) {
     const actual = res.headers.get(name);
     if (typeof value === 'string') {
@@ -180,7 +128,7 @@ describe('security headers on every response', () => {
   });
 
   it('429', async () => {
-    let res: Res | null = null;
+    let res: CallResult | null = null;
     for (let i = 0; i < 31; i++) {
       res = await call(server, 'GET', '/security/events?limit=1');
     }

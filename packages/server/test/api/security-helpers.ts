@@ -21,8 +21,8 @@ export interface CallConfig {
   secret: string;
   /** The key sent when a call names none; undefined: no key. */
   key?: string;
-  /** Whether a request with this method is signed (unless `sign: false`). */
-  signs: (method: string) => boolean;
+  /** Whether a request with this method is signed (unless `sign: false`); by default every method but GET. */
+  signs?: (method: string) => boolean;
   /** The time signatures are made at, in epoch milliseconds; the real time when undefined. */
   now?: () => number;
 }
@@ -55,7 +55,8 @@ export async function callHeaders(
     headers['content-type'] ??= 'application/json';
   }
   let signature: string | undefined;
-  if (config.signs(method) && options.sign !== false) {
+  const signs = config.signs ?? ((m: string) => m !== 'GET');
+  if (signs(method) && options.sign !== false) {
     const signed = await signatureHeaders({
       secret: config.secret,
       method,
@@ -70,8 +71,9 @@ export async function callHeaders(
 }
 
 /** One request over fetch: the status, headers, body text and its JSON (null when it is not JSON). */
-export async function fetchText(url: string, init: RequestInit) {
-  const res = await fetch(url, init);
+export async function fetchText(url: string, init: Omit<RequestInit, 'body'> & { body?: string | Uint8Array }) {
+  // Node's fetch sends a Uint8Array as is; the DOM typing of BodyInit only lacks the ArrayBufferLike variant.
+  const res = await fetch(url, init as RequestInit);
   const text = await res.text();
   return { status: res.status, headers: res.headers, text, json: parseJson(text) };
 }

@@ -1,9 +1,7 @@
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { signatureHeaders } from '../../../client/src/signing.js';
-import type { Clock } from '../../src/domain/types.js';
-import { buildTestApp } from '../helpers.js';
+import { type HttpTestApp, startHttpTestApp } from '../helpers.js';
+import { type CallOptions, type CallResult, signedCall } from './security-helpers.js';
 
 /**
  * Rate limits over real HTTP (decisions §6): the per-endpoint limits of API v1 §2.3 and the failed-authentication
@@ -15,22 +13,13 @@ const SECRET = 'ratelimit-test-secret-0123456789abcdef0';
 const FAILURE_LIMIT = 3;
 const FAILURE_WINDOW_SECONDS = 600;
 
-function mutableClock(start = Date.UTC(2026, 4, 6, 7, 8, 9, 0)) {
-  let t = start;
-  const clock: Clock = { now: () => new Date(t) };
-  return { clock, advance: (ms: number) => void (t += ms), ms: () => t };
-}
-
-interface Server {
-  app: FastifyInstance;
-  base: string;
-  time: ReturnType<typeof mutableClock>;
+/** The running app and its current API key (rotation tests replace it). */
+interface Server extends HttpTestApp {
   key: string;
 }
 
 async function start(env: Record<string, string> = {}): Promise<Server> {
-  const time = mutableClock();
-  const app = await buildTestApp(
+  const server = await startHttpTestApp(
     {
       CONTEXTPILOT_ENABLE_AUTH: 'true',
       CONTEXTPILOT_API_KEY: API_KEY,
@@ -40,54 +29,14 @@ async function start(env: Record<string, string> = {}): Promise<Server> {
       CONTEXTPILOT_AUTH_FAILURE_WINDOW_SECONDS: String(FAILURE_WINDOW_SECONDS),
       ...env,
     },
-    { clock: time.clock },
+    Date.UTC(2026, 4, 6, 7, 8, 9, 0),
   );
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  if (typeof address !== 'object' || address === null) {
-    throw new Error('no address');
-  }
-  return { app, base: `http://127.0.0.1:${address.port}`, time, key: API_KEY };
-}
-
-function parseJson(text: string): ReturnType<typeof JSON.parse> {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
+  return { ...server, key: API_KEY };
 }
 
 /** Sends a request with the server's current key (unless `key` is given) and signs non-GET requests. */
-async function call(
-  server: Server,
-  method: string,
-  path: string,
-  options: { key?: string | null; body?: string; headers?: Record<string, string>; sign?: boolean } = {},
-) {
-  const headers: Record<string, string> = { ...options.headers };
-  const key = options.key === undefined ? server.key : options.key;
-  if (key !== null) {
-    headers['x-api-key'] = key;
-  }
-  if (options.body !== undefined) {
-    headers['content-type'] ??= 'application/json';
-  }
-  if (method !== 'GET' && options.sign !== false) {
-    Object.assign(
-      headers,
-      await signatureHeaders({
-        secret: SECRET,
-        method,
-        pathWithQuery: path,
-        body: options.body,
-        now: () => server.time.ms(),
-      }),
-    );
-  }
-  const res = await fetch(server.base + path, { method, headers, body: options.body });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, text, json: parseJson(text) };
+function call(server: Server, method: string, path: string, options: CallOptions = {}) {
+  return signedCall({ secret: SECRET, key: server.key, now: server.time.ms }, server.base, method, path, options);
 }
 
 const SECURITY_HEADERS = [
@@ -100,7 +49,7 @@ const SECURITY_HEADERS = [
   'x-request-id',
 ];
 
-function expect429(res: Awaited<ReturnType<typeof call>>, message: string) {
+function expect429(res: CallResult, message: string) {
   expect(res.status).toBe(429);
   expect(res.json).toMatchObject({ error_code: 'RATE_LIMIT_EXCEEDED', message, detail: message });
   const retryAfter = res.headers.get('retry-after');

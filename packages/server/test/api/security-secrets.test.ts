@@ -2,13 +2,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { signatureHeaders } from '../../../client/src/signing.js';
-import type { Clock } from '../../src/domain/types.js';
 import { createLogger } from '../../src/logger.js';
-import { buildTestApp, multipartFile, tempDir } from '../helpers.js';
+import { type HttpTestApp, multipartFile, startHttpTestApp, tempDir } from '../helpers.js';
+import { callHeaders, type CallOptions, fetchText } from './security-helpers.js';
 
 /**
  * Canary test (security.md KEY-11, LOG-03; decisions §4, §16): a wrong API key, the signing secret, the real key,
@@ -22,12 +21,6 @@ const CANARY_REAL_KEY = 'pcn_canary_REALKEY_b4c2e0a8f6d1';
 const CANARY_CONTENT = 'pcn_canary_CONTENT_91ab2cd3ef';
 const CANARY_TASK = 'pcn_canary_TASK_5f6e7d8c';
 
-function mutableClock(start = Date.UTC(2026, 7, 9, 10, 11, 12, 0)) {
-  let t = start;
-  const clock: Clock = { now: () => new Date(t) };
-  return { clock, advance: (ms: number) => void (t += ms), ms: () => t };
-}
-
 function memoryStream() {
   const lines: string[] = [];
   const stream = new Writable({
@@ -39,21 +32,17 @@ function memoryStream() {
   return { stream, text: () => lines.join('') };
 }
 
-interface Server {
-  app: FastifyInstance;
-  base: string;
-  time: ReturnType<typeof mutableClock>;
+interface Server extends HttpTestApp {
   logs: () => string;
   dbPath: string;
   responses: string[];
 }
 
 async function start(format: 'json' | 'text'): Promise<Server> {
-  const time = mutableClock();
   const sink = memoryStream();
   const logger = createLogger({ log: { level: 'debug', format } }, sink.stream);
   const dbPath = join(tempDir(), 'canary.db');
-  const app = await buildTestApp(
+  const server = await startHttpTestApp(
     {
       CONTEXTPILOT_DATABASE_URL: `sqlite:${dbPath}`,
       CONTEXTPILOT_LOG_LEVEL: 'debug',
@@ -64,54 +53,19 @@ async function start(format: 'json' | 'text'): Promise<Server> {
       CONTEXTPILOT_REQUEST_SIGNING_SECRET: CANARY_SECRET,
       CONTEXTPILOT_AUTH_FAILURE_LIMIT: '5',
     },
-    { clock: time.clock, logger },
+    Date.UTC(2026, 7, 9, 10, 11, 12, 0),
+    { logger },
   );
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  if (typeof address !== 'object' || address === null) {
-    throw new Error('no address');
-  }
-  return { app, base: `http://127.0.0.1:${address.port}`, time, logs: sink.text, dbPath, responses: [] };
-}
-
-function parseJson(text: string): Record<string, unknown> | null {
-  try {
-    return JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    return null;
-  }
+  return { ...server, logs: sink.text, dbPath, responses: [] };
 }
 
 /** Sends a request and keeps the whole response (status line, headers, body) for the final search. */
-async function call(
-  server: Server,
-  method: string,
-  path: string,
-  options: { key?: string | null; body?: string | Uint8Array; headers?: Record<string, string>; sign?: boolean } = {},
-) {
-  const headers: Record<string, string> = { ...options.headers };
-  if (options.key !== null) {
-    headers['x-api-key'] = options.key ?? CANARY_REAL_KEY;
-  }
-  if (typeof options.body === 'string') {
-    headers['content-type'] ??= 'application/json';
-  }
-  let signature: string | undefined;
-  if (method !== 'GET' && options.sign !== false) {
-    const signed = await signatureHeaders({
-      secret: CANARY_SECRET,
-      method,
-      pathWithQuery: path,
-      body: options.body,
-      now: () => server.time.ms(),
-    });
-    signature = signed['X-Request-Signature'];
-    Object.assign(headers, signed);
-  }
-  const res = await fetch(server.base + path, { method, headers, body: options.body });
-  const text = await res.text();
-  server.responses.push(`${res.status}\n${JSON.stringify([...res.headers])}\n${text}`);
-  return { status: res.status, headers: res.headers, text, json: parseJson(text), signature };
+async function call(server: Server, method: string, path: string, options: CallOptions = {}) {
+  const config = { secret: CANARY_SECRET, key: CANARY_REAL_KEY, now: server.time.ms };
+  const { headers, signature } = await callHeaders(config, method, path, options);
+  const res = await fetchText(server.base + path, { method, headers, body: options.body });
+  server.responses.push(`${res.status}\n${JSON.stringify([...res.headers])}\n${res.text}`);
+  return { ...res, json: res.json as Record<string, unknown> | null, signature };
 }
 
 /** Exercises every path a secret could leak through. Returns the signatures that were sent. */

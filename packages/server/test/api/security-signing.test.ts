@@ -1,12 +1,10 @@
-import { request as httpRequest } from 'node:http';
 import { gzipSync } from 'node:zlib';
 
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { signatureHeaders, signRequest } from '../../../client/src/signing.js';
-import type { Clock } from '../../src/domain/types.js';
-import { buildTestApp, multipartFile } from '../helpers.js';
+import { type HttpTestApp, multipartFile, startHttpTestApp } from '../helpers.js';
+import { auditEventsOf, fetchText, rawCall } from './security-helpers.js';
 
 /** HMAC request signing over real HTTP (decisions §5), with auth on and an injected clock. */
 
@@ -14,21 +12,10 @@ const API_KEY = 'signing-test-api-key-4f3e2d1c0b';
 const SECRET = 'signing-test-secret-0123456789abcdef0123';
 const MAX_AGE = 300;
 
-function mutableClock(start = Date.UTC(2026, 2, 4, 5, 6, 7, 0)) {
-  let t = start;
-  const clock: Clock = { now: () => new Date(t) };
-  return { clock, advance: (ms: number) => void (t += ms), ms: () => t };
-}
+type Server = HttpTestApp;
 
-interface Server {
-  app: FastifyInstance;
-  base: string;
-  time: ReturnType<typeof mutableClock>;
-}
-
-async function start(env: Record<string, string>): Promise<Server> {
-  const time = mutableClock();
-  const app = await buildTestApp(
+function start(env: Record<string, string>): Promise<Server> {
+  return startHttpTestApp(
     {
       CONTEXTPILOT_ENABLE_AUTH: 'true',
       CONTEXTPILOT_API_KEY: API_KEY,
@@ -39,22 +26,8 @@ async function start(env: Record<string, string>): Promise<Server> {
       CONTEXTPILOT_AUTH_FAILURE_LIMIT: '100000',
       ...env,
     },
-    { clock: time.clock },
+    Date.UTC(2026, 2, 4, 5, 6, 7, 0),
   );
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  if (typeof address !== 'object' || address === null) {
-    throw new Error('no address');
-  }
-  return { app, base: `http://127.0.0.1:${address.port}`, time };
-}
-
-function parseJson(text: string): ReturnType<typeof JSON.parse> {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
 }
 
 /** Sends exactly what it is given (no automatic signing); the API key unless `key: null`. */
@@ -71,9 +44,7 @@ async function send(
   if (typeof options.body === 'string' && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {
     headers['content-type'] = 'application/json';
   }
-  const res = await fetch(server.base + path, { method, headers, body: options.body });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, text, json: parseJson(text) };
+  return fetchText(server.base + path, { method, headers, body: options.body });
 }
 
 /** Signature headers for `method path body` at `offsetSeconds` from the server's clock. */
@@ -99,22 +70,9 @@ async function signedSend(
   });
 }
 
-function rawCall(server: Server, method: string, path: string, headers: Record<string, string | string[]>, body = '') {
-  return new Promise<{ status: number; text: string }>((resolve, reject) => {
-    const req = httpRequest(server.base + path, { method, headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
+/** The `request_signing` outcomes recorded for one request. */
 async function outcomesFor(server: Server, requestId: string | null) {
-  expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
-  const events = await server.app.parts.audit.list({ limit: 50, offset: 0, requestId: requestId ?? '' });
+  const events = await auditEventsOf(server, requestId);
   return events.filter((e) => e.event === 'request_signing').map((e) => e.outcome);
 }
 

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { signatureHeaders } from '../../../client/src/signing.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
-import { buildTestApp, tempDir } from '../helpers.js';
+import { buildTestApp, listenOnLoopback, tempDir } from '../helpers.js';
 
 /** Start-up fail-safes (decisions §4, §5, §17; security.md KEY-10, SIG-06). */
 
@@ -217,16 +217,10 @@ describe('a key rotated before a restart', () => {
       CONTEXTPILOT_ENABLE_REQUEST_SIGNING: 'true',
       CONTEXTPILOT_REQUEST_SIGNING_SECRET: secret,
     };
-    const listen = async (app: Awaited<ReturnType<typeof buildTestApp>>) => {
-      await app.listen({ host: '127.0.0.1', port: 0 });
-      const address = app.server.address();
-      return typeof address === 'object' && address !== null ? `http://127.0.0.1:${address.port}` : '';
-    };
-
     const first = await buildTestApp(env);
     let rotated: string;
     try {
-      const base = await listen(first);
+      const base = await listenOnLoopback(first);
       const headers = {
         'x-api-key': envKey,
         ...(await signatureHeaders({ secret, method: 'POST', pathWithQuery: '/security/api-key/rotate' })),
@@ -250,7 +244,7 @@ describe('a key rotated before a restart', () => {
     );
     const second = await buildTestApp(env, { logger });
     try {
-      const base = await listen(second);
+      const base = await listenOnLoopback(second);
       const warning = lines
         .map((l) => JSON.parse(l) as { level: number; msg: string })
         .find((l) => l.level === 40 && l.msg.includes('CONTEXTPILOT_API_KEY'));

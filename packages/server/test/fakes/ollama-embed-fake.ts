@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+
+import { closeServer, readRequest, serveOnLoopback } from './loopback.js';
 
 /**
  * How the next request misbehaves. Status codes answer with that status and an error body; `malformed-json` sends
@@ -95,14 +96,8 @@ export async function startJsonFake(
   const requests: RecordedRequest[] = [];
   const queue: FakeFailureMode[] = [];
   const server = createServer((req, res) => {
-    void readBody(req).then(
-      (text) => {
-        const request: RecordedRequest = {
-          method: req.method ?? '',
-          path: req.url ?? '',
-          headers: req.headers,
-          body: parseOrRaw(text),
-        };
+    void readRequest(req).then(
+      (request: RecordedRequest) => {
         requests.push(request);
         respond(req, res, request, queue.shift(), handle);
       },
@@ -110,21 +105,15 @@ export async function startJsonFake(
       () => req.socket.destroy(),
     );
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: await serveOnLoopback(server),
     requests,
     failNext(mode, count = 1) {
       for (let i = 0; i < count; i++) {
         queue.push(mode);
       }
     },
-    close() {
-      // Hanging requests hold their sockets open; drop them so close() resolves.
-      server.closeAllConnections();
-      return new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
-    },
+    close: () => closeServer(server),
   };
 }
 
@@ -156,26 +145,6 @@ function respond(
 
 function sendJson(res: ServerResponse, status: number, json: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(json));
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) {
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function parseOrRaw(text: string): unknown {
-  if (text === '') {
-    return undefined;
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    // Recorded as text so a test can see exactly what a client sent.
-    return text;
-  }
 }
 
 /** Options for {@link startOllamaEmbedFake}. */

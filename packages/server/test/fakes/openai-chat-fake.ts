@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+
+import { closeServer, readRequest, serveOnLoopback } from './loopback.js';
 
 /*
  * Loopback chat fakes. This file holds the shared server (recording, scripted replies, failure injection, streaming)
@@ -125,15 +126,9 @@ export async function startChatFake(protocol: ChatProtocol, options: ChatFakeOpt
   };
 
   const server = createServer((req, res) => {
-    void readBody(req).then(
-      (text) => {
-        const request: RecordedChatRequest = {
-          method: req.method ?? '',
-          path: req.url ?? '',
-          headers: req.headers,
-          body: parseOrRaw(text),
-          closedEarly: false,
-        };
+    void readRequest(req).then(
+      (recorded) => {
+        const request: RecordedChatRequest = { ...recorded, closedEarly: false };
         requests.push(request);
         res.on('close', () => {
           if (!res.writableFinished) {
@@ -247,10 +242,8 @@ export async function startChatFake(protocol: ChatProtocol, options: ChatFakeOpt
     next();
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: await serveOnLoopback(server),
     requests,
     reply(text, replyOptions = {}) {
       script = { ...replyOptions, deltas: typeof text === 'string' ? splitWords(text) : [...text] };
@@ -260,36 +253,12 @@ export async function startChatFake(protocol: ChatProtocol, options: ChatFakeOpt
         queue.push({ mode, path });
       }
     },
-    close() {
-      // Hanging and slow requests hold their sockets open; drop them so close() resolves.
-      server.closeAllConnections();
-      return new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
-    },
+    close: () => closeServer(server),
   };
 }
 
 function withHeaders(answer: FakeAnswer, extra: Record<string, string>): FakeAnswer {
   return answer.kind === 'json' ? { ...answer, headers: { ...answer.headers, ...extra } } : answer;
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) {
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function parseOrRaw(text: string): unknown {
-  if (text === '') {
-    return undefined;
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    // Recorded as text so a test can see exactly what a client sent.
-    return text;
-  }
 }
 
 /** A field of a JSON request body, or undefined. */

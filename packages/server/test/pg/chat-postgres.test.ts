@@ -4,10 +4,9 @@ import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import type { Clock } from '../../src/domain/types.js';
 import { startOllamaChatFake } from '../fakes/ollama-chat-fake.js';
 import { type ChatFake, type RecordedChatRequest, startOpenAiChatFake } from '../fakes/openai-chat-fake.js';
-import { buildTestApp } from '../helpers.js';
+import { buildTestApp, manualClock } from '../helpers.js';
 
 /*
  * The chat, conversation and settings flow on PostgreSQL, with two instances sharing one schema (and one
@@ -54,8 +53,8 @@ interface Summary {
   message_count: number;
 }
 
-let t = Date.parse('2026-04-01T08:00:00.000Z');
-const clock: Clock = { now: () => new Date(t) };
+const time = manualClock(Date.parse('2026-04-01T08:00:00.000Z'));
+const { clock } = time;
 
 /** Accepts only STORED_KEY: a chat that works proves the key stored (encrypted) by one instance was used. */
 let openai: ChatFake;
@@ -99,7 +98,7 @@ beforeEach(async () => {
 });
 
 async function chat(target: FastifyInstance, body: Record<string, unknown>, reply?: string): Promise<ChatResponse> {
-  t += 1000;
+  time.advance(1000);
   if (reply !== undefined) {
     openai.reply(reply);
     ollama.reply(reply);
@@ -346,7 +345,7 @@ describe('chat and conversations on PostgreSQL', () => {
 
   it('streams a reply and saves it', async () => {
     openai.reply(['Streamed ', 'on ', 'PostgreSQL.']);
-    t += 1000;
+    time.advance(1000);
     const res = await b.inject({
       method: 'POST',
       url: '/ai/chat/stream',

@@ -7,7 +7,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { signatureHeaders } from '../../../client/src/signing.js';
-import { buildTestApp, tempDir } from '../helpers.js';
+import { type CallOptions, signedCall } from '../api/security-helpers.js';
+import { buildTestApp, listenOnLoopback, tempDir } from '../helpers.js';
 
 /**
  * Two app instances sharing one database and one Redis (decisions §4–6): rate limits, replay protection, the
@@ -26,33 +27,9 @@ interface Instance {
   base: string;
 }
 
-function parseJson(text: string): ReturnType<typeof JSON.parse> {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
-}
-
-async function call(
-  instance: Instance,
-  method: string,
-  path: string,
-  options: { key?: string | null; body?: string; headers?: Record<string, string>; sign?: boolean } = {},
-) {
-  const headers: Record<string, string> = { ...options.headers };
-  if (options.key !== null) {
-    headers['x-api-key'] = options.key ?? API_KEY;
-  }
-  if (options.body !== undefined) {
-    headers['content-type'] ??= 'application/json';
-  }
-  if (method !== 'GET' && options.sign !== false) {
-    Object.assign(headers, await signatureHeaders({ secret: SECRET, method, pathWithQuery: path, body: options.body }));
-  }
-  const res = await fetch(instance.base + path, { method, headers, body: options.body });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, text, json: parseJson(text) };
+/** Sends a request with API_KEY (unless `key` is given) and signs non-GET requests at the real time. */
+function call(instance: Instance, method: string, path: string, options: CallOptions = {}) {
+  return signedCall({ secret: SECRET, key: API_KEY }, instance.base, method, path, options);
 }
 
 async function deleteKeys(redis: Redis, prefix: string): Promise<number> {
@@ -82,12 +59,7 @@ describe.each<Backend>([{ name: 'sqlite' }, { name: 'postgres' }])(
 
     async function start(env: Record<string, string>): Promise<Instance> {
       const app = await buildTestApp(env, backend.name === 'postgres' ? { pgSchema } : {});
-      await app.listen({ host: '127.0.0.1', port: 0 });
-      const address = app.server.address();
-      if (typeof address !== 'object' || address === null) {
-        throw new Error('no address');
-      }
-      return { app, base: `http://127.0.0.1:${address.port}` };
+      return { app, base: await listenOnLoopback(app) };
     }
 
     beforeAll(async () => {

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 
-import { type EventRow, rowToEvent } from '../rows.js';
+import { eventFilterColumns, type EventRow, rowToEvent } from '../rows.js';
 import type { SecurityEventStore } from '../store.js';
 
 const EVENT_COLUMNS = 'id, event, outcome, request_id, method, path, client_ip, actor, details, created_at';
@@ -35,19 +35,9 @@ export function createPostgresEventStore(pool: pg.Pool): SecurityEventStore {
       );
     },
     list: async (filter) => {
-      const where: string[] = [];
-      const params: unknown[] = [];
-      for (const [column, value] of [
-        ['event', filter.event],
-        ['outcome', filter.outcome],
-        ['request_id', filter.requestId],
-      ] as const) {
-        if (value !== undefined) {
-          params.push(value);
-          where.push(`${column} = $${params.length}`);
-        }
-      }
-      params.push(filter.limit, filter.offset);
+      const set = eventFilterColumns(filter);
+      const where = set.map(({ column }, i) => `${column} = $${i + 1}`);
+      const params: unknown[] = [...set.map(({ value }) => value), filter.limit, filter.offset];
       const result = await pool.query<EventRow>(
         `SELECT ${EVENT_COLUMNS} FROM security_events ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
          ORDER BY created_at DESC, seq DESC LIMIT $${params.length - 1} OFFSET $${params.length}`,

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 
 import { settle } from './settle.js';
 
-import { type EventRow, rowToEvent } from '../rows.js';
+import { eventFilterColumns, type EventRow, rowToEvent } from '../rows.js';
 import type { SecurityEvent, SecurityEventStore } from '../store.js';
 
 export function createSqliteEventStore(db: Database.Database): SecurityEventStore {
@@ -19,18 +19,9 @@ export function createSqliteEventStore(db: Database.Database): SecurityEventStor
     insertMany: (events) => settle(() => insertMany(events)),
     list: (filter) =>
       settle(() => {
-        const where: string[] = [];
-        const params: unknown[] = [];
-        for (const [column, value] of [
-          ['event', filter.event],
-          ['outcome', filter.outcome],
-          ['request_id', filter.requestId],
-        ] as const) {
-          if (value !== undefined) {
-            where.push(`${column} = ?`);
-            params.push(value);
-          }
-        }
+        const set = eventFilterColumns(filter);
+        const where = set.map(({ column }) => `${column} = ?`);
+        const params = set.map(({ value }) => value);
         const rows = db
           .prepare(
             `SELECT * FROM security_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
