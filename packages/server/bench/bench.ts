@@ -394,8 +394,11 @@ async function runSize(ctx: BenchContext, size: number, fake: ChatFake | null): 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const benchStart = performance.now();
-  const progress = (message: string) =>
+  let lastProgress = '';
+  const progress = (message: string) => {
+    lastProgress = message;
     console.log(`[${((performance.now() - benchStart) / 1000).toFixed(1).padStart(6)} s] ${message}`);
+  };
   const server = chooseServerMode(options.server);
   const rateLimits = chooseRateLimitStrategy();
   const workRoot = mkdtempSync(join(tmpdir(), 'contextpilot-bench-'));
@@ -475,10 +478,23 @@ async function main(): Promise<void> {
   process.on('SIGTERM', onSignal);
 
   const errors: string[] = [];
-  const attempt = async (label: string, work: () => Promise<void>) => {
+  /** Runs a section; a throw, or running past `deadlineMs` (a safety net over the per-request timeouts), fails it. */
+  const attempt = async (label: string, deadlineMs: number, work: () => Promise<void>) => {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(`did not finish within ${Math.round(deadlineMs / 60_000)} min (last step: ${lastProgress})`),
+          ),
+        deadlineMs,
+      );
+    });
     try {
-      await work();
+      await Promise.race([work(), deadline]);
     } catch (error) {
+      // Whatever the section was waiting for is stopped with its servers, so nothing keeps running behind it.
+      await stopAllServers();
       if (interrupted) {
         return;
       }
@@ -493,6 +509,8 @@ async function main(): Promise<void> {
         note: message.split('\n')[0]?.slice(0, 140),
       });
       progress(`${label} FAILED: ${message}`);
+    } finally {
+      clearTimeout(timer);
     }
   };
 
@@ -504,7 +522,9 @@ async function main(): Promise<void> {
         if (interrupted) {
           break;
         }
-        await attempt(`size ${size}`, async () => {
+        // Indexing gets up to 8 min per 10k units (see runSize); the measurements after it need a few minutes.
+        const deadlineMs = Math.max(10 * 60_000, (size / 10_000) * 8 * 60_000) + 15 * 60_000;
+        await attempt(`size ${size}`, deadlineMs, async () => {
           const wantChat = wants(ctx, 'chat') && size === chatSize;
           if (wantChat && fake === null) {
             const started = await startOpenAiFake();
@@ -517,7 +537,7 @@ async function main(): Promise<void> {
       }
     }
     if (wants(ctx, 'security') && !interrupted) {
-      await attempt('security', () => runSecurity(ctx, SECURITY_SIZE));
+      await attempt('security', 30 * 60_000, () => runSecurity(ctx, SECURITY_SIZE));
     }
   } finally {
     if (!interrupted) {

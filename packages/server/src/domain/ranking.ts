@@ -82,15 +82,31 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/** Compiled whole-word patterns by tag; tags repeat across units and requests, so each is compiled once. */
+const tagPatterns = new Map<string, RegExp>();
+const MAX_CACHED_PATTERNS = 10_000;
+
+function tagPattern(needle: string): RegExp {
+  let pattern = tagPatterns.get(needle);
+  if (pattern === undefined) {
+    pattern = new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(needle)}(?![\\p{L}\\p{N}])`, 'u');
+    if (tagPatterns.size >= MAX_CACHED_PATTERNS) {
+      tagPatterns.clear();
+    }
+    tagPatterns.set(needle, pattern);
+  }
+  return pattern;
+}
+
 /** Tags of a unit that occur in the task as whole words (case-insensitive). */
 export function matchTags(task: string, tags: readonly string[]): string[] {
+  if (tags.length === 0) {
+    return [];
+  }
   const haystack = task.toLowerCase();
   return tags.filter((tag) => {
     const needle = tag.toLowerCase().trim();
-    if (needle === '') {
-      return false;
-    }
-    return new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(needle)}(?![\\p{L}\\p{N}])`, 'u').test(haystack);
+    return needle !== '' && haystack.includes(needle) && tagPattern(needle).test(haystack);
   });
 }
 
