@@ -11,7 +11,11 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['packages/*/src/**/*.test.ts', 'packages/server/eval/**/*.test.ts'],
+          include: [
+            'packages/*/src/**/*.test.ts',
+            'packages/server/eval/**/*.test.ts',
+            'packages/server/bench/**/*.test.ts',
+          ],
           environment: 'node',
         },
       },

@@ -12,6 +12,7 @@
  *        `node --import tsx packages/server/bench/profile-top.ts <file.cpuprofile>`)
  * Sections: seed, health, prompt, list, create, memory, security, chat.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -391,6 +392,20 @@ async function runSize(ctx: BenchContext, size: number, fake: ChatFake | null): 
   }
 }
 
+/** The commit measured, and how many server/contract source files differ from it (read-only git calls). */
+function sourceVersion(): string {
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+    const head = git('rev-parse', '--short', 'HEAD');
+    const changed = git('status', '--porcelain', '--', 'packages/server/src', 'packages/contract/src');
+    const count = changed === '' ? 0 : changed.split('\n').length;
+    return count === 0 ? head : `${head} + ${count} changed source file(s)`;
+  } catch {
+    // Not a git checkout, or no git: the version is simply not recorded.
+    return 'unknown';
+  }
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const benchStart = performance.now();
@@ -429,12 +444,13 @@ async function main(): Promise<void> {
     counts: ctx.counts,
     seed: options.seed,
     profile: options.profile,
+    commit: sourceVersion(),
     generatorVocabulary: possibleVocabulary(),
     loadAverageAtStart: loadAverage(),
   };
   console.log('ContextPilot benchmark');
   console.log(`  Node ${meta.node}, ${meta.cpus} CPUs (${meta.cpuModel}), ${meta.memoryGb} GB RAM, ${meta.platform}`);
-  console.log(`  server: ${meta.server}`);
+  console.log(`  server: ${meta.server}; commit ${meta.commit}`);
   console.log(`  rate limits: ${meta.rateLimits}`);
   console.log(
     `  sizes: ${options.sizes.join(', ')}${options.quick ? ' (quick)' : ''}; sections: ${meta.sections.join(', ')}`,
