@@ -387,6 +387,9 @@ function createSqliteSettingsStore(db: Db): SettingsStore {
     'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
   );
   const remove = db.prepare('DELETE FROM settings WHERE key = ?');
+  // Prepared once: the API-key check reads a setting on every authenticated request.
+  const selectAll = db.prepare('SELECT key, value FROM settings');
+  const selectOne = db.prepare('SELECT value FROM settings WHERE key = ?');
   const setTx = db.transaction((entries: Record<string, string | null>) => {
     for (const [key, value] of Object.entries(entries)) {
       if (value === null) {
@@ -398,21 +401,8 @@ function createSqliteSettingsStore(db: Db): SettingsStore {
   });
   return {
     getAll: () =>
-      settle(
-        () =>
-          new Map(
-            (db.prepare('SELECT key, value FROM settings').all() as { key: string; value: string }[]).map((r) => [
-              r.key,
-              r.value,
-            ]),
-          ),
-      ),
-    get: (key) =>
-      settle(
-        () =>
-          (db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined)?.value ??
-          null,
-      ),
+      settle(() => new Map((selectAll.all() as { key: string; value: string }[]).map((r) => [r.key, r.value]))),
+    get: (key) => settle(() => (selectOne.get(key) as { value: string } | undefined)?.value ?? null),
     set: (entries) => settle(() => setTx(entries)),
   };
 }
