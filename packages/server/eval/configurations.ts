@@ -2,8 +2,13 @@
  * The ranking configurations the evaluation compares. Every configuration except the v1 baseline ranks the same
  * candidates, the ones `search.candidates(task, pool)` returns, so the comparison isolates the fusion step.
  */
-import { DEFAULT_WEIGHTS, rankCandidates, type Candidate, type RankingWeights } from '../src/domain/ranking.js';
-import type { ContextUnit } from '../src/domain/types.js';
+import {
+  DEFAULT_WEIGHTS,
+  rankCandidates,
+  type Candidate,
+  type RankableUnit,
+  type RankingWeights,
+} from '../src/domain/ranking.js';
 import type { Turn } from './dataset.js';
 import { legacyRanking, orderBy, reciprocalRankFusion, type LegacyUnit } from './fusion.js';
 import { MAX_DEPTH } from './metrics.js';
@@ -11,7 +16,7 @@ import { MAX_DEPTH } from './metrics.js';
 export interface RankingInput {
   task: string;
   /** Candidates from the search service, with raw BM25 and (int8) cosine scores. */
-  candidates: readonly Candidate<ContextUnit>[];
+  candidates: readonly Candidate<RankableUnit>[];
   /** Follower → predecessor within a source's sequence (for sequence propagation). */
   predecessorOf: ReadonlyMap<string, string>;
   /** Float query vector, for rankers that score every unit themselves. */

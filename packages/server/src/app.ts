@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from './ids.js';
 
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -228,7 +228,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     loggerInstance,
     // Our own request-completed line logs the route template, never the URL with its query string.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
-    genReqId: () => randomUUID(),
+    genReqId: () => newId(),
     // Fastify takes a hop count too, though its types do not say so.
     trustProxy: config.security.trustProxy as boolean | string[],
     bodyLimit: Math.max(config.limits.maxBodyBytes, config.limits.maxImportBytes) + 64 * 1024,
@@ -259,7 +259,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         details: {},
       });
       const headers = {
-        ...earlyErrorHeaders(config, randomUUID()),
+        ...earlyErrorHeaders(config, newId()),
         'content-type': 'application/json',
         'content-length': String(Buffer.byteLength(body)),
         connection: 'close',

@@ -7,7 +7,12 @@ export function hashApiKey(key: string): string {
 
 /** Short, non-reversible name of a key for logs and events: the first 8 hex characters of its SHA-256. */
 export function keyFingerprint(key: string): string {
-  return hashApiKey(key).slice(0, 8);
+  return fingerprintOfHash(hashApiKey(key));
+}
+
+/** The fingerprint of a key whose hash is already known (saves hashing the key twice per request). */
+export function fingerprintOfHash(keyHashHex: string): string {
+  return keyHashHex.slice(0, 8);
 }
 
 /**
@@ -15,12 +20,18 @@ export function keyFingerprint(key: string): string {
  * malformed digest are simply a mismatch.
  */
 export function keyMatchesHash(presented: string, expectedHashHex: string): boolean {
-  if (!/^[0-9a-f]{64}$/.test(expectedHashHex)) {
+  return hashesMatch(hashApiKey(presented), expectedHashHex);
+}
+
+/** Compares two SHA-256 hex digests in constant time; anything that is not a digest is a mismatch. */
+export function hashesMatch(givenHashHex: string, expectedHashHex: string): boolean {
+  if (!DIGEST.test(givenHashHex) || !DIGEST.test(expectedHashHex)) {
     return false;
   }
-  const given = createHash('sha256').update(presented, 'utf8').digest();
-  return timingSafeEqual(given, Buffer.from(expectedHashHex, 'hex'));
+  return timingSafeEqual(Buffer.from(givenHashHex, 'hex'), Buffer.from(expectedHashHex, 'hex'));
 }
+
+const DIGEST = /^[0-9a-f]{64}$/;
 
 /** A new random key: `bytes` random bytes, base64url without padding. */
 export function generateApiKey(bytes: number): string {

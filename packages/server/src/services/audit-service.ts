@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../ids.js';
 
 import { toTimestamp, type Clock } from '../domain/types.js';
 import type { SecurityEvent, SecurityEventFilter, SecurityEventStore } from '../storage/store.js';
@@ -87,8 +87,9 @@ export function createAuditService(deps: {
   return {
     record(input: EventInput): void {
       deps.onRecord?.(input.event, input.outcome);
+      const now = deps.clock.now();
       queue.push({
-        id: randomUUID(),
+        id: newId(now.getTime()),
         event: input.event,
         outcome: input.outcome,
         requestId: input.request?.id ?? null,
@@ -97,7 +98,7 @@ export function createAuditService(deps: {
         clientIp: input.request?.clientIp ?? null,
         actor: input.actor ?? null,
         details: input.details ?? {},
-        createdAt: toTimestamp(deps.clock.now()),
+        createdAt: toTimestamp(now),
       });
       if (queue.length > MAX_QUEUE) {
         queue.shift();

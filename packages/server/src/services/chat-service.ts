@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../ids.js';
 
 import type { ScoreBreakdown } from '@contextpilot/contract';
 
@@ -213,7 +213,7 @@ export function createChatService(deps: {
     };
     const contexts = generated.ranked.map((r) => ({ id: r.unit.id, score: r.score, breakdown: presentBreakdown(r) }));
     const userMessage: MessageRecord = {
-      id: randomUUID(),
+      id: newId(),
       role: 'user',
       content: generated.prompt,
       createdAt: generated.timestamp,
@@ -225,7 +225,7 @@ export function createChatService(deps: {
     };
     return {
       plan: {
-        conversationId: existing?.id ?? randomUUID(),
+        conversationId: existing?.id ?? newId(),
         isNew: existing === null,
         provider,
         model,
@@ -248,7 +248,7 @@ export function createChatService(deps: {
   ): Promise<ChatOutcome> {
     const now = toTimestamp(deps.clock.now());
     const assistant: MessageRecord = {
-      id: randomUUID(),
+      id: newId(),
       role: 'assistant',
       content: result.text,
       createdAt: now,

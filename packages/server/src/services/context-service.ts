@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../ids.js';
 
 import { CONTEXT_STATUSES, CONTEXT_TYPES, type ContextUnitUpdate } from '@contextpilot/contract';
 
@@ -79,7 +79,7 @@ export function createContextService(deps: {
       const source = checked(() => cleanLabel(input.source, MAX_SOURCE_LENGTH, 'manual'));
       const embedding = await embed(content);
       const unit: ContextUnit = {
-        id: randomUUID(),
+        id: newId(),
         type: input.type,
         content,
         confidence: input.confidence,
@@ -183,7 +183,7 @@ export function createContextService(deps: {
           limits,
           maxItems: limits.maxImportItems,
           now: toTimestamp(clock.now()),
-          newId: randomUUID,
+          newId,
         });
       } catch (error) {
         if (error instanceof ImportFormatError) {

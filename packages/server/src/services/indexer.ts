@@ -1,3 +1,4 @@
+import type { ContextUnit } from '../domain/types.js';
 import type { Embedder } from '../providers/embeddings/embedder.js';
 import type { ContextStore } from '../storage/store.js';
 
@@ -28,7 +29,7 @@ export function createIndexer(deps: {
   let retryTimer: NodeJS.Timeout | null = null;
   const idleWaiters: (() => void)[] = [];
 
-  async function embedBatch(units: Awaited<ReturnType<ContextStore['pendingEmbeddings']>>): Promise<number> {
+  async function embedBatch(units: readonly ContextUnit[]): Promise<number> {
     const vectors = await deps.embedder.embedDocuments(units.map((u) => u.content));
     let saved = 0;
     for (const [i, unit] of units.entries()) {
@@ -47,6 +48,12 @@ export function createIndexer(deps: {
     return saved;
   }
 
+  /**
+   * Indexes in passes over the store, oldest unit first, each step continuing where the last one stopped (a step
+   * looks at a bounded window of units, so no store call blocks for long, however large the store). A pass that saved
+   * vectors is followed by another from the oldest unit, for units written behind the scan meanwhile; a pass that
+   * saved nothing ends the run, so a unit that cannot be embedded is not retried in a loop.
+   */
   async function drain(): Promise<void> {
     pending = await deps.store.countPendingEmbeddings(deps.embedder.modelId);
     if (pending === 0) {
@@ -55,28 +62,38 @@ export function createIndexer(deps: {
     const total = pending;
     let done = 0;
     let lastLog = 0;
+    let after = 0;
+    let savedInPass = 0;
     deps.log.info({ pending: total, model: deps.embedder.modelId }, 'indexing units without vectors');
     while (!closed) {
       // Fetch enough for every worker, then embed the batches in parallel.
-      const units = await deps.store.pendingEmbeddings(deps.embedder.modelId, BATCH_SIZE * deps.concurrency);
-      if (units.length === 0) {
-        break;
-      }
-      const batches: (typeof units)[] = [];
-      for (let i = 0; i < units.length; i += BATCH_SIZE) {
-        batches.push(units.slice(i, i + BATCH_SIZE));
-      }
-      await Promise.all(batches.map(embedBatch));
-      done += units.length;
-      // Recount rather than subtract: imports may have added units while this round ran.
-      pending = await deps.store.countPendingEmbeddings(deps.embedder.modelId);
-      deps.onIndexed?.();
-      if (done - lastLog >= 500 || pending === 0) {
-        lastLog = done;
-        deps.log.info({ indexed: done, total, model: deps.embedder.modelId }, 'indexing progress');
+      const step = await deps.store.pendingEmbeddings(deps.embedder.modelId, BATCH_SIZE * deps.concurrency, after);
+      after = step.next;
+      if (step.units.length > 0) {
+        const batches: ContextUnit[][] = [];
+        for (let i = 0; i < step.units.length; i += BATCH_SIZE) {
+          batches.push(step.units.slice(i, i + BATCH_SIZE));
+        }
+        const saved = (await Promise.all(batches.map(embedBatch))).reduce((a, b) => a + b, 0);
+        savedInPass += saved;
+        done += saved;
+        // Counted down rather than recounted (a count scans every unit); `wake` adds what imports bring meanwhile.
+        pending = Math.max(0, pending - saved);
+        deps.onIndexed?.();
+        if (done - lastLog >= 500) {
+          lastLog = done;
+          deps.log.info({ indexed: done, total, model: deps.embedder.modelId }, 'indexing progress');
+        }
+      } else if (step.exhausted) {
+        if (savedInPass === 0) {
+          break;
+        }
+        after = 0;
+        savedInPass = 0;
       }
     }
     pending = await deps.store.countPendingEmbeddings(deps.embedder.modelId);
+    deps.log.info({ indexed: done, total, pending, model: deps.embedder.modelId }, 'indexing finished');
   }
 
   function run(): void {

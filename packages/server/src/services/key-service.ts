@@ -1,4 +1,4 @@
-import { generateApiKey, hashApiKey, keyFingerprint, keyMatchesHash } from '../domain/api-key.js';
+import { fingerprintOfHash, generateApiKey, hashApiKey, hashesMatch, keyFingerprint } from '../domain/api-key.js';
 import { toTimestamp, type Clock } from '../domain/types.js';
 import type { SettingsStore } from '../storage/store.js';
 
@@ -64,9 +64,10 @@ export function createKeyService(deps: {
       if (presented === undefined || presented === '') {
         return { valid: false, reason: 'missing_key', fingerprint: null };
       }
-      const fingerprint = keyFingerprint(presented);
+      const presentedHash = hashApiKey(presented);
+      const fingerprint = fingerprintOfHash(presentedHash);
       const expected = await expectedHash();
-      if (expected === '' || !keyMatchesHash(presented, expected)) {
+      if (expected === '' || !hashesMatch(presentedHash, expected)) {
         return { valid: false, reason: 'invalid_key', fingerprint };
       }
       await touch();

@@ -2,6 +2,7 @@ import {
   DEFAULT_WEIGHTS,
   rankCandidates,
   type Candidate,
+  type RankableUnit,
   type Ranked,
   type RankingWeights,
 } from '../domain/ranking.js';
@@ -30,7 +31,7 @@ export interface RankTimings {
 
 /** Candidates of one task, and for sequence propagation the predecessor of each unit that has one among them. */
 export interface CandidateSet {
-  candidates: Candidate<ContextUnit>[];
+  candidates: Candidate<RankableUnit>[];
   predecessorOf: Map<string, string>;
 }
 
@@ -42,16 +43,22 @@ export const candidatePool = (limit: number) => Math.max(100, limit * 10);
 
 /**
  * Hybrid retrieval: store-native full text (BM25) and an in-memory vector index, fused by `rankCandidates`.
- * The vector index follows the store's change log, so writes by other instances sharing the database are seen
- * before each ranking.
+ * Candidates are fused on what ranking needs of each unit (confidence, tags, status), kept in memory beside the
+ * vectors; only the selected units are read whole. Both follow the store's change log, so writes by other instances
+ * sharing the database are seen before each ranking.
  */
 export function createSearchService(deps: {
-  store: Pick<ContextStore, 'textSearch' | 'getMany' | 'readEmbeddings' | 'changesSince' | 'successors'>;
+  store: Pick<
+    ContextStore,
+    'textSearch' | 'getMany' | 'readEmbeddings' | 'readRankingFields' | 'changesSince' | 'successors'
+  >;
   embedder: Pick<Embedder, 'modelId' | 'dimension' | 'embedQuery'>;
   log: SearchLogger;
   weights?: RankingWeights;
 }) {
   const index = new VectorIndex(deps.embedder.dimension);
+  /** Ranking fields of every unit in the store, superseded included (a superseded unit is never ranked). */
+  const rankingFields = new Map<string, RankableUnit>();
   const weights = deps.weights ?? DEFAULT_WEIGHTS;
   let lastSeq = 0;
   let syncing: Promise<void> | null = null;
@@ -59,8 +66,12 @@ export function createSearchService(deps: {
 
   async function loadAll(): Promise<void> {
     index.clear();
+    rankingFields.clear();
     for await (const row of deps.store.readEmbeddings(deps.embedder.modelId)) {
       index.upsert(row.id, row.vectors, row.status === 'active');
+    }
+    for await (const fields of deps.store.readRankingFields()) {
+      rankingFields.set(fields.id, fields);
     }
   }
 
@@ -77,16 +88,26 @@ export function createSearchService(deps: {
         index.upsert(row.id, row.vectors, row.status === 'active');
         seen.add(row.id);
       }
+      const fresh = new Map<string, RankableUnit>();
+      for await (const fields of deps.store.readRankingFields(batch.ids)) {
+        fresh.set(fields.id, fields);
+      }
       for (const id of batch.ids) {
         if (!seen.has(id)) {
           index.remove(id);
+        }
+        const fields = fresh.get(id);
+        if (fields === undefined) {
+          rankingFields.delete(id);
+        } else {
+          rankingFields.set(id, fields);
         }
       }
     }
     lastSeq = batch.lastSeq;
   }
 
-  /** Brings the vector index up to date with the store (one cheap query when nothing changed). */
+  /** Brings the vector index and ranking fields up to date with the store (one cheap query when nothing changed). */
   function sync(): Promise<void> {
     // Concurrent rankings share one sync instead of each reading the same changes.
     syncing ??= applyChanges().finally(() => {
@@ -133,13 +154,14 @@ export function createSearchService(deps: {
         semantic.set(id, similarity);
       }
     }
-    const ids = new Set([...lexical.keys(), ...semantic.keys()]);
-    const units = await deps.store.getMany([...ids]);
-    const found = units.map((unit) => ({
-      unit,
-      lexical: lexical.get(unit.id) ?? 0,
-      semantic: semantic.get(unit.id) ?? 0,
-    }));
+    const found: Candidate<RankableUnit>[] = [];
+    for (const id of new Set([...lexical.keys(), ...semantic.keys()])) {
+      // A unit written after the last sync is not known yet; the next ranking sees it.
+      const unit = rankingFields.get(id);
+      if (unit !== undefined) {
+        found.push({ unit, lexical: lexical.get(id) ?? 0, semantic: semantic.get(id) ?? 0 });
+      }
+    }
     const predecessorOf = await followers(task, found, limit, queryVector);
     if (timings) {
       timings.embedMs = embedded - started;
@@ -151,7 +173,7 @@ export function createSearchService(deps: {
   /** Adds to `found` the units that follow its strongest members in their source; returns follower → predecessor. */
   async function followers(
     task: string,
-    found: Candidate<ContextUnit>[],
+    found: Candidate<RankableUnit>[],
     limit: number,
     queryVector: Float32Array | null,
   ): Promise<Map<string, string>> {
@@ -165,8 +187,11 @@ export function createSearchService(deps: {
     const added = [...predecessorOf.keys()].filter((id) => !present.has(id));
     if (added.length > 0) {
       const similarity = queryVector === null ? new Map<string, number>() : index.similarities(queryVector, added);
-      for (const unit of await deps.store.getMany(added)) {
-        found.push({ unit, lexical: 0, semantic: similarity.get(unit.id) ?? 0 });
+      for (const id of added) {
+        const unit = rankingFields.get(id);
+        if (unit !== undefined) {
+          found.push({ unit, lexical: 0, semantic: similarity.get(id) ?? 0 });
+        }
       }
     }
     return predecessorOf;
@@ -177,7 +202,10 @@ export function createSearchService(deps: {
     async init(): Promise<void> {
       lastSeq = (await deps.store.changesSince(0)).lastSeq;
       await loadAll();
-      deps.log.info({ units: index.size, model: deps.embedder.modelId }, 'vector index loaded');
+      deps.log.info(
+        { units: rankingFields.size, vectors: index.size, model: deps.embedder.modelId },
+        'vector index loaded',
+      );
     },
     sync,
     candidates,
@@ -195,10 +223,15 @@ export function createSearchService(deps: {
         weights,
         predecessorOf: found.predecessorOf,
       });
+      const units = new Map((await deps.store.getMany(ranked.map((r) => r.unit.id))).map((u) => [u.id, u]));
       if (timings) {
         timings.rankMs += performance.now() - started;
       }
-      return ranked;
+      // A unit deleted since the last sync drops out.
+      return ranked.flatMap((r) => {
+        const unit = units.get(r.unit.id);
+        return unit === undefined ? [] : [{ ...r, unit }];
+      });
     },
     /** Null when hybrid ranking works; otherwise why it fell back to full text. */
     get degradedReason(): string | null {

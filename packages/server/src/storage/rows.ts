@@ -1,3 +1,4 @@
+import type { RankableUnit } from '../domain/ranking.js';
 import type { ContextStatus, ContextType, ContextUnit } from '../domain/types.js';
 import type { ConversationRecord, MessageRecord, SecurityEvent, SecurityEventFilter } from './store.js';
 
@@ -37,6 +38,18 @@ export function rowToUnit(row: ContextRow): ContextUnit {
     tags: fromJson(row.tags),
     status: row.status as ContextStatus,
     supersededBy: row.superseded_by,
+  };
+}
+
+/** The columns ranking reads of a `context_units` row. */
+export type RankingRow = Pick<ContextRow, 'id' | 'confidence' | 'tags' | 'status'>;
+
+export function rowToRankingFields(row: RankingRow): RankableUnit {
+  return {
+    id: row.id,
+    confidence: Number(row.confidence),
+    tags: fromJson(row.tags),
+    status: row.status as ContextStatus,
   };
 }
 
@@ -139,3 +152,9 @@ export function eventFilterColumns(filter: SecurityEventFilter): { column: strin
 
 /** Keeps the change log bounded: entries older than this many writes are pruned. */
 export const CHANGE_LOG_KEEP = 50_000;
+
+/**
+ * Units (by position) one `pendingEmbeddings` call looks at. A scan over units that already have vectors costs about
+ * a microsecond per unit in SQLite; this bounds one call to a few milliseconds.
+ */
+export const PENDING_SCAN_WINDOW = 5_000;

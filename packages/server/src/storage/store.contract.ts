@@ -525,6 +525,28 @@ export function describeStoreContract(name: string, open: () => Promise<Storage>
         expect((await store.textSearch(['postgres', 'migration'], 10)).map((h) => h.id)).toEqual([active.id]);
       });
 
+      it('follows status changes: a unit superseded leaves the index, one made active again returns', async () => {
+        const unit = makeUnit({ content: 'quarterly roadmap review', tags: ['planning'] });
+        const other = makeUnit({ content: 'roadmap draft' });
+        await insertAll(store, [unit, other]);
+        await store.update({ ...unit, status: 'superseded', supersededBy: other.id });
+        expect((await store.textSearch(['roadmap'], 10)).map((h) => h.id)).toEqual([other.id]);
+        expect(await store.textSearch(['planning'], 10)).toEqual([]);
+        await store.update({ ...unit, content: 'quarterly roadmap review, revised', status: 'active' });
+        expect(sorted((await store.textSearch(['roadmap'], 10)).map((h) => h.id))).toEqual(sorted([unit.id, other.id]));
+        expect((await store.textSearch(['revised'], 10)).map((h) => h.id)).toEqual([unit.id]);
+        await store.delete(unit.id);
+        expect((await store.textSearch(['roadmap'], 10)).map((h) => h.id)).toEqual([other.id]);
+        // Superseded in an import, then removed by a replacing import: the index never keeps a stale entry.
+        const imported = makeUnit({ content: 'roadmap imported', status: 'superseded' });
+        await store.importUnits([{ unit: imported, embedding: null }], { replaceExisting: false });
+        expect((await store.textSearch(['imported'], 10)).map((h) => h.id)).toEqual([]);
+        await store.importUnits([{ unit: { ...imported, status: 'active' }, embedding: null }], {
+          replaceExisting: true,
+        });
+        expect((await store.textSearch(['roadmap'], 10)).map((h) => h.id)).toEqual([imported.id]);
+      });
+
       it('returns positive scores, best first, at most limit hits', async () => {
         const both = makeUnit({ content: 'coffee and espresso notes' });
         const one = makeUnit({ content: 'coffee notes only' });
@@ -594,12 +616,43 @@ export function describeStoreContract(name: string, open: () => Promise<Storage>
         await store.insert(units[1]!, embedding('m1', [1]));
         await store.insert(units[2]!, embedding('m2', [1]));
         await store.insert(units[3]!, null);
-        expect(ids(await store.pendingEmbeddings('m1', 10))).toEqual([units[0]!.id, units[2]!.id, units[3]!.id]);
-        expect(ids(await store.pendingEmbeddings('m1', 2))).toEqual([units[0]!.id, units[2]!.id]);
-        expect(ids(await store.pendingEmbeddings('m2', 10))).toEqual([units[0]!.id, units[1]!.id, units[3]!.id]);
+        const all = await store.pendingEmbeddings('m1', 10);
+        expect(ids(all.units)).toEqual([units[0]!.id, units[2]!.id, units[3]!.id]);
+        expect(all.exhausted).toBe(true);
+        expect(ids((await store.pendingEmbeddings('m1', 2)).units)).toEqual([units[0]!.id, units[2]!.id]);
+        expect(ids((await store.pendingEmbeddings('m2', 10)).units)).toEqual([
+          units[0]!.id,
+          units[1]!.id,
+          units[3]!.id,
+        ]);
         expect(await store.countPendingEmbeddings('m1')).toBe(3);
         expect(await store.countPendingEmbeddings('m2')).toBe(3);
         expect(await store.countPendingEmbeddings('m3')).toBe(4);
+      });
+
+      it('continues a scan for units lacking vectors from where the last step stopped', async () => {
+        const units = Array.from({ length: 7 }, () => makeUnit());
+        for (const [i, unit] of units.entries()) {
+          await store.insert(unit, i % 3 === 0 ? embedding('m1', [1]) : null);
+        }
+        const seen: string[] = [];
+        let step = await store.pendingEmbeddings('m1', 2);
+        for (let calls = 1; ; calls++) {
+          seen.push(...ids(step.units));
+          expect(step.units.length).toBeLessThanOrEqual(2);
+          if (step.exhausted) {
+            break;
+          }
+          expect(calls).toBeLessThan(10);
+          step = await store.pendingEmbeddings('m1', 2, step.next);
+        }
+        expect(seen).toEqual(ids(units.filter((_, i) => i % 3 !== 0)));
+        // Past the newest unit nothing is pending; a unit written later lies after the old position.
+        expect(await store.pendingEmbeddings('m1', 2, step.next)).toMatchObject({ units: [], exhausted: true });
+        const late = makeUnit();
+        await store.insert(late, null);
+        const fromStart = await store.pendingEmbeddings('m1', 10);
+        expect(ids(fromStart.units)).toEqual([...seen, late.id]);
       });
 
       it('saveEmbedding stores vectors when the content is unchanged, replacing older ones', async () => {
@@ -629,6 +682,19 @@ export function describeStoreContract(name: string, open: () => Promise<Storage>
         expect(await store.saveEmbedding(randomUUID(), 'version 1', embedding('m1', [1]))).toBe(false);
         expect(await vectorsOf(store, 'm1')).toEqual(new Map());
         expect(await store.countPendingEmbeddings('m1')).toBe(1);
+      });
+    });
+
+    describe('readRankingFields', () => {
+      it('reads id, confidence, tags and status of every unit, or of the given ids', async () => {
+        const a = makeUnit({ confidence: 0.35, tags: ['Work', 'café'] });
+        const b = makeUnit({ status: 'superseded', confidence: 0.9 });
+        const c = makeUnit();
+        await insertAll(store, [a, b, c]);
+        const fields = (u: ContextUnit) => ({ id: u.id, confidence: u.confidence, tags: u.tags, status: u.status });
+        expect(await collect(store.readRankingFields())).toEqual([a, b, c].map(fields));
+        expect(await collect(store.readRankingFields([c.id, randomUUID(), b.id]))).toEqual([b, c].map(fields));
+        expect(await collect(store.readRankingFields([]))).toEqual([]);
       });
     });
 

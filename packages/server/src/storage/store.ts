@@ -1,3 +1,4 @@
+import type { RankableUnit } from '../domain/ranking.js';
 import type { ContextStatus, ContextType, ContextUnit } from '../domain/types.js';
 
 /** Vectors of one unit's chunks under one embedding model. */
@@ -43,6 +44,15 @@ export interface ChangeBatch {
   truncated: boolean;
 }
 
+/** Units waiting for vectors found by one step of a scan, and where the next step continues. */
+export interface PendingBatch {
+  units: ContextUnit[];
+  /** Opaque position to pass as `after` to continue the scan (0 starts from the oldest unit). */
+  next: number;
+  /** True when the scan has passed the newest unit: nothing after `next` needs vectors. */
+  exhausted: boolean;
+}
+
 export interface ImportItem {
   unit: ContextUnit;
   embedding: UnitEmbedding | null;
@@ -79,8 +89,17 @@ export interface ContextStore {
     modelId: string,
     ids?: readonly string[],
   ): AsyncIterable<{ id: string; status: ContextStatus; vectors: Float32Array[] }>;
-  /** Units that have no vectors of this model yet, oldest first. */
-  pendingEmbeddings(modelId: string, limit: number): Promise<ContextUnit[]>;
+  /**
+   * What ranking needs of each unit (every unit, superseded too, when `ids` is undefined; unknown ids are left out),
+   * so that candidates can be fused in memory and only the selected units read whole.
+   */
+  readRankingFields(ids?: readonly string[]): AsyncIterable<RankableUnit>;
+  /**
+   * One step of a scan for units that have no vectors of this model yet, oldest first: at most `limit` units after
+   * position `after` (default 0: from the oldest), looking at a bounded window of units per call so that no call
+   * blocks for long on a large store. A step may return no units and still not be `exhausted`.
+   */
+  pendingEmbeddings(modelId: string, limit: number, after?: number): Promise<PendingBatch>;
   countPendingEmbeddings(modelId: string): Promise<number>;
   /** Stores vectors computed in the background, unless the unit's content changed meanwhile. Returns whether it did. */
   saveEmbedding(id: string, content: string, embedding: UnitEmbedding): Promise<boolean>;

@@ -1,8 +1,16 @@
 import pg from 'pg';
 import type { PoolClient, QueryResultRow } from 'pg';
 
+import type { RankableUnit } from '../../domain/ranking.js';
 import type { ContextStatus, ContextType, ContextUnit } from '../../domain/types.js';
-import { CHANGE_LOG_KEEP, rowToUnit, type ContextRow } from '../rows.js';
+import {
+  CHANGE_LOG_KEEP,
+  PENDING_SCAN_WINDOW,
+  rowToRankingFields,
+  rowToUnit,
+  type ContextRow,
+  type RankingRow,
+} from '../rows.js';
 import type {
   ChangeBatch,
   ContextCounts,
@@ -247,14 +255,23 @@ function createPostgresContextStore(pool: pg.Pool): ContextStore {
     },
     textSearch: (terms, limit) => textSearch(pool, terms, limit),
     readEmbeddings: (modelId, ids) => readEmbeddings(pool, modelId, ids),
-    pendingEmbeddings: async (modelId, limit) => {
-      const result = await pool.query<ContextRow>(
-        `SELECT ${UNIT_COLUMNS} FROM context_units u
-         WHERE NOT EXISTS (SELECT 1 FROM context_embeddings e WHERE e.context_id = u.id AND e.model_id = $1)
+    readRankingFields: (ids) => readRankingFields(pool, ids),
+    pendingEmbeddings: async (modelId, limit, after = 0) => {
+      const end = after + PENDING_SCAN_WINDOW;
+      // bigint seq comes back as a string from the driver.
+      const result = await pool.query<ContextRow & { seq: string }>(
+        `SELECT seq, ${UNIT_COLUMNS} FROM context_units u WHERE seq > $3 AND seq <= $4
+         AND NOT EXISTS (SELECT 1 FROM context_embeddings e WHERE e.context_id = u.id AND e.model_id = $1)
          ORDER BY seq LIMIT $2`,
-        [modelId, limit],
+        [modelId, limit, after, end],
       );
-      return result.rows.map(rowToUnit);
+      const units = result.rows.map(rowToUnit);
+      const last = result.rows.at(-1);
+      if (last !== undefined && result.rows.length >= limit) {
+        return { units, next: Number(last.seq), exhausted: false };
+      }
+      const newest = await pool.query<{ seq: string | null }>('SELECT max(seq) AS seq FROM context_units');
+      return { units, next: end, exhausted: end >= Number(newest.rows[0]?.seq ?? 0) };
     },
     countPendingEmbeddings: async (modelId) => {
       const result = await pool.query<{ n: number }>(
@@ -430,6 +447,15 @@ async function* readEmbeddings(
           ids,
         ]);
   yield* groupChunks(result.rows);
+}
+
+async function* readRankingFields(db: Queryable, ids: readonly string[] | undefined): AsyncIterable<RankableUnit> {
+  const base = 'SELECT id, confidence, tags, status FROM context_units';
+  const result =
+    ids === undefined
+      ? await db.query<RankingRow>(`${base} ORDER BY seq`)
+      : await db.query<RankingRow>(`${base} WHERE id = ANY($1::text[]) ORDER BY seq`, [ids]);
+  yield* result.rows.map(rowToRankingFields);
 }
 
 /** Folds chunk rows (sorted by unit, then chunk) into one entry per unit, chunks in order. */

@@ -3,9 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { describeStoreContract } from '../store.contract.js';
+import { SQLITE_MIGRATIONS } from './migrations.js';
 import { openSqlite } from './sqlite-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'contextpilot-sqlite-'));
@@ -32,5 +34,34 @@ describe('openSqlite', () => {
     const second = openSqlite(path);
     expect(await second.settings.get('kept')).toBe('yes');
     await second.close();
+  });
+});
+
+describe('migration 2: full-text index of active units only', () => {
+  it('drops superseded units from an index built by the first schema and keeps active ones', async () => {
+    const path = join(dir, `${randomUUID()}.db`);
+    const legacy = new Database(path);
+    const first = SQLITE_MIGRATIONS[0]!;
+    legacy.exec(first.sql);
+    legacy.exec(
+      'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+    );
+    legacy.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(first.version, first.name, 'then');
+    const insert = legacy.prepare(
+      "INSERT INTO context_units (id, type, content, created_at, status) VALUES (?, 'fact', ?, 'then', ?)",
+    );
+    insert.run('active-1', 'glacier hiking plan', 'active');
+    insert.run('old-1', 'glacier hiking plan, first draft', 'superseded');
+    expect(legacy.prepare("SELECT count(*) AS n FROM context_fts WHERE context_fts MATCH 'glacier'").get()).toEqual({
+      n: 2,
+    });
+    legacy.close();
+
+    const storage = openSqlite(path);
+    expect((await storage.contexts.textSearch(['glacier'], 10)).map((h) => h.id)).toEqual(['active-1']);
+    const old = (await storage.contexts.get('old-1'))!;
+    await storage.contexts.update({ ...old, status: 'active' });
+    expect((await storage.contexts.textSearch(['draft'], 10)).map((h) => h.id)).toEqual(['old-1']);
+    await storage.close();
   });
 });

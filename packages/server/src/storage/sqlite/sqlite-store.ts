@@ -3,9 +3,17 @@ import { dirname } from 'node:path';
 
 import Database from 'better-sqlite3';
 
+import type { RankableUnit } from '../../domain/ranking.js';
 import type { ContextUnit } from '../../domain/types.js';
 import { fts5Query } from '../../domain/text-query.js';
-import { CHANGE_LOG_KEEP, rowToUnit, type ContextRow } from '../rows.js';
+import {
+  CHANGE_LOG_KEEP,
+  PENDING_SCAN_WINDOW,
+  rowToRankingFields,
+  rowToUnit,
+  type ContextRow,
+  type RankingRow,
+} from '../rows.js';
 import type {
   ChangeBatch,
   ContextCounts,
@@ -101,6 +109,13 @@ function createSqliteContextStore(db: Db): ContextStore {
     contentOf: db.prepare('SELECT content FROM context_units WHERE id = ?'),
     linkedTo: db.prepare('SELECT id FROM context_units WHERE superseded_by = ?'),
     unlink: db.prepare('UPDATE context_units SET superseded_by = NULL WHERE id = ?'),
+    // A range scan over one window: an indexing run never rescans the units it has already handled.
+    pending: db.prepare(
+      `SELECT seq, ${UNIT_COLUMNS} FROM context_units u WHERE seq > ? AND seq <= ?
+       AND NOT EXISTS (SELECT 1 FROM context_embeddings e WHERE e.context_id = u.id AND e.model_id = ?)
+       ORDER BY seq LIMIT ?`,
+    ),
+    newestSeq: db.prepare('SELECT max(seq) AS seq FROM context_units'),
   };
 
   const toParams = (u: ContextUnit) => ({
@@ -224,16 +239,18 @@ function createSqliteContextStore(db: Db): ContextStore {
       }),
     textSearch: (terms, limit) => settle(() => textSearch(db, terms, limit)),
     readEmbeddings: (modelId, ids) => readEmbeddings(db, modelId, ids),
-    pendingEmbeddings: (modelId, limit) => {
-      const rows = db
-        .prepare(
-          `SELECT ${UNIT_COLUMNS} FROM context_units u
-           WHERE NOT EXISTS (SELECT 1 FROM context_embeddings e WHERE e.context_id = u.id AND e.model_id = ?)
-           ORDER BY seq LIMIT ?`,
-        )
-        .all(modelId, limit) as ContextRow[];
-      return Promise.resolve(rows.map(rowToUnit));
-    },
+    readRankingFields: (ids) => readRankingFields(db, ids),
+    pendingEmbeddings: (modelId, limit, after = 0) =>
+      settle(() => {
+        const end = after + PENDING_SCAN_WINDOW;
+        const rows = stmt.pending.all(after, end, modelId, limit) as (ContextRow & { seq: number })[];
+        const last = rows.at(-1);
+        if (last !== undefined && rows.length >= limit) {
+          return { units: rows.map(rowToUnit), next: last.seq, exhausted: false };
+        }
+        const newest = (stmt.newestSeq.get() as { seq: number | null }).seq ?? 0;
+        return { units: rows.map(rowToUnit), next: end, exhausted: end >= newest };
+      }),
     // Units minus units with vectors of this model: two index scans instead of a probe per unit (cheap enough for
     // /health at 100k units). Vectors always belong to an existing unit (ON DELETE CASCADE).
     countPendingEmbeddings: (modelId) =>
@@ -317,13 +334,15 @@ function textSearch(db: Db, terms: readonly string[], limit: number): TextHit[] 
   if (terms.length === 0 || limit <= 0) {
     return [];
   }
-  // bm25() is negative (lower is better); the content column weighs twice the tags column.
+  // The index holds active units only (migration 2), so the best rows are picked from it alone and only those are
+  // joined to their units. bm25() is negative (lower is better); the content column weighs twice the tags column.
   const rows = db
     .prepare(
-      `SELECT u.id AS id, -bm25(context_fts, 2.0, 1.0) AS score
-       FROM context_fts JOIN context_units u ON u.seq = context_fts.rowid
-       WHERE context_fts MATCH ? AND u.status = 'active'
-       ORDER BY bm25(context_fts, 2.0, 1.0) LIMIT ?`,
+      `SELECT u.id AS id, hits.score AS score FROM (
+         SELECT rowid, -bm25(context_fts, 2.0, 1.0) AS score FROM context_fts
+         WHERE context_fts MATCH ? ORDER BY score DESC LIMIT ?
+       ) hits JOIN context_units u ON u.seq = hits.rowid
+       ORDER BY hits.score DESC, u.seq`,
     )
     .all(fts5Query(terms), limit) as TextHit[];
   return rows.filter((r) => r.score > 0);
@@ -365,8 +384,24 @@ async function* readEmbeddings(
   }
 }
 
+// Synchronous driver, async interface (see readEmbeddings).
+// eslint-disable-next-line @typescript-eslint/require-await
+async function* readRankingFields(db: Db, ids: readonly string[] | undefined): AsyncIterable<RankableUnit> {
+  const base = 'SELECT id, confidence, tags, status FROM context_units';
+  const rows =
+    ids === undefined
+      ? db.prepare(`${base} ORDER BY seq`).iterate()
+      : db.prepare(`${base} WHERE id IN (SELECT value FROM json_each(?)) ORDER BY seq`).iterate(JSON.stringify(ids));
+  for (const row of rows as Iterable<RankingRow>) {
+    yield rowToRankingFields(row);
+  }
+}
+
 function changesSince(db: Db, seq: number): ChangeBatch {
-  const oldest = db.prepare('SELECT min(seq) AS first, max(seq) AS last FROM context_changes').get() as {
+  // Two subqueries: SQLite answers a lone min() or max() from the end of the index, but not both in one SELECT.
+  const oldest = db
+    .prepare('SELECT (SELECT min(seq) FROM context_changes) AS first, (SELECT max(seq) FROM context_changes) AS last')
+    .get() as {
     first: number | null;
     last: number | null;
   };
