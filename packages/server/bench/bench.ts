@@ -352,25 +352,34 @@ async function runSize(ctx: BenchContext, size: number, fake: ChatFake | null): 
       healthRows(ctx, size, healthSamples, othersWhileSeeding, statsWindows);
     }
 
-    // 3. Endpoints at this size.
+    // 3. Endpoints at this size. VmHWM after each phase shows which one raised the peak.
+    const peaks: Record<string, number> = { 'start-up': atStart?.peakMb ?? Number.NaN };
+    const notePeak = (phase: string) => {
+      peaks[phase] = server.memory()?.peakMb ?? Number.NaN;
+    };
+    notePeak('seed');
     const tasks = Array.from({ length: 5000 }, () => gen.task());
     if (wants(ctx, 'prompt')) {
       ctx.progress(`size ${size}: POST /generate-prompt`);
       await measurePrompt(ctx, server, size, tasks);
+      notePeak('prompt');
     }
     if (wants(ctx, 'list')) {
       ctx.progress(`size ${size}: GET /contexts`);
       await measureList(ctx, server, size);
+      notePeak('list');
     }
     if (fake !== null) {
       ctx.progress(`size ${size}: POST /ai/chat and /ai/chat/stream`);
       await runChat(ctx, client, fake, size, tasks);
+      notePeak('chat');
     }
     // Creates last: they add units, which the other measurements should not see.
     if (wants(ctx, 'create')) {
       ctx.progress(`size ${size}: POST /contexts`);
       const bodies = Array.from({ length: 4000 }, () => gen.createBody());
       await measureCreate(ctx, server, size, bodies);
+      notePeak('create');
     }
 
     // 4. Peak RSS (VmHWM) of the server process, embedding worker threads included.
@@ -383,10 +392,12 @@ async function runSize(ctx: BenchContext, size: number, fake: ChatFake | null): 
         value: memory?.peakMb ?? Number.NaN,
         unit: 'MB',
         target: { kind: 'max', limit: 700 },
-        note: `RSS now ${memory?.rssMb.toFixed(0)} MB, after start-up ${atStart?.rssMb.toFixed(0)} MB; one process incl. embedding workers`,
+        note: `RSS now ${memory?.rssMb.toFixed(0)} MB; peak after ${Object.entries(peaks)
+          .map(([phase, mb]) => `${phase} ${mb.toFixed(0)}`)
+          .join(', ')} MB; one process incl. embedding workers`,
       });
     }
-    ctx.details[`memory-${size}`] = { atStart, atEnd: memory };
+    ctx.details[`memory-${size}`] = { atStart, atEnd: memory, peaksAfterPhase: peaks };
   } finally {
     await server.stop();
   }

@@ -11,23 +11,25 @@ const PAGE = 65_536;
 
 /**
  * A growable matrix of int8 rows in WebAssembly memory with a SIMD kernel that computes the dot product of every
- * row with a query row. Layout of the memory: [query | out (i32 per row) | rows].
+ * row with a query row. Layout of the memory: [query (int8) | query widened to int16 | out (i32 per row) | rows].
  */
 export class Int8Matrix {
   readonly stride: number;
   private readonly kernel: KernelExports;
   private capacity: number;
+  private readonly wideQueryOffset: number;
   private readonly outOffset: number;
 
   constructor(
     readonly dimension: number,
     initialCapacity: number,
   ) {
-    // The kernel reads 16 lanes at a time: pad rows with zeros to a multiple of 16.
-    this.stride = Math.ceil(dimension / 16) * 16;
+    // The kernel reads 32 lanes per step: pad rows with zeros to a multiple of 32.
+    this.stride = Math.ceil(dimension / 32) * 32;
     compiled ??= new WebAssembly.Module(Buffer.from(WASM_BASE64, 'base64'));
     this.kernel = new WebAssembly.Instance(compiled).exports as unknown as KernelExports;
-    this.outOffset = this.stride;
+    this.wideQueryOffset = this.stride;
+    this.outOffset = this.wideQueryOffset + 2 * this.stride;
     this.capacity = 0;
     this.grow(Math.max(16, initialCapacity));
   }
@@ -71,8 +73,10 @@ export class Int8Matrix {
 
   /** Dot products of the query row with rows [0, rows): a view valid until the next call or `grow`. */
   scan(rows: number): Int32Array {
-    this.kernel.scan(this.dataOffset, rows, this.stride, 0, this.outOffset);
-    return new Int32Array(this.kernel.memory.buffer, this.outOffset, rows);
+    const buffer = this.kernel.memory.buffer;
+    new Int16Array(buffer, this.wideQueryOffset, this.stride).set(new Int8Array(buffer, 0, this.stride));
+    this.kernel.scan(this.dataOffset, rows, this.stride, this.wideQueryOffset, this.outOffset);
+    return new Int32Array(buffer, this.outOffset, rows);
   }
 
   /** Dot product of the query row with a single row. */

@@ -21,7 +21,20 @@ interface Request {
 }
 
 const model = await initModel(modelSource);
+releaseWeightCopy(model);
 const countTokens = (text: string): number => model.tokenizer.encode(text).length;
+
+/**
+ * The loaded graph model keeps the raw weight bytes it was built from (about 28 MB) for `save()`, which is never
+ * called here; the weights themselves live in the backend's memory. Dropping that copy saves the memory in every
+ * worker.
+ */
+function releaseWeightCopy(loaded: unknown): void {
+  const graph = (loaded as { model?: { artifacts?: { weightData?: unknown } } }).model;
+  if (graph?.artifacts !== undefined) {
+    graph.artifacts.weightData = undefined;
+  }
+}
 
 async function embedBatch(texts: string[]): Promise<Float32Array[]> {
   const out: Float32Array[] = [];

@@ -1,11 +1,13 @@
 import type Database from 'better-sqlite3';
 
 import { settle } from './settle.js';
+import { createStatementCache } from './statements.js';
 
 import { type ConversationRow, type MessageRow, rowToConversation, rowToMessage } from '../rows.js';
 import type { ConversationRecord, ConversationStore, ConversationSummaryRecord, MessageRecord } from '../store.js';
 
 export function createSqliteConversationStore(db: Database.Database): ConversationStore {
+  const prepare = createStatementCache(db);
   const insertConversation = db.prepare(
     `INSERT INTO conversations (id, task, prompt_type, created_at, last_message_at, provider, model, context_ids)
      VALUES (@id, @task, @promptType, @createdAt, @lastMessageAt, @provider, @model, @contextIds)`,
@@ -33,9 +35,12 @@ export function createSqliteConversationStore(db: Database.Database): Conversati
       update: { provider: string; model: string; lastMessageAt: string },
       messages: readonly MessageRecord[],
     ): boolean => {
-      const changed = db
-        .prepare('UPDATE conversations SET provider = ?, model = ?, last_message_at = ? WHERE id = ?')
-        .run(update.provider, update.model, update.lastMessageAt, id).changes;
+      const changed = prepare('UPDATE conversations SET provider = ?, model = ?, last_message_at = ? WHERE id = ?').run(
+        update.provider,
+        update.model,
+        update.lastMessageAt,
+        id,
+      ).changes;
       if (changed === 0) {
         return false;
       }
@@ -49,13 +54,13 @@ export function createSqliteConversationStore(db: Database.Database): Conversati
     appendTurn: (id, update, messages) => settle(() => appendTx(id, update, messages)),
     get: (id) =>
       settle(() => {
-        const row = db.prepare('SELECT * FROM conversations WHERE id = ?').get(id) as ConversationRow | undefined;
+        const row = prepare('SELECT * FROM conversations WHERE id = ?').get(id) as ConversationRow | undefined;
         if (row === undefined) {
           return null;
         }
-        const messages = db
-          .prepare('SELECT * FROM messages WHERE conversation_id = ? ORDER BY seq')
-          .all(id) as MessageRow[];
+        const messages = prepare('SELECT * FROM messages WHERE conversation_id = ? ORDER BY seq').all(
+          id,
+        ) as MessageRow[];
         return { ...rowToConversation(row), messages: messages.map(rowToMessage) };
       }),
     list: ({ limit, offset, search }) =>
@@ -65,18 +70,16 @@ export function createSqliteConversationStore(db: Database.Database): Conversati
             ? `WHERE instr(cp_lower(c.task), @needle) > 0
                OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND instr(cp_lower(coalesce(m.task, m.content)), @needle) > 0)`
             : '';
-        const rows = db
-          .prepare(
-            `SELECT c.*, (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count
+        const rows = prepare(
+          `SELECT c.*, (SELECT count(*) FROM messages m WHERE m.conversation_id = c.id) AS message_count
              FROM conversations c ${filter}
              ORDER BY c.last_message_at DESC, c.created_at DESC LIMIT @limit OFFSET @offset`,
-          )
-          .all({ limit, offset, needle: (search ?? '').toLowerCase() }) as ConversationRow[];
+        ).all({ limit, offset, needle: (search ?? '').toLowerCase() }) as ConversationRow[];
         return rows.map((r): ConversationSummaryRecord => ({
           ...rowToConversation(r),
           messageCount: r.message_count ?? 0,
         }));
       }),
-    delete: (id) => settle(() => db.prepare('DELETE FROM conversations WHERE id = ?').run(id).changes > 0),
+    delete: (id) => settle(() => prepare('DELETE FROM conversations WHERE id = ?').run(id).changes > 0),
   };
 }

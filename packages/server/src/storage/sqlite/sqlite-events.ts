@@ -1,11 +1,13 @@
 import type Database from 'better-sqlite3';
 
 import { settle } from './settle.js';
+import { createStatementCache } from './statements.js';
 
 import { eventFilterColumns, type EventRow, rowToEvent } from '../rows.js';
 import type { SecurityEvent, SecurityEventStore } from '../store.js';
 
 export function createSqliteEventStore(db: Database.Database): SecurityEventStore {
+  const prepare = createStatementCache(db);
   const insert = db.prepare(
     `INSERT INTO security_events (id, event, outcome, request_id, method, path, client_ip, actor, details, created_at)
      VALUES (@id, @event, @outcome, @requestId, @method, @path, @clientIp, @actor, @details, @createdAt)`,
@@ -22,15 +24,13 @@ export function createSqliteEventStore(db: Database.Database): SecurityEventStor
         const set = eventFilterColumns(filter);
         const where = set.map(({ column }) => `${column} = ?`);
         const params = set.map(({ value }) => value);
-        const rows = db
-          .prepare(
-            `SELECT * FROM security_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        const rows = prepare(
+          `SELECT * FROM security_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
              ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?`,
-          )
-          .all(...params, filter.limit, filter.offset) as EventRow[];
+        ).all(...params, filter.limit, filter.offset) as EventRow[];
         return rows.map(rowToEvent);
       }),
     deleteBefore: (createdAt) =>
-      settle(() => db.prepare('DELETE FROM security_events WHERE created_at < ?').run(createdAt).changes),
+      settle(() => prepare('DELETE FROM security_events WHERE created_at < ?').run(createdAt).changes),
   };
 }

@@ -30,8 +30,10 @@ import { createSqliteConversationStore } from './sqlite-conversations.js';
 import { createSqliteEventStore } from './sqlite-events.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { settle } from './settle.js';
+import { createStatementCache } from './statements.js';
 
 type Db = Database.Database;
+type Prepare = (sql: string) => Database.Statement;
 
 /** Opens (creating when needed) a SQLite database and applies pending migrations. `:memory:` is ephemeral. */
 export function openSqlite(path: string): Storage {
@@ -84,6 +86,7 @@ function migrate(db: Db): void {
 const UNIT_COLUMNS = 'id, type, content, confidence, created_at, last_used, source, tags, status, superseded_by';
 
 function createSqliteContextStore(db: Db): ContextStore {
+  const prepare = createStatementCache(db);
   const stmt = {
     get: db.prepare(`SELECT ${UNIT_COLUMNS} FROM context_units WHERE id = ?`),
     insert: db.prepare(
@@ -140,7 +143,7 @@ function createSqliteContextStore(db: Db): ContextStore {
   const logChange = (id: string) => {
     const info = stmt.logChange.run(id);
     if (++writes % 1000 === 0) {
-      db.prepare('DELETE FROM context_changes WHERE seq <= ?').run(Number(info.lastInsertRowid) - CHANGE_LOG_KEEP);
+      prepare('DELETE FROM context_changes WHERE seq <= ?').run(Number(info.lastInsertRowid) - CHANGE_LOG_KEEP);
     }
   };
 
@@ -171,7 +174,7 @@ function createSqliteContextStore(db: Db): ContextStore {
   const importTx = db.transaction((items: readonly ImportItem[], replaceExisting: boolean) => {
     if (replaceExisting) {
       const keep = new Set(items.map((i) => i.unit.id));
-      for (const { id } of db.prepare('SELECT id FROM context_units').all() as { id: string }[]) {
+      for (const { id } of prepare('SELECT id FROM context_units').all() as { id: string }[]) {
         if (!keep.has(id)) {
           stmt.delete.run(id);
           logChange(id);
@@ -210,34 +213,32 @@ function createSqliteContextStore(db: Db): ContextStore {
       if (ids.length === 0) {
         return Promise.resolve([]);
       }
-      const rows = db
-        .prepare(`SELECT ${UNIT_COLUMNS} FROM context_units WHERE id IN (SELECT value FROM json_each(?))`)
-        .all(JSON.stringify(ids)) as ContextRow[];
+      const rows = prepare(
+        `SELECT ${UNIT_COLUMNS} FROM context_units WHERE id IN (SELECT value FROM json_each(?))`,
+      ).all(JSON.stringify(ids)) as ContextRow[];
       return Promise.resolve(rows.map(rowToUnit));
     },
-    list: (filter) => settle(() => listUnits(db, filter)),
+    list: (filter) => settle(() => listUnits(prepare, filter)),
     listAll: () =>
       settle(() =>
-        (db.prepare(`SELECT ${UNIT_COLUMNS} FROM context_units ORDER BY seq`).all() as ContextRow[]).map(rowToUnit),
+        (prepare(`SELECT ${UNIT_COLUMNS} FROM context_units ORDER BY seq`).all() as ContextRow[]).map(rowToUnit),
       ),
     insert: (unit, embedding) => settle(() => insertTx(unit, embedding)),
     update: (unit, embedding) => settle(() => updateTx(unit, embedding)),
     delete: (id) => settle(() => deleteTx(id)),
     importUnits: (items, { replaceExisting }) => settle(() => importTx(items, replaceExisting)),
     touchLastUsed: (ids, at) => settle(() => touchTx(ids, at)),
-    counts: (modelId) => settle(() => countUnits(db, modelId)),
+    counts: (modelId) => settle(() => countUnits(prepare, modelId)),
     successors: (ids) =>
       settle(() => {
-        const rows = db
-          .prepare(
-            `SELECT u.id AS predecessor,
+        const rows = prepare(
+          `SELECT u.id AS predecessor,
                (SELECT n.id FROM context_units n WHERE n.source = u.source AND n.seq > u.seq ORDER BY n.seq LIMIT 1) AS next
              FROM context_units u WHERE u.id IN (SELECT value FROM json_each(?)) AND u.source <> 'manual'`,
-          )
-          .all(JSON.stringify(ids)) as { predecessor: string; next: string | null }[];
+        ).all(JSON.stringify(ids)) as { predecessor: string; next: string | null }[];
         return new Map(rows.filter((r) => r.next !== null).map((r) => [r.next as string, r.predecessor]));
       }),
-    textSearch: (terms, limit) => settle(() => textSearch(db, terms, limit)),
+    textSearch: (terms, limit) => settle(() => textSearch(prepare, terms, limit)),
     readEmbeddings: (modelId, ids) => readEmbeddings(db, modelId, ids),
     readRankingFields: (ids) => readRankingFields(db, ids),
     pendingEmbeddings: (modelId, limit, after = 0) =>
@@ -255,18 +256,16 @@ function createSqliteContextStore(db: Db): ContextStore {
     // /health at 100k units). Vectors always belong to an existing unit (ON DELETE CASCADE).
     countPendingEmbeddings: (modelId) =>
       settle(() => {
-        const row = db
-          .prepare(
-            `SELECT (SELECT count(*) FROM context_units)
+        const row = prepare(
+          `SELECT (SELECT count(*) FROM context_units)
                - (SELECT count(*) FROM (SELECT DISTINCT context_id FROM context_embeddings WHERE model_id = ?)) AS n`,
-          )
-          .get(modelId) as { n: number };
+        ).get(modelId) as { n: number };
         return row.n;
       }),
     saveEmbedding: (id, content, embedding) => settle(() => saveEmbeddingTx(id, content, embedding)),
-    changesSince: (seq) => settle(() => changesSince(db, seq)),
+    changesSince: (seq) => settle(() => changesSince(prepare, seq)),
     ping: () => {
-      db.prepare('SELECT 1').get();
+      prepare('SELECT 1').get();
       return Promise.resolve();
     },
     close: () => Promise.resolve(),
@@ -277,7 +276,7 @@ function mapRow(row: ContextRow | undefined): ContextUnit | null {
   return row === undefined ? null : rowToUnit(row);
 }
 
-function listUnits(db: Db, filter: ContextFilter): ContextUnit[] {
+function listUnits(prepare: Prepare, filter: ContextFilter): ContextUnit[] {
   const where: string[] = [];
   const params: unknown[] = [];
   if (!filter.includeSuperseded) {
@@ -305,24 +304,20 @@ function listUnits(db: Db, filter: ContextFilter): ContextUnit[] {
   const sql = `SELECT ${UNIT_COLUMNS} FROM context_units ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
     ORDER BY seq LIMIT ? OFFSET ?`;
   params.push(filter.limit, filter.offset);
-  return (db.prepare(sql).all(...params) as ContextRow[]).map(rowToUnit);
+  return (prepare(sql).all(...params) as ContextRow[]).map(rowToUnit);
 }
 
-function countUnits(db: Db, modelId: string): ContextCounts {
-  const totals = db
-    .prepare("SELECT count(*) AS total, coalesce(sum(status = 'active'), 0) AS active FROM context_units")
-    .get() as { total: number; active: number };
-  const byTypeRows = db
-    .prepare(
-      "SELECT type, count(*) AS n, min(seq) AS first FROM context_units WHERE status = 'active' GROUP BY type ORDER BY first",
-    )
-    .all() as { type: ContextUnit['type']; n: number }[];
-  const withEmbeddings = db
-    .prepare(
-      `SELECT count(*) AS n FROM context_units u WHERE status = 'active'
+function countUnits(prepare: Prepare, modelId: string): ContextCounts {
+  const totals = prepare(
+    "SELECT count(*) AS total, coalesce(sum(status = 'active'), 0) AS active FROM context_units",
+  ).get() as { total: number; active: number };
+  const byTypeRows = prepare(
+    "SELECT type, count(*) AS n, min(seq) AS first FROM context_units WHERE status = 'active' GROUP BY type ORDER BY first",
+  ).all() as { type: ContextUnit['type']; n: number }[];
+  const withEmbeddings = prepare(
+    `SELECT count(*) AS n FROM context_units u WHERE status = 'active'
        AND EXISTS (SELECT 1 FROM context_embeddings e WHERE e.context_id = u.id AND e.model_id = ?)`,
-    )
-    .get(modelId) as { n: number };
+  ).get(modelId) as { n: number };
   const byType: ContextCounts['byType'] = {};
   for (const row of byTypeRows) {
     byType[row.type] = row.n;
@@ -330,21 +325,19 @@ function countUnits(db: Db, modelId: string): ContextCounts {
   return { total: totals.total, active: totals.active, byType, withEmbeddings: withEmbeddings.n };
 }
 
-function textSearch(db: Db, terms: readonly string[], limit: number): TextHit[] {
+function textSearch(prepare: Prepare, terms: readonly string[], limit: number): TextHit[] {
   if (terms.length === 0 || limit <= 0) {
     return [];
   }
   // The index holds active units only (migration 2), so the best rows are picked from it alone and only those are
   // joined to their units. bm25() is negative (lower is better); the content column weighs twice the tags column.
-  const rows = db
-    .prepare(
-      `SELECT u.id AS id, hits.score AS score FROM (
+  const rows = prepare(
+    `SELECT u.id AS id, hits.score AS score FROM (
          SELECT rowid, -bm25(context_fts, 2.0, 1.0) AS score FROM context_fts
          WHERE context_fts MATCH ? ORDER BY score DESC LIMIT ?
        ) hits JOIN context_units u ON u.seq = hits.rowid
        ORDER BY hits.score DESC, u.seq`,
-    )
-    .all(fts5Query(terms), limit) as TextHit[];
+  ).all(fts5Query(terms), limit) as TextHit[];
   return rows.filter((r) => r.score > 0);
 }
 
@@ -397,11 +390,11 @@ async function* readRankingFields(db: Db, ids: readonly string[] | undefined): A
   }
 }
 
-function changesSince(db: Db, seq: number): ChangeBatch {
+function changesSince(prepare: Prepare, seq: number): ChangeBatch {
   // Two subqueries: SQLite answers a lone min() or max() from the end of the index, but not both in one SELECT.
-  const oldest = db
-    .prepare('SELECT (SELECT min(seq) FROM context_changes) AS first, (SELECT max(seq) FROM context_changes) AS last')
-    .get() as {
+  const oldest = prepare(
+    'SELECT (SELECT min(seq) FROM context_changes) AS first, (SELECT max(seq) FROM context_changes) AS last',
+  ).get() as {
     first: number | null;
     last: number | null;
   };
@@ -409,9 +402,10 @@ function changesSince(db: Db, seq: number): ChangeBatch {
     return { lastSeq: Math.max(seq, oldest.last ?? 0), ids: [], truncated: false };
   }
   const truncated = oldest.first !== null && oldest.first > seq + 1 && seq > 0;
-  const rows = db
-    .prepare('SELECT DISTINCT context_id AS id FROM context_changes WHERE seq > ? AND seq <= ?')
-    .all(seq, oldest.last) as {
+  const rows = prepare('SELECT DISTINCT context_id AS id FROM context_changes WHERE seq > ? AND seq <= ?').all(
+    seq,
+    oldest.last,
+  ) as {
     id: string;
   }[];
   return { lastSeq: oldest.last, ids: rows.map((r) => r.id), truncated };
