@@ -10,7 +10,7 @@ import { queryTerms } from '../domain/text-query.js';
 import type { ContextUnit } from '../domain/types.js';
 import { VectorIndex } from '../domain/vector-index.js';
 import type { Embedder } from '../providers/embeddings/embedder.js';
-import type { ContextStore } from '../storage/store.js';
+import type { ContextStore, TextHit } from '../storage/store.js';
 
 export interface SearchLogger {
   info(obj: object, msg: string): void;
@@ -25,7 +25,9 @@ export interface RankRequest {
 
 /** Milliseconds spent in each step of one ranking (for the benchmark and the debug log). */
 export interface RankTimings {
+  /** From the start until the task's vector was ready. */
   embedMs: number;
+  /** Ranking work: the full-text search (which runs while the task is embedded) plus everything after. */
   rankMs: number;
 }
 
@@ -59,6 +61,17 @@ export function createSearchService(deps: {
   const index = new VectorIndex(deps.embedder.dimension);
   /** Ranking fields of every unit in the store, superseded included (a superseded unit is never ranked). */
   const rankingFields = new Map<string, RankableUnit>();
+  /** One shared array per distinct tag list: tags repeat across units (about 10 MB saved at 100k units). */
+  const tagLists = new Map<string, string[]>();
+
+  function keep(fields: RankableUnit): void {
+    const key = fields.tags.join('\u0000');
+    const shared = tagLists.get(key);
+    if (shared === undefined) {
+      tagLists.set(key, fields.tags);
+    }
+    rankingFields.set(fields.id, shared === undefined ? fields : { ...fields, tags: shared });
+  }
   const weights = deps.weights ?? DEFAULT_WEIGHTS;
   let lastSeq = 0;
   let syncing: Promise<void> | null = null;
@@ -67,11 +80,12 @@ export function createSearchService(deps: {
   async function loadAll(): Promise<void> {
     index.clear();
     rankingFields.clear();
+    tagLists.clear();
     for await (const row of deps.store.readEmbeddings(deps.embedder.modelId)) {
       index.upsert(row.id, row.vectors, row.status === 'active');
     }
     for await (const fields of deps.store.readRankingFields()) {
-      rankingFields.set(fields.id, fields);
+      keep(fields);
     }
   }
 
@@ -100,7 +114,7 @@ export function createSearchService(deps: {
         if (fields === undefined) {
           rankingFields.delete(id);
         } else {
-          rankingFields.set(id, fields);
+          keep(fields);
         }
       }
     }
@@ -140,9 +154,10 @@ export function createSearchService(deps: {
    */
   async function candidates(task: string, pool: number, limit: number, timings?: RankTimings): Promise<CandidateSet> {
     const started = performance.now();
-    const [queryVector] = await Promise.all([embedTask(task), sync()]);
+    // The full-text search does not need the task's vector: it runs while the embedding worker computes it.
+    const [queryVector, lexicalSearch] = await Promise.all([embedTask(task), timedTextSearch(task, pool), sync()]);
     const embedded = performance.now();
-    const lexicalHits = await deps.store.textSearch(queryTerms(task), pool);
+    const lexicalHits = lexicalSearch.hits;
     const lexical = new Map(lexicalHits.map((h) => [h.id, h.score]));
     const semantic = new Map<string, number>();
     if (queryVector !== null) {
@@ -165,9 +180,15 @@ export function createSearchService(deps: {
     const predecessorOf = await followers(task, found, limit, queryVector);
     if (timings) {
       timings.embedMs = embedded - started;
-      timings.rankMs = performance.now() - embedded;
+      timings.rankMs = lexicalSearch.ms + (performance.now() - embedded);
     }
     return { candidates: found, predecessorOf };
+  }
+
+  async function timedTextSearch(task: string, pool: number): Promise<{ hits: TextHit[]; ms: number }> {
+    const started = performance.now();
+    const hits = await deps.store.textSearch(queryTerms(task), pool);
+    return { hits, ms: performance.now() - started };
   }
 
   /** Adds to `found` the units that follow its strongest members in their source; returns follower → predecessor. */

@@ -155,6 +155,7 @@ export const CHANGE_LOG_KEEP = 50_000;
 
 /**
  * Units (by position) one `pendingEmbeddings` call looks at. A scan over units that already have vectors costs about
- * a microsecond per unit in SQLite; this bounds one call to a few milliseconds.
+ * one to ten microseconds per unit in SQLite (more when ids are random and the index pages are not cached); this
+ * bounds one call to about ten milliseconds.
  */
-export const PENDING_SCAN_WINDOW = 5_000;
+export const PENDING_SCAN_WINDOW = 1_000;

@@ -313,3 +313,63 @@ describe('prompt templates', () => {
     );
   });
 });
+
+describe('ranking follows writes at once', () => {
+  it('uses the current confidence, tags and status of a unit, and returns the unit as stored now', async () => {
+    const unit = await create({
+      type: 'fact',
+      content: 'The quokkaloop service rotates its logs weekly',
+      confidence: 0.9,
+    });
+    const task = 'how does the quokkaloop service handle its logs for zebrafinch';
+    const first = (await generate('/generate-prompt', { task })).relevant_context.find(
+      (r) => r.context_unit.id === unit.id,
+    );
+    expect(first?.score_breakdown.confidence).toBe(0.9);
+    expect(first?.score_breakdown.matched_tags).toEqual([]);
+
+    const updated = await inject(app, {
+      method: 'PUT',
+      url: `/contexts/${unit.id}`,
+      payload: { confidence: 0.4, tags: ['zebrafinch'], content: 'The quokkaloop service rotates its logs daily' },
+    });
+    expect(updated.statusCode, updated.body).toBe(200);
+    const second = (await generate('/generate-prompt', { task })).relevant_context.find(
+      (r) => r.context_unit.id === unit.id,
+    );
+    expect(second?.score_breakdown.confidence).toBe(0.4);
+    expect(second?.score_breakdown.matched_tags).toEqual(['zebrafinch']);
+    expect(second?.context_unit.content).toBe('The quokkaloop service rotates its logs daily');
+    expect(second?.context_unit.tags).toEqual(['zebrafinch']);
+
+    const superseded = await inject(app, {
+      method: 'PUT',
+      url: `/contexts/${unit.id}`,
+      payload: { status: 'superseded' },
+    });
+    expect(superseded.statusCode, superseded.body).toBe(200);
+    const ids = (await generate('/generate-prompt', { task, max_context_units: 20 })).relevant_context.map(
+      (r) => r.context_unit.id,
+    );
+    expect(ids).not.toContain(unit.id);
+
+    await inject(app, { method: 'PUT', url: `/contexts/${unit.id}`, payload: { status: 'active' } });
+    const again = await generate('/generate-prompt', { task, max_context_units: 20 });
+    expect(again.relevant_context.map((r) => r.context_unit.id)).toContain(unit.id);
+    const deleted = await inject(app, { method: 'DELETE', url: `/contexts/${unit.id}` });
+    expect(deleted.statusCode).toBe(204);
+    const afterDelete = await generate('/generate-prompt', { task, max_context_units: 20 });
+    expect(afterDelete.relevant_context.map((r) => r.context_unit.id)).not.toContain(unit.id);
+  });
+
+  it('shares one tag list between units with the same tags without mixing them up', async () => {
+    const a = await create({ type: 'goal', content: 'Ship the marmoset release notes', tags: ['marmoset', 'docs'] });
+    const b = await create({ type: 'goal', content: 'Review the marmoset migration plan', tags: ['marmoset', 'docs'] });
+    await inject(app, { method: 'PUT', url: `/contexts/${b.id}`, payload: { tags: ['marmoset'] } });
+    const ranked = (await generate('/generate-prompt', { task: 'marmoset docs', max_context_units: 20 }))
+      .relevant_context;
+    const tagsOf = (id: string) => ranked.find((r) => r.context_unit.id === id)?.score_breakdown.matched_tags;
+    expect(tagsOf(a.id)).toEqual(['marmoset', 'docs']);
+    expect(tagsOf(b.id)).toEqual(['marmoset']);
+  });
+});

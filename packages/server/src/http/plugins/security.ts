@@ -41,8 +41,25 @@ function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? `${value.join(', ')}, ` : value;
 }
 
+const clientIps = new WeakMap<FastifyRequest, string>();
+
+/** The client address, worked out once per request: behind a trusted proxy every `request.ip` re-parses the headers. */
+function clientIp(request: FastifyRequest): string {
+  let ip = clientIps.get(request);
+  if (ip === undefined) {
+    ip = request.ip;
+    clientIps.set(request, ip);
+  }
+  return ip;
+}
+
 function eventRequest(request: FastifyRequest): EventRequest {
-  return { id: request.id, method: request.method, path: request.url.split('?')[0] ?? '/', clientIp: request.ip };
+  return {
+    id: request.id,
+    method: request.method,
+    path: request.url.split('?')[0] ?? '/',
+    clientIp: clientIp(request),
+  };
 }
 
 /**
@@ -82,10 +99,10 @@ export const securityPlugin = fp(
     const failKey = (ip: string) => `authfail:${ip}`;
 
     async function refuseIfLockedOut(request: FastifyRequest): Promise<void> {
-      const { count, resetMs } = await counters.peek(failKey(request.ip));
+      const { count, resetMs } = await counters.peek(failKey(clientIp(request)));
       if (count >= options.failedAuth.limit) {
         // One event per window and IP, so a flood cannot grow the audit table.
-        if (await counters.addIfAbsent(`authfail-logged:${request.ip}`, Math.max(1000, resetMs))) {
+        if (await counters.addIfAbsent(`authfail-logged:${clientIp(request)}`, Math.max(1000, resetMs))) {
           audit.record({ event: 'api_key_auth', outcome: 'rate_limited', request: eventRequest(request) });
         }
         throw rateLimited(Math.max(1, Math.ceil(resetMs / 1000)), 'Too many failed authentication attempts');
@@ -93,7 +110,7 @@ export const securityPlugin = fp(
     }
 
     async function countFailure(request: FastifyRequest): Promise<void> {
-      await counters.increment(failKey(request.ip), options.failedAuth.windowMs);
+      await counters.increment(failKey(clientIp(request)), options.failedAuth.windowMs);
     }
 
     app.addHook('onRequest', async (request) => {
@@ -160,7 +177,10 @@ export const securityPlugin = fp(
       const limit = options.rateLimits.enabled ? request.routeOptions.config.rateLimit : undefined;
       if (limit !== undefined) {
         const route = request.routeOptions.url ?? request.url;
-        const { count, resetMs } = await counters.increment(`rl:${request.method}:${route}:${request.ip}`, 60_000);
+        const { count, resetMs } = await counters.increment(
+          `rl:${request.method}:${route}:${clientIp(request)}`,
+          60_000,
+        );
         const resetSeconds = Math.max(1, Math.ceil(resetMs / 1000));
         void reply.headers({
           'x-ratelimit-limit': String(limit),

@@ -21,6 +21,8 @@ interface Job {
 interface Slot {
   worker: Worker;
   ready: Promise<void>;
+  /** Set once `ready` resolved, so a job can be posted at once instead of after a promise turn. */
+  started: boolean;
   busy: Job | null;
   idleTimer: NodeJS.Timeout | null;
 }
@@ -41,11 +43,12 @@ export function createWorkerPool(options: WorkerPoolOptions) {
       ? new Worker(new URL('./worker-bootstrap.mjs', import.meta.url), { workerData: { tsEntry: options.entry.href } })
       : new Worker(options.entry);
     worker.unref();
-    const slot: Slot = { worker, ready: Promise.resolve(), busy: null, idleTimer: null };
+    const slot: Slot = { worker, ready: Promise.resolve(), started: false, busy: null, idleTimer: null };
     slot.ready = new Promise<void>((resolve, reject) => {
       const onMessage = (message: { ready?: boolean }) => {
         if (message.ready === true) {
           worker.off('message', onMessage);
+          slot.started = true;
           resolve();
         }
       };
@@ -100,6 +103,12 @@ export function createWorkerPool(options: WorkerPoolOptions) {
       afterJob(slot);
     };
     slot.worker.on('message', onMessage);
+    // Posted synchronously when the worker is up: the caller may do other work (a full-text search) right after
+    // submitting, and the worker should already be embedding meanwhile.
+    if (slot.started) {
+      slot.worker.postMessage({ id, ...job.message });
+      return;
+    }
     slot.ready.then(
       () => slot.worker.postMessage({ id, ...job.message }),
       (error: unknown) => {

@@ -10,11 +10,13 @@ export function createSqliteEventStore(db: Database.Database): SecurityEventStor
   const prepare = createStatementCache(db);
   const insert = db.prepare(
     `INSERT INTO security_events (id, event, outcome, request_id, method, path, client_ip, actor, details, created_at)
-     VALUES (@id, @event, @outcome, @requestId, @method, @path, @clientIp, @actor, @details, @createdAt)`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
+  // Positional values: one event per authenticated request is written, so this is on the hot path.
   const insertMany = db.transaction((events: readonly SecurityEvent[]) => {
     for (const e of events) {
-      insert.run({ ...e, details: JSON.stringify(e.details) });
+      const details = Object.keys(e.details).length === 0 ? '{}' : JSON.stringify(e.details);
+      insert.run(e.id, e.event, e.outcome, e.requestId, e.method, e.path, e.clientIp, e.actor, details, e.createdAt);
     }
   });
   return {
