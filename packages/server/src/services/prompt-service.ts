@@ -41,7 +41,7 @@ export function createPromptService(deps: {
       if (limit > deps.limits.maxContextsPerRequest) {
         throw badRequest(`max_context_units exceeds limit of ${deps.limits.maxContextsPerRequest}`);
       }
-      const timings: RankTimings = { embedMs: 0, rankMs: 0 };
+      const timings: RankTimings = { embedMs: 0, rankMs: 0, lexicalMs: 0, denseMs: 0 };
       const ranked = await deps.search.rank({ task, limit, minScore: request.minScore }, timings);
       const timestamp = toTimestamp(deps.clock.now());
       if (ranked.length > 0) {

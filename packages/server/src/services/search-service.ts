@@ -29,6 +29,10 @@ export interface RankTimings {
   embedMs: number;
   /** Ranking work: the full-text search (which runs while the task is embedded) plus everything after. */
   rankMs: number;
+  /** Of `rankMs`: the full-text search. */
+  lexicalMs: number;
+  /** Of `rankMs`: the vector search. */
+  denseMs: number;
 }
 
 /** Candidates of one task, and for sequence propagation the predecessor of each unit that has one among them. */
@@ -160,6 +164,7 @@ export function createSearchService(deps: {
     const lexicalHits = lexicalSearch.hits;
     const lexical = new Map(lexicalHits.map((h) => [h.id, h.score]));
     const semantic = new Map<string, number>();
+    const denseStarted = performance.now();
     if (queryVector !== null) {
       for (const hit of index.search(queryVector, pool)) {
         semantic.set(hit.id, hit.similarity);
@@ -169,6 +174,7 @@ export function createSearchService(deps: {
         semantic.set(id, similarity);
       }
     }
+    const denseMs = performance.now() - denseStarted;
     const found: Candidate<RankableUnit>[] = [];
     for (const id of new Set([...lexical.keys(), ...semantic.keys()])) {
       // A unit written after the last sync is not known yet; the next ranking sees it.
@@ -181,6 +187,8 @@ export function createSearchService(deps: {
     if (timings) {
       timings.embedMs = embedded - started;
       timings.rankMs = lexicalSearch.ms + (performance.now() - embedded);
+      timings.lexicalMs = lexicalSearch.ms;
+      timings.denseMs = denseMs;
     }
     return { candidates: found, predecessorOf };
   }

@@ -30,10 +30,12 @@ export function promptRoutes(app: FastifyInstance, options: { prompts: PromptSer
           minScore: request.body.min_score,
           compact,
         });
-        // Server-Timing lets clients and the benchmark see the embedding and ranking cost of the request.
+        // Server-Timing lets clients and the benchmark see the embedding and ranking cost of the request (`fts` and
+        // `dense` are the full-text and vector searches within `rank`).
+        const { embedMs, rankMs, lexicalMs, denseMs } = result.timings;
         void reply.header(
           'server-timing',
-          `embed;dur=${result.timings.embedMs.toFixed(2)}, rank;dur=${result.timings.rankMs.toFixed(2)}`,
+          `embed;dur=${embedMs.toFixed(2)}, rank;dur=${rankMs.toFixed(2)}, fts;dur=${lexicalMs.toFixed(2)}, dense;dur=${denseMs.toFixed(2)}`,
         );
         return presentPrompt(result);
       },
