@@ -108,8 +108,10 @@ describe('VectorIndex: accuracy against brute-force float32 cosine', () => {
     return normalize(base.map((x, i) => x + 0.7 * (noise[i] as number)));
   });
 
-  it('indexes all 2,000 vectors', () => {
+  it('indexes all 2,000 vectors and scores all of them (too few for a shortlist)', () => {
     expect(index.size).toBe(2_000);
+    index.search(queries[0] as Float32Array, 10);
+    expect(index.lastSearchScoredRows).toBe(2_000);
   });
 
   it.each(queries.map((q, i) => [i, q] as const))('finds at least 9 of the exact top 10 for query %i', (_i, query) => {
@@ -413,5 +415,79 @@ describe('VectorIndex: model-based property', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('VectorIndex: sign-code shortlist of a large index', () => {
+  const dim = 128;
+  const rand = prng(7_031);
+  // Clustered data, as sentence embeddings are: 60 topic centres, each unit a noisy copy of one.
+  const centres = Array.from({ length: 60 }, () => randomUnitVector(dim, rand));
+  const data = new Map<string, Float32Array[]>();
+  const index = new VectorIndex(dim);
+  for (let i = 0; i < 6_000; i++) {
+    const centre = centres[i % centres.length] as Float32Array;
+    const noise = randomUnitVector(dim, rand);
+    const v = normalize(centre.map((x, j) => x + 0.8 * (noise[j] as number)));
+    data.set(`u${i}`, [v]);
+    index.upsert(`u${i}`, [v], true);
+  }
+  const queries = Array.from({ length: 12 }, (_, q) => {
+    const centre = centres[(q * 7) % centres.length] as Float32Array;
+    const noise = randomUnitVector(dim, rand);
+    return normalize(centre.map((x, j) => x + 0.9 * (noise[j] as number)));
+  });
+
+  it('is used above four times the shortlist, and finds nearly all of the full scan’s top 100', () => {
+    for (const query of queries) {
+      const full = index.search(query, 100, { exhaustive: true });
+      expect(index.lastSearchScoredRows).toBe(6_000);
+      const short = index.search(query, 100);
+      expect(index.lastSearchScoredRows).toBe(1_000);
+      expect(short).toHaveLength(100);
+      const fullIds = new Set(full.map((h) => h.id));
+      expect(short.filter((h) => fullIds.has(h.id)).length).toBeGreaterThanOrEqual(97);
+      // Every unit it returns carries exactly the score the full scan gives it.
+      const fullScore = new Map(index.search(query, 6_000, { exhaustive: true }).map((h) => [h.id, h.similarity]));
+      for (const hit of short) {
+        expect(hit.similarity).toBe(fullScore.get(hit.id));
+      }
+    }
+  });
+
+  it('agrees with the exact float cosine on the top 10', () => {
+    expect(index.search(queries[0] as Float32Array, 10)).toHaveLength(10);
+    expect(index.lastSearchScoredRows).toBe(1_000);
+    for (const query of queries) {
+      const exact = exactTopK(query, data, 10).map((h) => h.id);
+      const found = index.search(query, 10).map((h) => h.id);
+      expect(found.filter((id) => exact.includes(id)).length).toBeGreaterThanOrEqual(9);
+    }
+  });
+
+  it('skips inactive units and scores a unit by its best chunk', () => {
+    const query = queries[0] as Float32Array;
+    const [top] = index.search(query, 1);
+    index.setActive(top!.id, false);
+    expect(index.search(query, 100).map((h) => h.id)).not.toContain(top!.id);
+    index.setActive(top!.id, true);
+    // A unit whose first chunk is far from the query and second chunk is the query itself.
+    const far = normalize(query.map((x) => -x));
+    index.upsert('two-chunks', [far, query], true);
+    const [best] = index.search(query, 1);
+    expect(best?.id).toBe('two-chunks');
+    expect(best?.similarity).toBeGreaterThan(0.99);
+    index.remove('two-chunks');
+    expect(index.search(query, 100).map((h) => h.id)).not.toContain('two-chunks');
+  });
+
+  it('gives `similarities` equal to the full scan’s scores', () => {
+    const query = queries[1] as Float32Array;
+    const full = new Map(index.search(query, 6_000, { exhaustive: true }).map((h) => [h.id, h.similarity]));
+    const sims = index.similarities(query, ['u1', 'u2', 'u5999', 'missing']);
+    expect([...sims.keys()]).toEqual(['u1', 'u2', 'u5999']);
+    for (const [id, s] of sims) {
+      expect(s).toBeCloseTo(full.get(id) as number, 6);
+    }
   });
 });

@@ -12,6 +12,11 @@ export interface VectorHit {
 
 import { Int8Matrix } from './wasm/int8-matrix.js';
 
+/** Rows scored exactly per hit asked for, when a large index is searched through the sign-code shortlist. */
+export const SHORTLIST_PER_HIT = 10;
+/** The shortlist is never shorter than this; indexes up to four times this size are always scanned in full. */
+export const MIN_SHORTLIST = 1000;
+
 export function quantize(vector: Float32Array, out: Int8Array, offset: number): number {
   let max = 0;
   for (const x of vector) {
@@ -44,6 +49,7 @@ export class VectorIndex {
   private readonly extraRows = new Map<number, number[]>();
   private freeSlots: number[] = [];
   private bestScratch = new Float32Array(0);
+  private lastScored = 0;
 
   constructor(
     readonly dimension: number,
@@ -52,6 +58,11 @@ export class VectorIndex {
     this.matrix = new Int8Matrix(dimension, initialRows);
     this.scales = new Float32Array(this.matrix.rowsCapacity);
     this.owners = new Int32Array(this.matrix.rowsCapacity).fill(-1);
+  }
+
+  /** Rows the last `search` scored with their int8 values (all rows, or the shortlist). */
+  get lastSearchScoredRows(): number {
+    return this.lastScored;
   }
 
   /** Number of units indexed. */
@@ -88,6 +99,7 @@ export class VectorIndex {
     for (const vector of vectors) {
       const row = this.allocRow();
       this.scales[row] = quantize(vector, this.matrix.row(row), 0);
+      this.matrix.rowWritten(row);
       this.owners[row] = slot;
       rows.push(row);
     }
@@ -127,34 +139,51 @@ export class VectorIndex {
     }
   }
 
-  /** The `k` active units most similar to the query (best chunk each), most similar first. */
-  search(queryVector: Float32Array, k: number): VectorHit[] {
+  /**
+   * The `k` active units most similar to the query (best chunk each), most similar first. A large index is searched
+   * in two stages: the sign codes (one bit per dimension, an eighth of the bytes of the int8 rows) pick a shortlist
+   * of `SHORTLIST_PER_HIT · k` rows (at least `MIN_SHORTLIST`) by Hamming distance, and only those, with the other
+   * chunks of their units, are scored with the int8 values. The scores are the same as a full scan's; a unit can
+   * only be missed when its sign code is far from the query's while its int8 score would be among the top `k`.
+   * `exhaustive` scores every row (for measuring the shortlist's recall).
+   */
+  search(queryVector: Float32Array, k: number, options: { exhaustive?: boolean } = {}): VectorHit[] {
     this.checkDimension(queryVector);
     if (k <= 0 || this.slots.size === 0) {
       return [];
     }
-    const best = this.scanBest(queryVector);
-    return this.topK(best, k);
+    const qScale = this.setQuery(queryVector);
+    const shortlist = Math.max(MIN_SHORTLIST, k * SHORTLIST_PER_HIT);
+    if (options.exhaustive !== true && this.rowCount > 4 * shortlist) {
+      return this.searchShortlist(qScale, shortlist, k);
+    }
+    this.lastScored = this.rowCount;
+    return this.topK(this.scanBest(qScale), k);
   }
 
   /** Similarity of the best chunk of each listed unit (units not indexed are left out). */
   similarities(queryVector: Float32Array, ids: Iterable<string>): Map<string, number> {
     this.checkDimension(queryVector);
-    const qScale = quantize(queryVector, this.matrix.queryRow(), 0);
-    const out = new Map<string, number>();
+    const qScale = this.setQuery(queryVector);
+    const rows: number[] = [];
+    const ends: { id: string; end: number }[] = [];
     for (const id of ids) {
       const slot = this.slots.get(id);
-      if (slot === undefined) {
-        continue;
+      if (slot !== undefined) {
+        rows.push(...this.rowsOf(slot));
+        ends.push({ id, end: rows.length });
       }
+    }
+    const dots = this.matrix.scanRows(rows);
+    const out = new Map<string, number>();
+    let start = 0;
+    for (const { id, end } of ends) {
       let best = -Infinity;
-      for (const row of this.rowsOf(slot)) {
-        const s = this.matrix.dotRow(row) * qScale * (this.scales[row] ?? 0);
-        if (s > best) {
-          best = s;
-        }
+      for (let i = start; i < end; i++) {
+        best = Math.max(best, (dots[i] as number) * qScale * (this.scales[rows[i] as number] as number));
       }
       out.set(id, best);
+      start = end;
     }
     return out;
   }
@@ -181,13 +210,78 @@ export class VectorIndex {
     }
   }
 
-  private scanBest(queryVector: Float32Array): Float32Array {
+  /** Writes the query into the matrix; returns its quantisation scale. */
+  private setQuery(queryVector: Float32Array): number {
     const qScale = quantize(queryVector, this.matrix.queryRow(), 0);
-    // Reused between scans: a fresh array per query is 400 KB of garbage at 100k units.
+    this.matrix.queryWritten();
+    return qScale;
+  }
+
+  /** Best similarity per slot, -Infinity for slots not scored (reused between queries: 400 KB at 100k units). */
+  private freshBest(): Float32Array {
     if (this.bestScratch.length < this.slotIds.length) {
       this.bestScratch = new Float32Array(this.slotActive.length);
     }
-    const best = this.bestScratch.subarray(0, this.slotIds.length).fill(-Infinity);
+    return this.bestScratch.subarray(0, this.slotIds.length).fill(-Infinity);
+  }
+
+  /** The shortlist stages of `search`: rows closest by sign code, then those units scored exactly. */
+  private searchShortlist(qScale: number, shortlist: number, k: number): VectorHit[] {
+    const owners = this.owners;
+    const active = this.slotActive;
+    const distances = this.matrix.hamming(this.rowCount);
+    // Distances are integers in [0, dimension]: count them, then find the distance that closes the shortlist.
+    const histogram = new Int32Array(this.dimension + 2);
+    for (let row = 0; row < this.rowCount; row++) {
+      const slot = owners[row] as number;
+      if (slot >= 0 && active[slot] === 1) {
+        const distance = distances[row] as number;
+        histogram[distance] = (histogram[distance] as number) + 1;
+      }
+    }
+    let cutoff = 0;
+    let below = 0;
+    while (cutoff <= this.dimension && below + (histogram[cutoff] as number) < shortlist) {
+      below += histogram[cutoff] as number;
+      cutoff++;
+    }
+    let atCutoff = shortlist - below;
+    // Every chunk of a shortlisted unit, a unit's rows side by side; `slots` marks where each unit's rows start.
+    const rows: number[] = [];
+    const slots: number[] = [];
+    const starts: number[] = [];
+    const taken = new Uint8Array(this.slotIds.length);
+    for (let row = 0; row < this.rowCount; row++) {
+      const slot = owners[row] as number;
+      if (slot < 0 || active[slot] === 0 || taken[slot] === 1) {
+        continue;
+      }
+      const distance = distances[row] as number;
+      if (distance < cutoff || (distance === cutoff && atCutoff-- > 0)) {
+        taken[slot] = 1;
+        slots.push(slot);
+        starts.push(rows.length);
+        rows.push(...this.rowsOf(slot));
+      }
+    }
+    const dots = this.matrix.scanRows(rows);
+    this.lastScored = rows.length;
+    const top = new TopHits(k);
+    for (let u = 0; u < slots.length; u++) {
+      let best = -Infinity;
+      const end = starts[u + 1] ?? rows.length;
+      for (let i = starts[u] as number; i < end; i++) {
+        best = Math.max(best, (dots[i] as number) * qScale * (this.scales[rows[i] as number] as number));
+      }
+      // Rounded as the full scan's Float32Array rounds it, so both paths report the same score.
+      top.offer(this.slotIds[slots[u] as number] as string, Math.fround(best));
+    }
+    return top.hits;
+  }
+
+  /** Every row scored with its int8 values. */
+  private scanBest(qScale: number): Float32Array {
+    const best = this.freshBest();
     const owners = this.owners;
     const active = this.slotActive;
     const scales = this.scales;
@@ -206,29 +300,15 @@ export class VectorIndex {
   }
 
   private topK(best: Float32Array, k: number): VectorHit[] {
-    // Keep a small sorted buffer: k is at most a few hundred.
-    const hits: VectorHit[] = [];
-    let floor = -Infinity;
+    const top = new TopHits(k);
     for (let slot = 0; slot < best.length; slot++) {
       const s = best[slot] as number;
-      if (s === -Infinity || (hits.length >= k && s <= floor)) {
-        continue;
-      }
       const id = this.slotIds[slot];
-      if (id === null || id === undefined) {
-        continue;
+      if (s !== -Infinity && top.accepts(s) && id !== null && id !== undefined) {
+        top.offer(id, s);
       }
-      let at = hits.length;
-      while (at > 0 && (hits[at - 1] as VectorHit).similarity < s) {
-        at--;
-      }
-      hits.splice(at, 0, { id, similarity: s });
-      if (hits.length > k) {
-        hits.pop();
-      }
-      floor = hits.length >= k ? (hits[hits.length - 1] as VectorHit).similarity : -Infinity;
     }
-    return hits;
+    return top.hits;
   }
 
   private allocRow(): number {
@@ -247,5 +327,33 @@ export class VectorIndex {
       this.owners = owners;
     }
     return this.rowCount++;
+  }
+}
+
+/** The `k` best hits offered, most similar first; among equal scores the first offered stays ahead. */
+class TopHits {
+  readonly hits: VectorHit[] = [];
+  private floor = -Infinity;
+
+  constructor(private readonly k: number) {}
+
+  accepts(similarity: number): boolean {
+    return this.hits.length < this.k || similarity > this.floor;
+  }
+
+  offer(id: string, similarity: number): void {
+    if (!this.accepts(similarity)) {
+      return;
+    }
+    // A small sorted buffer: k is at most a few hundred.
+    let at = this.hits.length;
+    while (at > 0 && (this.hits[at - 1] as VectorHit).similarity < similarity) {
+      at--;
+    }
+    this.hits.splice(at, 0, { id, similarity });
+    if (this.hits.length > this.k) {
+      this.hits.pop();
+    }
+    this.floor = this.hits.length >= this.k ? (this.hits[this.hits.length - 1] as VectorHit).similarity : -Infinity;
   }
 }
