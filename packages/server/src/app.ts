@@ -200,6 +200,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     embedder,
     log: logger.child({ component: 'indexer' }),
     concurrency: config.embedding.workers,
+    // The vector index takes in each round's vectors as they are written, rather than all of them at the next
+    // ranking after a large import.
+    onIndexed: () => {
+      search.sync().catch((error: unknown) => {
+        logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'vector index sync failed');
+      });
+    },
   });
   const contexts = createContextService({
     store: storage.contexts,
@@ -352,6 +359,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 
   app.addHook('onClose', async () => {
     await indexer.close();
+    await search.close();
     await security.audit.close();
     await security.counters.close();
     if (ownsEmbedder) {

@@ -44,6 +44,15 @@ export interface CandidateSet {
 /** Followers of this many times `limit` of the best candidates join the candidates. */
 const SEQUENCE_FANOUT = 2;
 
+/**
+ * Units loaded between two turns of the event loop when the whole index is (re)loaded: the store's rows arrive through
+ * promise turns only, which would otherwise keep other requests (and the collection of the rows' garbage) waiting for
+ * the whole load, seconds at 100k units.
+ */
+const LOAD_SLICE = 2_000;
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** How many candidates each retriever contributes before fusion. */
 export const candidatePool = (limit: number) => Math.max(100, limit * 10);
 
@@ -85,11 +94,18 @@ export function createSearchService(deps: {
     index.clear();
     rankingFields.clear();
     tagLists.clear();
+    let rows = 0;
     for await (const row of deps.store.readEmbeddings(deps.embedder.modelId)) {
       index.upsert(row.id, row.vectors, row.status === 'active');
+      if (++rows % LOAD_SLICE === 0) {
+        await yieldToEventLoop();
+      }
     }
     for await (const fields of deps.store.readRankingFields()) {
       keep(fields);
+      if (++rows % LOAD_SLICE === 0) {
+        await yieldToEventLoop();
+      }
     }
   }
 
@@ -261,6 +277,10 @@ export function createSearchService(deps: {
         const unit = units.get(r.unit.id);
         return unit === undefined ? [] : [{ ...r, unit }];
       });
+    },
+    /** Waits for a sync in progress (call before closing the store). */
+    async close(): Promise<void> {
+      await syncing?.catch(() => undefined);
     },
     /** Null when hybrid ranking works; otherwise why it fell back to full text. */
     get degradedReason(): string | null {

@@ -610,6 +610,23 @@ export function describeStoreContract(name: string, open: () => Promise<Storage>
         expect(await collect(store.readEmbeddings('none'))).toEqual([]);
       });
 
+      it('reads more than a page of chunks: every unit once, chunks in order, a unit straddling pages whole', async () => {
+        const id = (i: number) => `page-${String(i).padStart(4, '0')}`;
+        const chunksOf = (i: number) => (i === 998 ? 5 : 1);
+        const items = Array.from({ length: 1_101 }, (_, i) => ({
+          unit: makeUnit({ id: id(i) }),
+          embedding: embedding('m1', ...Array.from({ length: chunksOf(i) }, (_, c) => [i, c])),
+        }));
+        await store.importUnits(items, { replaceExisting: false });
+        const rows = await collect(store.readEmbeddings('m1'));
+        expect(rows.map((r) => r.id)).toEqual(items.map((it) => it.unit.id));
+        for (const [i, row] of rows.entries()) {
+          expect(row.vectors.map((v) => Array.from(v))).toEqual(Array.from({ length: chunksOf(i) }, (_, c) => [i, c]));
+        }
+        const fields = await collect(store.readRankingFields());
+        expect(fields.map((f) => f.id)).toEqual(items.map((it) => it.unit.id));
+      });
+
       it('lists and counts units lacking vectors of a model, oldest first, up to limit', async () => {
         const units = [makeUnit(), makeUnit(), makeUnit(), makeUnit()];
         await store.insert(units[0]!, null);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { buildTestApp, inject, multipartFile, token } from '../helpers.js';
 
@@ -483,6 +483,20 @@ describe('POST /contexts/import', () => {
     await app.parts.indexer.idle();
     const after = await stats();
     expect(after.contexts_with_embeddings).toBe(after.active_contexts);
+  });
+
+  it('hands vectors computed in the background to the vector index without waiting for a ranking', async () => {
+    const fresh = await buildTestApp();
+    try {
+      const entries = [item(), item(), item({ status: 'superseded' })];
+      await importOk('background.json', doc(entries), '', fresh);
+      expect(fresh.parts.search.indexedUnits).toBe(0);
+      await fresh.parts.indexer.idle();
+      // Each indexing round syncs the index; no ranking has run on this app.
+      await vi.waitFor(() => expect(fresh.parts.search.indexedUnits).toBe(entries.length));
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('overwrites a unit with the same id', async () => {

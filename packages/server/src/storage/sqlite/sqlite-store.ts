@@ -239,8 +239,8 @@ function createSqliteContextStore(db: Db): ContextStore {
         return new Map(rows.filter((r) => r.next !== null).map((r) => [r.next as string, r.predecessor]));
       }),
     textSearch: (terms, limit) => settle(() => textSearch(prepare, terms, limit)),
-    readEmbeddings: (modelId, ids) => readEmbeddings(db, modelId, ids),
-    readRankingFields: (ids) => readRankingFields(db, ids),
+    readEmbeddings: (modelId, ids) => readEmbeddings(prepare, modelId, ids),
+    readRankingFields: (ids) => readRankingFields(prepare, ids),
     pendingEmbeddings: (modelId, limit, after = 0) =>
       settle(() => {
         const end = after + PENDING_SCAN_WINDOW;
@@ -347,52 +347,88 @@ function textSearch(prepare: Prepare, terms: readonly string[], limit: number): 
   return rows.filter((r) => r.score > 0);
 }
 
-// The driver is synchronous; the generator is async only to fit the store interface shared with PostgreSQL.
-// eslint-disable-next-line @typescript-eslint/require-await
+/**
+ * Rows read per query by the readers below. They read page by page with `all()` rather than through one open
+ * iterator: the connection cannot run any other statement while an iterator is open, and a consumer awaits between
+ * rows (other requests then use the connection).
+ */
+const READ_PAGE = 1_000;
+
+type VectorRow = { id: string; status: ContextUnit['status']; chunk: number; vector: Buffer };
+
 async function* readEmbeddings(
-  db: Db,
+  prepare: Prepare,
   modelId: string,
   ids: readonly string[] | undefined,
 ): AsyncIterable<{ id: string; status: ContextUnit['status']; vectors: Float32Array[] }> {
-  const base = `SELECT e.context_id AS id, u.status AS status, e.vector AS vector FROM context_embeddings e
-    JOIN context_units u ON u.id = e.context_id WHERE e.model_id = ?`;
-  const rows =
+  const columns = `SELECT e.context_id AS id, u.status AS status, e.chunk_index AS chunk, e.vector AS vector
+    FROM context_embeddings e JOIN context_units u ON u.id = e.context_id WHERE e.model_id = ?`;
+  const pages =
     ids === undefined
-      ? db.prepare(`${base} ORDER BY e.context_id, e.chunk_index`).iterate(modelId)
-      : db
-          .prepare(`${base} AND e.context_id IN (SELECT value FROM json_each(?)) ORDER BY e.context_id, e.chunk_index`)
-          .iterate(modelId, JSON.stringify(ids));
-  type Group = { id: string; status: ContextUnit['status']; vectors: Float32Array[] };
-  const groups: Group[] = [];
-  for (const row of rows as Iterable<{ id: string; status: ContextUnit['status']; vector: Buffer }>) {
-    const last = groups[groups.length - 1];
-    if (last?.id === row.id) {
-      last.vectors.push(bytesToVector(row.vector));
-      continue;
+      ? pagesAfter<VectorRow>((last) =>
+          last === undefined
+            ? prepare(`${columns} ORDER BY e.context_id, e.chunk_index LIMIT ${READ_PAGE}`).all(modelId)
+            : prepare(
+                `${columns} AND (e.context_id, e.chunk_index) > (?, ?) ORDER BY e.context_id, e.chunk_index LIMIT ${READ_PAGE}`,
+              ).all(modelId, last.id, last.chunk),
+        )
+      : [
+          prepare(
+            `${columns} AND e.context_id IN (SELECT value FROM json_each(?)) ORDER BY e.context_id, e.chunk_index`,
+          ).all(modelId, JSON.stringify(ids)) as VectorRow[],
+        ];
+  // A unit's chunks are consecutive (and may straddle two pages): it is yielded once its last chunk has been read.
+  let group: { id: string; status: ContextUnit['status']; vectors: Float32Array[] } | undefined;
+  for await (const page of pages) {
+    for (const row of page) {
+      if (group?.id === row.id) {
+        group.vectors.push(bytesToVector(row.vector));
+        continue;
+      }
+      if (group !== undefined) {
+        yield group;
+      }
+      group = { id: row.id, status: row.status, vectors: [bytesToVector(row.vector)] };
     }
-    // Yield the finished group before starting the next one, so at most one group is held in memory.
-    const done = groups.pop();
-    if (done !== undefined) {
-      yield done;
-    }
-    groups.push({ id: row.id, status: row.status, vectors: [bytesToVector(row.vector)] });
   }
-  const rest = groups.pop();
-  if (rest !== undefined) {
-    yield rest;
+  if (group !== undefined) {
+    yield group;
   }
 }
 
-// Synchronous driver, async interface (see readEmbeddings).
-// eslint-disable-next-line @typescript-eslint/require-await
-async function* readRankingFields(db: Db, ids: readonly string[] | undefined): AsyncIterable<RankableUnit> {
-  const base = 'SELECT id, confidence, tags, status FROM context_units';
-  const rows =
+async function* readRankingFields(prepare: Prepare, ids: readonly string[] | undefined): AsyncIterable<RankableUnit> {
+  const columns = 'SELECT seq, id, confidence, tags, status FROM context_units';
+  const pages =
     ids === undefined
-      ? db.prepare(`${base} ORDER BY seq`).iterate()
-      : db.prepare(`${base} WHERE id IN (SELECT value FROM json_each(?)) ORDER BY seq`).iterate(JSON.stringify(ids));
-  for (const row of rows as Iterable<RankingRow>) {
-    yield rowToRankingFields(row);
+      ? pagesAfter<RankingRow & { seq: number }>((last) =>
+          prepare(`${columns} WHERE seq > ? ORDER BY seq LIMIT ${READ_PAGE}`).all(last?.seq ?? 0),
+        )
+      : [
+          prepare(`${columns} WHERE id IN (SELECT value FROM json_each(?)) ORDER BY seq`).all(
+            JSON.stringify(ids),
+          ) as (RankingRow & { seq: number })[],
+        ];
+  for await (const page of pages) {
+    for (const row of page) {
+      yield rowToRankingFields(row);
+    }
+  }
+}
+
+/** Pages of a keyset-paginated query: each read continues after the last row of the previous page. */
+// The driver is synchronous; the generator is async only to fit the store interface shared with PostgreSQL.
+// eslint-disable-next-line @typescript-eslint/require-await
+async function* pagesAfter<Row>(read: (last: Row | undefined) => unknown[]): AsyncIterable<Row[]> {
+  let last: Row | undefined;
+  for (;;) {
+    const page = read(last) as Row[];
+    if (page.length > 0) {
+      yield page;
+    }
+    if (page.length < READ_PAGE) {
+      return;
+    }
+    last = page[page.length - 1];
   }
 }
 
