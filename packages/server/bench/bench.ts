@@ -8,6 +8,7 @@
  *
  * Flags: --sizes 1000,10000[,100000]  --quick (1k only, fewer requests)  --only <section,...>  --json <path>
  *        --server auto|src|dist (default auto: dist only when it is newer than every source file)  --seed <n>
+ *        --keep (keep the work directory: databases and server logs)
  *        --profile (servers write V8 CPU profiles to bench-results/profiles-<timestamp>/; read them with
  *        `node --import tsx packages/server/bench/profile-top.ts <file.cpuprofile>`)
  * Sections: seed, health, prompt, list, create, memory, security, chat.
@@ -67,9 +68,11 @@ interface Options {
   server: 'auto' | 'src' | 'dist';
   seed: number;
   profile: boolean;
+  /** Keep the work directory (databases, server logs) for a closer look. */
+  keep: boolean;
 }
 
-const USAGE = `Usage: npm run bench -- [--sizes 1000,10000] [--quick] [--only ${SECTIONS.join(',')}] [--json <path>] [--server auto|src|dist] [--seed <n>] [--profile]`;
+const USAGE = `Usage: npm run bench -- [--sizes 1000,10000] [--quick] [--only ${SECTIONS.join(',')}] [--json <path>] [--server auto|src|dist] [--seed <n>] [--profile] [--keep]`;
 
 function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({
@@ -82,6 +85,7 @@ function parseOptions(argv: string[]): Options {
       server: { type: 'string', default: 'auto' },
       seed: { type: 'string', default: '1' },
       profile: { type: 'boolean', default: false },
+      keep: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -119,6 +123,7 @@ function parseOptions(argv: string[]): Options {
     server: values.server as Options['server'],
     seed,
     profile: values.profile,
+    keep: values.keep,
   };
 }
 
@@ -614,6 +619,8 @@ async function main(): Promise<void> {
   if (errors.length > 0) {
     console.log(`server logs kept in ${workRoot}`);
     process.exitCode = 1;
+  } else if (options.keep) {
+    console.log(`databases and server logs kept in ${workRoot}`);
   } else {
     rmSync(workRoot, { recursive: true, force: true });
   }

@@ -3,7 +3,16 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
-import { generateApiKey, hashApiKey, keyFingerprint, keyMatchesHash } from './api-key.js';
+import {
+  digestMatches,
+  fingerprintOfDigest,
+  generateApiKey,
+  hashApiKey,
+  keyDigest,
+  keyFingerprint,
+  keyMatchesHash,
+  parseKeyHash,
+} from './api-key.js';
 
 describe('hashApiKey and keyFingerprint', () => {
   it('hashes with SHA-256, lower-case hex (v1 vector)', () => {
@@ -81,5 +90,34 @@ describe('generateApiKey', () => {
 
   it('honours another byte count', () => {
     expect(generateApiKey(48)).toMatch(/^[A-Za-z0-9_-]{64}$/);
+  });
+});
+
+describe('keyDigest, fingerprintOfDigest, parseKeyHash and digestMatches', () => {
+  const key = 'rotated-api-key';
+  const hash = '8b2ee6974f6d463c493f6bccf901d7972efd78bfc0ea30ee09bfd2bb4dd94fb1';
+
+  it('agree with hashApiKey and keyFingerprint', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 80 }), (k) => {
+        expect(keyDigest(k).toString('hex')).toBe(hashApiKey(k));
+        expect(fingerprintOfDigest(keyDigest(k))).toBe(keyFingerprint(k));
+      }),
+    );
+  });
+
+  it('parses only a lower-case 64-hex hash', () => {
+    expect(parseKeyHash(hash)?.toString('hex')).toBe(hash);
+    for (const bad of ['', hash.toUpperCase(), hash.slice(1), `${hash}0`, `${hash.slice(0, 63)}g`, ` ${hash}`]) {
+      expect(parseKeyHash(bad)).toBeNull();
+    }
+  });
+
+  it('matches the right digest only, whatever the lengths', () => {
+    const expected = parseKeyHash(hash)!;
+    expect(digestMatches(keyDigest(key), expected)).toBe(true);
+    expect(digestMatches(keyDigest(`${key}!`), expected)).toBe(false);
+    expect(digestMatches(Buffer.alloc(0), expected)).toBe(false);
+    expect(digestMatches(Buffer.concat([keyDigest(key), Buffer.from([0])]), expected)).toBe(false);
   });
 });

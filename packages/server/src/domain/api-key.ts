@@ -5,14 +5,29 @@ export function hashApiKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
 }
 
-/** Short, non-reversible name of a key for logs and events: the first 8 hex characters of its SHA-256. */
-export function keyFingerprint(key: string): string {
-  return fingerprintOfHash(hashApiKey(key));
+/** SHA-256 of a key as bytes. */
+export function keyDigest(key: string): Buffer {
+  return createHash('sha256').update(key, 'utf8').digest();
 }
 
-/** The fingerprint of a key whose hash is already known (saves hashing the key twice per request). */
-export function fingerprintOfHash(keyHashHex: string): string {
-  return keyHashHex.slice(0, 8);
+/** Short, non-reversible name of a key for logs and events: the first 8 hex characters of its SHA-256. */
+export function keyFingerprint(key: string): string {
+  return fingerprintOfDigest(keyDigest(key));
+}
+
+/** The fingerprint of a key whose digest is already known (a request hashes its key once). */
+export function fingerprintOfDigest(digest: Buffer): string {
+  return digest.toString('hex', 0, 4);
+}
+
+/** A stored key hash (64 lower-case hex characters) as bytes; null when it is not one. */
+export function parseKeyHash(hashHex: string): Buffer | null {
+  return /^[0-9a-f]{64}$/.test(hashHex) ? Buffer.from(hashHex, 'hex') : null;
+}
+
+/** Compares a presented key's digest with the expected one in constant time. */
+export function digestMatches(given: Buffer, expected: Buffer): boolean {
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 /**
@@ -20,18 +35,9 @@ export function fingerprintOfHash(keyHashHex: string): string {
  * malformed digest are simply a mismatch.
  */
 export function keyMatchesHash(presented: string, expectedHashHex: string): boolean {
-  return hashesMatch(hashApiKey(presented), expectedHashHex);
+  const expected = parseKeyHash(expectedHashHex);
+  return expected !== null && digestMatches(keyDigest(presented), expected);
 }
-
-/** Compares two SHA-256 hex digests in constant time; anything that is not a digest is a mismatch. */
-export function hashesMatch(givenHashHex: string, expectedHashHex: string): boolean {
-  if (!DIGEST.test(givenHashHex) || !DIGEST.test(expectedHashHex)) {
-    return false;
-  }
-  return timingSafeEqual(Buffer.from(givenHashHex, 'hex'), Buffer.from(expectedHashHex, 'hex'));
-}
-
-const DIGEST = /^[0-9a-f]{64}$/;
 
 /** A new random key: `bytes` random bytes, base64url without padding. */
 export function generateApiKey(bytes: number): string {

@@ -24,6 +24,9 @@ export interface EventInput {
   details?: Record<string, unknown> | undefined;
 }
 
+/** Shared by the events that have no details (most of them: one per authenticated request). */
+const NO_DETAILS: Record<string, unknown> = Object.freeze({});
+
 const FLUSH_INTERVAL_MS = 250;
 const FLUSH_BATCH = 500;
 /** Beyond this many unwritten events the oldest are dropped (and counted) rather than growing memory. */
@@ -97,7 +100,7 @@ export function createAuditService(deps: {
         path: input.request?.path ?? null,
         clientIp: input.request?.clientIp ?? null,
         actor: input.actor ?? null,
-        details: input.details ?? {},
+        details: input.details ?? NO_DETAILS,
         createdAt: toTimestamp(now),
       });
       if (queue.length > MAX_QUEUE) {

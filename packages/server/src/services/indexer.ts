@@ -16,7 +16,7 @@ const RETRY_DELAY_MS = 5_000;
  * the embedding model changed. Runs up to `concurrency` batches at once (one per embedding worker) and logs progress.
  */
 export function createIndexer(deps: {
-  store: Pick<ContextStore, 'pendingEmbeddings' | 'countPendingEmbeddings' | 'saveEmbedding'>;
+  store: Pick<ContextStore, 'pendingEmbeddings' | 'countPendingEmbeddings' | 'saveEmbeddings'>;
   embedder: Pick<Embedder, 'modelId' | 'embedDocuments'>;
   log: IndexerLogger;
   concurrency: number;
@@ -29,23 +29,16 @@ export function createIndexer(deps: {
   let retryTimer: NodeJS.Timeout | null = null;
   const idleWaiters: (() => void)[] = [];
 
+  /** Embeds a batch and saves its vectors in one transaction (one commit per batch, not per unit). */
   async function embedBatch(units: readonly ContextUnit[]): Promise<number> {
     const vectors = await deps.embedder.embedDocuments(units.map((u) => u.content));
-    let saved = 0;
-    for (const [i, unit] of units.entries()) {
+    const entries = units.flatMap((unit, i) => {
       const unitVectors = vectors[i];
-      if (unitVectors && unitVectors.length > 0) {
-        if (
-          await deps.store.saveEmbedding(unit.id, unit.content, {
-            modelId: deps.embedder.modelId,
-            vectors: unitVectors,
-          })
-        ) {
-          saved++;
-        }
-      }
-    }
-    return saved;
+      return unitVectors && unitVectors.length > 0
+        ? [{ id: unit.id, content: unit.content, embedding: { modelId: deps.embedder.modelId, vectors: unitVectors } }]
+        : [];
+    });
+    return entries.length === 0 ? 0 : deps.store.saveEmbeddings(entries);
   }
 
   /**

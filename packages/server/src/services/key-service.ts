@@ -1,4 +1,12 @@
-import { fingerprintOfHash, generateApiKey, hashApiKey, hashesMatch, keyFingerprint } from '../domain/api-key.js';
+import {
+  digestMatches,
+  fingerprintOfDigest,
+  generateApiKey,
+  hashApiKey,
+  keyDigest,
+  keyFingerprint,
+  parseKeyHash,
+} from '../domain/api-key.js';
 import { toTimestamp, type Clock } from '../domain/types.js';
 import type { SettingsStore } from '../storage/store.js';
 
@@ -30,6 +38,14 @@ export function createKeyService(deps: {
   const envHash =
     deps.env.apiKeyHash !== '' ? deps.env.apiKeyHash : deps.env.apiKey !== '' ? hashApiKey(deps.env.apiKey) : '';
   let lastUsedWrite = 0;
+  /** The expected hash as bytes, parsed once per distinct stored value rather than on every request. */
+  let parsed: { hex: string; digest: Buffer | null } = { hex: '', digest: null };
+  const expectedDigest = (hex: string): Buffer | null => {
+    if (parsed.hex !== hex) {
+      parsed = { hex, digest: parseKeyHash(hex) };
+    }
+    return parsed.digest;
+  };
 
   /** The hash a presented key must match, read from the store on every call so rotations elsewhere apply at once. */
   async function expectedHash(): Promise<string> {
@@ -64,10 +80,10 @@ export function createKeyService(deps: {
       if (presented === undefined || presented === '') {
         return { valid: false, reason: 'missing_key', fingerprint: null };
       }
-      const presentedHash = hashApiKey(presented);
-      const fingerprint = fingerprintOfHash(presentedHash);
-      const expected = await expectedHash();
-      if (expected === '' || !hashesMatch(presentedHash, expected)) {
+      const digest = keyDigest(presented);
+      const fingerprint = fingerprintOfDigest(digest);
+      const expected = expectedDigest(await expectedHash());
+      if (expected === null || !digestMatches(digest, expected)) {
         return { valid: false, reason: 'invalid_key', fingerprint };
       }
       await touch();

@@ -672,10 +672,14 @@ export function describeStoreContract(name: string, open: () => Promise<Storage>
         expect(ids(fromStart.units)).toEqual([...seen, late.id]);
       });
 
-      it('saveEmbedding stores vectors when the content is unchanged, replacing older ones', async () => {
+      it('saveEmbeddings stores vectors when the content is unchanged, replacing older ones', async () => {
         const unit = makeUnit({ content: 'stable content' });
         await store.insert(unit, embedding('m0', [9], [9], [9]));
-        expect(await store.saveEmbedding(unit.id, unit.content, embedding('m1', [1, 2], [3, 4]))).toBe(true);
+        expect(
+          await store.saveEmbeddings([
+            { id: unit.id, content: unit.content, embedding: embedding('m1', [1, 2], [3, 4]) },
+          ]),
+        ).toBe(1);
         expect(await vectorsOf(store, 'm1')).toEqual(
           new Map([
             [
@@ -691,14 +695,22 @@ export function describeStoreContract(name: string, open: () => Promise<Storage>
         expect(await store.countPendingEmbeddings('m1')).toBe(0);
       });
 
-      it('saveEmbedding refuses when the content changed meanwhile or the unit is gone', async () => {
-        const unit = makeUnit({ content: 'version 1' });
-        await store.insert(unit, null);
-        await store.update({ ...unit, content: 'version 2' });
-        expect(await store.saveEmbedding(unit.id, 'version 1', embedding('m1', [1]))).toBe(false);
-        expect(await store.saveEmbedding(randomUUID(), 'version 1', embedding('m1', [1]))).toBe(false);
-        expect(await vectorsOf(store, 'm1')).toEqual(new Map());
+      it('saveEmbeddings skips a unit whose content changed meanwhile or that is gone, and saves the others', async () => {
+        const edited = makeUnit({ content: 'version 1' });
+        const kept = makeUnit({ content: 'kept as is' });
+        await insertAll(store, [edited, kept]);
+        await store.update({ ...edited, content: 'version 2' });
+        const { lastSeq } = await store.changesSince(0);
+        const saved = await store.saveEmbeddings([
+          { id: edited.id, content: 'version 1', embedding: embedding('m1', [1]) },
+          { id: randomUUID(), content: 'version 1', embedding: embedding('m1', [1]) },
+          { id: kept.id, content: kept.content, embedding: embedding('m1', [2]) },
+        ]);
+        expect(saved).toBe(1);
+        expect(await vectorsOf(store, 'm1')).toEqual(new Map([[kept.id, [[2]]]]));
         expect(await store.countPendingEmbeddings('m1')).toBe(1);
+        expect((await store.changesSince(lastSeq)).ids).toEqual([kept.id]);
+        expect(await store.saveEmbeddings([])).toBe(0);
       });
     });
 
@@ -720,7 +732,7 @@ export function describeStoreContract(name: string, open: () => Promise<Storage>
         expect(await store.changesSince(0)).toEqual({ lastSeq: 0, ids: [], truncated: false });
       });
 
-      it('reports ids written by insert, update, delete and saveEmbedding, and advances lastSeq', async () => {
+      it('reports ids written by insert, update, delete and saveEmbeddings, and advances lastSeq', async () => {
         const [a, b] = [makeUnit(), makeUnit()];
         await store.insert(a, null);
         const first = await store.changesSince(0);
@@ -741,7 +753,7 @@ export function describeStoreContract(name: string, open: () => Promise<Storage>
         const third = await store.changesSince(second.lastSeq);
         expect(third.ids).toEqual([b.id]);
 
-        await store.saveEmbedding(a.id, 'edited twice', embedding('m1', [1]));
+        await store.saveEmbeddings([{ id: a.id, content: 'edited twice', embedding: embedding('m1', [1]) }]);
         const fourth = await store.changesSince(third.lastSeq);
         expect(fourth.ids).toEqual([a.id]);
         expect(fourth.lastSeq).toBeGreaterThan(third.lastSeq);

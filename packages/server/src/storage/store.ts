@@ -44,6 +44,14 @@ export interface ChangeBatch {
   truncated: boolean;
 }
 
+/** Vectors computed for a unit's content. */
+export interface EmbeddedContent {
+  id: string;
+  /** The content that was embedded. */
+  content: string;
+  embedding: UnitEmbedding;
+}
+
 /** Units waiting for vectors found by one step of a scan, and where the next step continues. */
 export interface PendingBatch {
   units: ContextUnit[];
@@ -101,8 +109,11 @@ export interface ContextStore {
    */
   pendingEmbeddings(modelId: string, limit: number, after?: number): Promise<PendingBatch>;
   countPendingEmbeddings(modelId: string): Promise<number>;
-  /** Stores vectors computed in the background, unless the unit's content changed meanwhile. Returns whether it did. */
-  saveEmbedding(id: string, content: string, embedding: UnitEmbedding): Promise<boolean>;
+  /**
+   * Stores vectors computed in the background, in one transaction, for each unit whose content is still the one that
+   * was embedded (a unit edited or deleted meanwhile is skipped). Returns how many units were saved.
+   */
+  saveEmbeddings(entries: readonly EmbeddedContent[]): Promise<number>;
   changesSince(seq: number): Promise<ChangeBatch>;
   ping(): Promise<void>;
   close(): Promise<void>;

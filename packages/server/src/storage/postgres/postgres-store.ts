@@ -281,15 +281,18 @@ function createPostgresContextStore(pool: pg.Pool): ContextStore {
       );
       return result.rows[0]?.n ?? 0;
     },
-    saveEmbedding: (id, content, embedding) =>
+    saveEmbeddings: (entries) =>
       writeTx(async (client) => {
-        const row = (await client.query<{ content: string }>(SQL.contentOf, [id])).rows[0];
-        if (row?.content !== content) {
-          return false;
+        const saved: string[] = [];
+        for (const { id, content, embedding } of entries) {
+          const row = (await client.query<{ content: string }>(SQL.contentOf, [id])).rows[0];
+          if (row?.content === content) {
+            await writeEmbedding(client, id, embedding);
+            saved.push(id);
+          }
         }
-        await writeEmbedding(client, id, embedding);
-        await logChanges(client, [id]);
-        return true;
+        await logChanges(client, saved);
+        return saved.length;
       }),
     changesSince: (seq) => changesSince(pool, seq),
     ping: async () => {

@@ -19,6 +19,7 @@ import type {
   ContextCounts,
   ContextFilter,
   ContextStore,
+  EmbeddedContent,
   ImportItem,
   SettingsStore,
   Storage,
@@ -197,14 +198,17 @@ function createSqliteContextStore(db: Db): ContextStore {
       stmt.touch.run(at, id);
     }
   });
-  const saveEmbeddingTx = db.transaction((id: string, content: string, embedding: UnitEmbedding): boolean => {
-    const row = stmt.contentOf.get(id) as { content: string } | undefined;
-    if (row?.content !== content) {
-      return false;
+  const saveEmbeddingsTx = db.transaction((entries: readonly EmbeddedContent[]): number => {
+    let saved = 0;
+    for (const { id, content, embedding } of entries) {
+      const row = stmt.contentOf.get(id) as { content: string } | undefined;
+      if (row?.content === content) {
+        writeEmbedding(id, embedding);
+        logChange(id);
+        saved++;
+      }
     }
-    writeEmbedding(id, embedding);
-    logChange(id);
-    return true;
+    return saved;
   });
 
   return {
@@ -262,7 +266,7 @@ function createSqliteContextStore(db: Db): ContextStore {
         ).get(modelId) as { n: number };
         return row.n;
       }),
-    saveEmbedding: (id, content, embedding) => settle(() => saveEmbeddingTx(id, content, embedding)),
+    saveEmbeddings: (entries) => settle(() => saveEmbeddingsTx(entries)),
     changesSince: (seq) => settle(() => changesSince(prepare, seq)),
     ping: () => {
       prepare('SELECT 1').get();
