@@ -9,12 +9,14 @@
  * Flags: --sizes 1000,10000[,100000]  --quick (1k only, fewer requests)  --only <section,...>  --json <path>
  *        --server auto|src|dist (default auto: dist only when it is newer than every source file)  --seed <n>
  *        --keep (keep the work directory: databases and server logs)
+ *        --reuse <dir> (start each size from a copy of the database a `--keep` run left in <dir>: no import or
+ *        indexing, so the seed and health rows then measure nothing)
  *        --profile (servers write V8 CPU profiles to bench-results/profiles-<timestamp>/; read them with
  *        `node --import tsx packages/server/bench/profile-top.ts <file.cpuprofile>`)
  * Sections: seed, health, prompt, list, create, memory, security, chat.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -70,9 +72,11 @@ interface Options {
   profile: boolean;
   /** Keep the work directory (databases, server logs) for a closer look. */
   keep: boolean;
+  /** A work directory kept by `--keep`: each size starts from a copy of its seeded database. */
+  reuseDir: string | null;
 }
 
-const USAGE = `Usage: npm run bench -- [--sizes 1000,10000] [--quick] [--only ${SECTIONS.join(',')}] [--json <path>] [--server auto|src|dist] [--seed <n>] [--profile] [--keep]`;
+const USAGE = `Usage: npm run bench -- [--sizes 1000,10000] [--quick] [--only ${SECTIONS.join(',')}] [--json <path>] [--server auto|src|dist] [--seed <n>] [--profile] [--keep] [--reuse <kept work dir>]`;
 
 function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({
@@ -86,6 +90,7 @@ function parseOptions(argv: string[]): Options {
       seed: { type: 'string', default: '1' },
       profile: { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
+      reuse: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -124,6 +129,7 @@ function parseOptions(argv: string[]): Options {
     seed,
     profile: values.profile,
     keep: values.keep,
+    reuseDir: values.reuse === undefined ? null : resolve(values.reuse),
   };
 }
 
@@ -216,7 +222,14 @@ function healthRows(
 async function runSize(ctx: BenchContext, size: number, fake: ChatFake | null): Promise<void> {
   const dir = join(ctx.workRoot, `size-${size}`);
   mkdirSync(dir, { recursive: true });
-  ctx.progress(`size ${size}: starting the server`);
+  const reused = ctx.reuseDir === null ? null : join(ctx.reuseDir, `size-${size}`, 'bench.db');
+  if (reused !== null) {
+    if (!existsSync(reused)) {
+      throw new Error(`--reuse: no database for size ${size} at ${reused}`);
+    }
+    copyFileSync(reused, join(dir, 'bench.db'));
+  }
+  ctx.progress(`size ${size}: starting the server${reused === null ? '' : ` on a copy of ${reused}`}`);
   const server = await startServer({
     name: `main-${size}`,
     mode: ctx.mode,
@@ -245,6 +258,10 @@ async function runSize(ctx: BenchContext, size: number, fake: ChatFake | null): 
         const units = Array.from({ length: Math.min(MAX_IMPORT_BATCH, size - done) }, () => gen.unit());
         if (contents.length < 20_000) {
           contents.push(...units.map((u) => u.content));
+        }
+        if (reused !== null) {
+          // The units were made (so the tasks that follow are the same) and are already in the database.
+          continue;
         }
         phase = 'import';
         const result = await importBatch(client, units);
@@ -439,6 +456,7 @@ async function main(): Promise<void> {
     only: options.only,
     rateLimits,
     workRoot,
+    reuseDir: options.reuseDir,
     seed: options.seed,
     rows: [],
     details: {},

@@ -109,6 +109,8 @@ export interface BenchContext {
   rateLimits: RateLimitStrategy;
   /** Temp root; each server gets a directory below it. */
   workRoot: string;
+  /** A kept work directory whose seeded databases are copied instead of importing (`--reuse`). */
+  reuseDir: string | null;
   seed: number;
   rows: Row[];
   /** Raw summaries per section, written to the JSON file. */
