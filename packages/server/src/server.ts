@@ -1,3 +1,5 @@
+// First: V8 flags must be set before the rest of the server is loaded.
+import './runtime-flags.js';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, readEnvironment } from './config.js';
 
