@@ -57,11 +57,13 @@ export function createIndexer(deps: {
     let lastLog = 0;
     let after = 0;
     let savedInPass = 0;
+    let foundInPass = 0;
     deps.log.info({ pending: total, model: deps.embedder.modelId }, 'indexing units without vectors');
     while (!closed) {
       // Fetch enough for every worker, then embed the batches in parallel.
       const step = await deps.store.pendingEmbeddings(deps.embedder.modelId, BATCH_SIZE * deps.concurrency, after);
       after = step.next;
+      foundInPass += step.units.length;
       if (step.units.length > 0) {
         const batches: ContextUnit[][] = [];
         for (let i = 0; i < step.units.length; i += BATCH_SIZE) {
@@ -83,9 +85,12 @@ export function createIndexer(deps: {
         }
         after = 0;
         savedInPass = 0;
+        foundInPass = 0;
       }
     }
-    pending = await deps.store.countPendingEmbeddings(deps.embedder.modelId);
+    // A whole pass that met no unit without vectors leaves nothing pending (units written since have called `wake`):
+    // the recount (a scan of every unit's vectors, tens of ms at 100k units) is only needed for units that failed.
+    pending = foundInPass === 0 ? 0 : await deps.store.countPendingEmbeddings(deps.embedder.modelId);
     deps.log.info({ indexed: done, total, pending, model: deps.embedder.modelId }, 'indexing finished');
   }
 
