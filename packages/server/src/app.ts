@@ -207,6 +207,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'vector index sync failed');
       });
     },
+    onPending: (count) => search.expectUnits(count),
   });
   const contexts = createContextService({
     store: storage.contexts,

@@ -343,6 +343,27 @@ describe('VectorIndex: growth', () => {
       expect(Math.abs(s - cosine(query, vectors[Number(id.slice(1))] as Float32Array))).toBeLessThan(0.02);
     }
   });
+
+  it('reserves room ahead: the reserved rows are then filled without growing, and earlier vectors stay intact', () => {
+    const dim = 32;
+    const rand = prng(7);
+    const index = new VectorIndex(dim, 16);
+    const vectors = Array.from({ length: 300 }, () => randomUnitVector(dim, rand));
+    vectors.slice(0, 10).forEach((v, i) => index.upsert(`u${i}`, [v], true));
+    expect(index.spareRows).toBe(6);
+    index.reserve(290);
+    expect(index.spareRows).toBeGreaterThanOrEqual(290);
+    const spare = index.spareRows;
+    index.reserve(100);
+    expect(index.spareRows).toBe(spare);
+    vectors.slice(10).forEach((v, i) => index.upsert(`u${i + 10}`, [v], true));
+    expect(index.spareRows).toBe(spare - 290);
+    for (const i of [0, 9, 10, 299]) {
+      const [hit] = index.search(vectors[i] as Float32Array, 1);
+      expect(hit?.id).toBe(`u${i}`);
+      expect(hit?.similarity).toBeGreaterThan(0.99);
+    }
+  });
 });
 
 describe('VectorIndex: model-based property', () => {

@@ -54,14 +54,23 @@ describe('indexer', () => {
         return store.countPendingEmbeddings(modelId);
       },
     };
-    const indexer = createIndexer({ store: counting, embedder, log, concurrency: 2 });
-    return { indexer, store, counts: () => counts };
+    const announced: number[] = [];
+    const indexer = createIndexer({
+      store: counting,
+      embedder,
+      log,
+      concurrency: 2,
+      onPending: (count) => announced.push(count),
+    });
+    return { indexer, store, counts: () => counts, announced };
   }
 
   it('embeds every pending unit and ends without recounting after a clean pass', async () => {
-    const { indexer, store, counts } = await setUp(['alpha', 'beta', 'gamma']);
+    const { indexer, store, counts, announced } = await setUp(['alpha', 'beta', 'gamma']);
     indexer.wake();
     await indexer.idle();
+    // Both counts announce the three units waiting, so room can be made for them before they are embedded.
+    expect(announced).toEqual([3, 3]);
     expect(await store.countPendingEmbeddings(MODEL)).toBe(0);
     expect(indexer.pending).toBe(0);
     // One count from wake and one when the run starts; none at the end.

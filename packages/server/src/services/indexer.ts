@@ -21,6 +21,8 @@ export function createIndexer(deps: {
   log: IndexerLogger;
   concurrency: number;
   onIndexed?: () => void;
+  /** Told how many units wait for vectors whenever they are counted (to make room for them ahead). */
+  onPending?: (count: number) => void;
 }) {
   let running: Promise<void> | null = null;
   let again = false;
@@ -52,6 +54,7 @@ export function createIndexer(deps: {
     if (pending === 0) {
       return;
     }
+    deps.onPending?.(pending);
     const total = pending;
     let done = 0;
     let lastLog = 0;
@@ -126,6 +129,9 @@ export function createIndexer(deps: {
       void deps.store.countPendingEmbeddings(deps.embedder.modelId).then(
         (n) => {
           pending = Math.max(pending, n);
+          if (n > 0) {
+            deps.onPending?.(n);
+          }
         },
         // Best effort: the indexing round counts again and logs failures itself.
         () => undefined,

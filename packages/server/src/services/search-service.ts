@@ -289,6 +289,10 @@ export function createSearchService(deps: {
     get indexedUnits(): number {
       return index.size;
     },
+    /** Makes room in the vector index for units about to be embedded (see `VectorIndex.reserve`). */
+    expectUnits(count: number): void {
+      index.reserve(count);
+    },
   };
 }
 export type SearchService = ReturnType<typeof createSearchService>;
