@@ -26,7 +26,12 @@ export async function sha256Hex(body: string | Uint8Array | undefined): Promise<
 }
 
 /** The canonical string that is signed. */
-export async function signingPayload(method: string, pathWithQuery: string, timestamp: string, body?: string | Uint8Array): Promise<string> {
+export async function signingPayload(
+  method: string,
+  pathWithQuery: string,
+  timestamp: string,
+  body?: string | Uint8Array,
+): Promise<string> {
   return `${method.toUpperCase()}\n${pathWithQuery}\n${timestamp}\n${await sha256Hex(body)}`;
 }
 
@@ -38,9 +43,13 @@ export async function signRequest(options: {
   timestamp: string;
   body?: string | Uint8Array;
 }): Promise<string> {
-  const key = await crypto.subtle.importKey('raw', encoder.encode(options.secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
-    'sign',
-  ]);
+  const key = await crypto.subtle.importKey(
+    'raw',
+    encoder.encode(options.secret),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  );
   const payload = await signingPayload(options.method, options.pathWithQuery, options.timestamp, options.body);
   return toHex(await crypto.subtle.sign('HMAC', key, encoder.encode(payload)));
 }
