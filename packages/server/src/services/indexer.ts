@@ -126,16 +126,16 @@ export function createIndexer(deps: {
     /** Starts indexing if anything is pending (cheap to call after every import). */
     wake(): void {
       // Count at once, so /health reports new work before the next indexing round starts.
-      void deps.store.countPendingEmbeddings(deps.embedder.modelId).then(
-        (n) => {
+      void deps.store
+        .countPendingEmbeddings(deps.embedder.modelId)
+        .then((n) => {
           pending = Math.max(pending, n);
           if (n > 0) {
             deps.onPending?.(n);
           }
-        },
+        })
         // Best effort: the indexing round counts again and logs failures itself.
-        () => undefined,
-      );
+        .catch(() => undefined);
       if (retryTimer) {
         clearTimeout(retryTimer);
         retryTimer = null;

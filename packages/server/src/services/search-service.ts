@@ -291,7 +291,12 @@ export function createSearchService(deps: {
     },
     /** Makes room in the vector index for units about to be embedded (see `VectorIndex.reserve`). */
     expectUnits(count: number): void {
-      index.reserve(count);
+      try {
+        index.reserve(count);
+      } catch (error) {
+        // Only an optimisation: the index still grows row by row as vectors arrive.
+        deps.log.warn({ err: error instanceof Error ? error.message : String(error), count }, 'could not reserve room');
+      }
     },
   };
 }
