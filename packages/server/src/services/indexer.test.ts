@@ -1,29 +1,12 @@
-import { randomUUID } from 'node:crypto';
-
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { createIndexer } from './indexer.js';
-import type { ContextUnit } from '../domain/types.js';
 import { openStorage } from '../storage/open-storage.js';
+import { makeUnit } from '../storage/store.contract.js';
 import type { Storage } from '../storage/store.js';
 
 const MODEL = 'test-model';
 const log = { info: () => undefined, error: () => undefined };
-
-function unit(content: string): ContextUnit {
-  return {
-    id: randomUUID(),
-    type: 'fact',
-    content,
-    confidence: 1,
-    createdAt: '2026-01-02T03:04:05.678Z',
-    lastUsed: null,
-    source: 'manual',
-    tags: [],
-    status: 'active',
-    supersededBy: null,
-  };
-}
 
 /** Embeds every text as a fixed vector, except texts containing "broken", which get no vector. */
 const embedder = {
@@ -42,7 +25,7 @@ describe('indexer', () => {
   async function setUp(contents: string[]) {
     storage = await openStorage({ kind: 'memory' });
     for (const content of contents) {
-      await storage.contexts.insert(unit(content), null);
+      await storage.contexts.insert(makeUnit({ content }), null);
     }
     const store = storage.contexts;
     let counts = 0;

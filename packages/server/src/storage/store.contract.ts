@@ -17,7 +17,7 @@ import type {
 } from './store.js';
 
 /** A unit with plausible defaults; every test overrides what it checks. */
-function makeUnit(overrides: Partial<ContextUnit> = {}): ContextUnit {
+export function makeUnit(overrides: Partial<ContextUnit> = {}): ContextUnit {
   return {
     id: randomUUID(),
     type: 'fact',
