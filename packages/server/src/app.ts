@@ -76,6 +76,7 @@ async function createSecurity(config: Config, storage: Storage, clock: Clock, me
     clock,
     log: logger.child({ component: 'audit' }),
     retentionDays: config.security.eventRetentionDays,
+    aggregateSeconds: config.security.eventAggregateSeconds,
     onRecord: (event, outcome) => metrics?.recordSecurityEvent(event, outcome),
   });
   await audit.start();
@@ -94,6 +95,7 @@ async function createSecurity(config: Config, storage: Storage, clock: Clock, me
       trustProxy: config.security.trustProxy,
       rateLimitStore: config.security.redisUrl ? 'redis' : 'memory',
       eventRetentionDays: config.security.eventRetentionDays,
+      eventAggregateSeconds: config.security.eventAggregateSeconds,
     },
     'security configuration',
   );

@@ -1,13 +1,13 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** Lower-case hex SHA-256 of a key (what is stored instead of the key). */
 export function hashApiKey(key: string): string {
   return keyDigest(key).toString('hex');
 }
 
-/** SHA-256 of a key as bytes. */
+/** SHA-256 of a key as bytes (one-shot: half the cost of a Hash object, and it runs on every request). */
 export function keyDigest(key: string): Buffer {
-  return createHash('sha256').update(key, 'utf8').digest();
+  return hash('sha256', key, 'buffer');
 }
 
 /** Short, non-reversible name of a key for logs and events: the first 8 hex characters of its SHA-256. */

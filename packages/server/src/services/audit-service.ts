@@ -2,6 +2,7 @@ import { newId } from '../ids.js';
 
 import { toTimestamp, type Clock } from '../domain/types.js';
 import type { SecurityEvent, SecurityEventFilter, SecurityEventStore } from '../storage/store.js';
+import { createSuccessAggregator, isAggregatable } from './success-aggregation.js';
 
 export interface AuditLogger {
   warn(obj: object, msg: string): void;
@@ -38,18 +39,24 @@ const FLUSH_BATCH = 500;
 /** Beyond this many unwritten events the oldest are dropped (and counted) rather than growing memory. */
 const MAX_QUEUE = 20_000;
 const PRUNE_INTERVAL_MS = 6 * 60 * 60 * 1000;
+/** Beyond this many open summary groups (distinct key, client, method and path) all are written at once. */
+const MAX_GROUPS = 10_000;
 
 /**
  * The security audit log. `record` only queues (it never slows or fails a request); a timer writes queued events
- * in batches. Events older than the retention period are deleted at start and every few hours.
+ * in batches. With `aggregateSeconds` > 0, successful authentications of reads are summarized: one row per key,
+ * client, method and path per that many seconds (see `success-aggregation.ts`). Events older than the retention
+ * period are deleted at start and every few hours.
  */
 export function createAuditService(deps: {
   store: SecurityEventStore;
   clock: Clock;
   log: AuditLogger;
   retentionDays: number;
+  aggregateSeconds?: number;
   onRecord?: (event: string, outcome: string) => void;
 }) {
+  const aggregator = deps.aggregateSeconds ? createSuccessAggregator(deps.aggregateSeconds * 1000) : null;
   let queue: SecurityEvent[] = [];
   let dropped = 0;
   let flushing: Promise<void> | null = null;
@@ -77,6 +84,31 @@ export function createAuditService(deps: {
     }
   }
 
+  /** Moves the summary rows of ended windows (of every open window with `all`) into the queue. */
+  function closeGroups(all: boolean): void {
+    if (aggregator !== null) {
+      enqueue(aggregator.close(deps.clock.now().getTime(), all));
+    }
+  }
+
+  function enqueue(events: SecurityEvent[]): void {
+    for (const event of events) {
+      queue.push(event);
+    }
+    if (queue.length > MAX_QUEUE) {
+      const excess = queue.length - MAX_QUEUE;
+      queue.splice(0, excess);
+      dropped += excess;
+    }
+    if (queue.length >= FLUSH_SOON_AT && flushSoon === null) {
+      flushSoon = setImmediate(() => {
+        flushSoon = null;
+        void flush();
+      });
+    }
+  }
+
+  /** Writes everything queued; summaries whose window is still open stay open. */
   function flush(): Promise<void> {
     flushing ??= writeQueued().finally(() => {
       flushing = null;
@@ -98,39 +130,45 @@ export function createAuditService(deps: {
     record(input: EventInput): void {
       deps.onRecord?.(input.event, input.outcome);
       const now = deps.clock.now();
-      queue.push({
-        id: newId(now.getTime()),
-        event: input.event,
-        outcome: input.outcome,
-        requestId: input.request?.id ?? null,
-        method: input.request?.method ?? null,
-        path: input.request?.path ?? null,
-        clientIp: input.request?.clientIp ?? null,
-        actor: input.actor ?? null,
-        details: input.details ?? NO_DETAILS,
-        createdAt: toTimestamp(now),
-      });
-      if (queue.length > MAX_QUEUE) {
-        queue.shift();
-        dropped++;
+      if (aggregator !== null && isAggregatable(input)) {
+        if (aggregator.add(input, now.getTime()) >= MAX_GROUPS) {
+          closeGroups(true);
+        }
+        return;
       }
-      if (queue.length >= FLUSH_SOON_AT && flushSoon === null) {
-        flushSoon = setImmediate(() => {
-          flushSoon = null;
-          void flush();
-        });
-      }
+      enqueue([
+        {
+          id: newId(now.getTime()),
+          event: input.event,
+          outcome: input.outcome,
+          requestId: input.request?.id ?? null,
+          method: input.request?.method ?? null,
+          path: input.request?.path ?? null,
+          clientIp: input.request?.clientIp ?? null,
+          actor: input.actor ?? null,
+          details: input.details ?? NO_DETAILS,
+          createdAt: toTimestamp(now),
+        },
+      ]);
     },
-    flush,
+    /** Writes everything recorded so far, summaries of open windows included. */
+    flush(): Promise<void> {
+      closeGroups(true);
+      return flush();
+    },
     prune,
-    /** Newest first; events still queued are written first so a caller sees its own request's events. */
+    /** Newest first; events still queued (and open summaries) are written first so a caller sees its own events. */
     async list(filter: SecurityEventFilter): Promise<SecurityEvent[]> {
+      closeGroups(true);
       await flush();
       return deps.store.list(filter);
     },
     async start(): Promise<void> {
       await prune();
-      flushTimer = setInterval(() => void flush(), FLUSH_INTERVAL_MS);
+      flushTimer = setInterval(() => {
+        closeGroups(false);
+        void flush();
+      }, FLUSH_INTERVAL_MS);
       flushTimer.unref();
       pruneTimer = setInterval(() => void prune(), PRUNE_INTERVAL_MS);
       pruneTimer.unref();
@@ -146,6 +184,7 @@ export function createAuditService(deps: {
       if (pruneTimer) {
         clearInterval(pruneTimer);
       }
+      closeGroups(true);
       await flush();
     },
   };

@@ -47,8 +47,26 @@ export function createKeyService(deps: {
     return parsed.digest;
   };
 
-  /** The hash a presented key must match, read from the store on every call so rotations elsewhere apply at once. */
+  /** The expected hash and the settings version it was read at, for stores that can tell when settings change. */
+  let cached: { version: number; hash: string } | null = null;
+
+  /**
+   * The hash a presented key must match. It is read from the store whenever the store's settings may have changed
+   * (on every call when the store cannot tell), so a rotation on any instance sharing the store applies at once.
+   */
   async function expectedHash(): Promise<string> {
+    const version = deps.settings.version?.();
+    if (version !== undefined && cached?.version === version) {
+      return cached.hash;
+    }
+    const hash = await readExpectedHash();
+    if (version !== undefined) {
+      cached = { version, hash };
+    }
+    return hash;
+  }
+
+  async function readExpectedHash(): Promise<string> {
     const stored = await deps.settings.get(KEY_SETTINGS.hash);
     if (stored) {
       return stored;

@@ -465,6 +465,10 @@ function createSqliteSettingsStore(db: Db): SettingsStore {
   // Prepared once: the API-key check reads a setting on every authenticated request.
   const selectAll = db.prepare('SELECT key, value FROM settings');
   const selectOne = db.prepare('SELECT value FROM settings WHERE key = ?');
+  // Commits by other connections to the file (another instance) move data_version; this connection's own writes do
+  // not, so they are counted here. Both only grow, so their sum changes whenever either does.
+  const dataVersion = db.prepare('PRAGMA data_version').pluck();
+  let ownWrites = 0;
   const setTx = db.transaction((entries: Record<string, string | null>) => {
     for (const [key, value] of Object.entries(entries)) {
       if (value === null) {
@@ -478,6 +482,14 @@ function createSqliteSettingsStore(db: Db): SettingsStore {
     getAll: () =>
       settle(() => new Map((selectAll.all() as { key: string; value: string }[]).map((r) => [r.key, r.value]))),
     get: (key) => settle(() => (selectOne.get(key) as { value: string } | undefined)?.value ?? null),
-    set: (entries) => settle(() => setTx(entries)),
+    set: (entries) =>
+      settle(() => {
+        try {
+          setTx(entries);
+        } finally {
+          ownWrites++;
+        }
+      }),
+    version: () => ownWrites + (dataVersion.get() as number),
   };
 }
