@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { createAuditService } from './audit-service.js';
 import { openStorage } from '../storage/open-storage.js';
@@ -15,13 +15,15 @@ describe('audit service', () => {
     storage = null;
   });
 
-  async function start() {
+  async function start(options: { aggregateSeconds?: number; now?: () => number } = {}) {
     storage = await openStorage({ kind: 'memory' });
+    const now = options.now ?? Date.now;
     const audit = createAuditService({
       store: storage.events,
-      clock: { now: () => new Date() },
+      clock: { now: () => new Date(now()) },
       log,
       retentionDays: 30,
+      aggregateSeconds: options.aggregateSeconds,
     });
     await audit.start();
     return { audit, events: storage.events };
@@ -51,5 +53,63 @@ describe('audit service', () => {
     expect(written).toHaveLength(64);
     expect(new Set(written.map((e) => e.requestId)).size).toBe(64);
     await audit.close();
+  });
+
+  describe('with successful reads summarized', () => {
+    const read = (id: string, path = '/contexts') => ({
+      event: 'api_key_auth',
+      outcome: 'valid_key',
+      request: { ...request, id, path },
+      actor: 'api_key:0a1b2c3d',
+    });
+
+    it('writes one row for the reads of a window and a row per write, failure and audit-log read', async () => {
+      const { audit } = await start({ aggregateSeconds: 60 });
+      for (let i = 0; i < 100; i++) {
+        audit.record(read(`get-${i}`));
+      }
+      audit.record({ ...read('post-1'), request: { ...request, id: 'post-1', method: 'POST' } });
+      audit.record({ ...read('bad-1'), outcome: 'invalid_key' });
+      audit.record(read('events-1', '/security/events'));
+      audit.record(read('events-2', '/security/events'));
+      const rows = await audit.list(all);
+      expect(rows.map((e) => e.requestId).sort()).toEqual(['bad-1', 'events-1', 'events-2', 'get-0', 'post-1']);
+      expect(rows.find((e) => e.requestId === 'get-0')?.details).toMatchObject({
+        requests: 100,
+        last_request_id: 'get-99',
+      });
+      await audit.close();
+    });
+
+    it('writes a summary when its window ends, without anyone listing', async () => {
+      let now = Date.UTC(2026, 11, 7, 12, 0, 0);
+      const { audit, events } = await start({ aggregateSeconds: 60, now: () => now });
+      audit.record(read('r1'));
+      audit.record(read('r2'));
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(await events.list(all)).toEqual([]);
+      now += 60_000;
+      await vi.waitFor(async () => expect(await events.list(all)).toHaveLength(1), { timeout: 2_000 });
+      expect((await events.list(all))[0]).toMatchObject({ requestId: 'r1', details: { requests: 2 } });
+      await audit.close();
+    });
+
+    it('writes every summary at close', async () => {
+      const { audit, events } = await start({ aggregateSeconds: 60 });
+      audit.record(read('r1'));
+      audit.record(read('r2', '/stats'));
+      await audit.close();
+      expect((await events.list(all)).map((e) => e.requestId).sort()).toEqual(['r1', 'r2']);
+    });
+
+    it('writes the summaries at once when too many are open', async () => {
+      const { audit, events } = await start({ aggregateSeconds: 60 });
+      for (let i = 0; i < 10_000; i++) {
+        audit.record(read(`r${i}`, `/contexts/${i}`));
+      }
+      await nextTurn();
+      await vi.waitFor(async () => expect(await events.list({ limit: 20_000, offset: 0 })).toHaveLength(10_000));
+      await audit.close();
+    });
   });
 });

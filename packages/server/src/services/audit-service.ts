@@ -84,17 +84,23 @@ export function createAuditService(deps: {
     }
   }
 
-  /** Moves the summary rows of ended windows (of every open window with `all`) into the queue. */
+  /**
+   * Moves the summary rows of ended windows (of every open window with `all`) into the queue, ahead of the events
+   * already queued: a summary dates from its window's first request, so among events of the same millisecond it
+   * sorts as the older.
+   */
   function closeGroups(all: boolean): void {
     if (aggregator !== null) {
-      enqueue(aggregator.close(deps.clock.now().getTime(), all));
+      const summaries = aggregator.close(deps.clock.now().getTime(), all);
+      if (summaries.length > 0) {
+        queue = summaries.concat(queue);
+        queued();
+      }
     }
   }
 
-  function enqueue(events: SecurityEvent[]): void {
-    for (const event of events) {
-      queue.push(event);
-    }
+  /** Bounds the queue (dropping the oldest) and schedules an early write when a full batch is waiting. */
+  function queued(): void {
     if (queue.length > MAX_QUEUE) {
       const excess = queue.length - MAX_QUEUE;
       queue.splice(0, excess);
@@ -136,20 +142,19 @@ export function createAuditService(deps: {
         }
         return;
       }
-      enqueue([
-        {
-          id: newId(now.getTime()),
-          event: input.event,
-          outcome: input.outcome,
-          requestId: input.request?.id ?? null,
-          method: input.request?.method ?? null,
-          path: input.request?.path ?? null,
-          clientIp: input.request?.clientIp ?? null,
-          actor: input.actor ?? null,
-          details: input.details ?? NO_DETAILS,
-          createdAt: toTimestamp(now),
-        },
-      ]);
+      queue.push({
+        id: newId(now.getTime()),
+        event: input.event,
+        outcome: input.outcome,
+        requestId: input.request?.id ?? null,
+        method: input.request?.method ?? null,
+        path: input.request?.path ?? null,
+        clientIp: input.request?.clientIp ?? null,
+        actor: input.actor ?? null,
+        details: input.details ?? NO_DETAILS,
+        createdAt: toTimestamp(now),
+      });
+      queued();
     },
     /** Writes everything recorded so far, summaries of open windows included. */
     flush(): Promise<void> {

@@ -373,6 +373,66 @@ describe('metrics', () => {
   });
 });
 
+describe('successful reads', () => {
+  const idOf = (res: CallResult) => res.headers.get('x-request-id');
+
+  it('are summarized by default: one row per key, client, method and path, naming the first and last request', async () => {
+    const own = await start();
+    try {
+      const reads = [];
+      for (let i = 0; i < 5; i++) {
+        reads.push(await call(own, 'GET', '/contexts?limit=1'));
+        own.time.advance(1_000);
+      }
+      const stats = await call(own, 'GET', '/stats');
+      const created = await call(own, 'POST', '/contexts', {
+        body: JSON.stringify({ type: 'fact', content: 'A write keeps a row of its own.' }),
+      });
+      expect([...reads, stats].map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
+      expect(created.status).toBe(201);
+
+      const list = await call(own, 'GET', '/security/events?event=api_key_auth&outcome=valid_key&limit=100');
+      const events = list.json.events as Record<string, unknown>[];
+      const contexts = events.filter((e) => e.path === '/contexts' && e.method === 'GET');
+      expect(contexts).toHaveLength(1);
+      expect(contexts[0]).toMatchObject({
+        request_id: idOf(reads[0]!),
+        client_ip: '127.0.0.1',
+        actor: `api_key:${fingerprint(API_KEY)}`,
+        details: {
+          requests: 5,
+          last_request_id: idOf(reads[4]!),
+          last_at: new Date(own.time.ms() - 1_000).toISOString(),
+        },
+      });
+      expect(events.filter((e) => e.path === '/stats')).toMatchObject([{ request_id: idOf(stats), details: {} }]);
+      expect(events.filter((e) => e.method === 'POST')).toMatchObject([
+        { request_id: idOf(created), path: '/contexts' },
+      ]);
+      // Reading the audit log is never folded: this very request has its own row.
+      expect(events[0]).toMatchObject({ request_id: idOf(list), path: '/security/events' });
+    } finally {
+      await own.app.close();
+    }
+  });
+
+  it('each get a row with CONTEXTPILOT_SECURITY_EVENT_AGGREGATE_SECONDS=0', async () => {
+    const own = await start({ CONTEXTPILOT_SECURITY_EVENT_AGGREGATE_SECONDS: '0' });
+    try {
+      const reads = [];
+      for (let i = 0; i < 3; i++) {
+        reads.push(await call(own, 'GET', '/contexts?limit=1'));
+      }
+      const list = await call(own, 'GET', '/security/events?event=api_key_auth&outcome=valid_key&limit=100');
+      const rows = (list.json.events as Record<string, unknown>[]).filter((e) => e.path === '/contexts');
+      expect(rows.map((e) => e.request_id).sort()).toEqual(reads.map(idOf).sort());
+      expect(rows.map((e) => e.details)).toEqual([{}, {}, {}]);
+    } finally {
+      await own.app.close();
+    }
+  });
+});
+
 describe('retention', () => {
   it('prune() removes only events older than the retention period', async () => {
     const short = await start({ CONTEXTPILOT_SECURITY_EVENT_RETENTION_DAYS: '1' });

@@ -65,3 +65,46 @@ describe('migration 2: full-text index of active units only', () => {
     await storage.close();
   });
 });
+
+describe('settings version', () => {
+  it('changes with every settings write on this connection, and not with reads or other tables', async () => {
+    const storage = openSqlite(join(dir, `${randomUUID()}.db`));
+    const { settings } = storage;
+    const v0 = settings.version?.();
+    expect(v0).toEqual(expect.any(Number));
+    await settings.get('missing');
+    await storage.events.insertMany([
+      {
+        id: randomUUID(),
+        event: 'api_key_auth',
+        outcome: 'valid_key',
+        requestId: null,
+        method: null,
+        path: null,
+        clientIp: null,
+        actor: null,
+        details: {},
+        createdAt: new Date().toISOString(),
+      },
+    ]);
+    expect(settings.version?.()).toBe(v0);
+    await settings.set({ theme: 'dark' });
+    const v1 = settings.version?.();
+    expect(v1).not.toBe(v0);
+    await settings.set({ theme: null });
+    expect(settings.version?.()).not.toBe(v1);
+    await storage.close();
+  });
+
+  it('changes when another connection to the same file writes a setting', async () => {
+    const path = join(dir, `${randomUUID()}.db`);
+    const one = openSqlite(path);
+    const other = openSqlite(path);
+    const before = one.settings.version?.();
+    await other.settings.set({ api_key_hash: 'a'.repeat(64) });
+    expect(one.settings.version?.()).not.toBe(before);
+    expect(await one.settings.get('api_key_hash')).toBe('a'.repeat(64));
+    await one.close();
+    await other.close();
+  });
+});
