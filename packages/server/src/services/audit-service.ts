@@ -25,7 +25,7 @@ export interface EventInput {
   details?: Record<string, unknown> | undefined;
 }
 
-/** Shared by the events that have no details (most of them: one per authenticated request). */
+/** Shared by the events that have no details (most of them). */
 const NO_DETAILS: Record<string, unknown> = Object.freeze({});
 
 const FLUSH_INTERVAL_MS = 250;

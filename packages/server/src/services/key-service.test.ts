@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { hashApiKey } from '../domain/api-key.js';
-import { openSqlite } from '../storage/sqlite/sqlite-store.js';
+import { openStorage } from '../storage/open-storage.js';
 import type { SettingsStore, Storage } from '../storage/store.js';
 import { createKeyService } from './key-service.js';
 
@@ -48,15 +48,15 @@ async function warmUp(keys: ReturnType<typeof keyService>): Promise<void> {
   }
 }
 
-function open(path: string): Storage {
-  const storage = openSqlite(path);
+async function open(path: string): Promise<Storage> {
+  const storage = await openStorage({ kind: 'sqlite', path });
   opened.push(storage);
   return storage;
 }
 
 describe('key service', () => {
   it('reads the expected hash once while the settings do not change', async () => {
-    const { settings, counter } = counted(open(join(dir, `${randomUUID()}.db`)).settings);
+    const { settings, counter } = counted((await open(join(dir, `${randomUUID()}.db`))).settings);
     const keys = keyService(settings);
     // The first success also writes api_key_last_used_at (a settings change); after it the hash stays cached.
     await warmUp(keys);
@@ -69,7 +69,7 @@ describe('key service', () => {
   });
 
   it('reads the hash on every check when the store cannot tell that settings changed', async () => {
-    const { settings, counter } = counted(open(join(dir, `${randomUUID()}.db`)).settings, false);
+    const { settings, counter } = counted((await open(join(dir, `${randomUUID()}.db`))).settings, false);
     const keys = keyService(settings);
     await warmUp(keys);
     const before = counter.reads;
@@ -81,8 +81,8 @@ describe('key service', () => {
 
   it('sees a rotation made through another connection at once', async () => {
     const path = join(dir, `${randomUUID()}.db`);
-    const here = keyService(open(path).settings);
-    const there = keyService(open(path).settings);
+    const here = keyService((await open(path)).settings);
+    const there = keyService((await open(path)).settings);
     expect(await here.verify(ENV_KEY)).toMatchObject({ valid: true });
     const { key } = await there.rotate();
     expect(await here.verify(ENV_KEY)).toMatchObject({ valid: false, reason: 'invalid_key' });
@@ -94,9 +94,9 @@ describe('key service', () => {
 
   it('sees a hash written straight into the settings by another connection', async () => {
     const path = join(dir, `${randomUUID()}.db`);
-    const keys = keyService(open(path).settings);
+    const keys = keyService((await open(path)).settings);
     expect(await keys.verify(ENV_KEY)).toMatchObject({ valid: true });
-    await open(path).settings.set({ api_key_hash: hashApiKey('written-elsewhere') });
+    await (await open(path)).settings.set({ api_key_hash: hashApiKey('written-elsewhere') });
     expect(await keys.verify(ENV_KEY)).toMatchObject({ valid: false });
     expect(await keys.verify('written-elsewhere')).toMatchObject({ valid: true });
   });

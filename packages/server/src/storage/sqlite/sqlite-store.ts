@@ -462,7 +462,7 @@ function createSqliteSettingsStore(db: Db): SettingsStore {
     'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
   );
   const remove = db.prepare('DELETE FROM settings WHERE key = ?');
-  // Prepared once: the API-key check reads a setting on every authenticated request.
+  // Prepared once: the API-key check reads a setting whenever the settings have changed.
   const selectAll = db.prepare('SELECT key, value FROM settings');
   const selectOne = db.prepare('SELECT value FROM settings WHERE key = ?');
   // Commits by other connections to the file (another instance) move data_version; this connection's own writes do
