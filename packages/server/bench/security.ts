@@ -162,8 +162,10 @@ export async function runSecurity(ctx: BenchContext, size: number): Promise<void
       prepare: (count: number) => Promise<Prepared[]>;
       /** At most this many requests per server and block (the prepared ones). */
       perBlock: number;
-      target: boolean;
+      /** Which rows are held to the targets (≤ 1 ms p95 difference, ≤ 10 % throughput loss). */
+      targets: { p95: boolean; throughput: boolean };
       note?: string;
+      p95Note?: string;
     }): Promise<Row[]> => {
       ctx.progress(`security: ${options.label}, ${options.pairs} pairs + ${c.securityBlocks} blocks`);
       const cpuBefore = [cpuOf(plain), cpuOf(secured)];
@@ -202,7 +204,6 @@ export async function runSecurity(ctx: BenchContext, size: number): Promise<void
         plain: { sequential: a, concurrent: ac, cpuPerRequestMs: cpuPlain },
         secured: { sequential: b, concurrent: bc, cpuPerRequestMs: cpuSecured },
       };
-      const target = <T>(t: T) => (options.target ? t : undefined);
       return withOthers(others, [
         {
           section: s,
@@ -226,8 +227,8 @@ export async function runSecurity(ctx: BenchContext, size: number): Promise<void
           metric: `${label} p95 difference`,
           value: b.latency.p95 - a.latency.p95,
           unit: 'ms',
-          target: target({ kind: 'max', limit: 1 }),
-          note: `p50 difference ${(b.latency.p50 - a.latency.p50).toFixed(2)} ms; requests paired AB/BA`,
+          target: options.targets.p95 ? { kind: 'max', limit: 1 } : undefined,
+          note: `p50 difference ${(b.latency.p50 - a.latency.p50).toFixed(2)} ms; requests paired AB/BA${options.p95Note ? `; ${options.p95Note}` : ''}`,
         },
         {
           section: s,
@@ -251,7 +252,7 @@ export async function runSecurity(ctx: BenchContext, size: number): Promise<void
           metric: `${label} throughput loss`,
           value: loss,
           unit: '%',
-          target: target({ kind: 'max', limit: 10 }),
+          target: options.targets.throughput ? { kind: 'max', limit: 10 } : undefined,
           note: `${c.securityBlocks} alternating blocks of ${(blockMs / 1000).toFixed(1)} s per server`,
         },
         ...(cpuPlain === null || cpuSecured === null
@@ -278,7 +279,7 @@ export async function runSecurity(ctx: BenchContext, size: number): Promise<void
         make: getRequest,
         prepare: () => Promise.resolve([]),
         perBlock: 1_000_000,
-        target: true,
+        targets: { p95: true, throughput: true },
       })),
       ...(await phase({
         label: 'POST /contexts (signed)',
@@ -287,7 +288,10 @@ export async function runSecurity(ctx: BenchContext, size: number): Promise<void
         prepare: (count) => prepareCreates(count),
         // Enough for 1,000 creates/s; running out would show up as failures.
         perBlock: Math.ceil(blockMs),
-        target: true,
+        // Embedding spreads these requests over tens of milliseconds, far more than the security work: the p95 of
+        // that work is held to its target in the next phase, where the same checks run without embedding.
+        targets: { p95: false, throughput: true },
+        p95Note: 'embedding noise; the security work is measured by the 422 phase',
       })),
       ...(await phase({
         label: 'POST /contexts 422 (signed)',
@@ -295,7 +299,7 @@ export async function runSecurity(ctx: BenchContext, size: number): Promise<void
         make: postRequest(422),
         prepare: (count) => prepareCreates(count, 'invalid'),
         perBlock: Math.ceil(blockMs * 5),
-        target: false,
+        targets: { p95: true, throughput: false },
         note: 'invalid type: auth + signature + replay check, no embedding',
       })),
     );
