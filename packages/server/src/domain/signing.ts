@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, timingSafeEqual } from 'node:crypto';
 
 /**
  * Request signing, server side. The signed payload is
@@ -15,7 +15,7 @@ const TIMESTAMP = /^[0-9]{1,12}$/;
 const SIGNATURE = /^[0-9a-fA-F]{64}$/;
 
 export function bodyHash(body: Uint8Array): string {
-  return createHash('sha256').update(body).digest('hex');
+  return hash('sha256', body, 'hex');
 }
 
 export function signingPayload(method: string, target: string, timestamp: string, body: Uint8Array): string {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -166,7 +166,7 @@ export const securityPlugin = fp(
           throw unauthorized(check.message);
         }
         // A signature is accepted once: remember its digest for as long as its timestamp could still be valid.
-        const digest = createHash('sha256').update(String(signature).toLowerCase()).digest('hex');
+        const digest = hash('sha256', String(signature).toLowerCase(), 'hex');
         if (!(await counters.addIfAbsent(`sig:${digest}`, 2 * signing.maxAgeSeconds * 1000 + 1000))) {
           await countFailure(request);
           audit.record({ event: 'request_signing', outcome: 'replayed', request: eventRequest(request), actor });
