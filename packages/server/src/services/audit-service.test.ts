@@ -59,7 +59,7 @@ describe('audit service', () => {
     const read = (id: string, path = '/contexts') => ({
       event: 'api_key_auth',
       outcome: 'valid_key',
-      request: { ...request, id, path },
+      request: { ...request, id, path, route: path },
       actor: 'api_key:0a1b2c3d',
     });
 
@@ -82,16 +82,21 @@ describe('audit service', () => {
     });
 
     it('writes a summary when its window ends, without anyone listing', async () => {
-      let now = Date.UTC(2026, 11, 7, 12, 0, 0);
-      const { audit, events } = await start({ aggregateSeconds: 60, now: () => now });
-      audit.record(read('r1'));
-      audit.record(read('r2'));
-      await new Promise((resolve) => setTimeout(resolve, 400));
-      expect(await events.list(all)).toEqual([]);
-      now += 60_000;
-      await vi.waitFor(async () => expect(await events.list(all)).toHaveLength(1), { timeout: 2_000 });
-      expect((await events.list(all))[0]).toMatchObject({ requestId: 'r1', details: { requests: 2 } });
-      await audit.close();
+      vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+      try {
+        let now = Date.UTC(2026, 11, 7, 12, 0, 0);
+        const { audit, events } = await start({ aggregateSeconds: 60, now: () => now });
+        audit.record(read('r1'));
+        audit.record(read('r2'));
+        await vi.advanceTimersByTimeAsync(1_000);
+        expect(await events.list(all)).toEqual([]);
+        now += 60_000;
+        await vi.advanceTimersByTimeAsync(250);
+        expect(await events.list(all)).toMatchObject([{ requestId: 'r1', details: { requests: 2 } }]);
+        await audit.close();
+      } finally {
+        vi.useRealTimers();
+      }
     });
 
     it('writes every summary at close', async () => {
@@ -102,14 +107,43 @@ describe('audit service', () => {
       expect((await events.list(all)).map((e) => e.requestId).sort()).toEqual(['r1', 'r2']);
     });
 
-    it('writes the summaries at once when too many are open', async () => {
+    it('writes the oldest summaries early when too many are open', async () => {
       const { audit, events } = await start({ aggregateSeconds: 60 });
-      for (let i = 0; i < 10_000; i++) {
+      for (let i = 0; i < 9_999; i++) {
         audit.record(read(`r${i}`, `/contexts/${i}`));
       }
       await nextTurn();
-      await vi.waitFor(async () => expect(await events.list({ limit: 20_000, offset: 0 })).toHaveLength(10_000));
+      await nextTurn();
+      expect(await events.list(all)).toEqual([]);
+      audit.record(read('r9999', '/contexts/9999'));
+      await vi.waitFor(async () => expect(await events.list({ limit: 20_000, offset: 0 })).toHaveLength(1_000));
+      const written = await events.list({ limit: 20_000, offset: 0 });
+      expect(written.map((e) => Number(e.requestId?.slice(1))).sort((a, b) => a - b)).toEqual(
+        Array.from({ length: 1_000 }, (_, i) => i),
+      );
       await audit.close();
+      expect(await events.list({ limit: 20_000, offset: 0 })).toHaveLength(10_000);
+    });
+
+    it('counts events recorded after close without storing them', async () => {
+      const counted: string[] = [];
+      storage = await openStorage({ kind: 'memory' });
+      const audit = createAuditService({
+        store: storage.events,
+        clock: { now: () => new Date() },
+        log,
+        retentionDays: 30,
+        aggregateSeconds: 60,
+        onRecord: (_event, outcome) => counted.push(outcome),
+      });
+      await audit.start();
+      audit.record(read('before'));
+      await audit.close();
+      audit.record(read('after'));
+      audit.record({ ...read('after-failure'), outcome: 'invalid_key' });
+      await audit.flush();
+      expect((await storage.events.list(all)).map((e) => e.requestId)).toEqual(['before']);
+      expect(counted).toEqual(['valid_key', 'valid_key', 'invalid_key']);
     });
   });
 });

@@ -2,27 +2,12 @@ import { newId } from '../ids.js';
 
 import { toTimestamp, type Clock } from '../domain/types.js';
 import type { SecurityEvent, SecurityEventFilter, SecurityEventStore } from '../storage/store.js';
+import type { EventInput } from './audit-events.js';
 import { createSuccessAggregator, isAggregatable } from './success-aggregation.js';
 
 export interface AuditLogger {
   warn(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
-}
-
-/** Request metadata attached to an event (no headers, no body). */
-export interface EventRequest {
-  id: string;
-  method: string;
-  path: string;
-  clientIp: string;
-}
-
-export interface EventInput {
-  event: string;
-  outcome: string;
-  request?: EventRequest | undefined;
-  actor?: string | null | undefined;
-  details?: Record<string, unknown> | undefined;
 }
 
 /** Shared by the events that have no details (most of them). */
@@ -39,8 +24,13 @@ const FLUSH_BATCH = 500;
 /** Beyond this many unwritten events the oldest are dropped (and counted) rather than growing memory. */
 const MAX_QUEUE = 20_000;
 const PRUNE_INTERVAL_MS = 6 * 60 * 60 * 1000;
-/** Beyond this many open summary groups (distinct key, client, method and path) all are written at once. */
+/**
+ * Open summaries (distinct key, client, method and path) are bounded: at this many, the oldest
+ * `CLOSE_AT_MAX_GROUPS` are written early. Closing a few at a time keeps the pause of the request that hits the bound
+ * short.
+ */
 const MAX_GROUPS = 10_000;
+const CLOSE_AT_MAX_GROUPS = 1_000;
 
 /**
  * The security audit log. `record` only queues (it never slows or fails a request); a timer writes queued events
@@ -58,7 +48,9 @@ export function createAuditService(deps: {
 }) {
   const aggregator = deps.aggregateSeconds ? createSuccessAggregator(deps.aggregateSeconds * 1000) : null;
   let queue: SecurityEvent[] = [];
-  let dropped = 0;
+  /** Rows dropped from a full queue since the last warning, and the requests they stood for. */
+  let dropped = { rows: 0, requests: 0 };
+  let closed = false;
   let flushing: Promise<void> | null = null;
   let flushTimer: NodeJS.Timeout | null = null;
   let flushSoon: NodeJS.Immediate | null = null;
@@ -78,33 +70,19 @@ export function createAuditService(deps: {
         );
       }
     }
-    if (dropped > 0) {
-      deps.log.warn({ dropped }, 'security event queue overflowed; oldest events were dropped');
-      dropped = 0;
-    }
-  }
-
-  /**
-   * Moves the summary rows of ended windows (of every open window with `all`) into the queue, ahead of the events
-   * already queued: a summary dates from its window's first request, so among events of the same millisecond it
-   * sorts as the older.
-   */
-  function closeGroups(all: boolean): void {
-    if (aggregator !== null) {
-      const summaries = aggregator.close(deps.clock.now().getTime(), all);
-      if (summaries.length > 0) {
-        queue = summaries.concat(queue);
-        queued();
-      }
+    if (dropped.rows > 0) {
+      deps.log.warn(dropped, 'security event queue overflowed; oldest events were dropped');
+      dropped = { rows: 0, requests: 0 };
     }
   }
 
   /** Bounds the queue (dropping the oldest) and schedules an early write when a full batch is waiting. */
   function queued(): void {
     if (queue.length > MAX_QUEUE) {
-      const excess = queue.length - MAX_QUEUE;
-      queue.splice(0, excess);
-      dropped += excess;
+      for (const row of queue.splice(0, queue.length - MAX_QUEUE)) {
+        dropped.rows++;
+        dropped.requests += typeof row.details.requests === 'number' ? row.details.requests : 1;
+      }
     }
     if (queue.length >= FLUSH_SOON_AT && flushSoon === null) {
       flushSoon = setImmediate(() => {
@@ -114,12 +92,33 @@ export function createAuditService(deps: {
     }
   }
 
-  /** Writes everything queued; summaries whose window is still open stay open. */
+  function enqueue(rows: readonly SecurityEvent[]): void {
+    if (rows.length > 0) {
+      queue.push(...rows);
+      queued();
+    }
+  }
+
+  /** Queues the summaries of ended windows (of every open window with `all`). */
+  function closeGroups(all: boolean): void {
+    if (aggregator !== null) {
+      enqueue(aggregator.close(deps.clock.now().getTime(), all));
+    }
+  }
+
+  /** Starts writing the queue, or joins the write in progress. */
   function flush(): Promise<void> {
     flushing ??= writeQueued().finally(() => {
       flushing = null;
     });
     return flushing;
+  }
+
+  /** Returns once everything queued so far is written, including rows queued while a write was finishing. */
+  async function drain(): Promise<void> {
+    while (flushing !== null || queue.length > 0) {
+      await flush();
+    }
   }
 
   async function prune(): Promise<number> {
@@ -135,10 +134,17 @@ export function createAuditService(deps: {
   return {
     record(input: EventInput): void {
       deps.onRecord?.(input.event, input.outcome);
+      if (closed) {
+        return;
+      }
       const now = deps.clock.now();
       if (aggregator !== null && isAggregatable(input)) {
-        if (aggregator.add(input, now.getTime()) >= MAX_GROUPS) {
-          closeGroups(true);
+        const ended = aggregator.add(input, now.getTime());
+        if (ended !== null) {
+          enqueue([ended]);
+        }
+        if (aggregator.size >= MAX_GROUPS) {
+          enqueue(aggregator.closeOldest(CLOSE_AT_MAX_GROUPS));
         }
         return;
       }
@@ -156,16 +162,19 @@ export function createAuditService(deps: {
       });
       queued();
     },
-    /** Writes everything recorded so far, summaries of open windows included. */
+    /** Writes everything recorded so far, the summaries of open windows included. */
     flush(): Promise<void> {
       closeGroups(true);
-      return flush();
+      return drain();
     },
     prune,
-    /** Newest first; events still queued (and open summaries) are written first so a caller sees its own events. */
+    /**
+     * Newest first. This instance's queued events and open summaries are written first, so a caller sees its own
+     * events; other instances sharing the store write theirs on their own schedule.
+     */
     async list(filter: SecurityEventFilter): Promise<SecurityEvent[]> {
       closeGroups(true);
-      await flush();
+      await drain();
       return deps.store.list(filter);
     },
     async start(): Promise<void> {
@@ -178,19 +187,21 @@ export function createAuditService(deps: {
       pruneTimer = setInterval(() => void prune(), PRUNE_INTERVAL_MS);
       pruneTimer.unref();
     },
+    /** Stops the timers and writes everything recorded; events recorded afterwards are counted, not stored. */
     async close(): Promise<void> {
+      closed = true;
       if (flushTimer) {
         clearInterval(flushTimer);
-      }
-      if (flushSoon) {
-        clearImmediate(flushSoon);
-        flushSoon = null;
       }
       if (pruneTimer) {
         clearInterval(pruneTimer);
       }
       closeGroups(true);
-      await flush();
+      if (flushSoon) {
+        clearImmediate(flushSoon);
+        flushSoon = null;
+      }
+      await drain();
     },
   };
 }

@@ -1,12 +1,14 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
-import type { EventInput } from './audit-service.js';
+import type { EventInput } from './audit-events.js';
 import { createSuccessAggregator, isAggregatable } from './success-aggregation.js';
 
-const read = (id: string, path = '/contexts', clientIp = '127.0.0.1') => ({
+/** A successful key check of a read; `route` null: no route matched. */
+const read = (id: string, path = '/contexts', clientIp = '127.0.0.1', route: string | null = path) => ({
   event: 'api_key_auth',
   outcome: 'valid_key',
-  request: { id, method: 'GET', path, clientIp },
+  request: { id, method: 'GET', path, route: route ?? undefined, clientIp },
   actor: 'api_key:0a1b2c3d',
 });
 
@@ -22,6 +24,9 @@ describe('isAggregatable', () => {
     ['a write', { ...read('r1'), request: { ...read('r1').request, method: 'POST' } }],
     ['a delete', { ...read('r1'), request: { ...read('r1').request, method: 'DELETE' } }],
     ['a read of the audit log', read('r1', '/security/events')],
+    ['a read of the audit log spelled with escapes', read('r1', '/%73ecurity/events', '127.0.0.1', '/security/events')],
+    ['a path that matches no route', read('r1', '/nowhere', '127.0.0.1', null)],
+    ['another event with the same outcome', { ...read('r1'), event: 'other_check' }],
     ['a valid signature', { ...read('r1'), event: 'request_signing', outcome: 'valid_signature' }],
     ['an event with details', { ...read('r1'), details: { reason: 'x' } }],
     ['an event without a request', { event: 'api_key_auth', outcome: 'valid_key' }],
@@ -35,9 +40,10 @@ describe('success aggregator', () => {
 
   it('folds the requests of one key, client, method and path into one row naming the first and the last', () => {
     const aggregator = createSuccessAggregator(60_000);
-    expect(aggregator.add(read('r1'), t0)).toBe(1);
-    expect(aggregator.add(read('r2'), t0 + 1_000)).toBe(1);
-    expect(aggregator.add(read('r3'), t0 + 2_500)).toBe(1);
+    expect(aggregator.add(read('r1'), t0)).toBeNull();
+    expect(aggregator.add(read('r2'), t0 + 1_000)).toBeNull();
+    expect(aggregator.add(read('r3'), t0 + 2_500)).toBeNull();
+    expect(aggregator.size).toBe(1);
     const [row, ...rest] = aggregator.close(t0 + 3_000, true);
     expect(rest).toEqual([]);
     expect(row).toMatchObject({
@@ -66,7 +72,8 @@ describe('success aggregator', () => {
     aggregator.add(read('r1'), t0);
     aggregator.add(read('r2', '/stats'), t0);
     aggregator.add(read('r3', '/contexts', '10.0.0.9'), t0);
-    expect(aggregator.add({ ...read('r4'), actor: 'api_key:ffffffff' }, t0)).toBe(4);
+    aggregator.add({ ...read('r4'), actor: 'api_key:ffffffff' }, t0);
+    expect(aggregator.size).toBe(4);
     const rows = aggregator.close(t0, true);
     expect(rows.map((r) => r.requestId).sort()).toEqual(['r1', 'r2', 'r3', 'r4']);
   });
@@ -80,5 +87,73 @@ describe('success aggregator', () => {
     aggregator.add(read('r3'), t0 + 61_000);
     expect(aggregator.close(t0 + 90_000).map((r) => r.requestId)).toEqual(['r2']);
     expect(aggregator.close(t0 + 121_000).map((r) => r.requestId)).toEqual(['r3']);
+  });
+
+  it('ends a group when a request comes after its window, and starts a new one with that request', () => {
+    const aggregator = createSuccessAggregator(60_000);
+    aggregator.add(read('r1'), t0);
+    aggregator.add(read('r2'), t0 + 59_999);
+    expect(aggregator.add(read('r3'), t0 + 60_000)).toMatchObject({ requestId: 'r1', details: { requests: 2 } });
+    expect(aggregator.close(t0 + 60_000, true)).toMatchObject([{ requestId: 'r3', details: {} }]);
+  });
+
+  it('ends a group when the clock goes back behind its start', () => {
+    const aggregator = createSuccessAggregator(60_000);
+    aggregator.add(read('r1'), t0);
+    expect(aggregator.add(read('r2'), t0 - 3_600_000)).toMatchObject({ requestId: 'r1' });
+    expect(aggregator.close(t0 - 3_600_000)).toEqual([]);
+    expect(aggregator.close(t0 - 3_600_000 + 60_000).map((r) => r.requestId)).toEqual(['r2']);
+  });
+
+  it('ends the oldest groups first when asked to make room', () => {
+    const aggregator = createSuccessAggregator(60_000);
+    for (let i = 0; i < 5; i++) {
+      aggregator.add(read(`r${i}`, `/contexts/${i}`), t0 + i);
+    }
+    aggregator.add(read('r0-again', '/contexts/0'), t0 + 10);
+    expect(aggregator.closeOldest(2).map((r) => r.requestId)).toEqual(['r0', 'r1']);
+    expect(aggregator.size).toBe(3);
+  });
+
+  it('accounts for every request exactly once, whatever the order of requests and closes', () => {
+    const step = fc.oneof(
+      fc.record({
+        kind: fc.constant('read' as const),
+        path: fc.constantFrom('/contexts', '/stats', '/contexts/1'),
+        ip: fc.constantFrom('127.0.0.1', '10.0.0.2'),
+        advanceMs: fc.integer({ min: 0, max: 40_000 }),
+      }),
+      fc.record({ kind: fc.constant('close' as const), all: fc.boolean() }),
+    );
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 60 }), (steps) => {
+        const aggregator = createSuccessAggregator(60_000);
+        let now = t0;
+        let requests = 0;
+        const rows = [];
+        for (const s of steps) {
+          if (s.kind === 'read') {
+            now += s.advanceMs;
+            const ended = aggregator.add(read(`r${requests++}`, s.path, s.ip), now);
+            if (ended) {
+              rows.push(ended);
+            }
+          } else {
+            rows.push(...aggregator.close(now, s.all));
+          }
+        }
+        rows.push(...aggregator.close(now, true));
+        const counted = rows.map((r) => (typeof r.details.requests === 'number' ? r.details.requests : 1));
+        expect(counted.reduce((a, b) => a + b, 0)).toBe(requests);
+        // Each row starts at its first request and ends within its window.
+        for (const row of rows) {
+          const last =
+            typeof row.details.last_at === 'string' ? Date.parse(row.details.last_at) : Date.parse(row.createdAt);
+          expect(last - Date.parse(row.createdAt)).toBeGreaterThanOrEqual(0);
+          expect(last - Date.parse(row.createdAt)).toBeLessThan(60_000);
+        }
+        expect(new Set(rows.map((r) => r.requestId)).size).toBe(rows.length);
+      }),
+    );
   });
 });

@@ -2,22 +2,25 @@ import { newId } from '../ids.js';
 
 import { toTimestamp } from '../domain/types.js';
 import type { SecurityEvent } from '../storage/store.js';
-import type { EventInput, EventRequest } from './audit-service.js';
+import type { EventInput, EventRequest } from './audit-events.js';
 
 /** Reads: requests that change nothing. Every other method keeps a row per request. */
 const AGGREGATED_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
 
 /**
- * Whether an event may be folded into a summary row: a successful key check on a read. Failures, writes and any
- * access to the security endpoints (reading the audit log, rotating the key) always get a row of their own.
+ * Whether an event may be folded into a summary row: a successful key check on a read of a matched route. Failures,
+ * writes, unmatched paths and the security endpoints (reading the audit log, rotating the key) always get a row of
+ * their own. The route pattern decides, not the path as sent, which a client may spell with escapes.
  */
-export function isAggregatable(input: EventInput): input is EventInput & { request: EventRequest } {
+export function isAggregatable(input: EventInput): input is EventInput & { request: EventRequest & { route: string } } {
+  const route = input.request?.route;
   return (
+    input.event === 'api_key_auth' &&
     input.outcome === 'valid_key' &&
     input.details === undefined &&
-    input.request !== undefined &&
-    AGGREGATED_METHODS.has(input.request.method) &&
-    !input.request.path.startsWith('/security/')
+    route !== undefined &&
+    AGGREGATED_METHODS.has(input.request?.method ?? '') &&
+    !route.startsWith('/security/')
   );
 }
 
@@ -38,6 +41,7 @@ interface Group {
  * names the last. Writing a row for every authenticated read costs more than the rest of the check together.
  */
 export function createSuccessAggregator(windowMs: number) {
+  /** Open groups, oldest first (a Map keeps insertion order). */
   const groups = new Map<string, Group>();
 
   function toRow(group: Group): SecurityEvent {
@@ -62,29 +66,40 @@ export function createSuccessAggregator(windowMs: number) {
     };
   }
 
+  /** Over when its window has passed, or when the clock went back behind its start. */
+  const isOver = (group: Group, nowMs: number) => nowMs - group.firstMs >= windowMs || nowMs < group.firstMs;
+
   return {
-    /** Counts the event into its group; returns the number of open groups. */
-    add(input: EventInput & { request: EventRequest }, nowMs: number): number {
+    /** Counts the event into its group; returns the row of the group it ended, if its window was over. */
+    add(input: EventInput & { request: EventRequest }, nowMs: number): SecurityEvent | null {
       const { request } = input;
       const actor = input.actor ?? null;
       const key = `${input.event}\n${input.outcome}\n${actor ?? ''}\n${request.clientIp}\n${request.method}\n${request.path}`;
       const group = groups.get(key);
-      if (group === undefined) {
-        groups.set(key, {
-          event: input.event,
-          outcome: input.outcome,
-          request,
-          actor,
-          firstMs: nowMs,
-          lastMs: nowMs,
-          lastRequestId: request.id,
-          requests: 1,
-        });
-      } else {
+      if (group !== undefined && !isOver(group, nowMs)) {
         group.lastMs = nowMs;
         group.lastRequestId = request.id;
         group.requests++;
+        return null;
       }
+      if (group !== undefined) {
+        groups.delete(key);
+      }
+      groups.set(key, {
+        event: input.event,
+        outcome: input.outcome,
+        request,
+        actor,
+        firstMs: nowMs,
+        lastMs: nowMs,
+        lastRequestId: request.id,
+        requests: 1,
+      });
+      return group === undefined ? null : toRow(group);
+    },
+
+    /** Open groups. */
+    get size(): number {
       return groups.size;
     },
 
@@ -92,10 +107,23 @@ export function createSuccessAggregator(windowMs: number) {
     close(nowMs: number, all = false): SecurityEvent[] {
       const rows: SecurityEvent[] = [];
       for (const [key, group] of groups) {
-        if (all || nowMs - group.firstMs >= windowMs) {
+        if (all || isOver(group, nowMs)) {
           rows.push(toRow(group));
           groups.delete(key);
         }
+      }
+      return rows;
+    },
+
+    /** Ends the `count` oldest groups and returns their rows. */
+    closeOldest(count: number): SecurityEvent[] {
+      const rows: SecurityEvent[] = [];
+      for (const [key, group] of groups) {
+        if (rows.length >= count) {
+          break;
+        }
+        rows.push(toRow(group));
+        groups.delete(key);
       }
       return rows;
     },

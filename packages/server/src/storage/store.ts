@@ -126,8 +126,8 @@ export interface SettingsStore {
   set(entries: Record<string, string | null>): Promise<void>;
   /**
    * A number that changes whenever a setting may have changed, through this store or through any other connection
-   * to the same database, and that is cheaper to get than a setting. Absent when the back end cannot tell; callers
-   * that cache a setting then read it every time.
+   * to the same database, and that needs no row lookup. Absent when the back end cannot tell; callers that cache a
+   * setting then read it every time.
    */
   version?(): number;
 }

@@ -23,6 +23,8 @@ function start(env: Record<string, string>): Promise<Server> {
       CONTEXTPILOT_ENABLE_REQUEST_SIGNING: 'true',
       CONTEXTPILOT_REQUEST_SIGNING_SECRET: SECRET,
       CONTEXTPILOT_AUTH_FAILURE_LIMIT: '100000',
+      // A row per request, as v1 wrote them: these tests look an event up by its request id.
+      CONTEXTPILOT_SECURITY_EVENT_AGGREGATE_SECONDS: '0',
       ...env,
     },
     Date.UTC(2026, 0, 2, 3, 4, 5, 123),

@@ -5,7 +5,8 @@ import fp from 'fastify-plugin';
 
 import { verifySignature } from '../../domain/signing.js';
 import { AppError, rateLimited, serviceUnavailable } from '../../errors.js';
-import type { AuditService, EventRequest } from '../../services/audit-service.js';
+import type { EventRequest } from '../../services/audit-events.js';
+import type { AuditService } from '../../services/audit-service.js';
 import type { KeyService } from '../../services/key-service.js';
 import type { CounterStore } from '../../storage/counters/counter-store.js';
 
@@ -53,11 +54,13 @@ function clientIp(request: FastifyRequest): string {
   return ip;
 }
 
-function eventRequest(request: FastifyRequest): EventRequest {
+/** The request metadata of a security event, from the request (the client address as worked out once). */
+export function eventRequest(request: FastifyRequest): EventRequest {
   return {
     id: request.id,
     method: request.method,
     path: request.url.split('?')[0] ?? '/',
+    route: request.routeOptions.url,
     clientIp: clientIp(request),
   };
 }

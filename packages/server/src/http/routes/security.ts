@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ErrorEnvelope, RotateKeyResponse, SecurityEventList, SecurityEventsQuery } from '@contextpilot/contract';
 
 import { badRequest } from '../../errors.js';
+import { eventRequest } from '../plugins/security.js';
 import type { AuditService } from '../../services/audit-service.js';
 import type { KeyService } from '../../services/key-service.js';
 
@@ -27,21 +28,16 @@ export function securityRoutes(
       },
     },
     async (request, reply) => {
-      const eventRequest = {
-        id: request.id,
-        method: request.method,
-        path: '/security/api-key/rotate',
-        clientIp: request.ip,
-      };
+      const event = eventRequest(request);
       if (!options.authEnabled) {
-        options.audit.record({ event: 'api_key_rotation', outcome: 'auth_disabled', request: eventRequest });
+        options.audit.record({ event: 'api_key_rotation', outcome: 'auth_disabled', request: event });
         throw badRequest('Enable authentication before rotating API keys');
       }
       const rotated = await options.keys.rotate();
       options.audit.record({
         event: 'api_key_rotation',
         outcome: 'success',
-        request: eventRequest,
+        request: event,
         actor: request.keyFingerprint ? `api_key:${request.keyFingerprint}` : null,
         details: { rotated_at: rotated.rotatedAt, new_key: rotated.fingerprint },
       });

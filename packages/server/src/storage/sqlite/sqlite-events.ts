@@ -12,7 +12,7 @@ export function createSqliteEventStore(db: Database.Database): SecurityEventStor
     `INSERT INTO security_events (id, event, outcome, request_id, method, path, client_ip, actor, details, created_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  // Positional values: with summaries turned off a row is written per authenticated request, on the hot path.
+  // Positional values: writes, failures and (with summaries off) reads add a row per request.
   const insertMany = db.transaction((events: readonly SecurityEvent[]) => {
     for (const e of events) {
       const details = Object.keys(e.details).length === 0 ? '{}' : JSON.stringify(e.details);

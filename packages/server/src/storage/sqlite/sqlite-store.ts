@@ -465,10 +465,12 @@ function createSqliteSettingsStore(db: Db): SettingsStore {
   // Prepared once: the API-key check reads a setting whenever the settings have changed.
   const selectAll = db.prepare('SELECT key, value FROM settings');
   const selectOne = db.prepare('SELECT value FROM settings WHERE key = ?');
-  // Commits by other connections to the file (another instance) move data_version; this connection's own writes do
-  // not, so they are counted here. Both only grow, so their sum changes whenever either does.
+  // Commits by other connections to the file (another instance) change data_version; this connection's own writes
+  // do not, so they are counted here. Either kind of change moves the version. Any commit by another connection
+  // counts, not only settings: the version may change needlessly, never stay put across a settings change.
   const dataVersion = db.prepare('PRAGMA data_version').pluck();
-  let ownWrites = 0;
+  let seenDataVersion = dataVersion.get() as number;
+  let version = 0;
   const setTx = db.transaction((entries: Record<string, string | null>) => {
     for (const [key, value] of Object.entries(entries)) {
       if (value === null) {
@@ -487,9 +489,16 @@ function createSqliteSettingsStore(db: Db): SettingsStore {
         try {
           setTx(entries);
         } finally {
-          ownWrites++;
+          version++;
         }
       }),
-    version: () => ownWrites + (dataVersion.get() as number),
+    version: () => {
+      const current = dataVersion.get() as number;
+      if (current !== seenDataVersion) {
+        seenDataVersion = current;
+        version++;
+      }
+      return version;
+    },
   };
 }
