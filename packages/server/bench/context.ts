@@ -32,10 +32,10 @@ export const FULL_COUNTS: Counts = {
   createSequential: 200,
   throughputMs: 5000,
   concurrency: 4,
-  securityBlocks: 6,
+  securityBlocks: 10,
   securityGetSequential: 400,
   securityPostSequential: 150,
-  securityThroughputMs: 6000,
+  securityThroughputMs: 10000,
   chatSequential: 100,
   streamSequential: 50,
 };

@@ -1,8 +1,9 @@
 /**
- * Security overhead: the same data (a seeded database copied twice) behind a plain server and one with API-key auth
- * and request signing. Both get the same requests (the plain one ignores the key and signature headers), each
- * signature used once per server with a fresh timestamp. Latency runs pair the requests (AB, BA, …) and throughput
- * runs alternate short blocks, so drift and other processes' load weigh on both servers alike.
+ * Security overhead: the same data (a seeded database copied three times) behind a plain server, one with API-key
+ * auth and request signing, and, for reads, one that also writes an audit row per successful read instead of
+ * summaries. All get the same requests (the plain one ignores the key and signature headers), each signature used
+ * once per server with a fresh timestamp. Latency runs pair the requests (AB, BA, …) and throughput runs alternate
+ * short blocks, so drift and other processes' load weigh on both servers alike.
  */
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
@@ -66,6 +67,7 @@ export async function runSecurity(ctx: BenchContext, size: number): Promise<void
   const seeded = await seedDatabase(ctx, dir, size);
   copyDatabase(seeded, join(dir, 'plain.db'));
   copyDatabase(seeded, join(dir, 'secured.db'));
+  copyDatabase(seeded, join(dir, 'secured-rows.db'));
 
   const apiKey = randomBytes(32).toString('base64url');
   const secret = randomBytes(32).toString('hex');
@@ -79,20 +81,30 @@ export async function runSecurity(ctx: BenchContext, size: number): Promise<void
       env: ctx.rateLimits.env,
     });
     started.push(plain);
+    const securedEnv = {
+      ...ctx.rateLimits.env,
+      CONTEXTPILOT_ENABLE_AUTH: 'true',
+      CONTEXTPILOT_API_KEY: apiKey,
+      CONTEXTPILOT_ENABLE_REQUEST_SIGNING: 'true',
+      CONTEXTPILOT_REQUEST_SIGNING_SECRET: secret,
+    };
     const secured = await startServer({
       name: 'security-secured',
       mode: ctx.mode,
       workDir: dir,
       databasePath: join(dir, 'secured.db'),
-      env: {
-        ...ctx.rateLimits.env,
-        CONTEXTPILOT_ENABLE_AUTH: 'true',
-        CONTEXTPILOT_API_KEY: apiKey,
-        CONTEXTPILOT_ENABLE_REQUEST_SIGNING: 'true',
-        CONTEXTPILOT_REQUEST_SIGNING_SECRET: secret,
-      },
+      env: securedEnv,
     });
     started.push(secured);
+    // The same, with an audit row for every successful read (as the original API wrote them) instead of summaries.
+    const securedRows = await startServer({
+      name: 'security-secured-rows',
+      mode: ctx.mode,
+      workDir: dir,
+      databasePath: join(dir, 'secured-rows.db'),
+      env: { ...securedEnv, CONTEXTPILOT_SECURITY_EVENT_AGGREGATE_SECONDS: '0' },
+    });
+    started.push(securedRows);
     const gen = createGenerator(ctx.seed + 11);
 
     let invalid = 0;
@@ -116,6 +128,7 @@ export async function runSecurity(ctx: BenchContext, size: number): Promise<void
     }
 
     await checkSecurityIsOn(secured, apiKey, await prepareCreates(1));
+    await checkSecurityIsOn(securedRows, apiKey, await prepareCreates(1));
 
     type Make = (server: ServerHandle, prepared: Prepared[]) => (i: number) => Promise<Sample>;
     const getRequest: Make = (server) => () =>
@@ -143,7 +156,7 @@ export async function runSecurity(ctx: BenchContext, size: number): Promise<void
 
     const c = ctx.counts;
     const blockMs = c.securityThroughputMs / c.securityBlocks;
-    for (const server of [plain, secured]) {
+    for (const server of [plain, secured, securedRows]) {
       await runSequential(c.warmup * 2, 60_000, getRequest(server, []));
       const warm = await prepareCreates(c.warmup);
       await runSequential(warm.length, 60_000, postRequest(201)(server, warm));
@@ -164,18 +177,21 @@ export async function runSecurity(ctx: BenchContext, size: number): Promise<void
       perBlock: number;
       /** Which rows are held to the targets (≤ 1 ms p95 difference, ≤ 10 % throughput loss). */
       targets: { p95: boolean; throughput: boolean };
+      /** The secured side (default: the server with summarized reads). */
+      against?: ServerHandle;
       note?: string;
       p95Note?: string;
     }): Promise<Row[]> => {
       ctx.progress(`security: ${options.label}, ${options.pairs} pairs + ${c.securityBlocks} blocks`);
-      const cpuBefore = [cpuOf(plain), cpuOf(secured)];
+      const against = options.against ?? secured;
+      const cpuBefore = [cpuOf(plain), cpuOf(against)];
       const watch = ctx.watchOthers();
       const sequential = await options.prepare(options.pairs);
       const [a, b] = await runPaired(
         options.pairs,
         180_000,
         options.make(plain, sequential),
-        options.make(secured, sequential),
+        options.make(against, sequential),
       );
       const blockPrepared: Prepared[][] = [];
       const preparedFor = async (block: number) => (blockPrepared[block] ??= await options.prepare(options.perBlock));
@@ -184,11 +200,11 @@ export async function runSecurity(ctx: BenchContext, size: number): Promise<void
         blockMs,
         c.concurrency,
         async (block) => options.make(plain, await preparedFor(block)),
-        async (block) => options.make(secured, await preparedFor(block)),
+        async (block) => options.make(against, await preparedFor(block)),
         options.perBlock,
       );
       const others = watch.stop();
-      const cpuAfter = [cpuOf(plain), cpuOf(secured)];
+      const cpuAfter = [cpuOf(plain), cpuOf(against)];
       const perRequest = (side: 0 | 1, requests: number) => {
         const before = cpuBefore[side];
         const after = cpuAfter[side];
@@ -301,6 +317,16 @@ export async function runSecurity(ctx: BenchContext, size: number): Promise<void
         perBlock: Math.ceil(blockMs * 5),
         targets: { p95: true, throughput: false },
         note: 'invalid type: auth + signature + replay check, no embedding',
+      })),
+      ...(await phase({
+        label: 'GET /contexts?limit=10, a row per read',
+        pairs: c.securityGetSequential,
+        make: getRequest,
+        prepare: () => Promise.resolve([]),
+        perBlock: 1_000_000,
+        targets: { p95: false, throughput: false },
+        against: securedRows,
+        note: 'CONTEXTPILOT_SECURITY_EVENT_AGGREGATE_SECONDS=0',
       })),
     );
     for (const server of started) {

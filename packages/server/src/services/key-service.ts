@@ -51,14 +51,17 @@ export function createKeyService(deps: {
   let cached: { version: number; hash: string } | null = null;
 
   /**
-   * The hash a presented key must match. It is read from the store whenever the store's settings may have changed
-   * (on every call when the store cannot tell), so a rotation on any instance sharing the store applies at once.
+   * The hash a presented key must match, when the cached one still holds: the store's settings have not changed
+   * since it was read (through any connection, so a rotation on another instance applies at once). Synchronous, so
+   * the common case awaits nothing.
    */
-  async function expectedHash(): Promise<string> {
+  function cachedHash(): string | null {
+    return cached !== null && deps.settings.version?.() === cached.version ? cached.hash : null;
+  }
+
+  /** Reads the expected hash from the store, and caches it when the store can tell when settings change. */
+  async function freshHash(): Promise<string> {
     const version = deps.settings.version?.();
-    if (version !== undefined && cached?.version === version) {
-      return cached.hash;
-    }
     const hash = await readExpectedHash();
     if (version !== undefined) {
       cached = { version, hash };
@@ -79,11 +82,8 @@ export function createKeyService(deps: {
     return legacy ? hashApiKey(legacy) : '';
   }
 
-  async function touch(): Promise<void> {
-    const now = deps.clock.now();
-    if (now.getTime() - lastUsedWrite < LAST_USED_INTERVAL_MS) {
-      return;
-    }
+  /** Writes `api_key_last_used_at` (and `api_key_created_at` when missing). */
+  async function touch(now: Date): Promise<void> {
     lastUsedWrite = now.getTime();
     const entries: Record<string, string> = { [KEY_SETTINGS.lastUsedAt]: toTimestamp(now) };
     if ((await deps.settings.get(KEY_SETTINGS.createdAt)) === null) {
@@ -100,11 +100,14 @@ export function createKeyService(deps: {
       }
       const digest = keyDigest(presented);
       const fingerprint = fingerprintOfDigest(digest);
-      const expected = expectedDigest(await expectedHash());
+      const expected = expectedDigest(cachedHash() ?? (await freshHash()));
       if (expected === null || !digestMatches(digest, expected)) {
         return { valid: false, reason: 'invalid_key', fingerprint };
       }
-      await touch();
+      const now = deps.clock.now();
+      if (now.getTime() - lastUsedWrite >= LAST_USED_INTERVAL_MS) {
+        await touch(now);
+      }
       return { valid: true, fingerprint };
     },
 

@@ -27,6 +27,20 @@ describe('failClosed counters', () => {
     }
   });
 
+  it('turns a store that throws instead of rejecting into the same 503', async () => {
+    const throwing: CounterStore = {
+      ...broken,
+      peek: () => {
+        throw new Error('client is closed');
+      },
+    };
+    const error: unknown = await failClosed(throwing)
+      .peek('k')
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).statusCode).toBe(503);
+  });
+
   it('passes results through when the store works', async () => {
     const guarded = failClosed(createMemoryCounters(() => 0));
     expect(await guarded.increment('k', 1000)).toEqual({ count: 1, resetMs: 1000 });

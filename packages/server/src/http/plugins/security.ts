@@ -70,13 +70,16 @@ export function eventRequest(request: FastifyRequest): EventRequest {
  * unreachable, protected requests get 503 rather than being let through unchecked.
  */
 export function failClosed(counters: CounterStore): CounterStore {
+  const unavailable = (error: unknown) =>
+    new AppError(503, 'Security store unavailable, try again later', 'SERVICE_UNAVAILABLE', {}, {}, error);
+  // A plain promise chain rather than an async wrapper: one of these runs on every protected request.
   const guard =
     <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
-    async (...args: A): Promise<R> => {
+    (...args: A): Promise<R> => {
       try {
-        return await fn(...args);
+        return fn(...args).catch((error: unknown) => Promise.reject(unavailable(error)));
       } catch (error) {
-        throw new AppError(503, 'Security store unavailable, try again later', 'SERVICE_UNAVAILABLE', {}, {}, error);
+        return Promise.reject(unavailable(error));
       }
     };
   return {

@@ -58,7 +58,7 @@ export function securityRoutes(
         tags: ['security'],
         summary: 'The security audit log, newest first',
         description:
-          'Failures, writes, key rotations and requests to /security/ have a row each. Successful key checks of reads are summarized per key, client IP, method and path (CONTEXTPILOT_SECURITY_EVENT_AGGREGATE_SECONDS): the row is the first request, and details.requests, details.last_request_id and details.last_at tell how many followed. Open summaries are written before the list is read.',
+          'Failures, writes, key rotations and requests to /security/ have a row each. Successful key checks of reads are summarized per key, client IP, method and path (CONTEXTPILOT_SECURITY_EVENT_AGGREGATE_SECONDS): the row is the first request, and details.requests, details.last_request_id and details.last_at tell how many followed. The serving instance writes its open summaries before the list is read.',
         querystring: SecurityEventsQuery,
         response: { 200: SecurityEventList, 422: ErrorEnvelope },
       },
