@@ -11,7 +11,7 @@ import { join } from 'node:path';
 
 import { signatureHeaders } from '@contextpilot/client';
 
-import { ROUTE_LIMITS, type BenchContext } from './context.js';
+import { ROUTE_LIMITS, sleep, type BenchContext } from './context.js';
 import { createGenerator } from './data.js';
 import { failureRow, sample, withOthers } from './endpoints.js';
 import { runAlternatingBlocks, runPaired, runSequential, type Sample } from './load.js';
@@ -183,6 +183,7 @@ export async function runSecurity(ctx: BenchContext, size: number): Promise<void
       p95Note?: string;
     }): Promise<Row[]> => {
       ctx.progress(`security: ${options.label}, ${options.pairs} pairs + ${c.securityBlocks} blocks`);
+      await waitUntilQuiet(started);
       const against = options.against ?? secured;
       const cpuBefore = [cpuOf(plain), cpuOf(against)];
       const watch = ctx.watchOthers();
@@ -334,6 +335,27 @@ export async function runSecurity(ctx: BenchContext, size: number): Promise<void
     }
   } finally {
     await Promise.all(started.map((server) => server.stop()));
+  }
+}
+
+/**
+ * Waits (at most 10 s) until no server is still busy with earlier work (writes, indexing, garbage collection):
+ * leftover work in one server would weigh on the blocks of whichever server runs beside it.
+ */
+async function waitUntilQuiet(servers: readonly ServerHandle[]): Promise<void> {
+  const windowMs = 250;
+  const deadline = performance.now() + 10_000;
+  while (performance.now() < deadline) {
+    const before = servers.map((s) => s.cpuMs());
+    await sleep(windowMs);
+    const busy = servers.some((s, i) => {
+      const start = before[i];
+      const end = s.cpuMs();
+      return start !== null && start !== undefined && end !== null && end - start > windowMs * 0.05;
+    });
+    if (!busy) {
+      return;
+    }
   }
 }
 

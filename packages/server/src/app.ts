@@ -13,7 +13,7 @@ import { rawBodyPlugin } from './http/plugins/raw-body.js';
 import { requestContextPlugin } from './http/plugins/request-context.js';
 import { API_CSP, BASE_SECURITY_HEADERS, securityHeadersPlugin } from './http/plugins/security-headers.js';
 import { corsPlugin } from './http/plugins/cors.js';
-import { securityPlugin } from './http/plugins/security.js';
+import { failClosed, securityPlugin } from './http/plugins/security.js';
 import { chatRoutes } from './http/routes/chat.js';
 import { contextRoutes } from './http/routes/contexts.js';
 import { providerRoutes } from './http/routes/providers.js';
@@ -59,8 +59,9 @@ export interface AppOverrides {
 
 /** The security services: API key, audit log and the (shared) counters behind rate limits and replay protection. */
 async function createSecurity(config: Config, storage: Storage, clock: Clock, metrics: Metrics | null, logger: Logger) {
+  // Redis can become unreachable: its counters fail closed. Memory counters cannot fail, and skip the wrapper.
   const counters = config.security.redisUrl
-    ? await createRedisCounters({ url: config.security.redisUrl, prefix: config.security.redisKeyPrefix })
+    ? failClosed(await createRedisCounters({ url: config.security.redisUrl, prefix: config.security.redisKeyPrefix }))
     : createMemoryCounters(() => clock.now().getTime());
   const keys = createKeyService({
     settings: storage.settings,

@@ -35,11 +35,22 @@ export function createMetrics() {
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30],
     registers: [registry],
   });
-  const securityEvents = new Counter({
+  // Counted in a plain map and handed to the counter when metrics are read: most requests record an event, and
+  // prom-client hashes the labels on every increment.
+  const pendingSecurityEvents = new Map<string, { event: string; outcome: string; count: number }>();
+  new Counter({
     name: 'contextpilot_security_events_total',
     help: 'Security events by event and outcome',
     labelNames: ['event', 'outcome'],
     registers: [registry],
+    collect() {
+      for (const entry of pendingSecurityEvents.values()) {
+        if (entry.count > 0) {
+          this.inc({ event: entry.event, outcome: entry.outcome }, entry.count);
+          entry.count = 0;
+        }
+      }
+    },
   });
 
   return {
@@ -58,7 +69,13 @@ export function createMetrics() {
       aiDuration.observe({ provider: label }, seconds);
     },
     recordSecurityEvent(event: string, outcome: string) {
-      securityEvents.inc({ event, outcome });
+      const key = `${event}\n${outcome}`;
+      const entry = pendingSecurityEvents.get(key);
+      if (entry === undefined) {
+        pendingSecurityEvents.set(key, { event, outcome, count: 1 });
+      } else {
+        entry.count++;
+      }
     },
     render: () => registry.metrics(),
     contentType: registry.contentType,

@@ -374,6 +374,24 @@ describe('metrics', () => {
     expect(metrics.text).not.toContain(WRONG_KEY);
     expect(metrics.text).not.toContain(fingerprint(WRONG_KEY));
   });
+
+  it('keeps counting across scrapes: two more refusals add exactly two', async () => {
+    const invalidCount = async () => {
+      const text = (await call(server, 'GET', '/metrics')).text;
+      const line = text
+        .split('\n')
+        .find((l) => l.startsWith('contextpilot_security_events_total{event="api_key_auth",outcome="invalid_key"}'));
+      return Number(line?.split(' ').pop());
+    };
+    await call(server, 'GET', '/contexts', { key: WRONG_KEY });
+    const before = await invalidCount();
+    expect(before).toBeGreaterThanOrEqual(1);
+    expect(await invalidCount()).toBe(before);
+    server.time.advance(700_000); // past the failed-authentication window, so both are refused as invalid keys
+    await call(server, 'GET', '/contexts', { key: WRONG_KEY });
+    await call(server, 'GET', '/stats', { key: WRONG_KEY });
+    expect(await invalidCount()).toBe(before + 2);
+  });
 });
 
 describe('successful reads', () => {

@@ -56,6 +56,7 @@ describe.each<Backend>([{ name: 'sqlite' }, { name: 'postgres' }])(
     let a: Instance;
     let b: Instance;
     let currentKey = API_KEY;
+    let env: Record<string, string> = {};
 
     async function start(env: Record<string, string>): Promise<Instance> {
       const app = await buildTestApp(env, backend.name === 'postgres' ? { pgSchema } : {});
@@ -66,7 +67,7 @@ describe.each<Backend>([{ name: 'sqlite' }, { name: 'postgres' }])(
       redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
       await redis.connect();
       const database = backend.name === 'sqlite' ? `sqlite:${join(tempDir(), 'shared.db')}` : PG_URL;
-      const env = {
+      env = {
         CONTEXTPILOT_DATABASE_URL: database,
         CONTEXTPILOT_REDIS_URL: REDIS_URL,
         CONTEXTPILOT_REDIS_KEY_PREFIX: prefix,
@@ -206,6 +207,22 @@ describe.each<Backend>([{ name: 'sqlite' }, { name: 'postgres' }])(
         requestIds.includes(e.requestId ?? ''),
       );
       expect(lockouts).toHaveLength(1);
+    });
+
+    it('fails closed when Redis goes away: protected requests get 503, never 500', async () => {
+      // A third instance with its own Redis connection, so A and B keep theirs.
+      const c = await start({ ...env, CONTEXTPILOT_REDIS_KEY_PREFIX: `${prefix}gone:` });
+      try {
+        expect((await call(c, 'GET', '/contexts?limit=1', { key: currentKey })).status).toBe(200);
+        await c.app.parts.counters.close();
+        const res = await call(c, 'GET', '/contexts?limit=1', { key: currentKey });
+        expect(res.status).toBe(503);
+        expect(res.json).toMatchObject({ error_code: 'SERVICE_UNAVAILABLE' });
+        expect(JSON.stringify(res.json)).not.toContain('6379');
+        expect((await fetch(`${c.base}/health`)).status).toBe(200);
+      } finally {
+        await c.app.close();
+      }
     });
   },
 );

@@ -29,6 +29,7 @@ export interface SecurityOptions {
   rateLimits: { enabled: boolean };
   keys: KeyService;
   audit: AuditService;
+  /** Lockout, replay and rate-limit counters; a store that can fail must fail closed (see `failClosed`). */
   counters: CounterStore;
   /** Current time in milliseconds. */
   now: () => number;
@@ -54,13 +55,32 @@ function clientIp(request: FastifyRequest): string {
   return ip;
 }
 
+interface RouteFacts {
+  /** The matched route's pattern; undefined when no route matched. */
+  url: string | undefined;
+  /** Requests per minute per client IP, when the route is limited. */
+  rateLimit: number | undefined;
+}
+const routeFacts = new WeakMap<FastifyRequest, RouteFacts>();
+
+/** What the checks need of the matched route, read once per request: `request.routeOptions` builds a new object. */
+function routeOf(request: FastifyRequest): RouteFacts {
+  let facts = routeFacts.get(request);
+  if (facts === undefined) {
+    const { url, config } = request.routeOptions;
+    facts = { url, rateLimit: config.rateLimit };
+    routeFacts.set(request, facts);
+  }
+  return facts;
+}
+
 /** The request metadata of a security event, from the request (the client address as worked out once). */
 export function eventRequest(request: FastifyRequest): EventRequest {
   return {
     id: request.id,
     method: request.method,
     path: request.url.split('?')[0] ?? '/',
-    route: request.routeOptions.url,
+    route: routeOf(request).url,
     clientIp: clientIp(request),
   };
 }
@@ -101,7 +121,7 @@ const unauthorized = (message: string) =>
 export const securityPlugin = fp(
   (app: FastifyInstance, options: SecurityOptions) => {
     const { audit, keys } = options;
-    const counters = failClosed(options.counters);
+    const { counters } = options;
     const failKey = (ip: string) => `authfail:${ip}`;
 
     async function refuseIfLockedOut(request: FastifyRequest): Promise<void> {
@@ -180,9 +200,9 @@ export const securityPlugin = fp(
         }
         audit.record({ event: 'request_signing', outcome: 'valid_signature', request: eventRequest(request), actor });
       }
-      const limit = options.rateLimits.enabled ? request.routeOptions.config.rateLimit : undefined;
+      const limit = options.rateLimits.enabled ? routeOf(request).rateLimit : undefined;
       if (limit !== undefined) {
-        const route = request.routeOptions.url ?? request.url;
+        const route = routeOf(request).url ?? request.url;
         const { count, resetMs } = await counters.increment(
           `rl:${request.method}:${route}:${clientIp(request)}`,
           60_000,

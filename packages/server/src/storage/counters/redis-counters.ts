@@ -39,7 +39,10 @@ export async function createRedisCounters(options: {
       return (await redis.set(key, '1', 'PX', ttlMs, 'NX')) === 'OK';
     },
     async close() {
-      await redis.quit();
+      // Closing twice (or after the connection ended) is a no-op, as for the other stores.
+      if (redis.status !== 'end') {
+        await redis.quit();
+      }
     },
   };
 }
