@@ -146,4 +146,41 @@ describe('audit service', () => {
       expect(counted).toEqual(['valid_key', 'valid_key', 'invalid_key']);
     });
   });
+  it('drops the oldest events beyond 20,000 unwritten ones and says how many requests they stood for', async () => {
+    storage = await openStorage({ kind: 'memory' });
+    const events = storage.events;
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const warnings: object[] = [];
+    const audit = createAuditService({
+      // The real store behind a gate: nothing is written until the test opens it.
+      store: { ...events, insertMany: async (batch) => gate.then(() => events.insertMany(batch)) },
+      clock: { now: () => new Date() },
+      log: { warn: (obj) => warnings.push(obj), error: () => undefined },
+      retentionDays: 30,
+    });
+    await audit.start();
+    const fail = (i: number) => ({
+      event: 'api_key_auth',
+      outcome: 'invalid_key',
+      request: { ...request, id: `f${i}` },
+    });
+    audit.record(fail(0));
+    const firstWrite = audit.flush(); // takes f0 and waits at the gate
+    for (let i = 1; i <= 20_010; i++) {
+      audit.record(fail(i));
+    }
+    release();
+    await firstWrite;
+    await audit.close();
+    const written = await events.list({ limit: 30_000, offset: 0 });
+    expect(written.length).toBe(20_001);
+    const ids = new Set(written.map((e) => e.requestId));
+    expect(ids.has('f10')).toBe(false);
+    expect(ids.has('f11')).toBe(true);
+    expect(ids.has('f20010')).toBe(true);
+    expect(warnings).toContainEqual({ rows: 10, requests: 10 });
+  });
 });
