@@ -14,7 +14,7 @@ import { signatureHeaders } from '@contextpilot/client';
 import { ROUTE_LIMITS, sleep, type BenchContext } from './context.js';
 import { createGenerator } from './data.js';
 import { failureRow, sample, withOthers } from './endpoints.js';
-import { runAlternatingBlocks, runPaired, runSequential, type Sample } from './load.js';
+import { runAlternatingBlocks, runConcurrent, runPaired, runSequential, type Sample } from './load.js';
 import type { Row } from './report.js';
 import { importBatch, waitIndexed } from './seed.js';
 import { startServer, type ServerHandle } from './server-process.js';
@@ -158,6 +158,9 @@ export async function runSecurity(ctx: BenchContext, size: number): Promise<void
     const blockMs = c.securityThroughputMs / c.securityBlocks;
     for (const server of [plain, secured, securedRows]) {
       await runSequential(c.warmup * 2, 60_000, getRequest(server, []));
+      // A second of concurrent reads, so both servers' hot paths are compiled before the first measured block: a few
+      // dozen requests leave much of the code unoptimized, and more of it on the secured side.
+      await runConcurrent(c.concurrency, c.securityThroughputMs / c.securityBlocks, 1_000_000, getRequest(server, []));
       const warm = await prepareCreates(c.warmup);
       await runSequential(warm.length, 60_000, postRequest(201)(server, warm));
       const warmInvalid = await prepareCreates(c.warmup * 2, 'invalid');
