@@ -32,10 +32,10 @@ export const FULL_COUNTS: Counts = {
   createSequential: 200,
   throughputMs: 5000,
   concurrency: 4,
-  securityBlocks: 10,
+  securityBlocks: 20,
   securityGetSequential: 400,
   securityPostSequential: 150,
-  securityThroughputMs: 10000,
+  securityThroughputMs: 20000,
   chatSequential: 100,
   streamSequential: 50,
 };
