@@ -292,13 +292,16 @@ export async function runSecurity(ctx: BenchContext, size: number): Promise<void
       ]);
     };
 
+    const reads = {
+      pairs: c.securityGetSequential,
+      make: getRequest,
+      prepare: () => Promise.resolve([]),
+      perBlock: 1_000_000,
+    };
     ctx.rows.push(
       ...(await phase({
+        ...reads,
         label: 'GET /contexts?limit=10',
-        pairs: c.securityGetSequential,
-        make: getRequest,
-        prepare: () => Promise.resolve([]),
-        perBlock: 1_000_000,
         targets: { p95: true, throughput: true },
       })),
       ...(await phase({
@@ -323,11 +326,8 @@ export async function runSecurity(ctx: BenchContext, size: number): Promise<void
         note: 'invalid type: auth + signature + replay check, no embedding',
       })),
       ...(await phase({
+        ...reads,
         label: 'GET /contexts?limit=10, a row per read',
-        pairs: c.securityGetSequential,
-        make: getRequest,
-        prepare: () => Promise.resolve([]),
-        perBlock: 1_000_000,
         targets: { p95: false, throughput: false },
         against: securedRows,
         note: 'CONTEXTPILOT_SECURITY_EVENT_AGGREGATE_SECONDS=0',

@@ -51,22 +51,22 @@ export function createKeyService(deps: {
   let cached: { version: number; hash: string } | null = null;
 
   /**
-   * The hash a presented key must match, when the cached one still holds: the store's settings have not changed
-   * since it was read (through any connection, so a rotation on another instance applies at once). Synchronous, so
-   * the common case awaits nothing.
+   * The hash a presented key must match. Cached while the store's settings version stays the same (a change through
+   * any connection moves it, so a rotation on another instance applies at once); read every time from stores without
+   * one. A cached hash is returned as is, so the common case awaits nothing.
    */
-  function cachedHash(): string | null {
-    return cached !== null && deps.settings.version?.() === cached.version ? cached.hash : null;
-  }
-
-  /** Reads the expected hash from the store, and caches it when the store can tell when settings change. */
-  async function freshHash(): Promise<string> {
+  function expectedHash(): string | Promise<string> {
     const version = deps.settings.version?.();
-    const hash = await readExpectedHash();
-    if (version !== undefined) {
-      cached = { version, hash };
+    if (version === undefined) {
+      return readExpectedHash();
     }
-    return hash;
+    if (cached?.version === version) {
+      return cached.hash;
+    }
+    return readExpectedHash().then((hash) => {
+      cached = { version, hash };
+      return hash;
+    });
   }
 
   async function readExpectedHash(): Promise<string> {
@@ -100,7 +100,8 @@ export function createKeyService(deps: {
       }
       const digest = keyDigest(presented);
       const fingerprint = fingerprintOfDigest(digest);
-      const expected = expectedDigest(cachedHash() ?? (await freshHash()));
+      const hash = expectedHash();
+      const expected = expectedDigest(typeof hash === 'string' ? hash : await hash);
       if (expected === null || !digestMatches(digest, expected)) {
         return { valid: false, reason: 'invalid_key', fingerprint };
       }

@@ -66,6 +66,21 @@ export function createSuccessAggregator(windowMs: number) {
     };
   }
 
+  /** Ends the groups `shouldEnd` picks, oldest first, at most `max` of them; returns their rows. */
+  function end(shouldEnd: (group: Group) => boolean, max = Infinity): SecurityEvent[] {
+    const rows: SecurityEvent[] = [];
+    for (const [key, group] of groups) {
+      if (rows.length >= max) {
+        break;
+      }
+      if (shouldEnd(group)) {
+        rows.push(toRow(group));
+        groups.delete(key);
+      }
+    }
+    return rows;
+  }
+
   /** Over when its window has passed, or when the clock went back behind its start. */
   const isOver = (group: Group, nowMs: number) => nowMs - group.firstMs >= windowMs || nowMs < group.firstMs;
 
@@ -105,27 +120,12 @@ export function createSuccessAggregator(windowMs: number) {
 
     /** Ends the groups whose window is over (every group with `all`) and returns their rows. */
     close(nowMs: number, all = false): SecurityEvent[] {
-      const rows: SecurityEvent[] = [];
-      for (const [key, group] of groups) {
-        if (all || isOver(group, nowMs)) {
-          rows.push(toRow(group));
-          groups.delete(key);
-        }
-      }
-      return rows;
+      return end((group) => all || isOver(group, nowMs));
     },
 
     /** Ends the `count` oldest groups and returns their rows. */
     closeOldest(count: number): SecurityEvent[] {
-      const rows: SecurityEvent[] = [];
-      for (const [key, group] of groups) {
-        if (rows.length >= count) {
-          break;
-        }
-        rows.push(toRow(group));
-        groups.delete(key);
-      }
-      return rows;
+      return end(() => true, count);
     },
   };
 }

@@ -33,7 +33,7 @@ export function makeUnit(overrides: Partial<ContextUnit> = {}): ContextUnit {
   };
 }
 
-function makeEvent(overrides: Partial<SecurityEvent> = {}): SecurityEvent {
+export function makeEvent(overrides: Partial<SecurityEvent> = {}): SecurityEvent {
   return {
     id: randomUUID(),
     event: 'auth',

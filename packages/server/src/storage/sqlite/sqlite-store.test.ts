@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { describeStoreContract } from '../store.contract.js';
+import { describeStoreContract, makeEvent } from '../store.contract.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { openSqlite } from './sqlite-store.js';
 
@@ -73,20 +73,7 @@ describe('settings version', () => {
     const v0 = settings.version?.();
     expect(v0).toEqual(expect.any(Number));
     await settings.get('missing');
-    await storage.events.insertMany([
-      {
-        id: randomUUID(),
-        event: 'api_key_auth',
-        outcome: 'valid_key',
-        requestId: null,
-        method: null,
-        path: null,
-        clientIp: null,
-        actor: null,
-        details: {},
-        createdAt: new Date().toISOString(),
-      },
-    ]);
+    await storage.events.insertMany([makeEvent()]);
     expect(settings.version?.()).toBe(v0);
     await settings.set({ theme: 'dark' });
     const v1 = settings.version?.();
