@@ -11,6 +11,10 @@ const Component = z.object({
   model: z.string().optional(),
   backend: z.string().optional(),
   pending: z.number().int().optional(),
+  /** Embedding jobs waiting for a worker (queries, writes and background indexing together). */
+  queued: z.number().int().optional(),
+  /** How long the oldest waiting query or write has waited for the embedder (ms). */
+  oldest_wait_ms: z.number().int().optional(),
 });
 
 /** `/health` always answers 200 (v1 clients read `status`); see the README. */

@@ -81,7 +81,7 @@ async function ensureVectors(data: Locomo, cache: VectorCache, extraDocuments: r
     `Embedding ${missing.documents.length} turns + ${missing.queries.length} questions with ${MODEL.modelId}` +
       ' (first run only, about 1–2 minutes; cached afterwards)…',
   );
-  const embedder = createUseLiteEmbedder({ maxWorkers: availableParallelism() });
+  const embedder = createUseLiteEmbedder({ maxWorkers: availableParallelism(), maxChunks: 20, deadlineMs: 600_000 });
   try {
     await embedder.init();
     let reported = 0;

@@ -361,14 +361,19 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     providerRoutes(api, { providers: ai.providers, settings: ai.settings });
   });
 
+  // Shutting down stops the embedding workers at once: queued and running embeddings fail (503) instead of holding
+  // the server open until they finish.
+  app.addHook('preClose', async () => {
+    indexer.stop();
+    if (ownsEmbedder) {
+      await embedder.close();
+    }
+  });
   app.addHook('onClose', async () => {
     await indexer.close();
     await search.close();
     await security.audit.close();
     await security.counters.close();
-    if (ownsEmbedder) {
-      await embedder.close();
-    }
     await storage.close();
   });
   return app;

@@ -21,7 +21,14 @@ export const notFound = (message: string) => new AppError(404, message);
 export const unauthorized = (message: string) => new AppError(401, message);
 export const payloadTooLarge = (message: string) => new AppError(413, message, ERROR_CODES.payloadTooLarge);
 export const unsupportedMediaType = (message: string) => new AppError(415, message, ERROR_CODES.unsupportedMediaType);
-export const serviceUnavailable = (message: string) => new AppError(503, message, ERROR_CODES.unavailable);
+export const serviceUnavailable = (message: string, retryAfterSeconds?: number) =>
+  new AppError(
+    503,
+    message,
+    ERROR_CODES.unavailable,
+    {},
+    retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) },
+  );
 export const rateLimited = (retryAfterSeconds: number, message = 'Rate limit exceeded') =>
   new AppError(
     429,

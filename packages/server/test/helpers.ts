@@ -18,7 +18,7 @@ let shared: Promise<Embedder> | null = null;
 /** The real USE-lite model, loaded once per test process and shared by every app the process builds. */
 export function sharedEmbedder(): Promise<Embedder> {
   shared ??= (async () => {
-    const embedder = createUseLiteEmbedder({ maxWorkers: 1 });
+    const embedder = createUseLiteEmbedder({ maxWorkers: 1, maxChunks: 20, deadlineMs: 60_000 });
     await embedder.init();
     return embedder;
   })();

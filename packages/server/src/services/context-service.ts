@@ -6,7 +6,7 @@ import { cleanContent, cleanLabel, cleanTags, type TextLimits } from '../domain/
 import { exportCsv, exportJson, ImportFormatError, parseImport } from '../domain/transfer.js';
 import { toTimestamp, type Clock, type ContextStatus, type ContextType, type ContextUnit } from '../domain/types.js';
 import { badRequest, notFound, payloadTooLarge, serviceUnavailable } from '../errors.js';
-import { EmbeddingError, type Embedder } from '../providers/embeddings/embedder.js';
+import { EmbeddingBusyError, EmbeddingError, type Embedder } from '../providers/embeddings/embedder.js';
 import type { ContextCounts, ContextStore, UnitEmbedding } from '../storage/store.js';
 import { checked } from './input.js';
 
@@ -36,6 +36,8 @@ export interface ImportOutcome {
 }
 
 const MAX_SOURCE_LENGTH = 200;
+/** Retry-After of a write refused because the embedder is saturated. */
+const EMBEDDING_RETRY_SECONDS = 5;
 /** How many error strings an import response lists (v1 shows the first 10, and the total). */
 const MAX_REPORTED_ERRORS = 10;
 
@@ -52,11 +54,14 @@ export function createContextService(deps: {
 }) {
   const { store, clock, limits } = deps;
 
-  async function embed(content: string): Promise<UnitEmbedding> {
+  async function embed(content: string, signal: AbortSignal | undefined): Promise<UnitEmbedding> {
     try {
-      const [vectors] = await deps.embedder.embedDocuments([content]);
+      const [vectors] = await deps.embedder.embedDocuments([content], { signal });
       return { modelId: deps.embedder.modelId, vectors: vectors ?? [] };
     } catch (error) {
+      if (error instanceof EmbeddingBusyError) {
+        throw serviceUnavailable('Embedding model is busy, try again later', EMBEDDING_RETRY_SECONDS);
+      }
       if (error instanceof EmbeddingError) {
         throw serviceUnavailable('Embedding model not available');
       }
@@ -73,11 +78,12 @@ export function createContextService(deps: {
   }
 
   return {
-    async create(input: CreateContextInput): Promise<ContextUnit> {
+    /** Aborting `signal` (the client went away) gives the embedding up; nothing is written. */
+    async create(input: CreateContextInput, signal?: AbortSignal): Promise<ContextUnit> {
       const content = checked(() => cleanContent(input.content, limits));
       const tags = checked(() => cleanTags(input.tags, limits));
       const source = checked(() => cleanLabel(input.source, MAX_SOURCE_LENGTH, 'manual'));
-      const embedding = await embed(content);
+      const embedding = await embed(content, signal);
       const unit: ContextUnit = {
         id: newId(),
         type: input.type,
@@ -123,7 +129,7 @@ export function createContextService(deps: {
     },
 
     /** Applies the keys present in `patch`; new content is re-embedded in the same write. */
-    async update(id: string, patch: ContextUnitUpdate): Promise<ContextUnit> {
+    async update(id: string, patch: ContextUnitUpdate, signal?: AbortSignal): Promise<ContextUnit> {
       const current = await require(id);
       const next: ContextUnit = { ...current };
       if (patch.type !== undefined) {
@@ -155,7 +161,7 @@ export function createContextService(deps: {
         const raw = patch.content;
         next.content = checked(() => cleanContent(raw, limits));
         if (next.content !== current.content) {
-          embedding = await embed(next.content);
+          embedding = await embed(next.content, signal);
         }
       }
       await store.update(next, embedding);

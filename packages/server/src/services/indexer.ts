@@ -7,13 +7,18 @@ export interface IndexerLogger {
   error(obj: object, msg: string): void;
 }
 
-const BATCH_SIZE = 32;
+/**
+ * Units per embedding call. The embedder sorts a call's chunks by length before batching them for the model, so a
+ * larger call batches with less padding.
+ */
+const BATCH_SIZE = 128;
 /** Wait before retrying after the embedder failed, so a broken provider is not hammered. */
 const RETRY_DELAY_MS = 5_000;
 
 /**
  * Background embedding of units that have no vectors of the current model: imported units, and every unit after
- * the embedding model changed. Runs up to `concurrency` batches at once (one per embedding worker) and logs progress.
+ * the embedding model changed. Keeps `concurrency` batches in flight, so the embedding workers always have the next
+ * batch while one is being saved, and logs progress. Its work yields to queries and writes (background priority).
  */
 export function createIndexer(deps: {
   store: Pick<ContextStore, 'pendingEmbeddings' | 'countPendingEmbeddings' | 'saveEmbeddings'>;
@@ -33,7 +38,10 @@ export function createIndexer(deps: {
 
   /** Embeds a batch and saves its vectors in one transaction (one commit per batch, not per unit). */
   async function embedBatch(units: readonly ContextUnit[]): Promise<number> {
-    const vectors = await deps.embedder.embedDocuments(units.map((u) => u.content));
+    const vectors = await deps.embedder.embedDocuments(
+      units.map((u) => u.content),
+      { background: true },
+    );
     const entries = units.flatMap((unit, i) => {
       const unitVectors = vectors[i];
       return unitVectors && unitVectors.length > 0
@@ -62,34 +70,51 @@ export function createIndexer(deps: {
     let savedInPass = 0;
     let foundInPass = 0;
     deps.log.info({ pending: total, model: deps.embedder.modelId }, 'indexing units without vectors');
-    while (!closed) {
-      // Fetch enough for every worker, then embed the batches in parallel.
-      const step = await deps.store.pendingEmbeddings(deps.embedder.modelId, BATCH_SIZE * deps.concurrency, after);
+    const inFlight = new Set<Promise<void>>();
+    let failure: unknown = null;
+    const start = (units: readonly ContextUnit[]) => {
+      const batch = embedBatch(units).then(
+        (saved) => {
+          savedInPass += saved;
+          done += saved;
+          // Counted down rather than recounted (a count scans every unit); `wake` adds what imports bring meanwhile.
+          pending = Math.max(0, pending - saved);
+          deps.onIndexed?.();
+          if (done - lastLog >= 500) {
+            lastLog = done;
+            deps.log.info({ indexed: done, total, model: deps.embedder.modelId }, 'indexing progress');
+          }
+        },
+        (error: unknown) => {
+          failure ??= error;
+        },
+      );
+      const tracked = batch.finally(() => inFlight.delete(tracked));
+      inFlight.add(tracked);
+    };
+    while (!closed && failure === null) {
+      const step = await deps.store.pendingEmbeddings(deps.embedder.modelId, BATCH_SIZE, after);
       after = step.next;
       foundInPass += step.units.length;
       if (step.units.length > 0) {
-        const batches: ContextUnit[][] = [];
-        for (let i = 0; i < step.units.length; i += BATCH_SIZE) {
-          batches.push(step.units.slice(i, i + BATCH_SIZE));
-        }
-        const saved = (await Promise.all(batches.map(embedBatch))).reduce((a, b) => a + b, 0);
-        savedInPass += saved;
-        done += saved;
-        // Counted down rather than recounted (a count scans every unit); `wake` adds what imports bring meanwhile.
-        pending = Math.max(0, pending - saved);
-        deps.onIndexed?.();
-        if (done - lastLog >= 500) {
-          lastLog = done;
-          deps.log.info({ indexed: done, total, model: deps.embedder.modelId }, 'indexing progress');
+        start(step.units);
+        if (inFlight.size >= deps.concurrency) {
+          await Promise.race(inFlight);
         }
       } else if (step.exhausted) {
-        if (savedInPass === 0) {
+        // The pass ends when its last batches are saved.
+        await Promise.all(inFlight);
+        if (savedInPass === 0 || failure !== null) {
           break;
         }
         after = 0;
         savedInPass = 0;
         foundInPass = 0;
       }
+    }
+    await Promise.all(inFlight);
+    if (failure !== null) {
+      throw failure;
     }
     // A whole pass that met no unit without vectors leaves nothing pending (units written since have called `wake`):
     // the recount (a scan of every unit's vectors, tens of ms at 100k units) is only needed for units that failed.
@@ -107,6 +132,9 @@ export function createIndexer(deps: {
     }
     running = drain()
       .catch((error: unknown) => {
+        if (closed) {
+          return;
+        }
         deps.log.error({ err: error instanceof Error ? error.message : String(error) }, 'indexing failed; will retry');
         retryTimer = setTimeout(run, RETRY_DELAY_MS);
         retryTimer.unref();
@@ -151,6 +179,10 @@ export function createIndexer(deps: {
     },
     get pending(): number {
       return pending;
+    },
+    /** Starts no further batch; what is in flight ends on its own (see `close`). */
+    stop(): void {
+      closed = true;
     },
     async close(): Promise<void> {
       closed = true;

@@ -13,6 +13,8 @@ export interface PromptRequest {
   maxContextUnits: number | undefined;
   minScore?: number | undefined;
   compact: boolean;
+  /** Aborted when the client went away. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface PromptResult {
@@ -42,7 +44,10 @@ export function createPromptService(deps: {
         throw badRequest(`max_context_units exceeds limit of ${deps.limits.maxContextsPerRequest}`);
       }
       const timings: RankTimings = { embedMs: 0, rankMs: 0, lexicalMs: 0, denseMs: 0 };
-      const ranked = await deps.search.rank({ task, limit, minScore: request.minScore }, timings);
+      const ranked = await deps.search.rank(
+        { task, limit, minScore: request.minScore, signal: request.signal },
+        timings,
+      );
       const timestamp = toTimestamp(deps.clock.now());
       if (ranked.length > 0) {
         await deps.store.touchLastUsed(

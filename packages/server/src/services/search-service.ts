@@ -9,7 +9,7 @@ import {
 import { queryTerms } from '../domain/text-query.js';
 import type { ContextUnit } from '../domain/types.js';
 import { VectorIndex } from '../domain/vector-index.js';
-import type { Embedder } from '../providers/embeddings/embedder.js';
+import { EmbeddingBusyError, type Embedder } from '../providers/embeddings/embedder.js';
 import type { ContextStore, TextHit } from '../storage/store.js';
 
 export interface SearchLogger {
@@ -21,6 +21,8 @@ export interface RankRequest {
   task: string;
   limit: number;
   minScore?: number | undefined;
+  /** Aborted when the client went away: the task's embedding is given up. */
+  signal?: AbortSignal | undefined;
 }
 
 /** Milliseconds spent in each step of one ranking (for the benchmark and the debug log). */
@@ -150,15 +152,23 @@ export function createSearchService(deps: {
     return syncing;
   }
 
-  async function embedTask(task: string): Promise<Float32Array | null> {
+  async function embedTask(task: string, signal: AbortSignal | undefined): Promise<Float32Array | null> {
     try {
-      const vector = await deps.embedder.embedQuery(task);
+      const vector = await deps.embedder.embedQuery(task, { signal });
       if (degraded !== null) {
         degraded = null;
         deps.log.info({}, 'embedding model available again: hybrid ranking restored');
       }
       return vector;
     } catch (error) {
+      if (signal?.aborted) {
+        throw error;
+      }
+      if (error instanceof EmbeddingBusyError) {
+        // The model works but is saturated: this ranking uses full text only, and /health reports the load.
+        deps.log.warn({ err: error.message }, 'query embedding missed its deadline: ranking with full text only');
+        return null;
+      }
       // Full-text ranking still works; report the degraded state instead of failing the request.
       degraded = error instanceof Error ? error.message : String(error);
       deps.log.warn({ err: degraded }, 'query embedding failed: ranking with full text only');
@@ -172,10 +182,20 @@ export function createSearchService(deps: {
    * sequence propagation, see `rankCandidates`). Exposed so the evaluation can compare fusion methods on exactly
    * what ranking sees.
    */
-  async function candidates(task: string, pool: number, limit: number, timings?: RankTimings): Promise<CandidateSet> {
+  async function candidates(
+    task: string,
+    pool: number,
+    limit: number,
+    timings?: RankTimings,
+    signal?: AbortSignal,
+  ): Promise<CandidateSet> {
     const started = performance.now();
     // The full-text search does not need the task's vector: it runs while the embedding worker computes it.
-    const [queryVector, lexicalSearch] = await Promise.all([embedTask(task), timedTextSearch(task, pool), sync()]);
+    const [queryVector, lexicalSearch] = await Promise.all([
+      embedTask(task, signal),
+      timedTextSearch(task, pool),
+      sync(),
+    ]);
     const embedded = performance.now();
     const lexicalHits = lexicalSearch.hits;
     const lexical = new Map(lexicalHits.map((h) => [h.id, h.score]));
@@ -260,7 +280,13 @@ export function createSearchService(deps: {
       if (request.limit <= 0) {
         return [];
       }
-      const found = await candidates(request.task, candidatePool(request.limit), request.limit, timings);
+      const found = await candidates(
+        request.task,
+        candidatePool(request.limit),
+        request.limit,
+        timings,
+        request.signal,
+      );
       const started = performance.now();
       const ranked = rankCandidates(request.task, found.candidates, {
         limit: request.limit,

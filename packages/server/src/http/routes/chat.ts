@@ -18,6 +18,7 @@ import { AppError } from '../../errors.js';
 import type { ChatInput, ChatService } from '../../services/chat-service.js';
 import type { ConversationService } from '../../services/conversation-service.js';
 import { presentChat, presentConversation, presentConversationSummary } from '../present.js';
+import { abortOnClose } from '../abort-on-close.js';
 
 const errors = {
   400: ErrorEnvelope,
@@ -103,12 +104,7 @@ export function chatRoutes(
       },
     },
     async (request, reply: FastifyReply) => {
-      const abort = new AbortController();
-      reply.raw.on('close', () => {
-        if (!reply.raw.writableFinished) {
-          abort.abort();
-        }
-      });
+      const signal = abortOnClose(reply);
       const stream = new PassThrough();
       let started = false;
       const start = () => {
@@ -123,7 +119,7 @@ export function chatRoutes(
       try {
         // The stream schema has no 2xx response entry, so the body type is not inferred; it was validated above.
         const outcome = await options.chat.stream(toInput(request.body as z.output<typeof AIRequest>), {
-          signal: abort.signal,
+          signal,
           onPlan: (plan) => {
             start();
             stream.write(

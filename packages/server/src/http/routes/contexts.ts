@@ -18,6 +18,7 @@ import {
 import { badRequest } from '../../errors.js';
 import type { ContextService } from '../../services/context-service.js';
 import type { SearchService } from '../../services/search-service.js';
+import { abortOnClose } from '../abort-on-close.js';
 import { presentContext, presentImport } from '../present.js';
 
 const errors = { 400: ErrorEnvelope, 404: ErrorEnvelope, 413: ErrorEnvelope, 422: ErrorEnvelope };
@@ -42,7 +43,7 @@ export function contextRoutes(
       },
     },
     async (request, reply) => {
-      const unit = await contexts.create(request.body);
+      const unit = await contexts.create(request.body, abortOnClose(reply));
       return reply.code(201).send(presentContext(unit));
     },
   );
@@ -145,7 +146,8 @@ export function contextRoutes(
         response: { 200: ContextUnit, ...errors },
       },
     },
-    async (request) => presentContext(await contexts.update(request.params.context_id, request.body)),
+    async (request, reply) =>
+      presentContext(await contexts.update(request.params.context_id, request.body, abortOnClose(reply))),
   );
 
   r.delete(

@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ErrorEnvelope, GeneratedPrompt, TaskRequest } from '@contextpilot/contract';
 
 import type { PromptService } from '../../services/prompt-service.js';
+import { abortOnClose } from '../abort-on-close.js';
 import { presentPrompt } from '../present.js';
 
 /** `POST /generate-prompt` and `/generate-prompt/compact` (API v1 §3.11). */
@@ -29,6 +30,7 @@ export function promptRoutes(app: FastifyInstance, options: { prompts: PromptSer
           maxContextUnits: request.body.max_context_units,
           minScore: request.body.min_score,
           compact,
+          signal: abortOnClose(reply),
         });
         // Server-Timing lets clients and the benchmark see the embedding and ranking cost of the request (`fts` and
         // `dense` are the full-text and vector searches within `rank`).

@@ -6,13 +6,19 @@ import { createUseLiteEmbedder } from './use-lite.js';
 export async function createEmbedder(config: Config['embedding'], onLog: (message: string) => void): Promise<Embedder> {
   switch (config.provider) {
     case 'use-lite':
-      return createUseLiteEmbedder({ maxWorkers: config.workers, onLog });
+      return createUseLiteEmbedder({
+        maxWorkers: config.workers,
+        maxChunks: config.maxChunks,
+        deadlineMs: config.timeoutMs,
+        onLog,
+      });
     case 'ollama': {
       const { createOllamaEmbedder } = await import('./ollama.js');
       return createOllamaEmbedder({
         baseUrl: config.baseUrl || 'http://127.0.0.1:11434',
         model: config.model,
         timeoutMs: config.timeoutMs,
+        maxChunks: config.maxChunks,
       });
     }
     case 'openai-compatible': {
@@ -23,6 +29,7 @@ export async function createEmbedder(config: Config['embedding'], onLog: (messag
         apiKey: config.apiKey || undefined,
         timeoutMs: config.timeoutMs,
         dimensions: config.dimensions ?? undefined,
+        maxChunks: config.maxChunks,
       });
     }
   }

@@ -176,6 +176,8 @@ export interface HttpEmbedderSpec {
   modelId: string;
   /** Token budget per input, counted with `estimateTokens`; longer documents are chunked to fit. */
   maxInputTokens: number;
+  /** Most chunks embedded per document; the rest of a longer one is left to full-text search. */
+  maxChunks: number;
   /** Most inputs in one request. */
   maxBatchInputs: number;
   /** Most estimated tokens in one request (for APIs with a per-request token limit). */
@@ -236,14 +238,14 @@ export function createHttpEmbedder(spec: HttpEmbedderSpec): Embedder {
     },
     async embedDocuments(texts) {
       rejectEmpty(spec.provider, texts);
-      const chunksPerText = texts.map((text) => chunkText(text, spec.maxInputTokens, estimateTokens));
+      const chunksPerText = texts.map((text) => chunkText(text, spec.maxInputTokens, spec.maxChunks));
       const vectors = await embedAll(chunksPerText.flat());
       return regroup(chunksPerText, vectors);
     },
     async embedQuery(text) {
       rejectEmpty(spec.provider, [text]);
       // A query is one vector: keep the first chunk so an over-long query is truncated rather than rejected.
-      const [first = text] = chunkText(text, spec.maxInputTokens, estimateTokens);
+      const [first = text] = chunkText(text, spec.maxInputTokens, 1);
       const [vector] = await embedAll([first]);
       if (vector === undefined) {
         throw new EmbeddingError(`${spec.provider} returned no embedding for the query`);

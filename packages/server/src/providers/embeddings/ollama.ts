@@ -14,6 +14,8 @@ export interface OllamaEmbedderOptions {
   timeoutMs: number;
   /** Token budget per chunk, estimated with `estimateTokens`. Default 512. */
   maxInputTokens?: number;
+  /** Most chunks embedded per document. Default 20. */
+  maxChunks?: number;
   /** Injected for tests; defaults to the global `fetch`. */
   fetch?: typeof fetch;
   /** Waits before each retry; default 200 ms then 400 ms. */
@@ -40,6 +42,7 @@ export function createOllamaEmbedder(options: OllamaEmbedderOptions): Embedder {
     provider: PROVIDER,
     modelId: `ollama/${options.model}`,
     maxInputTokens: options.maxInputTokens ?? 512,
+    maxChunks: options.maxChunks ?? 20,
     maxBatchInputs: MAX_BATCH_INPUTS,
     async embedBatch(inputs, expectedDimension) {
       const response = await postJson({

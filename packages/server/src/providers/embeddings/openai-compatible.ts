@@ -18,6 +18,8 @@ export interface OpenAiCompatibleEmbedderOptions {
   dimensions?: number;
   /** Token budget per chunk, estimated with `estimateTokens`. Default 8000 (OpenAI allows 8192 per input). */
   maxInputTokens?: number;
+  /** Most chunks embedded per document. Default 20. */
+  maxChunks?: number;
   /** Injected for tests; defaults to the global `fetch`. */
   fetch?: typeof fetch;
   /** Waits before each retry; default 200 ms then 400 ms. */
@@ -44,6 +46,7 @@ export function createOpenAiCompatibleEmbedder(options: OpenAiCompatibleEmbedder
     provider: PROVIDER,
     modelId: `openai-compatible/${options.model}${dimensionSuffix}`,
     maxInputTokens: options.maxInputTokens ?? 8000,
+    maxChunks: options.maxChunks ?? 20,
     maxBatchInputs: MAX_BATCH_INPUTS,
     maxBatchTokens: MAX_BATCH_TOKENS,
     requestedDimension: options.dimensions,
