@@ -71,7 +71,8 @@ export function createIndexer(deps: {
     let foundInPass = 0;
     deps.log.info({ pending: total, model: deps.embedder.modelId }, 'indexing units without vectors');
     const inFlight = new Set<Promise<void>>();
-    let failure: unknown = null;
+    // The first failed batch, set from its callback; the loop stops starting batches after it.
+    const failed: { error?: Error } = {};
     const start = (units: readonly ContextUnit[]) => {
       const batch = embedBatch(units).then(
         (saved) => {
@@ -86,13 +87,13 @@ export function createIndexer(deps: {
           }
         },
         (error: unknown) => {
-          failure ??= error;
+          failed.error ??= error instanceof Error ? error : new Error(String(error));
         },
       );
       const tracked = batch.finally(() => inFlight.delete(tracked));
       inFlight.add(tracked);
     };
-    while (!closed && failure === null) {
+    while (!closed && failed.error === undefined) {
       const step = await deps.store.pendingEmbeddings(deps.embedder.modelId, BATCH_SIZE, after);
       after = step.next;
       foundInPass += step.units.length;
@@ -104,7 +105,7 @@ export function createIndexer(deps: {
       } else if (step.exhausted) {
         // The pass ends when its last batches are saved.
         await Promise.all(inFlight);
-        if (savedInPass === 0 || failure !== null) {
+        if (savedInPass === 0 || failed.error !== undefined) {
           break;
         }
         after = 0;
@@ -113,8 +114,8 @@ export function createIndexer(deps: {
       }
     }
     await Promise.all(inFlight);
-    if (failure !== null) {
-      throw failure;
+    if (failed.error !== undefined) {
+      throw failed.error;
     }
     // A whole pass that met no unit without vectors leaves nothing pending (units written since have called `wake`):
     // the recount (a scan of every unit's vectors, tens of ms at 100k units) is only needed for units that failed.
