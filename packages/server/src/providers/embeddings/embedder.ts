@@ -30,6 +30,8 @@ export interface EmbedOptions {
 export interface EmbedderLoad {
   /** Jobs waiting for a worker: queries, writes a client waits for, and background indexing. */
   queued: { query: number; interactive: number; background: number };
+  /** Jobs being worked on. */
+  running: number;
   /** How long the oldest waiting query or write has waited (ms). */
   oldestWaitMs: number;
 }

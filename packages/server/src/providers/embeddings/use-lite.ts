@@ -117,7 +117,7 @@ export function createUseLiteEmbedder(options: UseLiteOptions): Embedder {
     },
     load() {
       const stats = pool.stats();
-      return { queued: stats.queued, oldestWaitMs: stats.oldestInteractiveWaitMs };
+      return { queued: stats.queued, running: stats.busy, oldestWaitMs: stats.oldestInteractiveWaitMs };
     },
     close: () => pool.close(),
   };
