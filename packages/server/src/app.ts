@@ -36,6 +36,7 @@ import { createIndexer, type Indexer } from './services/indexer.js';
 import { createKeyService } from './services/key-service.js';
 import { createMetrics, type Metrics } from './services/metrics.js';
 import { createPromptService } from './services/prompt-service.js';
+import { createReplayGuard } from './services/replay-guard.js';
 import { createProviderService } from './services/provider-service.js';
 import { createSearchService, type SearchService } from './services/search-service.js';
 import { createSettingsService, type SettingsService } from './services/settings-service.js';
@@ -57,7 +58,10 @@ export interface AppOverrides {
   createProvider?: (name: ProviderName, connection: ProviderConnection) => LlmProvider;
 }
 
-/** The security services: API key, audit log and the (shared) counters behind rate limits and replay protection. */
+/**
+ * The security services: API key, audit log, replay protection (in the database) and the (shared) counters behind
+ * rate limits and lockouts.
+ */
 async function createSecurity(config: Config, storage: Storage, clock: Clock, metrics: Metrics | null, logger: Logger) {
   // Redis can become unreachable: its counters fail closed. Memory counters cannot fail, and skip the wrapper.
   const counters = config.security.redisUrl
@@ -100,7 +104,11 @@ async function createSecurity(config: Config, storage: Storage, clock: Clock, me
     },
     'security configuration',
   );
-  return { counters, keys, audit };
+  const replay = createReplayGuard({
+    store: storage.signatures,
+    maxAgeSeconds: config.security.requestSigningMaxAgeSeconds,
+  });
+  return { counters, keys, audit, replay };
 }
 
 /** What tests and the benchmark reach into. */
@@ -351,6 +359,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       keys: security.keys,
       audit: security.audit,
       counters: security.counters,
+      replay: security.replay,
       now: () => clock.now().getTime(),
     });
     metricsRoutes(api, { metrics });

@@ -1,6 +1,7 @@
 /**
- * Short-lived shared counters: fixed-window rate limits and the signature replay cache. In memory by default;
- * in Redis when several instances must share them.
+ * Short-lived shared counters: fixed-window rate limits and the failed-authentication lockout. In memory by default;
+ * in Redis when several instances must share them. (Accepted signatures are kept in the database instead: see
+ * `SignatureStore`.)
  */
 export interface CounterStore {
   /** Adds one to `key` in its current window (the window starts at the first hit); returns the count and ms left. */

@@ -26,6 +26,7 @@ import { bytesToVector, vectorToBytes } from '../vectors.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 import { createPostgresConversationStore } from './postgres-conversations.js';
 import { createPostgresEventStore } from './postgres-events.js';
+import { createPostgresSignatureStore } from './postgres-signatures.js';
 
 /** Anything that runs a query: the pool (one statement, auto-commit) or a checked-out client (inside a transaction). */
 interface Queryable {
@@ -73,6 +74,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Storage> {
     settings: createPostgresSettingsStore(pool),
     events: createPostgresEventStore(pool),
     conversations: createPostgresConversationStore(pool, (fn) => withTransaction(pool, fn)),
+    signatures: createPostgresSignatureStore(pool),
     close: () => (closing ??= pool.end()),
   };
 }

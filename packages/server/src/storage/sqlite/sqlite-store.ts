@@ -29,6 +29,7 @@ import type {
 import { bytesToVector, vectorToBytes } from '../vectors.js';
 import { createSqliteConversationStore } from './sqlite-conversations.js';
 import { createSqliteEventStore } from './sqlite-events.js';
+import { createSqliteSignatureStore } from './sqlite-signatures.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { settle } from './settle.js';
 import { createStatementCache } from './statements.js';
@@ -55,6 +56,7 @@ export function openSqlite(path: string): Storage {
     settings: createSqliteSettingsStore(db),
     events: createSqliteEventStore(db),
     conversations: createSqliteConversationStore(db),
+    signatures: createSqliteSignatureStore(db),
     close: () => {
       db.close();
       return Promise.resolve();
