@@ -65,7 +65,13 @@ export interface AppOverrides {
 async function createSecurity(config: Config, storage: Storage, clock: Clock, metrics: Metrics | null, logger: Logger) {
   // Redis can become unreachable: its counters fail closed. Memory counters cannot fail, and skip the wrapper.
   const counters = config.security.redisUrl
-    ? failClosed(await createRedisCounters({ url: config.security.redisUrl, prefix: config.security.redisKeyPrefix }))
+    ? failClosed(
+        await createRedisCounters({
+          url: config.security.redisUrl,
+          prefix: config.security.redisKeyPrefix,
+          timeoutMs: config.security.redisTimeoutMs,
+        }),
+      )
     : createMemoryCounters(() => clock.now().getTime());
   const keys = createKeyService({
     settings: storage.settings,
@@ -228,17 +234,18 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     onImported: () => indexer.wake(),
   });
   const prompts = createPromptService({ search, store: storage.contexts, clock, limits: config.limits });
+  await search.init();
+  indexer.wake();
+  const security = await createSecurity(config, storage, clock, metrics, logger);
   const health = createHealthService({
     store: storage.contexts,
     storageKind: storage.kind,
     embedder,
     embeddingProblem: () => search.degradedReason,
     pendingIndexing: () => indexer.pending,
+    rateLimitStore: { backend: config.security.redisUrl ? 'redis' : 'memory', ping: () => security.counters.ping() },
     clock,
   });
-  await search.init();
-  indexer.wake();
-  const security = await createSecurity(config, storage, clock, metrics, logger);
   const ai = createAi(config, storage, clock, metrics, logger, prompts, overrides.createProvider ?? createLlmProvider);
 
   // Typed as Fastify's base logger so the instance type stays the default one the route modules use.

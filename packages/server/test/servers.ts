@@ -49,6 +49,10 @@ export interface OwnRedis {
   kill(): Promise<void>;
   /** Starts it again on the same port, empty. */
   start(): Promise<void>;
+  /** Stops the process (SIGSTOP): connections stay open and nothing answers. */
+  pause(): void;
+  /** Lets a paused process go on (SIGCONT). */
+  resume(): void;
 }
 
 /** A `redis-server` child process without persistence: a restart loses every key, as a cache-only Redis does. */
@@ -58,14 +62,15 @@ export async function startOwnRedis(): Promise<OwnRedis> {
   const own: OwnRedis = {
     url: `redis://127.0.0.1:${port}`,
     async start() {
-      child = spawn(
-        'redis-server',
-        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-        {
-          stdio: 'ignore',
-        },
-      );
+      const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+      child = spawn('redis-server', args, { stdio: 'ignore' });
       await waitForPort(port);
+    },
+    pause() {
+      child?.kill('SIGSTOP');
+    },
+    resume() {
+      child?.kill('SIGCONT');
     },
     async kill() {
       const running = child;

@@ -10,5 +10,7 @@ export interface CounterStore {
   peek(key: string): Promise<{ count: number; resetMs: number }>;
   /** Stores `key` for `ttlMs` unless it exists; true when it was stored (i.e. seen for the first time). */
   addIfAbsent(key: string, ttlMs: number): Promise<boolean>;
+  /** Resolves when the store answers, rejects when it cannot be reached. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
