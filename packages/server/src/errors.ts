@@ -22,6 +22,9 @@ export const unauthorized = (message: string) => new AppError(401, message);
 export const payloadTooLarge = (message: string) => new AppError(413, message, ERROR_CODES.payloadTooLarge);
 export const unsupportedMediaType = (message: string) => new AppError(415, message, ERROR_CODES.unsupportedMediaType);
 export const serviceUnavailable = (message: string) => new AppError(503, message, ERROR_CODES.unavailable);
+/** The database cannot be used right now (server down, connection lost, file locked); `cause` is the driver error. */
+export const storageUnavailable = (cause: unknown) =>
+  new AppError(503, 'Storage unavailable, try again later', ERROR_CODES.unavailable, {}, {}, cause);
 export const rateLimited = (retryAfterSeconds: number, message = 'Rate limit exceeded') =>
   new AppError(
     429,

@@ -11,6 +11,7 @@ import {
   type ContextRow,
   type RankingRow,
 } from '../rows.js';
+import { isPostgresOutage, withOutageErrors } from '../outage.js';
 import type {
   ChangeBatch,
   ContextCounts,
@@ -68,15 +69,18 @@ export async function openPostgres(options: PostgresOptions): Promise<Storage> {
     throw error;
   }
   let closing: Promise<void> | null = null;
-  return {
-    kind: 'postgres',
-    contexts: createPostgresContextStore(pool),
-    settings: createPostgresSettingsStore(pool),
-    events: createPostgresEventStore(pool),
-    conversations: createPostgresConversationStore(pool, (fn) => withTransaction(pool, fn)),
-    signatures: createPostgresSignatureStore(pool),
-    close: () => (closing ??= pool.end()),
-  };
+  return withOutageErrors(
+    {
+      kind: 'postgres',
+      contexts: createPostgresContextStore(pool),
+      settings: createPostgresSettingsStore(pool),
+      events: createPostgresEventStore(pool),
+      conversations: createPostgresConversationStore(pool, (fn) => withTransaction(pool, fn)),
+      signatures: createPostgresSignatureStore(pool),
+      close: () => (closing ??= pool.end()),
+    },
+    isPostgresOutage,
+  );
 }
 
 /** Runs `fn` inside BEGIN/COMMIT on one client; any error rolls everything back and is rethrown. */
