@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { openSqlite } from '../storage/sqlite/sqlite-store.js';
+import { openStorage } from '../storage/open-storage.js';
 import { createReplayGuard } from './replay-guard.js';
 
 const SIGNATURE = 'a'.repeat(64);
@@ -8,7 +8,7 @@ const OTHER = 'b'.repeat(64);
 
 describe('createReplayGuard', () => {
   it('accepts a signature once, in either case, for twice the max age plus a second', async () => {
-    const storage = openSqlite(':memory:');
+    const storage = await openStorage({ kind: 'memory' });
     const guard = createReplayGuard({ store: storage.signatures, maxAgeSeconds: 300 });
     expect(await guard.firstUse(SIGNATURE, 1_000_000)).toBe(true);
     expect(await guard.firstUse(SIGNATURE, 1_000_001)).toBe(false);
@@ -20,7 +20,7 @@ describe('createReplayGuard', () => {
   });
 
   it('deletes expired signatures at the first check and again after a thousand checks', async () => {
-    const storage = openSqlite(':memory:');
+    const storage = await openStorage({ kind: 'memory' });
     const { signatures } = storage;
     const guard = createReplayGuard({ store: signatures, maxAgeSeconds: 1 });
     await signatures.add(Buffer.alloc(32, 1), 500, 0);
