@@ -25,6 +25,8 @@ export const Health = z.object({
     embedding_model: Component,
     storage: Component,
     indexing: Component.optional(),
+    /** Where rate limits and lockouts are counted (`memory` or `redis`); protected requests fail while it is down. */
+    rate_limit_store: Component.optional(),
   }),
 });
 export type Health = z.infer<typeof Health>;

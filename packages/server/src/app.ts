@@ -36,6 +36,7 @@ import { createIndexer, type Indexer } from './services/indexer.js';
 import { createKeyService } from './services/key-service.js';
 import { createMetrics, type Metrics } from './services/metrics.js';
 import { createPromptService } from './services/prompt-service.js';
+import { createReplayGuard } from './services/replay-guard.js';
 import { createProviderService } from './services/provider-service.js';
 import { createSearchService, type SearchService } from './services/search-service.js';
 import { createSettingsService, type SettingsService } from './services/settings-service.js';
@@ -57,11 +58,20 @@ export interface AppOverrides {
   createProvider?: (name: ProviderName, connection: ProviderConnection) => LlmProvider;
 }
 
-/** The security services: API key, audit log and the (shared) counters behind rate limits and replay protection. */
+/**
+ * The security services: API key, audit log, replay protection (in the database) and the (shared) counters behind
+ * rate limits and lockouts.
+ */
 async function createSecurity(config: Config, storage: Storage, clock: Clock, metrics: Metrics | null, logger: Logger) {
   // Redis can become unreachable: its counters fail closed. Memory counters cannot fail, and skip the wrapper.
   const counters = config.security.redisUrl
-    ? failClosed(await createRedisCounters({ url: config.security.redisUrl, prefix: config.security.redisKeyPrefix }))
+    ? failClosed(
+        await createRedisCounters({
+          url: config.security.redisUrl,
+          prefix: config.security.redisKeyPrefix,
+          timeoutMs: config.security.redisTimeoutMs,
+        }),
+      )
     : createMemoryCounters(() => clock.now().getTime());
   const keys = createKeyService({
     settings: storage.settings,
@@ -100,7 +110,11 @@ async function createSecurity(config: Config, storage: Storage, clock: Clock, me
     },
     'security configuration',
   );
-  return { counters, keys, audit };
+  const replay = createReplayGuard({
+    store: storage.signatures,
+    maxAgeSeconds: config.security.requestSigningMaxAgeSeconds,
+  });
+  return { counters, keys, audit, replay };
 }
 
 /** What tests and the benchmark reach into. */
@@ -220,17 +234,18 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     onImported: () => indexer.wake(),
   });
   const prompts = createPromptService({ search, store: storage.contexts, clock, limits: config.limits });
+  await search.init();
+  indexer.wake();
+  const security = await createSecurity(config, storage, clock, metrics, logger);
   const health = createHealthService({
     store: storage.contexts,
     storageKind: storage.kind,
     embedder,
     embeddingProblem: () => search.degradedReason,
     pendingIndexing: () => indexer.pending,
+    rateLimitStore: { backend: config.security.redisUrl ? 'redis' : 'memory', ping: () => security.counters.ping() },
     clock,
   });
-  await search.init();
-  indexer.wake();
-  const security = await createSecurity(config, storage, clock, metrics, logger);
   const ai = createAi(config, storage, clock, metrics, logger, prompts, overrides.createProvider ?? createLlmProvider);
 
   // Typed as Fastify's base logger so the instance type stays the default one the route modules use.
@@ -351,6 +366,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       keys: security.keys,
       audit: security.audit,
       counters: security.counters,
+      replay: security.replay,
       now: () => clock.now().getTime(),
     });
     metricsRoutes(api, { metrics });

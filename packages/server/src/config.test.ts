@@ -184,6 +184,12 @@ describe('loadConfig: values from the environment', () => {
     expect(config.ai.timeoutMs).toBe(30_000);
   });
 
+  it('bounds Redis commands to one second unless told otherwise, and never to less than 50 ms', () => {
+    expect(loadConfig({}).security.redisTimeoutMs).toBe(1000);
+    expect(loadConfig({ CONTEXTPILOT_REDIS_TIMEOUT_MS: '250' }).security.redisTimeoutMs).toBe(250);
+    expect(() => loadConfig({ CONTEXTPILOT_REDIS_TIMEOUT_MS: '0' })).toThrow(/CONTEXTPILOT_REDIS_TIMEOUT_MS/);
+  });
+
   it('reads CONTEXTPILOT_TRUST_PROXY as a boolean, a comma list or a JSON list', () => {
     expect(loadConfig({}).security.trustProxy).toBe(false);
     expect(loadConfig({ CONTEXTPILOT_TRUST_PROXY: 'true' }).security.trustProxy).toBe(true);

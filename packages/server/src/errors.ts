@@ -29,6 +29,9 @@ export const serviceUnavailable = (message: string, retryAfterSeconds?: number) 
     {},
     retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) },
   );
+/** The database cannot be used right now (server down, connection lost, file locked); `cause` is the driver error. */
+export const storageUnavailable = (cause: unknown) =>
+  new AppError(503, 'Storage unavailable, try again later', ERROR_CODES.unavailable, {}, {}, cause);
 export const rateLimited = (retryAfterSeconds: number, message = 'Rate limit exceeded') =>
   new AppError(
     429,

@@ -10,25 +10,36 @@ import type { ContextStore } from '../storage/store.js';
  */
 const SATURATED_WAIT_MS = 1_000;
 
-/** Health of the parts a request needs: the storage, the embedding model and the background indexer. */
+/** Resolves to null when `ping` succeeds, else to the given error text (never the driver's: it may name a host). */
+function problem(ping: () => Promise<void>, error: string): Promise<string | null> {
+  return ping().then(
+    () => null,
+    () => error,
+  );
+}
+
+/**
+ * Health of the parts a request needs: the storage, the embedding model, the background indexer and the store of
+ * rate-limit counters (every protected request fails while that one is down).
+ */
 export function createHealthService(deps: {
   store: Pick<ContextStore, 'ping'>;
   storageKind: string;
   embedder: Pick<Embedder, 'modelId' | 'dimension' | 'load'>;
   embeddingProblem: () => string | null;
   pendingIndexing: () => number;
+  rateLimitStore: { backend: string; ping(): Promise<void> };
   clock: Clock;
 }) {
   return {
     async check(): Promise<Health> {
-      let storageError: string | null = null;
-      try {
-        await deps.store.ping();
-      } catch (error) {
-        storageError = error instanceof Error ? error.message : 'storage unavailable';
-      }
+      // Both checks at once: each is bounded by its driver's timeout, and /health should not add them up.
+      const [storageError, rateLimitError] = await Promise.all([
+        problem(async () => deps.store.ping(), 'storage unavailable'),
+        problem(() => deps.rateLimitStore.ping(), 'rate limit store unavailable'),
+      ]);
       const embeddingError = deps.embeddingProblem();
-      const healthy = storageError === null && embeddingError === null;
+      const healthy = storageError === null && embeddingError === null && rateLimitError === null;
       const load = deps.embedder.load?.();
       const queue =
         load === undefined
@@ -63,8 +74,12 @@ export function createHealthService(deps: {
           storage:
             storageError === null
               ? { status: 'healthy', backend: deps.storageKind }
-              : { status: 'unhealthy', backend: deps.storageKind, error: 'storage unavailable' },
+              : { status: 'unhealthy', backend: deps.storageKind, error: storageError },
           indexing: { status: deps.pendingIndexing() > 0 ? 'degraded' : 'healthy', pending: deps.pendingIndexing() },
+          rate_limit_store:
+            rateLimitError === null
+              ? { status: 'healthy', backend: deps.rateLimitStore.backend }
+              : { status: 'unhealthy', backend: deps.rateLimitStore.backend, error: rateLimitError },
         },
       };
     },

@@ -933,6 +933,41 @@ export function describeStoreContract(name: string, open: () => Promise<Storage>
       });
     });
 
+    describe('used signatures', () => {
+      const digest = (n: number) => Buffer.alloc(32, n);
+
+      it('records a digest once while it is unexpired, and again once it has expired', async () => {
+        const { signatures } = storage;
+        expect(await signatures.add(digest(1), 2_000, 1_000)).toBe(true);
+        expect(await signatures.add(digest(1), 3_000, 1_500)).toBe(false);
+        expect(await signatures.add(digest(1), 3_000, 1_999)).toBe(false);
+        // Another digest is independent, even one that differs in a single byte.
+        const near = digest(1);
+        near[31] = 2;
+        expect(await signatures.add(near, 3_000, 1_999)).toBe(true);
+        expect(await signatures.add(digest(1), 5_000, 2_000)).toBe(true);
+        expect(await signatures.add(digest(1), 6_000, 4_999)).toBe(false);
+      });
+
+      it('lets exactly one of concurrent adds of a digest win', async () => {
+        const results = await Promise.all(
+          Array.from({ length: 8 }, () => storage.signatures.add(digest(7), 10_000, 1_000)),
+        );
+        expect(results.filter(Boolean)).toHaveLength(1);
+      });
+
+      it('deletes expired digests and returns how many, keeping the others', async () => {
+        const { signatures } = storage;
+        await signatures.add(digest(1), 1_000, 0);
+        await signatures.add(digest(2), 2_000, 0);
+        await signatures.add(digest(3), 3_000, 0);
+        expect(await signatures.deleteExpired(2_000)).toBe(2);
+        expect(await signatures.deleteExpired(2_000)).toBe(0);
+        expect(await signatures.add(digest(2), 4_000, 2_500)).toBe(true);
+        expect(await signatures.add(digest(3), 4_000, 2_500)).toBe(false);
+      });
+    });
+
     it('answers ping', async () => {
       await expect(store.ping()).resolves.toBeUndefined();
     });

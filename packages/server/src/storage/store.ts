@@ -139,7 +139,22 @@ export interface Storage {
   settings: SettingsStore;
   events: SecurityEventStore;
   conversations: ConversationStore;
+  signatures: SignatureStore;
   close(): Promise<void>;
+}
+
+/**
+ * Request signatures already accepted, by digest, so that each is accepted once. Kept in the database so that a
+ * restart forgets none and every instance sharing the database sees the same set. Times are epoch milliseconds.
+ */
+export interface SignatureStore {
+  /**
+   * Records `digest` as used until `expiresAtMs`, unless it is recorded already and still unexpired at `nowMs`.
+   * True when it was recorded by this call: the first use. Atomic across connections and instances.
+   */
+  add(digest: Buffer, expiresAtMs: number, nowMs: number): Promise<boolean>;
+  /** Deletes the digests expired at `nowMs`; returns how many. */
+  deleteExpired(nowMs: number): Promise<number>;
 }
 
 /** One row of the security audit log. Never holds a key, secret, signature or body. */

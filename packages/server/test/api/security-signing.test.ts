@@ -1,9 +1,10 @@
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { signatureHeaders, signRequest } from '../../../client/src/signing.js';
-import { type HttpTestApp, multipartFile, startHttpTestApp } from '../helpers.js';
+import { type HttpTestApp, multipartFile, startHttpTestApp, tempDir } from '../helpers.js';
 import { auditEventsOf, fetchText, rawCall } from './security-helpers.js';
 
 /** HMAC request signing over real HTTP (decisions §5), with auth on and an injected clock. */
@@ -430,6 +431,30 @@ describe('replay protection', () => {
     const late = await send(server, 'POST', '/contexts', { body, headers: signed });
     expect(late.status).toBe(401);
     expect(await outcomesFor(server, late.headers.get('x-request-id'))).toEqual(['invalid_timestamp']);
+  });
+
+  it('refuses a replay after a restart on the same database file, and stores nothing twice', async () => {
+    const env = { CONTEXTPILOT_DATABASE_URL: `sqlite:${join(tempDir(), 'restarted.db')}` };
+    const content = 'created once, before a restart';
+    const body = JSON.stringify({ type: 'fact', content });
+    const before = await start(env);
+    const signed = await sign(before, 'POST', '/contexts', body);
+    try {
+      expect((await send(before, 'POST', '/contexts', { body, headers: signed })).status).toBe(201);
+    } finally {
+      await before.app.close();
+    }
+    const after = await start(env);
+    try {
+      after.time.advance(60_000);
+      const replay = await send(after, 'POST', '/contexts', { body, headers: signed });
+      expect(replay.status).toBe(401);
+      expect(replay.json.message).toBe('Request signature has already been used');
+      expect(await outcomesFor(after, replay.headers.get('x-request-id'))).toEqual(['replayed']);
+      expect((await contentsOf(after)).filter((c) => c === content)).toHaveLength(1);
+    } finally {
+      await after.app.close();
+    }
   });
 
   it('a request refused for another reason does not burn its signature', async () => {

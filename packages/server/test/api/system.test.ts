@@ -44,7 +44,7 @@ describe('GET /', () => {
 });
 
 describe('GET /health', () => {
-  it('returns 200, status healthy, the model id and dimension 512, and healthy storage', async () => {
+  it('returns 200, status healthy, the model id and dimension 512, healthy storage and rate-limit store', async () => {
     const res = await inject(app, { method: 'GET', url: '/health' });
     expect(res.statusCode).toBe(200);
     const body = res.json<{
@@ -53,6 +53,7 @@ describe('GET /health', () => {
       components: {
         embedding_model: { status: string; dimension: number; model: string };
         storage: { status: string };
+        rate_limit_store: { status: string; backend: string };
       };
     }>();
     expect(body.status).toBe('healthy');
@@ -62,6 +63,7 @@ describe('GET /health', () => {
     expect(body.components.embedding_model.model).toBe(app.parts.embedder.modelId);
     expect(body.components.embedding_model.model).toMatch(/use-lite/);
     expect(body.components.storage.status).toBe('healthy');
+    expect(body.components.rate_limit_store).toEqual({ status: 'healthy', backend: 'memory' });
   });
 });
 

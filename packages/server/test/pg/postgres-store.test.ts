@@ -74,6 +74,7 @@ describe('openPostgres', () => {
       'schema_migrations',
       'security_events',
       'settings',
+      'used_signatures',
     ]);
   });
 

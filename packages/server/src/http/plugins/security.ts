@@ -1,5 +1,3 @@
-import { hash } from 'node:crypto';
-
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
@@ -8,6 +6,7 @@ import { AppError, rateLimited, serviceUnavailable } from '../../errors.js';
 import type { EventRequest } from '../../services/audit-events.js';
 import type { AuditService } from '../../services/audit-service.js';
 import type { KeyService } from '../../services/key-service.js';
+import type { ReplayGuard } from '../../services/replay-guard.js';
 import type { CounterStore } from '../../storage/counters/counter-store.js';
 
 declare module 'fastify' {
@@ -29,8 +28,10 @@ export interface SecurityOptions {
   rateLimits: { enabled: boolean };
   keys: KeyService;
   audit: AuditService;
-  /** Lockout, replay and rate-limit counters; a store that can fail must fail closed (see `failClosed`). */
+  /** Lockout and rate-limit counters; a store that can fail must fail closed (see `failClosed`). */
   counters: CounterStore;
+  /** Accepted signatures, refused when presented again. */
+  replay: Pick<ReplayGuard, 'firstUse'>;
   /** Current time in milliseconds. */
   now: () => number;
 }
@@ -86,8 +87,8 @@ export function eventRequest(request: FastifyRequest): EventRequest {
 }
 
 /**
- * The counters behind lockouts, replay protection and rate limits, failing closed: when their store (Redis) is
- * unreachable, protected requests get 503 rather than being let through unchecked.
+ * The counters behind lockouts and rate limits, failing closed: when their store (Redis) is unreachable, protected
+ * requests get 503 rather than being let through unchecked.
  */
 export function failClosed(counters: CounterStore): CounterStore {
   const unavailable = (error: unknown) =>
@@ -106,6 +107,8 @@ export function failClosed(counters: CounterStore): CounterStore {
     increment: guard(counters.increment.bind(counters)),
     peek: guard(counters.peek.bind(counters)),
     addIfAbsent: guard(counters.addIfAbsent.bind(counters)),
+    // Unguarded: /health reports a failure itself rather than failing.
+    ping: () => counters.ping(),
     close: () => counters.close(),
   };
 }
@@ -191,9 +194,8 @@ export const securityPlugin = fp(
           audit.record({ event: 'request_signing', outcome: check.outcome, request: eventRequest(request), actor });
           throw unauthorized(check.message);
         }
-        // A signature is accepted once: remember its digest for as long as its timestamp could still be valid.
-        const digest = hash('sha256', String(signature).toLowerCase(), 'hex');
-        if (!(await counters.addIfAbsent(`sig:${digest}`, 2 * signing.maxAgeSeconds * 1000 + 1000))) {
+        // A signature is accepted once (verified above, so it is present).
+        if (!(await options.replay.firstUse(String(signature), options.now()))) {
           await countFailure(request);
           audit.record({ event: 'request_signing', outcome: 'replayed', request: eventRequest(request), actor });
           throw unauthorized('Request signature has already been used');

@@ -48,6 +48,9 @@ export function createMemoryCounters(now: () => number = Date.now): CounterStore
       entries.set(key, { count: 1, expiresAt: now() + ttlMs });
       return Promise.resolve(true);
     },
+    ping() {
+      return Promise.resolve();
+    },
     close() {
       entries.clear();
       return Promise.resolve();

@@ -94,4 +94,15 @@ CREATE TABLE settings (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'accepted request signatures',
+    sql: `
+CREATE TABLE used_signatures (
+  digest bytea PRIMARY KEY,
+  expires_at bigint NOT NULL
+);
+CREATE INDEX used_signatures_expires ON used_signatures (expires_at);
+`,
+  },
 ];

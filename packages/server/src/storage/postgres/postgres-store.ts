@@ -11,6 +11,7 @@ import {
   type ContextRow,
   type RankingRow,
 } from '../rows.js';
+import { isPostgresOutage, withOutageErrors } from '../outage.js';
 import type {
   ChangeBatch,
   ContextCounts,
@@ -26,6 +27,7 @@ import { bytesToVector, vectorToBytes } from '../vectors.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 import { createPostgresConversationStore } from './postgres-conversations.js';
 import { createPostgresEventStore } from './postgres-events.js';
+import { createPostgresSignatureStore } from './postgres-signatures.js';
 
 /** Anything that runs a query: the pool (one statement, auto-commit) or a checked-out client (inside a transaction). */
 interface Queryable {
@@ -67,14 +69,18 @@ export async function openPostgres(options: PostgresOptions): Promise<Storage> {
     throw error;
   }
   let closing: Promise<void> | null = null;
-  return {
-    kind: 'postgres',
-    contexts: createPostgresContextStore(pool),
-    settings: createPostgresSettingsStore(pool),
-    events: createPostgresEventStore(pool),
-    conversations: createPostgresConversationStore(pool, (fn) => withTransaction(pool, fn)),
-    close: () => (closing ??= pool.end()),
-  };
+  return withOutageErrors(
+    {
+      kind: 'postgres',
+      contexts: createPostgresContextStore(pool),
+      settings: createPostgresSettingsStore(pool),
+      events: createPostgresEventStore(pool),
+      conversations: createPostgresConversationStore(pool, (fn) => withTransaction(pool, fn)),
+      signatures: createPostgresSignatureStore(pool),
+      close: () => (closing ??= pool.end()),
+    },
+    isPostgresOutage,
+  );
 }
 
 /** Runs `fn` inside BEGIN/COMMIT on one client; any error rolls everything back and is rethrown. */

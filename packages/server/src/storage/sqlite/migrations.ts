@@ -133,4 +133,17 @@ CREATE INDEX context_units_status_type ON context_units (status, type);
 DROP INDEX context_units_status;
 `,
   },
+  {
+    version: 4,
+    name: 'accepted request signatures',
+    // The replay cache: SHA-256 of each accepted signature until it can no longer verify. Kept here rather than in
+    // memory so that a restart forgets none; expired rows are deleted as new ones come in.
+    sql: `
+CREATE TABLE used_signatures (
+  digest BLOB PRIMARY KEY,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX used_signatures_expires ON used_signatures (expires_at);
+`,
+  },
 ];

@@ -14,6 +14,7 @@ import {
   type ContextRow,
   type RankingRow,
 } from '../rows.js';
+import { isSqliteOutage, withOutageErrors } from '../outage.js';
 import type {
   ChangeBatch,
   ContextCounts,
@@ -29,6 +30,7 @@ import type {
 import { bytesToVector, vectorToBytes } from '../vectors.js';
 import { createSqliteConversationStore } from './sqlite-conversations.js';
 import { createSqliteEventStore } from './sqlite-events.js';
+import { createSqliteSignatureStore } from './sqlite-signatures.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { settle } from './settle.js';
 import { createStatementCache } from './statements.js';
@@ -49,17 +51,21 @@ export function openSqlite(path: string): Storage {
   // Unicode-aware lower(): SQLite's built-in one folds ASCII only.
   db.function('cp_lower', { deterministic: true }, (s: unknown) => (typeof s === 'string' ? s.toLowerCase() : s));
   migrate(db);
-  return {
-    kind: path === ':memory:' ? 'memory' : 'sqlite',
-    contexts: createSqliteContextStore(db),
-    settings: createSqliteSettingsStore(db),
-    events: createSqliteEventStore(db),
-    conversations: createSqliteConversationStore(db),
-    close: () => {
-      db.close();
-      return Promise.resolve();
+  return withOutageErrors(
+    {
+      kind: path === ':memory:' ? 'memory' : 'sqlite',
+      contexts: createSqliteContextStore(db),
+      settings: createSqliteSettingsStore(db),
+      events: createSqliteEventStore(db),
+      conversations: createSqliteConversationStore(db),
+      signatures: createSqliteSignatureStore(db),
+      close: () => {
+        db.close();
+        return Promise.resolve();
+      },
     },
-  };
+    isSqliteOutage,
+  );
 }
 
 function migrate(db: Db): void {
