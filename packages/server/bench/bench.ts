@@ -13,7 +13,7 @@
  *        indexing, so the seed and health rows then measure nothing)
  *        --profile (servers write V8 CPU profiles to bench-results/profiles-<timestamp>/; read them with
  *        `node --import tsx packages/server/bench/profile-top.ts <file.cpuprofile>`)
- * Sections: seed, health, prompt, list, create, memory, security, chat.
+ * Sections: seed, health, prompt, list, create, memory, security, chat, embedding.
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -40,6 +40,7 @@ import { summarize } from './load.js';
 import { startOpenAiFake } from './chat-fake.js';
 import type { ChatFake } from './openai-chat-fake.js';
 import { BUSY_CORES, formatTable, tally, verdict } from './report.js';
+import { runEmbedding } from './embedding.js';
 import { runSecurity } from './security.js';
 import {
   importBatch,
@@ -585,6 +586,9 @@ async function main(): Promise<void> {
           await runSize(ctx, size, wantChat ? fake : null);
         });
       }
+    }
+    if (wants(ctx, 'embedding') && !interrupted) {
+      await attempt('embedding', 40 * 60_000, () => runEmbedding(ctx, ctx.counts.embeddingIndexUnits));
     }
     if (wants(ctx, 'security') && !interrupted) {
       await attempt('security', 30 * 60_000, () => runSecurity(ctx, SECURITY_SIZE));

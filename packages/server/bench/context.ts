@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Row } from './report.js';
 import { REPO_ROOT, type ServerMode } from './server-process.js';
 
-export const SECTIONS = ['seed', 'health', 'prompt', 'list', 'create', 'memory', 'security', 'chat'] as const;
+export const SECTIONS = ['seed', 'health', 'prompt', 'list', 'create', 'memory', 'security', 'chat', 'embedding'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface Counts {
@@ -24,6 +24,12 @@ export interface Counts {
   securityThroughputMs: number;
   chatSequential: number;
   streamSequential: number;
+  /** Sequential requests per worst-case text in the embedding section. */
+  embeddingSequential: number;
+  /** How long short prompts are measured while worst-case writes run. */
+  embeddingLoadMs: number;
+  /** Units of realistic lengths imported to measure indexing. */
+  embeddingIndexUnits: number;
 }
 
 export const FULL_COUNTS: Counts = {
@@ -38,6 +44,9 @@ export const FULL_COUNTS: Counts = {
   securityThroughputMs: 20000,
   chatSequential: 100,
   streamSequential: 50,
+  embeddingSequential: 20,
+  embeddingLoadMs: 20_000,
+  embeddingIndexUnits: 10_000,
 };
 
 export const QUICK_COUNTS: Counts = {
@@ -52,6 +61,9 @@ export const QUICK_COUNTS: Counts = {
   securityThroughputMs: 2000,
   chatSequential: 15,
   streamSequential: 10,
+  embeddingSequential: 5,
+  embeddingLoadMs: 8_000,
+  embeddingIndexUnits: 2_000,
 };
 
 /**

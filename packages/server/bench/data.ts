@@ -450,6 +450,31 @@ export function createGenerator(seed: number) {
         source: 'bench',
       };
     },
+    /**
+     * A unit of the lengths people and conversations produce (LoCoMo-like turns): words drawn log-normally with a
+     * median of 24 and clamped to 3–100, made of whole sentences of 5–25 words cut to length.
+     */
+    realisticUnit(): SyntheticUnit {
+      // Box–Muller: a standard normal from two uniforms; exp(ln 24 + 0.6·z) has median 24.
+      const z = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+      const target = Math.min(100, Math.max(3, Math.round(Math.exp(Math.log(24) + 0.6 * z))));
+      const type = pick(TYPES);
+      const words: string[] = [];
+      let domain = pick(DOMAINS);
+      while (words.length < target) {
+        const next = sentence(type, 5, 25);
+        domain = next.domain;
+        words.push(...next.words.slice(0, -1), `${next.words.at(-1) ?? ''}.`);
+      }
+      const content = words.slice(0, target).join(' ');
+      return {
+        type,
+        content: content.endsWith('.') ? content : `${content}.`,
+        confidence: Math.round((0.5 + random() * 0.5) * 20) / 20,
+        tags: random() < 0.7 ? [domain.tag] : [],
+        source: 'bench',
+      };
+    },
     /** A task as a user would type it (6–20 words). */
     task(): string {
       const domain = pick(DOMAINS);
