@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './domain/types.js';
+import { emptyBodyPlugin } from './http/plugins/empty-body.js';
 import { errorsPlugin } from './http/plugins/errors.js';
 import { rawBodyPlugin } from './http/plugins/raw-body.js';
 import { requestContextPlugin } from './http/plugins/request-context.js';
@@ -302,6 +303,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
   await app.register(corsPlugin, config.cors);
   await app.register(errorsPlugin);
+  await app.register(emptyBodyPlugin);
   await app.register(rawBodyPlugin, { defaultLimit: config.limits.maxBodyBytes });
   await app.register(swagger, {
     openapi: {

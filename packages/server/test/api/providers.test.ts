@@ -342,6 +342,13 @@ describe('POST /providers/{name}/validate', () => {
     expect((await validate(app, 'openai')).valid).toBe(true);
   });
 
+  it('takes an empty JSON body as no body', async () => {
+    const from = openai.requests.length;
+    const result = await validate(app, 'openai', { raw: { contentType: 'application/json', payload: '' } });
+    expect(result).toMatchObject({ provider: 'openai', valid: true });
+    expect(openai.requests.slice(from)[0]?.headers.authorization).toBe(`Bearer ${OPENAI_KEY}`);
+  });
+
   it('refuses a malformed body with 422', async () => {
     for (const body of [{ base_url: 'ftp://example.com' }, { api_key: 42 }, { model: 'gpt-4o' }]) {
       const res = await app.inject({ method: 'POST', url: '/providers/openai/validate', payload: body });
