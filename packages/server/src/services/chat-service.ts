@@ -148,7 +148,7 @@ export function providerErrorToHttp(error: ProviderError): AppError {
 export function createChatService(deps: {
   conversations: ConversationStore;
   settings: Pick<SettingsService, 'current'>;
-  prompts: Pick<PromptService, 'generate'>;
+  prompts: Pick<PromptService, 'check' | 'generate'>;
   createProvider: (name: ProviderName, connection: ProviderConnection) => LlmProvider;
   clock: Clock;
   timeoutMs: number;
@@ -159,23 +159,26 @@ export function createChatService(deps: {
     input: ChatInput,
   ): Promise<{ plan: ChatPlan; request: ChatRequest; provider: LlmProvider; userMessage: MessageRecord }> {
     const settings = await deps.settings.current();
-    const existing = input.conversationId ? await deps.conversations.get(input.conversationId) : null;
-    if (input.conversationId && existing === null) {
-      throw notFound(`Conversation ${input.conversationId} not found`);
-    }
+    // The request is checked whole (provider, model, task, limits, conversation) before the provider's configuration,
+    // so a bad request is told what is wrong with it rather than that a key is missing.
     const requested = input.provider ? input.provider.trim().toLowerCase() : settings.defaultProvider;
     if (!(PROVIDER_NAMES as readonly string[]).includes(requested)) {
       throw badRequest(`Unknown AI provider: ${input.provider ?? requested}`);
     }
     const provider = requested as ProviderName;
     const model = (input.model ?? '').trim() || defaultModelFor(provider, settings);
-    if (!isConfigured(provider, settings)) {
-      throw badRequest(NOT_CONFIGURED[provider]);
-    }
     if (!isAllowedModel(provider, model)) {
       throw badRequest(
         `Model '${model}' is not supported for provider '${provider}'. Valid models: ${allowedModels(provider).join(', ')}`,
       );
+    }
+    deps.prompts.check({ task: input.task, maxContextUnits: input.maxContextUnits });
+    const existing = input.conversationId ? await deps.conversations.get(input.conversationId) : null;
+    if (input.conversationId && existing === null) {
+      throw notFound(`Conversation ${input.conversationId} not found`);
+    }
+    if (!isConfigured(provider, settings)) {
+      throw badRequest(NOT_CONFIGURED[provider]);
     }
     const generated = await deps.prompts.generate({
       task: input.task,
