@@ -14,7 +14,7 @@ import type { AiSettings, SettingsService } from './settings-service.js';
 
 const METADATA: Record<
   ProviderName,
-  Omit<ProviderInfo, 'configured' | 'available_models' | 'api_key_set' | 'base_url' | 'default_model'>
+  Omit<ProviderInfo, 'configured' | 'available_models' | 'api_key_set' | 'base_url' | 'reachable' | 'default_model'>
 > = {
   openai: {
     name: 'openai',
@@ -79,23 +79,19 @@ export function createProviderService(deps: {
       const providers = await Promise.all(
         PROVIDER_NAMES.map(async (name): Promise<ProviderInfo> => {
           const configured = name === 'ollama' ? settings.ollama.baseUrl !== '' : settings[name].apiKey !== '';
-          let models = allowedModels(name);
-          if (name === 'ollama' && configured) {
-            // Ollama's own list when it answers; the catalog otherwise.
-            const live = await deps
-              .createProvider(name, connection(name, settings, {}))
-              .listModels()
-              .catch(() => null);
-            if (live !== null && live.length > 0) {
-              models = live;
-            }
+          const common = { ...METADATA[name], configured, default_model: settings[name].defaultModel };
+          if (name !== 'ollama') {
+            // The catalog is the allow-list of the hosted providers; they are not asked.
+            return { ...common, available_models: allowedModels(name), api_key_set: configured };
           }
+          // Ollama's own models, only when it answers now (within a short wait): a list it did not give would
+          // offer models nobody can use.
+          const live = configured ? await deps.createProvider(name, connection(name, settings, {})).listModels() : null;
           return {
-            ...METADATA[name],
-            configured,
-            available_models: models,
-            ...(name === 'ollama' ? { base_url: settings.ollama.baseUrl } : { api_key_set: configured }),
-            default_model: settings[name].defaultModel,
+            ...common,
+            available_models: live ?? [],
+            base_url: settings.ollama.baseUrl,
+            reachable: live !== null,
           };
         }),
       );
