@@ -233,6 +233,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   indexer.wake();
   const security = await createSecurity(config, storage, clock, metrics, logger);
   const ai = createAi(config, storage, clock, metrics, logger, prompts, overrides.createProvider ?? createLlmProvider);
+  await ai.settings.init();
 
   // Typed as Fastify's base logger so the instance type stays the default one the route modules use.
   const loggerInstance: FastifyBaseLogger = logger;

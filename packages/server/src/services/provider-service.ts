@@ -3,6 +3,7 @@ import type { ProviderInfo, ProvidersResponse, ValidateResponse } from '@context
 import { badRequest } from '../errors.js';
 import { allowedModels } from '../providers/llm/catalog.js';
 import {
+  effectiveBaseUrl,
   PROVIDER_NAMES,
   ProviderError,
   type LlmProvider,
@@ -57,20 +58,27 @@ export function createProviderService(deps: {
   createProvider: (name: ProviderName, connection: ProviderConnection) => LlmProvider;
   timeoutMs: number;
 }) {
+  /**
+   * The saved connection, or the one typed in the UI (`overrides`). The saved key goes only to the saved base URL:
+   * another base URL must come with its own key.
+   *
+   * @throws AppError 400 for a hosted provider's other base URL without a key.
+   */
   function connection(
     name: ProviderName,
     settings: AiSettings,
     overrides: { apiKey?: string; baseUrl?: string },
   ): ProviderConnection {
-    const base =
+    const saved =
       name === 'ollama'
         ? { apiKey: '', baseUrl: settings.ollama.baseUrl }
         : { apiKey: settings[name].apiKey, baseUrl: settings[name].baseUrl };
-    return {
-      apiKey: overrides.apiKey || base.apiKey,
-      baseUrl: overrides.baseUrl || base.baseUrl,
-      timeoutMs: deps.timeoutMs,
-    };
+    const baseUrl = overrides.baseUrl || saved.baseUrl;
+    const moved = effectiveBaseUrl(name, baseUrl) !== effectiveBaseUrl(name, saved.baseUrl);
+    if (name !== 'ollama' && moved && !overrides.apiKey) {
+      throw badRequest('api_key is required when base_url differs from the saved one');
+    }
+    return { apiKey: overrides.apiKey || saved.apiKey, baseUrl, timeoutMs: deps.timeoutMs };
   }
 
   return {

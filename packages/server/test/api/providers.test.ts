@@ -393,10 +393,10 @@ describe('POST /providers/{name}/validate', () => {
     });
 
     it('reports an unreachable server as a connection failure', async () => {
-      const result = await validate(app, 'openai', { body: { base_url: `${closedUrl}/v1` } });
+      const result = await validate(app, 'openai', { body: { base_url: `${closedUrl}/v1`, api_key: TYPED_KEY } });
       expect(result.valid).toBe(false);
       expect(result.message).toMatch(/^Cannot connect to OpenAI API\. Check network and base URL\. Details: /);
-      expect(result.message).not.toContain(OPENAI_KEY);
+      expect(result.message).not.toContain(TYPED_KEY);
     });
   });
 
@@ -434,10 +434,10 @@ describe('POST /providers/{name}/validate', () => {
     });
 
     it('reports an unreachable server as a connection failure', async () => {
-      const result = await validate(app, 'anthropic', { body: { base_url: closedUrl } });
+      const result = await validate(app, 'anthropic', { body: { base_url: closedUrl, api_key: TYPED_KEY } });
       expect(result.valid).toBe(false);
       expect(result.message).toMatch(/^Cannot connect to Anthropic API\. Check network connectivity\. Details: /);
-      expect(result.message).not.toContain(ANTHROPIC_KEY);
+      expect(result.message).not.toContain(TYPED_KEY);
     });
   });
 

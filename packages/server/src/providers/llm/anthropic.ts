@@ -11,6 +11,7 @@ import { type CallControl, deliver, malformedError, startCall, stoppedError } fr
 import {
   type ChatRequest,
   type ChatResult,
+  effectiveBaseUrl,
   type LlmProvider,
   type LlmProviderOptions,
   type ProviderConnection,
@@ -18,8 +19,6 @@ import {
 } from './llm.js';
 import { mapSdkCallError, runSdkCall, type SdkProvider } from './sdk-call.js';
 import { errorDetails, isRecord, type SdkErrorClasses } from './sdk-errors.js';
-
-export const ANTHROPIC_DEFAULT_BASE_URL = 'https://api.anthropic.com';
 
 const CONNECTION_MESSAGE = 'Cannot connect to Anthropic API. Check your network connectivity.';
 const NOT_CONFIGURED = 'Anthropic API key not configured';
@@ -50,7 +49,7 @@ export function createAnthropicProvider(connection: ProviderConnection, options:
       ? undefined
       : new Anthropic({
           apiKey,
-          baseURL: connection.baseUrl.trim() || ANTHROPIC_DEFAULT_BASE_URL,
+          baseURL: effectiveBaseUrl('anthropic', connection.baseUrl),
           timeout: timeoutMs,
           maxRetries: options.maxRetries ?? 2,
           webhookKey: null,

@@ -2,6 +2,21 @@
 export const PROVIDER_NAMES = ['openai', 'anthropic', 'ollama'] as const;
 export type ProviderName = (typeof PROVIDER_NAMES)[number];
 
+/** Where the hosted providers' SDKs send requests when no base URL is configured. */
+export const DEFAULT_BASE_URLS = {
+  openai: 'https://api.openai.com/v1',
+  anthropic: 'https://api.anthropic.com',
+} as const satisfies Partial<Record<ProviderName, string>>;
+
+/**
+ * The endpoint a configured base URL stands for: trimmed, without trailing slashes, else the provider's default
+ * (none for Ollama). Two settings that name the same endpoint give the same string.
+ */
+export function effectiveBaseUrl(provider: ProviderName, baseUrl: string): string {
+  const trimmed = baseUrl.trim().replace(/\/+$/, '');
+  return trimmed || (provider === 'ollama' ? '' : DEFAULT_BASE_URLS[provider]);
+}
+
 export interface ChatMessage {
   role: 'user' | 'assistant';
   content: string;

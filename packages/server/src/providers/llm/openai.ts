@@ -15,6 +15,7 @@ import { type CallControl, deliver, malformedError, shortRaw, startCall, statusE
 import {
   type ChatRequest,
   type ChatResult,
+  effectiveBaseUrl,
   type LlmProvider,
   type LlmProviderOptions,
   type ProviderConnection,
@@ -22,8 +23,6 @@ import {
 } from './llm.js';
 import { runSdkCall, type SdkProvider } from './sdk-call.js';
 import { errorDetails, isRecord, type SdkErrorClasses } from './sdk-errors.js';
-
-export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 
 const CONNECTION_MESSAGE = 'Cannot connect to OpenAI API. Check your network or OpenAI base URL configuration.';
 const NOT_CONFIGURED = 'OpenAI API key not configured';
@@ -72,7 +71,7 @@ export function createOpenAiProvider(connection: ProviderConnection, options: Ll
       ? undefined
       : new OpenAI({
           apiKey,
-          baseURL: connection.baseUrl.trim() || OPENAI_DEFAULT_BASE_URL,
+          baseURL: effectiveBaseUrl('openai', connection.baseUrl),
           timeout: timeoutMs,
           maxRetries: options.maxRetries ?? 2,
           organization: null,
