@@ -152,6 +152,7 @@ function createAi(
     createProvider,
     clock,
     timeoutMs: config.ai.timeoutMs,
+    maxReplyBytes: config.ai.maxReplyBytes,
     ollamaAutoPull: config.ai.ollama.autoPull,
     recordAi: metrics ? (provider, status, seconds) => metrics.recordAi(provider, status, seconds) : undefined,
   });
@@ -232,7 +233,11 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await search.init();
   indexer.wake();
   const security = await createSecurity(config, storage, clock, metrics, logger);
-  const ai = createAi(config, storage, clock, metrics, logger, prompts, overrides.createProvider ?? createLlmProvider);
+  const createProvider =
+    overrides.createProvider ??
+    ((name: ProviderName, connection: ProviderConnection) =>
+      createLlmProvider(name, connection, { maxReplyBytes: config.ai.maxReplyBytes }));
+  const ai = createAi(config, storage, clock, metrics, logger, prompts, createProvider);
   await ai.settings.init();
 
   // Typed as Fastify's base logger so the instance type stays the default one the route modules use.

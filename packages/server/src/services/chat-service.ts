@@ -3,6 +3,7 @@ import { newId } from '../ids.js';
 import type { ScoreBreakdown } from '@contextpilot/contract';
 
 import { trimHistory } from '../domain/history.js';
+import { createReplyLimit } from '../domain/reply-limit.js';
 import type { Ranked } from '../domain/ranking.js';
 import { toTimestamp, type Clock, type ContextUnit } from '../domain/types.js';
 import { AppError, badRequest, notFound } from '../errors.js';
@@ -152,6 +153,8 @@ export function createChatService(deps: {
   createProvider: (name: ProviderName, connection: ProviderConnection) => LlmProvider;
   clock: Clock;
   timeoutMs: number;
+  /** A streamed reply is cut at this many bytes of UTF-8, with a notice (CONTEXTPILOT_AI_MAX_REPLY_BYTES). */
+  maxReplyBytes: number;
   ollamaAutoPull: boolean;
   recordAi?: (provider: string | null, status: 'success' | 'client_error' | 'server_error', seconds: number) => void;
 }) {
@@ -353,7 +356,9 @@ export function createChatService(deps: {
 
     /**
      * One turn streamed: `onPlan` once before the provider is called, `onDelta` per text chunk. Nothing is saved
-     * unless the provider finishes; aborting `signal` stops the provider call.
+     * unless the provider finishes, or the reply reaches `maxReplyBytes`: then the provider call stops, the last
+     * delta carries a truncation notice, and the turn is saved with what was streamed (finish reason `reply_limit`).
+     * Aborting `signal` stops the provider call.
      */
     async stream(
       input: ChatInput,
@@ -361,9 +366,27 @@ export function createChatService(deps: {
     ): Promise<ChatOutcome> {
       const prepared = await planCounted(input);
       handlers.onPlan(prepared.plan);
-      const result = await call(prepared.plan.provider, () =>
-        prepared.provider.stream({ ...prepared.request, signal: handlers.signal }, handlers.onDelta),
-      );
+      const limit = createReplyLimit(deps.maxReplyBytes);
+      const full = new Error('reply limit reached');
+      const result = await call(prepared.plan.provider, async (): Promise<ChatResult> => {
+        try {
+          return await prepared.provider.stream({ ...prepared.request, signal: handlers.signal }, (delta) => {
+            const piece = limit.take(delta);
+            if (piece.text !== '') {
+              handlers.onDelta(piece.text);
+            }
+            if (piece.reached) {
+              // Thrown through the provider unchanged (an onDelta error), which stops its call.
+              throw full;
+            }
+          });
+        } catch (error) {
+          if (error !== full) {
+            throw error;
+          }
+          return { text: limit.text, model: prepared.plan.model, finishReason: 'reply_limit', tokens: null };
+        }
+      });
       if (handlers.signal.aborted) {
         throw new AppError(499, 'Client closed the request');
       }

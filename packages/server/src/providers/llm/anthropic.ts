@@ -7,10 +7,11 @@ import Anthropic, {
 } from '@anthropic-ai/sdk';
 import type { Message, MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages/messages';
 
-import { type CallControl, deliver, malformedError, startCall, stoppedError } from './call.js';
+import { type CallControl, deliver, malformedError, providerFetch, startCall, stoppedError } from './call.js';
 import {
   type ChatRequest,
   type ChatResult,
+  DEFAULT_MAX_REPLY_BYTES,
   effectiveBaseUrl,
   type LlmProvider,
   type LlmProviderOptions,
@@ -55,7 +56,7 @@ export function createAnthropicProvider(connection: ProviderConnection, options:
           webhookKey: null,
           logLevel: 'off',
           openTelemetry: false,
-          ...(options.fetch ? { fetch: options.fetch } : {}),
+          fetch: providerFetch('anthropic', options.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES, options.fetch),
         });
 
   function body(request: ChatRequest): MessageCreateParamsNonStreaming {
@@ -169,6 +170,9 @@ export function createAnthropicProvider(connection: ProviderConnection, options:
   };
 
   function validationMessage(error: unknown, control: CallControl, model: string): string {
+    if (error instanceof ProviderError) {
+      return error.message;
+    }
     const timedOut = stoppedError('anthropic', control, timeoutMs, error);
     if (timedOut !== undefined || error instanceof APIConnectionError) {
       const details = timedOut?.message ?? errorDetails(error, apiKey);

@@ -102,6 +102,14 @@ export interface LlmProviderOptions {
   pullTimeoutMs?: number;
   /** Ollama: how long `listModels()` waits for `/api/tags`. Default 2000 ms. */
   listTimeoutMs?: number;
-  /** The fetch every request goes through. Default: the global `fetch`. */
+  /**
+   * Largest reply read from the provider, in bytes: a complete answer over it fails (`unavailable`), and so does one
+   * stream event over it. Default DEFAULT_MAX_REPLY_BYTES.
+   */
+  maxReplyBytes?: number;
+  /** The fetch every request goes through (redirects are never followed, replies are bounded). Default: the global `fetch`. */
   fetch?: typeof fetch;
 }
+
+/** 1 MiB: far above any answer a chat model gives within its token limit. */
+export const DEFAULT_MAX_REPLY_BYTES = 1024 * 1024;

@@ -11,10 +11,20 @@ import type {
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
 
-import { type CallControl, deliver, malformedError, shortRaw, startCall, statusError, stoppedError } from './call.js';
+import {
+  type CallControl,
+  deliver,
+  malformedError,
+  providerFetch,
+  shortRaw,
+  startCall,
+  statusError,
+  stoppedError,
+} from './call.js';
 import {
   type ChatRequest,
   type ChatResult,
+  DEFAULT_MAX_REPLY_BYTES,
   effectiveBaseUrl,
   type LlmProvider,
   type LlmProviderOptions,
@@ -79,7 +89,7 @@ export function createOpenAiProvider(connection: ProviderConnection, options: Ll
           webhookSecret: null,
           adminAPIKey: null,
           logLevel: 'off',
-          ...(options.fetch ? { fetch: options.fetch } : {}),
+          fetch: providerFetch('openai', options.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES, options.fetch),
         });
 
   function body(request: ChatRequest, completionTokens: boolean): ChatCompletionCreateParamsNonStreaming {
@@ -199,6 +209,9 @@ export function createOpenAiProvider(connection: ProviderConnection, options: Ll
   };
 
   function validationMessage(error: unknown, control: CallControl): string {
+    if (error instanceof ProviderError) {
+      return error.message;
+    }
     const timedOut = stoppedError('openai', control, timeoutMs, error);
     if (timedOut !== undefined || error instanceof APIConnectionError) {
       const details = timedOut?.message ?? errorDetails(error, apiKey);
