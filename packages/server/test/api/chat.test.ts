@@ -793,7 +793,7 @@ async function failingChat(
   }
   const from = fake.requests.length;
   const res = await chat(target, {
-    task: `This call fails (${provider} ${String(mode)})`,
+    task: `This call fails (${provider} ${JSON.stringify(mode)})`,
     provider,
     model: MODEL[provider],
     ...(options.conversationId ? { conversation_id: options.conversationId, max_context_units: 0 } : {}),
