@@ -110,6 +110,11 @@ export const ProviderInfo = z.object({
   available_models: z.array(z.string()),
   api_key_set: z.boolean().optional(),
   base_url: z.string().optional(),
+  /**
+   * Added in this implementation, Ollama only: whether it answered just now. `available_models` lists its models
+   * only when it did, and is empty otherwise.
+   */
+  reachable: z.boolean().optional(),
   default_model: z.string(),
 });
 export type ProviderInfo = z.infer<typeof ProviderInfo>;

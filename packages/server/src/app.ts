@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './domain/types.js';
+import { emptyBodyPlugin } from './http/plugins/empty-body.js';
 import { errorsPlugin } from './http/plugins/errors.js';
 import { rawBodyPlugin } from './http/plugins/raw-body.js';
 import { requestContextPlugin } from './http/plugins/request-context.js';
@@ -165,6 +166,7 @@ function createAi(
     createProvider,
     clock,
     timeoutMs: config.ai.timeoutMs,
+    maxReplyBytes: config.ai.maxReplyBytes,
     ollamaAutoPull: config.ai.ollama.autoPull,
     recordAi: metrics ? (provider, status, seconds) => metrics.recordAi(provider, status, seconds) : undefined,
   });
@@ -246,7 +248,12 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     rateLimitStore: { backend: config.security.redisUrl ? 'redis' : 'memory', ping: () => security.counters.ping() },
     clock,
   });
-  const ai = createAi(config, storage, clock, metrics, logger, prompts, overrides.createProvider ?? createLlmProvider);
+  const createProvider =
+    overrides.createProvider ??
+    ((name: ProviderName, connection: ProviderConnection) =>
+      createLlmProvider(name, connection, { maxReplyBytes: config.ai.maxReplyBytes }));
+  const ai = createAi(config, storage, clock, metrics, logger, prompts, createProvider);
+  await ai.settings.init();
 
   // Typed as Fastify's base logger so the instance type stays the default one the route modules use.
   const loggerInstance: FastifyBaseLogger = logger;
@@ -317,6 +324,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
   await app.register(corsPlugin, config.cors);
   await app.register(errorsPlugin);
+  await app.register(emptyBodyPlugin);
   await app.register(rawBodyPlugin, { defaultLimit: config.limits.maxBodyBytes });
   await app.register(swagger, {
     openapi: {

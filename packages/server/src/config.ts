@@ -6,6 +6,8 @@ import { z } from 'zod';
 
 import { DEFAULT_LIMITS } from '@contextpilot/contract';
 
+import { DEFAULT_MAX_REPLY_BYTES } from './providers/llm/llm.js';
+
 /** Invalid configuration; the message names the variable. */
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -204,6 +206,7 @@ const EnvSchema = z.object({
   CONTEXTPILOT_AI_MAX_TOKENS: int(2000, 1, 16000),
   CONTEXTPILOT_AI_TEMPERATURE: number(0.7, 0, 2),
   CONTEXTPILOT_AI_TIMEOUT_SECONDS: int(120, 1, 3600),
+  CONTEXTPILOT_AI_MAX_REPLY_BYTES: int(DEFAULT_MAX_REPLY_BYTES, 1024, 64 * 1024 * 1024),
 });
 
 type Env = z.output<typeof EnvSchema>;
@@ -338,6 +341,7 @@ function buildConfig(env: Env) {
       maxTokens: env.CONTEXTPILOT_AI_MAX_TOKENS,
       temperature: env.CONTEXTPILOT_AI_TEMPERATURE,
       timeoutMs: env.CONTEXTPILOT_AI_TIMEOUT_SECONDS * 1000,
+      maxReplyBytes: env.CONTEXTPILOT_AI_MAX_REPLY_BYTES,
     },
   };
 }

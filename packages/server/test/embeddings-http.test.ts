@@ -323,6 +323,19 @@ describe.each(harnesses)('$name embedder', (harness) => {
     expect(fake.requests).toHaveLength(1);
   });
 
+  it('never follows a redirect: the texts go nowhere else', async () => {
+    const target = await harness.start();
+    open.push(target);
+    const { fake, embedder } = await ready();
+    fake.failNext({ redirect: 307, location: `${target.url}${harness.path}` });
+    const error = await rejection(embedder.embedQuery('private diary entry'));
+    expect(error.message).toBe(
+      `${harness.name} embedding endpoint answered with a redirect (HTTP 307), which is not followed; check its base URL`,
+    );
+    expect(target.requests).toHaveLength(0);
+    expect(fake.requests).toHaveLength(1);
+  });
+
   it('times out a hanging request with an EmbeddingError and does not retry it', async () => {
     const { fake, embedder } = await ready({ timeoutMs: 150 });
     fake.failNext('hang');

@@ -3,6 +3,7 @@ import { newId } from '../ids.js';
 import type { ScoreBreakdown } from '@contextpilot/contract';
 
 import { trimHistory } from '../domain/history.js';
+import { createReplyLimit } from '../domain/reply-limit.js';
 import type { Ranked } from '../domain/ranking.js';
 import { toTimestamp, type Clock, type ContextUnit } from '../domain/types.js';
 import { AppError, badRequest, notFound } from '../errors.js';
@@ -148,10 +149,12 @@ export function providerErrorToHttp(error: ProviderError): AppError {
 export function createChatService(deps: {
   conversations: ConversationStore;
   settings: Pick<SettingsService, 'current'>;
-  prompts: Pick<PromptService, 'generate'>;
+  prompts: Pick<PromptService, 'check' | 'generate'>;
   createProvider: (name: ProviderName, connection: ProviderConnection) => LlmProvider;
   clock: Clock;
   timeoutMs: number;
+  /** A streamed reply is cut at this many bytes of UTF-8, with a notice (CONTEXTPILOT_AI_MAX_REPLY_BYTES). */
+  maxReplyBytes: number;
   ollamaAutoPull: boolean;
   recordAi?: (provider: string | null, status: 'success' | 'client_error' | 'server_error', seconds: number) => void;
 }) {
@@ -159,23 +162,26 @@ export function createChatService(deps: {
     input: ChatInput,
   ): Promise<{ plan: ChatPlan; request: ChatRequest; provider: LlmProvider; userMessage: MessageRecord }> {
     const settings = await deps.settings.current();
-    const existing = input.conversationId ? await deps.conversations.get(input.conversationId) : null;
-    if (input.conversationId && existing === null) {
-      throw notFound(`Conversation ${input.conversationId} not found`);
-    }
+    // The request is checked whole (provider, model, task, limits, conversation) before the provider's configuration,
+    // so a bad request is told what is wrong with it rather than that a key is missing.
     const requested = input.provider ? input.provider.trim().toLowerCase() : settings.defaultProvider;
     if (!(PROVIDER_NAMES as readonly string[]).includes(requested)) {
       throw badRequest(`Unknown AI provider: ${input.provider ?? requested}`);
     }
     const provider = requested as ProviderName;
     const model = (input.model ?? '').trim() || defaultModelFor(provider, settings);
-    if (!isConfigured(provider, settings)) {
-      throw badRequest(NOT_CONFIGURED[provider]);
-    }
     if (!isAllowedModel(provider, model)) {
       throw badRequest(
         `Model '${model}' is not supported for provider '${provider}'. Valid models: ${allowedModels(provider).join(', ')}`,
       );
+    }
+    deps.prompts.check({ task: input.task, maxContextUnits: input.maxContextUnits });
+    const existing = input.conversationId ? await deps.conversations.get(input.conversationId) : null;
+    if (input.conversationId && existing === null) {
+      throw notFound(`Conversation ${input.conversationId} not found`);
+    }
+    if (!isConfigured(provider, settings)) {
+      throw badRequest(NOT_CONFIGURED[provider]);
     }
     const generated = await deps.prompts.generate({
       task: input.task,
@@ -350,7 +356,9 @@ export function createChatService(deps: {
 
     /**
      * One turn streamed: `onPlan` once before the provider is called, `onDelta` per text chunk. Nothing is saved
-     * unless the provider finishes; aborting `signal` stops the provider call.
+     * unless the provider finishes, or the reply reaches `maxReplyBytes`: then the provider call stops, the last
+     * delta carries a truncation notice, and the turn is saved with what was streamed (finish reason `reply_limit`).
+     * Aborting `signal` stops the provider call.
      */
     async stream(
       input: ChatInput,
@@ -358,9 +366,27 @@ export function createChatService(deps: {
     ): Promise<ChatOutcome> {
       const prepared = await planCounted(input);
       handlers.onPlan(prepared.plan);
-      const result = await call(prepared.plan.provider, () =>
-        prepared.provider.stream({ ...prepared.request, signal: handlers.signal }, handlers.onDelta),
-      );
+      const limit = createReplyLimit(deps.maxReplyBytes);
+      const full = new Error('reply limit reached');
+      const result = await call(prepared.plan.provider, async (): Promise<ChatResult> => {
+        try {
+          return await prepared.provider.stream({ ...prepared.request, signal: handlers.signal }, (delta) => {
+            const piece = limit.take(delta);
+            if (piece.text !== '') {
+              handlers.onDelta(piece.text);
+            }
+            if (piece.reached) {
+              // Thrown through the provider unchanged (an onDelta error), which stops its call.
+              throw full;
+            }
+          });
+        } catch (error) {
+          if (error !== full) {
+            throw error;
+          }
+          return { text: limit.text, model: prepared.plan.model, finishReason: 'reply_limit', tokens: null };
+        }
+      });
       if (handlers.signal.aborted) {
         throw new AppError(499, 'Client closed the request');
       }

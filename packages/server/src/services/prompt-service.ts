@@ -36,13 +36,26 @@ export function createPromptService(deps: {
   clock: Clock;
   limits: { maxContentLength: number; maxContextsPerRequest: number };
 }) {
+  /**
+   * The request's own rules (task length and content, the context unit limit), with no I/O: callers that do more
+   * than compose a prompt check these first. Returns the cleaned task and the number of units to select.
+   *
+   * @throws AppError 400 naming the broken rule.
+   */
+  function check(request: Pick<PromptRequest, 'task' | 'maxContextUnits'>): { task: string; limit: number } {
+    const task = checked(() => cleanContent(request.task, deps.limits, 'task'));
+    const limit = request.maxContextUnits ?? Math.min(DEFAULT_CONTEXT_UNITS, deps.limits.maxContextsPerRequest);
+    if (limit > deps.limits.maxContextsPerRequest) {
+      throw badRequest(`max_context_units exceeds limit of ${deps.limits.maxContextsPerRequest}`);
+    }
+    return { task, limit };
+  }
+
   return {
+    check,
+
     async generate(request: PromptRequest): Promise<PromptResult> {
-      const task = checked(() => cleanContent(request.task, deps.limits, 'task'));
-      const limit = request.maxContextUnits ?? Math.min(DEFAULT_CONTEXT_UNITS, deps.limits.maxContextsPerRequest);
-      if (limit > deps.limits.maxContextsPerRequest) {
-        throw badRequest(`max_context_units exceeds limit of ${deps.limits.maxContextsPerRequest}`);
-      }
+      const { task, limit } = check(request);
       const timings: RankTimings = { embedMs: 0, rankMs: 0, lexicalMs: 0, denseMs: 0 };
       const ranked = await deps.search.rank(
         { task, limit, minScore: request.minScore, signal: request.signal },

@@ -3,6 +3,7 @@ import type { ProviderInfo, ProvidersResponse, ValidateResponse } from '@context
 import { badRequest } from '../errors.js';
 import { allowedModels } from '../providers/llm/catalog.js';
 import {
+  effectiveBaseUrl,
   PROVIDER_NAMES,
   ProviderError,
   type LlmProvider,
@@ -14,7 +15,7 @@ import type { AiSettings, SettingsService } from './settings-service.js';
 
 const METADATA: Record<
   ProviderName,
-  Omit<ProviderInfo, 'configured' | 'available_models' | 'api_key_set' | 'base_url' | 'default_model'>
+  Omit<ProviderInfo, 'configured' | 'available_models' | 'api_key_set' | 'base_url' | 'reachable' | 'default_model'>
 > = {
   openai: {
     name: 'openai',
@@ -57,20 +58,27 @@ export function createProviderService(deps: {
   createProvider: (name: ProviderName, connection: ProviderConnection) => LlmProvider;
   timeoutMs: number;
 }) {
+  /**
+   * The saved connection, or the one typed in the UI (`overrides`). The saved key goes only to the saved base URL:
+   * another base URL must come with its own key.
+   *
+   * @throws AppError 400 for a hosted provider's other base URL without a key.
+   */
   function connection(
     name: ProviderName,
     settings: AiSettings,
     overrides: { apiKey?: string; baseUrl?: string },
   ): ProviderConnection {
-    const base =
+    const saved =
       name === 'ollama'
         ? { apiKey: '', baseUrl: settings.ollama.baseUrl }
         : { apiKey: settings[name].apiKey, baseUrl: settings[name].baseUrl };
-    return {
-      apiKey: overrides.apiKey || base.apiKey,
-      baseUrl: overrides.baseUrl || base.baseUrl,
-      timeoutMs: deps.timeoutMs,
-    };
+    const baseUrl = overrides.baseUrl || saved.baseUrl;
+    const moved = effectiveBaseUrl(name, baseUrl) !== effectiveBaseUrl(name, saved.baseUrl);
+    if (name !== 'ollama' && moved && !overrides.apiKey) {
+      throw badRequest('api_key is required when base_url differs from the saved one');
+    }
+    return { apiKey: overrides.apiKey || saved.apiKey, baseUrl, timeoutMs: deps.timeoutMs };
   }
 
   return {
@@ -79,23 +87,19 @@ export function createProviderService(deps: {
       const providers = await Promise.all(
         PROVIDER_NAMES.map(async (name): Promise<ProviderInfo> => {
           const configured = name === 'ollama' ? settings.ollama.baseUrl !== '' : settings[name].apiKey !== '';
-          let models = allowedModels(name);
-          if (name === 'ollama' && configured) {
-            // Ollama's own list when it answers; the catalog otherwise.
-            const live = await deps
-              .createProvider(name, connection(name, settings, {}))
-              .listModels()
-              .catch(() => null);
-            if (live !== null && live.length > 0) {
-              models = live;
-            }
+          const common = { ...METADATA[name], configured, default_model: settings[name].defaultModel };
+          if (name !== 'ollama') {
+            // The catalog is the allow-list of the hosted providers; they are not asked.
+            return { ...common, available_models: allowedModels(name), api_key_set: configured };
           }
+          // Ollama's own models, only when it answers now (within a short wait): a list it did not give would
+          // offer models nobody can use.
+          const live = configured ? await deps.createProvider(name, connection(name, settings, {})).listModels() : null;
           return {
-            ...METADATA[name],
-            configured,
-            available_models: models,
-            ...(name === 'ollama' ? { base_url: settings.ollama.baseUrl } : { api_key_set: configured }),
-            default_model: settings[name].defaultModel,
+            ...common,
+            available_models: live ?? [],
+            base_url: settings.ollama.baseUrl,
+            reachable: live !== null,
           };
         }),
       );

@@ -2,8 +2,16 @@ import type { SettingsResponse, SettingsUpdate } from '@contextpilot/contract';
 
 import type { Config } from '../config.js';
 import { isWellFormed, sanitizeText } from '../domain/sanitize.js';
-import { isSealed, openSecret, sealSecret, SecretBoxError } from '../domain/secret-box.js';
+import {
+  isLegacySealed,
+  isSealed,
+  openLegacySecret,
+  openSecret,
+  sealSecret,
+  SecretBoxError,
+} from '../domain/secret-box.js';
 import { badRequest } from '../errors.js';
+import { effectiveBaseUrl } from '../providers/llm/llm.js';
 import type { SettingsStore } from '../storage/store.js';
 
 type Kind = 'secret' | 'text' | 'url' | 'number' | 'integer' | 'provider';
@@ -38,6 +46,18 @@ const FIELDS = [
 
 type FieldName = (typeof FIELDS)[number][0];
 type Values = Record<FieldName, string | number | null>;
+type SecretField = Extract<(typeof FIELDS)[number], readonly [string, 'secret']>[0];
+
+/**
+ * Each provider key and the base URL setting it belongs to. A key is only ever sent to the endpoint it was saved
+ * for: a stored key is sealed with that endpoint (and its own name) as associated data, and the environment's key
+ * belongs to the environment's base URL.
+ */
+const KEY_ENDPOINTS = {
+  openai_api_key: { provider: 'openai', urlField: 'openai_base_url' },
+  anthropic_api_key: { provider: 'anthropic', urlField: 'anthropic_base_url' },
+} as const satisfies Record<SecretField, { provider: 'openai' | 'anthropic'; urlField: FieldName }>;
+const KEY_FIELDS = Object.keys(KEY_ENDPOINTS) as SecretField[];
 
 /** The AI settings in effect: configuration defaults overlaid with the values stored through `POST /settings`. */
 export interface AiSettings {
@@ -74,6 +94,7 @@ export interface AiSettings {
 }
 
 export interface SettingsLogger {
+  info(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
 }
 
@@ -157,25 +178,15 @@ export function createSettingsService(deps: {
 }) {
   const base = defaults(deps.ai);
 
-  async function values(): Promise<Values> {
-    const stored = await deps.store.getAll();
+  /** Configuration overlaid with the stored values, provider keys aside (they depend on the result). */
+  function overlay(stored: ReadonlyMap<string, string>): Values {
     const out: Values = { ...base };
     for (const [name, kind] of FIELDS) {
       const raw = stored.get(name);
-      if (raw === undefined || raw === '') {
+      if (kind === 'secret' || raw === undefined || raw === '') {
         continue;
       }
-      if (kind === 'secret') {
-        try {
-          out[name] = isSealed(raw) ? openSecret(deps.encryptionKey, raw) : raw;
-        } catch (error) {
-          // A key that cannot be decrypted (encryption key changed) counts as unset; the user can set it again.
-          deps.log.error(
-            { setting: name, err: error instanceof SecretBoxError ? error.message : 'decrypt failed' },
-            'stored secret unreadable',
-          );
-        }
-      } else if (kind === 'number' || kind === 'integer') {
+      if (kind === 'number' || kind === 'integer') {
         const n = Number(raw);
         if (Number.isFinite(n)) {
           out[name] = n;
@@ -183,6 +194,47 @@ export function createSettingsService(deps: {
       } else {
         out[name] = raw;
       }
+    }
+    return out;
+  }
+
+  /** The endpoint a key would be sent to with these values. */
+  function endpointOf(name: SecretField, v: Values): string {
+    const { provider, urlField } = KEY_ENDPOINTS[name];
+    return effectiveBaseUrl(provider, str(v[urlField]));
+  }
+
+  /** Associated data of a stored key: its setting and the endpoint it may be sent to. */
+  function binding(name: SecretField, endpoint: string): string {
+    return `${name}\n${endpoint}`;
+  }
+
+  /**
+   * The key that may go to the endpoint now in effect: the stored key when it was sealed for this setting and this
+   * endpoint, else the environment's key when the endpoint is the environment's, else none. A stored key that does
+   * not open (another encryption key, a corrupted value, one moved from another setting or saved for another
+   * endpoint) counts as unset and is logged by setting name; the user can set it again.
+   */
+  function usableKey(name: SecretField, raw: string | undefined, v: Values): string {
+    const endpoint = endpointOf(name, v);
+    if (raw !== undefined && raw !== '') {
+      try {
+        return openSecret(deps.encryptionKey, raw, binding(name, endpoint));
+      } catch (error) {
+        deps.log.error(
+          { setting: name, err: error instanceof SecretBoxError ? error.message : 'decrypt failed' },
+          'stored provider key unusable',
+        );
+      }
+    }
+    return endpoint === endpointOf(name, base) ? str(base[name]) : '';
+  }
+
+  async function values(): Promise<Values> {
+    const stored = await deps.store.getAll();
+    const out = overlay(stored);
+    for (const name of KEY_FIELDS) {
+      out[name] = usableKey(name, stored.get(name), out);
     }
     return out;
   }
@@ -222,6 +274,36 @@ export function createSettingsService(deps: {
   }
 
   return {
+    /**
+     * Start-up work: seals again, with their setting and endpoint as associated data, the provider keys stored before
+     * keys were bound (`enc:v1:` ciphertexts, or plain text). They are bound to the endpoint in effect now, which is
+     * where they were being sent. Only start-up does this: an old-format value that appears later is not trusted.
+     */
+    async init(): Promise<void> {
+      const stored = await deps.store.getAll();
+      const v = overlay(stored);
+      const entries: Record<string, string> = {};
+      for (const name of KEY_FIELDS) {
+        const raw = stored.get(name);
+        if (raw === undefined || raw === '' || isSealed(raw)) {
+          continue;
+        }
+        try {
+          const key = isLegacySealed(raw) ? openLegacySecret(deps.encryptionKey, raw) : raw;
+          entries[name] = sealSecret(deps.encryptionKey, key, binding(name, endpointOf(name, v)));
+        } catch (error) {
+          deps.log.error(
+            { setting: name, err: error instanceof SecretBoxError ? error.message : 'decrypt failed' },
+            'stored provider key unreadable; not upgraded',
+          );
+        }
+      }
+      if (Object.keys(entries).length > 0) {
+        await deps.store.set(entries);
+        deps.log.info({ settings: Object.keys(entries) }, 'stored provider keys sealed in the current format');
+      }
+    },
+
     /** The settings in effect now. */
     async current(): Promise<AiSettings> {
       return toAiSettings(await values());
@@ -232,11 +314,14 @@ export function createSettingsService(deps: {
 
     /**
      * Applies an update: a value sets a field (strings trimmed; an empty string is ignored, as in v1), `null`
-     * clears the stored value, an absent field is untouched. Returns the changed fields in v1 order.
+     * clears the stored value, an absent field is untouched. A key is sealed for the endpoint in effect after the
+     * update; a stored key whose endpoint changes without a new key is removed (it stays with the endpoint it was
+     * given for). Returns the changed fields in v1 order.
      */
     async update(update: SettingsUpdate): Promise<{ updatedFields: string[]; settings: SettingsResponse }> {
+      const stored = await deps.store.getAll();
       const entries: Record<string, string | null> = {};
-      const updatedFields: string[] = [];
+      const newKeys: Partial<Record<SecretField, string>> = {};
       for (const [name, kind] of FIELDS) {
         if (!(name in update)) {
           continue;
@@ -247,7 +332,6 @@ export function createSettingsService(deps: {
         }
         if (value === null) {
           entries[name] = null;
-          updatedFields.push(name);
           continue;
         }
         if (typeof value === 'string' && !isWellFormed(value)) {
@@ -258,10 +342,33 @@ export function createSettingsService(deps: {
         if (text === '') {
           continue;
         }
-        entries[name] =
-          kind === 'secret' ? sealSecret(deps.encryptionKey, text) : kind === 'url' ? text.replace(/\/+$/, '') : text;
-        updatedFields.push(name);
+        if (kind === 'secret') {
+          // Sealed below, once the endpoint it is for is known.
+          newKeys[name] = text;
+          continue;
+        }
+        entries[name] = kind === 'url' ? text.replace(/\/+$/, '') : text;
       }
+      const before = overlay(stored);
+      const after = new Map(stored);
+      for (const [name, value] of Object.entries(entries)) {
+        if (value === null) {
+          after.delete(name);
+        } else {
+          after.set(name, value);
+        }
+      }
+      const next = overlay(after);
+      for (const name of KEY_FIELDS) {
+        const endpoint = endpointOf(name, next);
+        const key = newKeys[name];
+        if (key !== undefined) {
+          entries[name] = sealSecret(deps.encryptionKey, key, binding(name, endpoint));
+        } else if (stored.has(name) && !(name in entries) && endpoint !== endpointOf(name, before)) {
+          entries[name] = null;
+        }
+      }
+      const updatedFields = FIELDS.map(([name]) => name).filter((name) => name in entries);
       if (updatedFields.length > 0) {
         await deps.store.set(entries);
       }

@@ -81,7 +81,7 @@ let app: FastifyInstance;
 let impatient: FastifyInstance;
 /** Providers configured at a loopback port nothing listens on. */
 let unreachable: FastifyInstance;
-/** No provider key and no Ollama URL. */
+/** No provider key and no Ollama URL; at most 3 context units per request. */
 let unconfigured: FastifyInstance;
 
 const fakes = (): Record<Provider, ChatFake> => ({ openai, anthropic, ollama });
@@ -128,7 +128,7 @@ beforeAll(async () => {
       CONTEXTPILOT_ANTHROPIC_BASE_URL: closed,
       CONTEXTPILOT_OLLAMA_BASE_URL: closed,
     }),
-    buildTestApp({ ...common, CONTEXTPILOT_OLLAMA_BASE_URL: '' }),
+    buildTestApp({ ...common, CONTEXTPILOT_OLLAMA_BASE_URL: '', CONTEXTPILOT_MAX_CONTEXTS_PER_REQUEST: '3' }),
   ]);
 });
 
@@ -635,6 +635,48 @@ describe('requests refused before any provider call', () => {
     expect(error.message).toBe(message);
   });
 
+  describe.each(['/ai/chat', '/ai/chat/stream'])(
+    '%s checks the whole request before the provider configuration',
+    (url) => {
+      async function refused(body: Record<string, unknown>, status: number): Promise<Envelope> {
+        const before = await conversationCount(unconfigured);
+        const res = await send(unconfigured, 'POST', url, body);
+        expect(res.headers['content-type']).toMatch(/^application\/json/);
+        const error = envelope(res, status);
+        expect(await conversationCount(unconfigured)).toBe(before);
+        return error;
+      }
+
+      it('max_context_units above the configured limit', async () => {
+        const error = await refused({ task: 'Too many units', provider: 'openai', max_context_units: 4 }, 400);
+        expect(error.message).toBe('max_context_units exceeds limit of 3');
+      });
+
+      it('a model the provider does not offer', async () => {
+        const error = await refused({ task: 'Bad model', provider: 'anthropic', model: 'gpt-4o' }, 400);
+        expect(error.message).toBe(
+          `Model 'gpt-4o' is not supported for provider 'anthropic'. Valid models: ${ANTHROPIC_MODELS}`,
+        );
+      });
+
+      it('a blank task', async () => {
+        const error = await refused({ task: '   ', provider: 'ollama' }, 400);
+        expect(error.message).not.toMatch(/not configured/);
+      });
+
+      it('an unknown conversation_id', async () => {
+        const id = '00000000-0000-4000-8000-00000000abcd';
+        const error = await refused({ task: 'Continue', provider: 'openai', conversation_id: id }, 404);
+        expect(error.message).toBe(`Conversation ${id} not found`);
+      });
+
+      it('and only then says the provider is not configured', async () => {
+        const error = await refused({ task: 'A valid request', provider: 'openai', max_context_units: 3 }, 400);
+        expect(error.message).toBe('OpenAI API key not configured');
+      });
+    },
+  );
+
   it('an unknown conversation_id is 404 and creates nothing', async () => {
     const id = '00000000-0000-4000-8000-000000000000';
     const error = await refusedWithoutCall(
@@ -751,7 +793,7 @@ async function failingChat(
   }
   const from = fake.requests.length;
   const res = await chat(target, {
-    task: `This call fails (${provider} ${String(mode)})`,
+    task: `This call fails (${provider} ${JSON.stringify(mode)})`,
     provider,
     model: MODEL[provider],
     ...(options.conversationId ? { conversation_id: options.conversationId, max_context_units: 0 } : {}),

@@ -44,6 +44,7 @@ interface Provider {
   available_models: string[];
   api_key_set?: boolean;
   base_url?: string;
+  reachable?: boolean;
   default_model: string;
 }
 
@@ -222,20 +223,45 @@ describe('GET /providers', () => {
     expect([openai.requests.length, anthropic.requests.length]).toEqual(hosted);
   });
 
-  it('falls back to the catalog for Ollama when it cannot be asked', async () => {
+  it('reports whether Ollama answers, and lists models only when it does', async () => {
+    expect(byName(await providers(app), 'ollama')).toMatchObject({
+      configured: true,
+      reachable: true,
+      available_models: OLLAMA_INSTALLED,
+    });
+
     ollama.failNext(500, 1, '/api/tags');
-    expect(byName(await providers(app), 'ollama').available_models).toEqual(['llama3.2:latest']);
+    expect(byName(await providers(app), 'ollama')).toMatchObject({
+      configured: true,
+      reachable: false,
+      available_models: [],
+    });
 
     const moved = await app.inject({ method: 'POST', url: '/settings', payload: { ollama_base_url: closedUrl } });
     expect(moved.statusCode).toBe(200);
     try {
       const body = await providers(app);
-      expect(byName(body, 'ollama')).toMatchObject({ base_url: closedUrl, available_models: ['llama3.2:latest'] });
+      expect(byName(body, 'ollama')).toMatchObject({
+        configured: true,
+        reachable: false,
+        base_url: closedUrl,
+        available_models: [],
+      });
     } finally {
       await app.inject({ method: 'POST', url: '/settings', payload: { ollama_base_url: null } });
     }
-    // An unconfigured Ollama is not asked at all and shows the catalog.
-    expect(byName(await providers(bare), 'ollama').available_models).toEqual(['llama3.2:latest']);
+    // An unconfigured Ollama is not asked at all.
+    const from = ollama.requests.length;
+    expect(byName(await providers(bare), 'ollama')).toMatchObject({
+      configured: false,
+      reachable: false,
+      available_models: [],
+    });
+    expect(ollama.requests.length).toBe(from);
+    // Hosted providers are never asked, so they carry no reachable flag.
+    for (const name of ['openai', 'anthropic']) {
+      expect(byName(await providers(app), name)).not.toHaveProperty('reachable');
+    }
   });
 
   it('reflects settings changes at once', async () => {
@@ -342,6 +368,13 @@ describe('POST /providers/{name}/validate', () => {
     expect((await validate(app, 'openai')).valid).toBe(true);
   });
 
+  it('takes an empty JSON body as no body', async () => {
+    const from = openai.requests.length;
+    const result = await validate(app, 'openai', { raw: { contentType: 'application/json', payload: '' } });
+    expect(result).toMatchObject({ provider: 'openai', valid: true });
+    expect(openai.requests.slice(from)[0]?.headers.authorization).toBe(`Bearer ${OPENAI_KEY}`);
+  });
+
   it('refuses a malformed body with 422', async () => {
     for (const body of [{ base_url: 'ftp://example.com' }, { api_key: 42 }, { model: 'gpt-4o' }]) {
       const res = await app.inject({ method: 'POST', url: '/providers/openai/validate', payload: body });
@@ -360,10 +393,10 @@ describe('POST /providers/{name}/validate', () => {
     });
 
     it('reports an unreachable server as a connection failure', async () => {
-      const result = await validate(app, 'openai', { body: { base_url: `${closedUrl}/v1` } });
+      const result = await validate(app, 'openai', { body: { base_url: `${closedUrl}/v1`, api_key: TYPED_KEY } });
       expect(result.valid).toBe(false);
       expect(result.message).toMatch(/^Cannot connect to OpenAI API\. Check network and base URL\. Details: /);
-      expect(result.message).not.toContain(OPENAI_KEY);
+      expect(result.message).not.toContain(TYPED_KEY);
     });
   });
 
@@ -401,10 +434,10 @@ describe('POST /providers/{name}/validate', () => {
     });
 
     it('reports an unreachable server as a connection failure', async () => {
-      const result = await validate(app, 'anthropic', { body: { base_url: closedUrl } });
+      const result = await validate(app, 'anthropic', { body: { base_url: closedUrl, api_key: TYPED_KEY } });
       expect(result.valid).toBe(false);
       expect(result.message).toMatch(/^Cannot connect to Anthropic API\. Check network connectivity\. Details: /);
-      expect(result.message).not.toContain(ANTHROPIC_KEY);
+      expect(result.message).not.toContain(TYPED_KEY);
     });
   });
 

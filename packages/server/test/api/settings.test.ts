@@ -362,7 +362,7 @@ describe('POST /settings', () => {
 });
 
 describe('provider keys at rest', () => {
-  it('are stored encrypted (enc:v1:…), never in clear, and a new value is sealed anew', async () => {
+  it('are stored encrypted (enc:v2:…), never in clear, and a new value is sealed anew', async () => {
     const key = 'sk-encrypted-at-rest-3b5d7f9a1c';
     const res = await postSettings(app, { openai_api_key: key, anthropic_api_key: `${key}-ant` });
     expect(res.statusCode).toBe(200);
@@ -371,9 +371,9 @@ describe('provider keys at rest', () => {
       const stored = await app.parts.storage.settings.getAll();
       for (const name of ['openai_api_key', 'anthropic_api_key']) {
         const value = stored.get(name) ?? '';
-        expect(value.startsWith('enc:v1:'), name).toBe(true);
+        expect(value.startsWith('enc:v2:'), name).toBe(true);
         expect(value).not.toContain(key);
-        expect(Buffer.from(value.slice('enc:v1:'.length), 'base64').toString('latin1')).not.toContain(key);
+        expect(Buffer.from(value.slice('enc:v2:'.length), 'base64').toString('latin1')).not.toContain(key);
       }
       // The same key stored again gets a fresh IV, so equal keys are not recognisable in the table.
       const first = stored.get('openai_api_key');
@@ -474,10 +474,14 @@ describe('two instances and a restart on one database file', () => {
 });
 
 describe('a chat after a settings change', () => {
-  it('uses the new OpenAI base URL and default model', async () => {
-    const moved = await startOpenAiChatFake();
+  it('uses the new OpenAI base URL, with the key given for it, and default model', async () => {
+    const moved = await startOpenAiChatFake({ apiKey: STORED_KEY });
     try {
-      await update(app, { openai_base_url: `${moved.url}/v1`, openai_default_model: 'gpt-4-turbo' });
+      await update(app, {
+        openai_api_key: STORED_KEY,
+        openai_base_url: `${moved.url}/v1`,
+        openai_default_model: 'gpt-4-turbo',
+      });
       const from = openai.requests.length;
       const res = await app.inject({
         method: 'POST',
@@ -489,8 +493,9 @@ describe('a chat after a settings change', () => {
       expect(chatRequests(openai, from)).toHaveLength(0);
       const [request] = chatRequests(moved, 0);
       expect((request?.body as { model: string }).model).toBe('gpt-4-turbo');
+      expect(request?.headers.authorization).toBe(`Bearer ${STORED_KEY}`);
     } finally {
-      await update(app, { openai_base_url: null, openai_default_model: null });
+      await update(app, { openai_api_key: null, openai_base_url: null, openai_default_model: null });
       await moved.close();
     }
   });

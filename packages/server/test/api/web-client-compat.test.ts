@@ -197,8 +197,8 @@ describe('the original web client', () => {
       ['ollama', true],
     ]);
     const stored = await app.parts.storage.settings.getAll();
-    expect(stored.get('openai_api_key')).toMatch(/^enc:v1:/);
-    expect(stored.get('anthropic_api_key')).toMatch(/^enc:v1:/);
+    expect(stored.get('openai_api_key')).toMatch(/^enc:v2:/);
+    expect(stored.get('anthropic_api_key')).toMatch(/^enc:v2:/);
 
     // Back to the configured keys (not something the v1 client can do).
     const reset = await call('POST', '/settings', {

@@ -6,10 +6,21 @@ import { closeServer, readRequest, serveOnLoopback } from './loopback.js';
 /**
  * How the next request misbehaves. Status codes answer with that status and an error body; `malformed-json` sends
  * 200 with a body that is not JSON; `hang` never answers (until the client gives up or the fake closes);
- * `disconnect` drops the socket; `ragged`, `wrong-count` and `non-numeric` send 200 with broken vectors.
+ * `disconnect` drops the socket; `ragged`, `wrong-count` and `non-numeric` send 200 with broken vectors;
+ * `{redirect, location}` answers with that redirect status and `Location`.
  */
 export type FakeFailureMode =
-  401 | 429 | 500 | 503 | 'malformed-json' | 'hang' | 'disconnect' | 'ragged' | 'wrong-count' | 'non-numeric';
+  | 401
+  | 429
+  | 500
+  | 503
+  | 'malformed-json'
+  | 'hang'
+  | 'disconnect'
+  | 'ragged'
+  | 'wrong-count'
+  | 'non-numeric'
+  | { redirect: 301 | 302 | 303 | 307 | 308; location: string };
 
 /** Failures that change the vectors of an otherwise well-formed answer; each fake renders them in its own format. */
 export type OutputFault = Extract<FakeFailureMode, 'ragged' | 'wrong-count' | 'non-numeric'>;
@@ -129,6 +140,10 @@ function respond(
   }
   if (failure === 'disconnect') {
     req.socket.destroy();
+    return;
+  }
+  if (typeof failure === 'object') {
+    res.writeHead(failure.redirect, { location: failure.location, 'content-type': 'text/plain' }).end('Moved.');
     return;
   }
   if (typeof failure === 'number') {

@@ -12,9 +12,12 @@ import { closeServer, readRequest, serveOnLoopback } from './loopback.js';
  * `malformed-json` sends 200 with a body (or a stream event) that is not JSON; `empty-body` sends 200 with nothing;
  * `hang` never answers; `disconnect` drops the socket at once; `slow-stream` answers normally but waits
  * `slowDeltaMs` before each stream event (a JSON answer waits as long as its stream would); `cut-stream` sends the
- * first half of the answer and drops the socket.
+ * first half of the answer and drops the socket; `{redirect, location}` answers with that redirect status and
+ * `Location`; `{endlessBody: status}` answers with that status and a JSON-looking body that never ends.
  */
 export type ChatFailureMode =
+  | { redirect: 301 | 302 | 303 | 307 | 308; location: string }
+  | { endlessBody: number }
   | 400
   | 401
   | 403
@@ -149,6 +152,14 @@ export async function startChatFake(protocol: ChatProtocol, options: ChatFakeOpt
     request: RecordedChatRequest,
     failure: ChatFailureMode | undefined,
   ): void {
+    if (typeof failure === 'object') {
+      if ('redirect' in failure) {
+        res.writeHead(failure.redirect, { location: failure.location, 'content-type': 'text/plain' }).end('Moved.');
+      } else {
+        writeEndlessBody(res, failure.endlessBody);
+      }
+      return;
+    }
     if (failure === 'hang') {
       return;
     }
@@ -255,6 +266,15 @@ export async function startChatFake(protocol: ChatProtocol, options: ChatFakeOpt
     },
     close: () => closeServer(server),
   };
+}
+
+/** A status and a body that keeps coming (16 KiB every few milliseconds) until the client goes away. */
+function writeEndlessBody(res: ServerResponse, status: number): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.write('{"error": {"message": "');
+  const chunk = 'x'.repeat(16 * 1024);
+  const timer = setInterval(() => res.write(chunk), 2);
+  res.on('close', () => clearInterval(timer));
 }
 
 function withHeaders(answer: FakeAnswer, extra: Record<string, string>): FakeAnswer {

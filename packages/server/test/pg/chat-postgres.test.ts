@@ -129,7 +129,7 @@ function chatRequests(fake: ChatFake, from: number): RecordedChatRequest[] {
 describe('settings on PostgreSQL', () => {
   it('stores provider keys encrypted and both instances use them at once', async () => {
     const stored = await a.parts.storage.settings.getAll();
-    expect(stored.get('openai_api_key')).toMatch(/^enc:v1:/);
+    expect(stored.get('openai_api_key')).toMatch(/^enc:v2:/);
     expect(stored.get('openai_api_key')).not.toContain(STORED_KEY);
 
     const view = await b.inject({ method: 'GET', url: '/settings' });

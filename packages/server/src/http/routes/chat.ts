@@ -81,7 +81,7 @@ export function chatRoutes(
         tags: ['chat'],
         summary: 'Send a task with the relevant contexts to a language model',
         description:
-          '`provider` and `model` in the answer are the ones that actually answered. The conversation is saved only when the provider answers. Provider errors: 400 when the configuration or request is at fault (missing key, unknown model, rejected key, quota), 502 when the provider failed, 504 when it timed out.',
+          '`provider` and `model` in the answer are the ones that actually answered. The conversation is saved only when the provider answers. Provider errors: 400 when the configuration or request is at fault (missing key, unknown model, rejected key, quota), 502 when the provider failed (including a redirect, which is never followed, and a reply over the size limit), 504 when it timed out.',
         body: AIRequest,
         response: { 200: AIResponse, ...errors },
       },
@@ -97,7 +97,7 @@ export function chatRoutes(
         tags: ['chat'],
         summary: 'The same as /ai/chat, answered as Server-Sent Events',
         description:
-          'Events: `meta` (conversation id, provider, model, contexts with scores, prompt), `delta` ({text}) per chunk, then `done` (the full AIResponse) or `error` (the error envelope plus `status`). Errors found before the provider is called are ordinary JSON error responses. Closing the connection aborts the provider call and nothing is saved.',
+          'Events: `meta` (conversation id, provider, model, contexts with scores, prompt), `delta` ({text}) per chunk, then `done` (the full AIResponse) or `error` (the error envelope plus `status`). A reply that reaches the size limit is cut there: its last delta ends with a truncation notice and `done` has `finish_reason` `reply_limit`. Errors found before the provider is called are ordinary JSON error responses. Closing the connection aborts the provider call and nothing is saved.',
         body: AIRequest,
         produces: ['text/event-stream'],
         response: errors,

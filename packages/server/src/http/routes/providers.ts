@@ -44,7 +44,7 @@ export function providerRoutes(
         tags: ['providers'],
         summary: 'Check a provider connection',
         description:
-          'Uses the saved settings; a JSON body `{api_key?, base_url?}` tests values that are not saved yet. A null or empty body is accepted (v1 clients send `null`).',
+          'Uses the saved settings; a JSON body `{api_key?, base_url?}` tests values that are not saved yet. The saved key is only sent to the saved base URL: a different `base_url` for OpenAI or Anthropic needs its own `api_key` (400 otherwise). A null or empty body is accepted (v1 clients send `null`).',
         params: ProviderNameParams,
         querystring: ValidateQuery,
         body: ValidateBody,
@@ -79,7 +79,7 @@ export function providerRoutes(
         tags: ['settings'],
         summary: 'Change AI settings',
         description:
-          'A value sets a field; `null` clears the stored value so the configured default applies again; a field left out is unchanged; an empty string is ignored. Provider keys are stored encrypted. Changes apply at once on every instance sharing the database.',
+          'A value sets a field; `null` clears the stored value so the configured default applies again; a field left out is unchanged; an empty string is ignored. Provider keys are stored encrypted, bound to the base URL in effect when they are saved: changing a base URL without giving the key again removes the stored key (listed in `updated_fields`), and a key from the environment is only used with the base URL from the environment. Changes apply at once on every instance sharing the database.',
         body: SettingsUpdate,
         response: { 200: SettingsUpdateResponse, 400: ErrorEnvelope, 422: ErrorEnvelope },
       },

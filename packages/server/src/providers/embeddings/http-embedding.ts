@@ -25,8 +25,8 @@ type Attempt = { kind: 'ok'; text: string } | { kind: 'retryable'; error: Embedd
  *
  * Each attempt has its own `AbortSignal.timeout(timeoutMs)`, covering the response headers and body. Connection
  * errors, 429 and 5xx are retried after each delay in `retryDelaysMs`; a timeout is not retried, because the caller's
- * budget is already spent. Error messages name the provider and the HTTP status only: the request body holds user
- * content and the headers may hold a key, so neither is ever quoted.
+ * budget is already spent. A redirect is never followed (nor retried). Error messages name the provider and the HTTP
+ * status only: the request body holds user content and the headers may hold a key, so neither is ever quoted.
  *
  * @throws EmbeddingError on any failure (HTTP status, connection, timeout, invalid JSON).
  */
@@ -54,6 +54,8 @@ async function attemptPost(options: JsonPostOptions, payload: string): Promise<A
       headers: { 'content-type': 'application/json', accept: 'application/json', ...options.headers },
       body: payload,
       signal: AbortSignal.timeout(options.timeoutMs),
+      // The texts are the user's contexts: they go to the configured endpoint or nowhere.
+      redirect: 'manual',
     });
   } catch (error) {
     return transportFailure(provider, error, options.timeoutMs);
@@ -61,6 +63,11 @@ async function attemptPost(options: JsonPostOptions, payload: string): Promise<A
   if (!response.ok) {
     // Release the connection; the error body is not needed (and may echo the input).
     await response.body?.cancel();
+    if (response.status >= 300 && response.status < 400) {
+      throw new EmbeddingError(
+        `${provider} embedding endpoint answered with a redirect (HTTP ${response.status}), which is not followed; check its base URL`,
+      );
+    }
     const error = new EmbeddingError(`${provider} embedding request failed with HTTP ${response.status}`);
     if (!isRetryableStatus(response.status)) {
       throw error;

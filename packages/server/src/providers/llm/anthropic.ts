@@ -7,10 +7,12 @@ import Anthropic, {
 } from '@anthropic-ai/sdk';
 import type { Message, MessageCreateParamsNonStreaming } from '@anthropic-ai/sdk/resources/messages/messages';
 
-import { type CallControl, deliver, malformedError, startCall, stoppedError } from './call.js';
+import { type CallControl, deliver, malformedError, providerFetch, startCall, stoppedError } from './call.js';
 import {
   type ChatRequest,
   type ChatResult,
+  DEFAULT_MAX_REPLY_BYTES,
+  effectiveBaseUrl,
   type LlmProvider,
   type LlmProviderOptions,
   type ProviderConnection,
@@ -18,8 +20,6 @@ import {
 } from './llm.js';
 import { mapSdkCallError, runSdkCall, type SdkProvider } from './sdk-call.js';
 import { errorDetails, isRecord, type SdkErrorClasses } from './sdk-errors.js';
-
-export const ANTHROPIC_DEFAULT_BASE_URL = 'https://api.anthropic.com';
 
 const CONNECTION_MESSAGE = 'Cannot connect to Anthropic API. Check your network connectivity.';
 const NOT_CONFIGURED = 'Anthropic API key not configured';
@@ -50,13 +50,13 @@ export function createAnthropicProvider(connection: ProviderConnection, options:
       ? undefined
       : new Anthropic({
           apiKey,
-          baseURL: connection.baseUrl.trim() || ANTHROPIC_DEFAULT_BASE_URL,
+          baseURL: effectiveBaseUrl('anthropic', connection.baseUrl),
           timeout: timeoutMs,
           maxRetries: options.maxRetries ?? 2,
           webhookKey: null,
           logLevel: 'off',
           openTelemetry: false,
-          ...(options.fetch ? { fetch: options.fetch } : {}),
+          fetch: providerFetch('anthropic', options.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES, options.fetch),
         });
 
   function body(request: ChatRequest): MessageCreateParamsNonStreaming {
@@ -170,6 +170,9 @@ export function createAnthropicProvider(connection: ProviderConnection, options:
   };
 
   function validationMessage(error: unknown, control: CallControl, model: string): string {
+    if (error instanceof ProviderError) {
+      return error.message;
+    }
     const timedOut = stoppedError('anthropic', control, timeoutMs, error);
     if (timedOut !== undefined || error instanceof APIConnectionError) {
       const details = timedOut?.message ?? errorDetails(error, apiKey);

@@ -152,10 +152,26 @@ const STATUS_MESSAGES = {
   },
 } satisfies Record<ProviderName, unknown>;
 
+export function isRedirect(status: number): boolean {
+  return status >= 300 && status < 400;
+}
+
+/** A 3xx from a provider: never followed, since the prompt (with the user's contexts) must not go anywhere else. */
+export function redirectError(provider: ProviderName, status: number, cause?: unknown): ProviderError {
+  const label = PROVIDER_LABELS[provider];
+  return new ProviderError(
+    provider,
+    'unavailable',
+    `${label} answered with a redirect (HTTP ${status}), which is not followed. Check the ${label} base URL.`,
+    { cause },
+  );
+}
+
 /**
- * Maps an HTTP error status to a ProviderError. 401/403, 404 and 429 are the user's to fix (`rejected`); any other 4xx
- * is a request the provider refused (`rejected` too); 5xx and anything else mean the provider failed (`unavailable`).
- * `model` is undefined for calls that name none (listing models).
+ * Maps an HTTP error status to a ProviderError. A redirect means the provider is not where it is configured
+ * (`unavailable`). 401/403, 404 and 429 are the user's to fix (`rejected`); any other 4xx is a request the provider
+ * refused (`rejected` too); 5xx and anything else mean the provider failed (`unavailable`). `model` is undefined for
+ * calls that name none (listing models).
  */
 export function statusError(
   provider: ProviderName,
@@ -164,6 +180,9 @@ export function statusError(
   model: string | undefined,
   cause?: unknown,
 ): ProviderError {
+  if (isRedirect(status)) {
+    return redirectError(provider, status, cause);
+  }
   const messages = STATUS_MESSAGES[provider];
   if (status === 401 || status === 403) {
     return new ProviderError(provider, 'rejected', messages.auth, { cause });
@@ -217,4 +236,109 @@ export function deliver(onDelta: (text: string) => void, text: string): void {
   } catch (error) {
     throw new DeltaCallbackError(error);
   }
+}
+
+/** Bytes of a provider's error answer that are read: its message is shown cut to a few hundred characters anyway. */
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
+/** Room for a stream event's framing (SSE or NDJSON fields) around its text. */
+const STREAM_EVENT_OVERHEAD_BYTES = 64 * 1024;
+/** Statuses whose responses have no body (the Response constructor refuses one). */
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+
+export function replyTooLarge(provider: ProviderName, maxReplyBytes: number): ProviderError {
+  return new ProviderError(
+    provider,
+    'unavailable',
+    `${PROVIDER_LABELS[provider]} sent a reply larger than the limit of ${maxReplyBytes} bytes.`,
+  );
+}
+
+/**
+ * The fetch every request to a chat provider goes through (the SDKs' and our own). It never follows a redirect: a 3xx
+ * comes back as it is, for `statusError` to refuse. And it bounds what is read of an answer: an error answer is cut
+ * after MAX_ERROR_BODY_BYTES; a complete answer over `maxReplyBytes` fails with `replyTooLarge`; a streamed answer
+ * (SSE, NDJSON) fails the same way when one event is over `maxReplyBytes` plus room for its framing (the text of a
+ * stream is limited by the chat service, which ends it with a notice).
+ */
+export function providerFetch(
+  provider: ProviderName,
+  maxReplyBytes: number,
+  baseFetch: typeof fetch = globalThis.fetch,
+): typeof fetch {
+  return async (input, init) => {
+    const response = await baseFetch(input, { ...init, redirect: 'manual' });
+    if (response.body === null || NULL_BODY_STATUSES.has(response.status)) {
+      return response;
+    }
+    const tooLarge = () => replyTooLarge(provider, maxReplyBytes);
+    if (!response.ok) {
+      return withBody(response, limitBytes(response.body, MAX_ERROR_BODY_BYTES, null));
+    }
+    const type = response.headers.get('content-type') ?? '';
+    if (/text\/event-stream|ndjson/i.test(type)) {
+      return withBody(response, limitLines(response.body, maxReplyBytes + STREAM_EVENT_OVERHEAD_BYTES, tooLarge));
+    }
+    return withBody(response, limitBytes(response.body, maxReplyBytes, tooLarge));
+  };
+}
+
+function withBody(response: Response, body: ReadableStream<Uint8Array>): Response {
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+}
+
+/**
+ * `body` up to `maxBytes`; past that it fails with `overflow()`, or (no `overflow`) ends there. Either way the rest is
+ * not read: the source is cancelled, which releases the connection.
+ */
+function limitBytes(
+  body: ReadableStream<Uint8Array>,
+  maxBytes: number,
+  overflow: (() => Error) | null,
+): ReadableStream<Uint8Array> {
+  let seen = 0;
+  return body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        const room = maxBytes - seen;
+        seen += chunk.byteLength;
+        if (chunk.byteLength <= room) {
+          controller.enqueue(chunk);
+        } else if (overflow !== null) {
+          controller.error(overflow());
+        } else {
+          controller.enqueue(chunk.subarray(0, room));
+          controller.terminate();
+        }
+      },
+    }),
+  );
+}
+
+/** `body`, failing with `overflow()` as soon as one line (the bytes between two `\n`) is longer than `maxBytes`. */
+function limitLines(
+  body: ReadableStream<Uint8Array>,
+  maxBytes: number,
+  overflow: () => Error,
+): ReadableStream<Uint8Array> {
+  let line = 0;
+  return body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        let start = 0;
+        for (let newline = chunk.indexOf(10); ; newline = chunk.indexOf(10, start)) {
+          line += (newline === -1 ? chunk.byteLength : newline) - start;
+          if (line > maxBytes) {
+            controller.error(overflow());
+            return;
+          }
+          if (newline === -1) {
+            break;
+          }
+          line = 0;
+          start = newline + 1;
+        }
+        controller.enqueue(chunk);
+      },
+    }),
+  );
 }

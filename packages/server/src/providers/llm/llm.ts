@@ -2,6 +2,21 @@
 export const PROVIDER_NAMES = ['openai', 'anthropic', 'ollama'] as const;
 export type ProviderName = (typeof PROVIDER_NAMES)[number];
 
+/** Where the hosted providers' SDKs send requests when no base URL is configured. */
+export const DEFAULT_BASE_URLS = {
+  openai: 'https://api.openai.com/v1',
+  anthropic: 'https://api.anthropic.com',
+} as const satisfies Partial<Record<ProviderName, string>>;
+
+/**
+ * The endpoint a configured base URL stands for: trimmed, without trailing slashes, else the provider's default
+ * (none for Ollama). Two settings that name the same endpoint give the same string.
+ */
+export function effectiveBaseUrl(provider: ProviderName, baseUrl: string): string {
+  const trimmed = baseUrl.trim().replace(/\/+$/, '');
+  return trimmed || (provider === 'ollama' ? '' : DEFAULT_BASE_URLS[provider]);
+}
+
 export interface ChatMessage {
   role: 'user' | 'assistant';
   content: string;
@@ -87,6 +102,14 @@ export interface LlmProviderOptions {
   pullTimeoutMs?: number;
   /** Ollama: how long `listModels()` waits for `/api/tags`. Default 2000 ms. */
   listTimeoutMs?: number;
-  /** The fetch every request goes through. Default: the global `fetch`. */
+  /**
+   * Largest reply read from the provider, in bytes: a complete answer over it fails (`unavailable`), and so does one
+   * stream event over it. Default DEFAULT_MAX_REPLY_BYTES.
+   */
+  maxReplyBytes?: number;
+  /** The fetch every request goes through (redirects are never followed, replies are bounded). Default: the global `fetch`. */
   fetch?: typeof fetch;
 }
+
+/** 1 MiB: far above any answer a chat model gives within its token limit. */
+export const DEFAULT_MAX_REPLY_BYTES = 1024 * 1024;

@@ -3,7 +3,10 @@ import {
   type CallControl,
   deliver,
   DeltaCallbackError,
+  isRedirect,
   malformedError,
+  providerFetch,
+  redirectError,
   shortRaw,
   sleep,
   startCall,
@@ -14,6 +17,7 @@ import {
 import {
   type ChatRequest,
   type ChatResult,
+  DEFAULT_MAX_REPLY_BYTES,
   type LlmProvider,
   type LlmProviderOptions,
   type ProviderConnection,
@@ -50,7 +54,7 @@ interface Final {
 export function createOllamaProvider(connection: ProviderConnection, options: LlmProviderOptions = {}): LlmProvider {
   const base = trimBaseUrl(connection.baseUrl);
   const { timeoutMs } = connection;
-  const fetchImpl = options.fetch ?? globalThis.fetch;
+  const fetchImpl = providerFetch('ollama', options.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES, options.fetch);
   const maxRetries = options.maxRetries ?? 2;
   const retryDelayMs = options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS;
   const connectionMessage = `Cannot connect to Ollama server at ${base}. Please ensure Ollama is installed and running. Install: https://ollama.ai | Start: 'ollama serve'`;
@@ -178,6 +182,9 @@ export function createOllamaProvider(connection: ProviderConnection, options: Ll
         body: JSON.stringify({ model, stream: false }),
         signal: control.signal,
       });
+      if (isRedirect(response.status)) {
+        throw redirectError('ollama', response.status);
+      }
       const raw = await response.text();
       const answer = parseJson(raw);
       if (!response.ok || !isRecord(answer) || answer.status !== 'success') {
@@ -230,6 +237,9 @@ export function createOllamaProvider(connection: ProviderConnection, options: Ll
     const control = startCall(limitMs);
     try {
       const response = await fetchImpl(`${base}/api/tags`, { headers, signal: control.signal });
+      if (isRedirect(response.status)) {
+        throw redirectError('ollama', response.status);
+      }
       const raw = await response.text();
       if (!response.ok) {
         throw new Error(`HTTP ${response.status}: ${shortRaw(errorText(raw), [connection.apiKey])}`);

@@ -11,10 +11,21 @@ import type {
   ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
 
-import { type CallControl, deliver, malformedError, shortRaw, startCall, statusError, stoppedError } from './call.js';
+import {
+  type CallControl,
+  deliver,
+  malformedError,
+  providerFetch,
+  shortRaw,
+  startCall,
+  statusError,
+  stoppedError,
+} from './call.js';
 import {
   type ChatRequest,
   type ChatResult,
+  DEFAULT_MAX_REPLY_BYTES,
+  effectiveBaseUrl,
   type LlmProvider,
   type LlmProviderOptions,
   type ProviderConnection,
@@ -22,8 +33,6 @@ import {
 } from './llm.js';
 import { runSdkCall, type SdkProvider } from './sdk-call.js';
 import { errorDetails, isRecord, type SdkErrorClasses } from './sdk-errors.js';
-
-export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 
 const CONNECTION_MESSAGE = 'Cannot connect to OpenAI API. Check your network or OpenAI base URL configuration.';
 const NOT_CONFIGURED = 'OpenAI API key not configured';
@@ -72,7 +81,7 @@ export function createOpenAiProvider(connection: ProviderConnection, options: Ll
       ? undefined
       : new OpenAI({
           apiKey,
-          baseURL: connection.baseUrl.trim() || OPENAI_DEFAULT_BASE_URL,
+          baseURL: effectiveBaseUrl('openai', connection.baseUrl),
           timeout: timeoutMs,
           maxRetries: options.maxRetries ?? 2,
           organization: null,
@@ -80,7 +89,7 @@ export function createOpenAiProvider(connection: ProviderConnection, options: Ll
           webhookSecret: null,
           adminAPIKey: null,
           logLevel: 'off',
-          ...(options.fetch ? { fetch: options.fetch } : {}),
+          fetch: providerFetch('openai', options.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES, options.fetch),
         });
 
   function body(request: ChatRequest, completionTokens: boolean): ChatCompletionCreateParamsNonStreaming {
@@ -200,6 +209,9 @@ export function createOpenAiProvider(connection: ProviderConnection, options: Ll
   };
 
   function validationMessage(error: unknown, control: CallControl): string {
+    if (error instanceof ProviderError) {
+      return error.message;
+    }
     const timedOut = stoppedError('openai', control, timeoutMs, error);
     if (timedOut !== undefined || error instanceof APIConnectionError) {
       const details = timedOut?.message ?? errorDetails(error, apiKey);
