@@ -15,6 +15,8 @@ export interface JsonPostOptions {
   timeoutMs: number;
   fetch: typeof fetch;
   retryDelaysMs: readonly number[];
+  /** Aborting (the caller's client went away) ends the request and any retry at once. */
+  signal?: AbortSignal | undefined;
 }
 
 /** The outcome of one attempt that may be worth repeating. */
@@ -38,7 +40,7 @@ export async function postJson(options: JsonPostOptions): Promise<unknown> {
       return parseJson(options.provider, result.text);
     }
     const delayMs = options.retryDelaysMs[attempt];
-    if (delayMs === undefined) {
+    if (delayMs === undefined || options.signal?.aborted) {
       throw result.error;
     }
     await sleep(delayMs);
@@ -53,7 +55,10 @@ async function attemptPost(options: JsonPostOptions, payload: string): Promise<A
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json', ...options.headers },
       body: payload,
-      signal: AbortSignal.timeout(options.timeoutMs),
+      signal:
+        options.signal === undefined
+          ? AbortSignal.timeout(options.timeoutMs)
+          : AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs)]),
       // The texts are the user's contexts: they go to the configured endpoint or nowhere.
       redirect: 'manual',
     });
@@ -195,7 +200,11 @@ export interface HttpEmbedderSpec {
    * Embeds one batch and returns one normalised vector per input, in input order (the count is checked by the
    * caller). `expectedDimension` is `undefined` only while `init()` discovers it.
    */
-  embedBatch(inputs: string[], expectedDimension: number | undefined): Promise<Float32Array[]>;
+  embedBatch(
+    inputs: string[],
+    expectedDimension: number | undefined,
+    signal?: AbortSignal  ,
+  ): Promise<Float32Array[]>;
 }
 
 const PROBE_TEXT = 'ContextPilot embedding probe';
@@ -216,20 +225,24 @@ export function createHttpEmbedder(spec: HttpEmbedderSpec): Embedder {
   }
 
   /** One request; a provider that answers with the wrong number of vectors would misalign every later document. */
-  async function embedChecked(batch: string[], expected: number | undefined): Promise<Float32Array[]> {
-    const vectors = await spec.embedBatch(batch, expected);
+  async function embedChecked(
+    batch: string[],
+    expected: number | undefined,
+    signal?: AbortSignal,
+  ): Promise<Float32Array[]> {
+    const vectors = await spec.embedBatch(batch, expected, signal);
     if (vectors.length !== batch.length) {
       throw new EmbeddingError(`${spec.provider} returned ${vectors.length} embeddings for ${batch.length} inputs`);
     }
     return vectors;
   }
 
-  async function embedAll(inputs: readonly string[]): Promise<Float32Array[]> {
+  async function embedAll(inputs: readonly string[], signal: AbortSignal | undefined): Promise<Float32Array[]> {
     const expected = requireDimension();
     const vectors: Float32Array[] = [];
     // Sequential on purpose: a local Ollama serves one batch at a time anyway, and hosted APIs rate-limit bursts.
     for (const batch of toBatches(inputs, spec.maxBatchInputs, spec.maxBatchTokens)) {
-      vectors.push(...(await embedChecked(batch, expected)));
+      vectors.push(...(await embedChecked(batch, expected, signal)));
     }
     return vectors;
   }
@@ -243,17 +256,17 @@ export function createHttpEmbedder(spec: HttpEmbedderSpec): Embedder {
       const [vector] = await embedChecked([PROBE_TEXT], spec.requestedDimension);
       dimension = vector?.length;
     },
-    async embedDocuments(texts) {
+    async embedDocuments(texts, options = {}) {
       rejectEmpty(spec.provider, texts);
       const chunksPerText = texts.map((text) => chunkText(text, spec.maxInputTokens, spec.maxChunks));
-      const vectors = await embedAll(chunksPerText.flat());
+      const vectors = await embedAll(chunksPerText.flat(), options.signal);
       return regroup(chunksPerText, vectors);
     },
-    async embedQuery(text) {
+    async embedQuery(text, options = {}) {
       rejectEmpty(spec.provider, [text]);
       // A query is one vector: keep the first chunk so an over-long query is truncated rather than rejected.
       const [first = text] = chunkText(text, spec.maxInputTokens, 1);
-      const [vector] = await embedAll([first]);
+      const [vector] = await embedAll([first], options.signal);
       if (vector === undefined) {
         throw new EmbeddingError(`${spec.provider} returned no embedding for the query`);
       }

@@ -44,7 +44,7 @@ export function createOllamaEmbedder(options: OllamaEmbedderOptions): Embedder {
     maxInputTokens: options.maxInputTokens ?? 512,
     maxChunks: options.maxChunks ?? 20,
     maxBatchInputs: MAX_BATCH_INPUTS,
-    async embedBatch(inputs, expectedDimension) {
+    async embedBatch(inputs, expectedDimension, signal) {
       const response = await postJson({
         provider: PROVIDER,
         url,
@@ -53,6 +53,7 @@ export function createOllamaEmbedder(options: OllamaEmbedderOptions): Embedder {
         timeoutMs: options.timeoutMs,
         fetch: fetchImpl,
         retryDelaysMs: options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
+        signal,
       });
       return parseEmbedResponse(response, expectedDimension);
     },

@@ -50,7 +50,7 @@ export function createOpenAiCompatibleEmbedder(options: OpenAiCompatibleEmbedder
     maxBatchInputs: MAX_BATCH_INPUTS,
     maxBatchTokens: MAX_BATCH_TOKENS,
     requestedDimension: options.dimensions,
-    async embedBatch(inputs, expectedDimension) {
+    async embedBatch(inputs, expectedDimension, signal) {
       const body =
         options.dimensions === undefined
           ? { model: options.model, input: inputs }
@@ -63,6 +63,7 @@ export function createOpenAiCompatibleEmbedder(options: OpenAiCompatibleEmbedder
         timeoutMs: options.timeoutMs,
         fetch: fetchImpl,
         retryDelaysMs: options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS,
+        signal,
       });
       return parseEmbeddingsResponse(response, inputs.length, expectedDimension);
     },
