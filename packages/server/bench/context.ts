@@ -5,7 +5,17 @@ import { join } from 'node:path';
 import type { Row } from './report.js';
 import { REPO_ROOT, type ServerMode } from './server-process.js';
 
-export const SECTIONS = ['seed', 'health', 'prompt', 'list', 'create', 'memory', 'security', 'chat', 'embedding'] as const;
+export const SECTIONS = [
+  'seed',
+  'health',
+  'prompt',
+  'list',
+  'create',
+  'memory',
+  'security',
+  'chat',
+  'embedding',
+] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface Counts {

@@ -9,6 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
+import { HOSTILE_TEXTS } from '../test/hostile-texts.js';
 import { ROUTE_LIMITS, sleep, type BenchContext } from './context.js';
 import { createGenerator } from './data.js';
 import { failureRow, sample, withOthers } from './endpoints.js';
@@ -16,21 +17,6 @@ import { collect, parseServerTiming, runSequential, type Sample } from './load.j
 import type { Row } from './report.js';
 import { importBatch, MAX_IMPORT_BATCH, waitIndexed } from './seed.js';
 import { startServer, type ServerHandle } from './server-process.js';
-
-const CONTENT_LIMIT = 10_000;
-
-/** Texts of exactly 10,000 code points, each the worst of its kind for a tokenizer or a chunker. */
-export const WORST_CASES: Record<string, string> = {
-  'U+FDFA (18× under NFKC)': '\uFDFA'.repeat(CONTENT_LIMIT),
-  "one word of 'x'": 'x'.repeat(CONTENT_LIMIT),
-  '1,000 combining marks per letter': `a${'\u0301'.repeat(999)}`.repeat(CONTENT_LIMIT / 1000),
-  prose: 'My grandmother taught me to bake bread, and I still bake it every Sunday morning. '
-    .repeat(125)
-    .slice(0, CONTENT_LIMIT),
-  'mixed scripts and emoji': [...'日本語のテキスト Ελληνικά кириллица العربية 😀👨‍👩‍👧 '.repeat(400)]
-    .slice(0, CONTENT_LIMIT)
-    .join(''),
-};
 
 const max = (limit: number) => ({ kind: 'max', limit }) as const;
 
@@ -130,7 +116,7 @@ function promptRequest(ctx: BenchContext, server: ServerHandle, task: string) {
 async function measureWorstCases(ctx: BenchContext, server: ServerHandle): Promise<void> {
   const count = ctx.counts.embeddingSequential;
   const rows: Row[] = [];
-  for (const [name, text] of Object.entries(WORST_CASES)) {
+  for (const [name, text] of Object.entries(HOSTILE_TEXTS)) {
     ctx.progress(`embedding: POST /contexts and /generate-prompt with 10,000 characters: ${name}`);
     const create = createRequest(ctx, server, text);
     await create();
@@ -170,7 +156,7 @@ async function measurePromptsUnderWrites(ctx: BenchContext, server: ServerHandle
   const durationMs = ctx.counts.embeddingLoadMs;
   ctx.progress(`embedding: short /generate-prompt while ${writers} clients send worst-case writes`);
   const gen = createGenerator(ctx.seed * 104_729);
-  const texts = Object.values(WORST_CASES);
+  const texts = Object.values(HOSTILE_TEXTS);
   let stop = false;
   const writes: Sample[] = [];
   const writerLoops = Array.from({ length: writers }, async (_, w) => {

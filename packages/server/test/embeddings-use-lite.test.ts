@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { EmbeddingBusyError, EmbeddingError, type Embedder } from '../src/providers/embeddings/embedder.js';
 import { createUseLiteEmbedder } from '../src/providers/embeddings/use-lite.js';
+import { HOSTILE_TEXTS } from './hostile-texts.js';
 
 const require = createRequire(import.meta.url);
 /** The model as the library embeds (quadratic tokenizer, no chunking): the reference for short texts. */
@@ -17,14 +18,6 @@ async function referenceModel(): Promise<{ embed(texts: string[]): Promise<numbe
 }
 
 const MAX_CHUNKS = 8;
-const WORST_CASES: Record<string, string> = {
-  'U+FDFA × 10,000 (18 characters each under NFKC)': '\uFDFA'.repeat(10_000),
-  "'x' × 10,000 (one word)": 'x'.repeat(10_000),
-  '1,000 combining marks after one letter': `a${'\u0301'.repeat(1_000)}`,
-  '10,000 characters of prose': 'I bake bread every Sunday, and my grandmother taught me how. '
-    .repeat(170)
-    .slice(0, 10_000),
-};
 
 function maxDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let d = 0;
@@ -63,7 +56,7 @@ describe('USE-lite embedder', () => {
     expect(maxDifference(await embedder.embedQuery(long), expected ?? [])).toBeLessThan(1e-6);
   });
 
-  for (const [name, text] of Object.entries(WORST_CASES)) {
+  for (const [name, text] of Object.entries(HOSTILE_TEXTS)) {
     it(`embeds ${name} into at most ${MAX_CHUNKS} unit vectors, and as a query`, async () => {
       const [vectors] = await embedder.embedDocuments([text]);
       expect(vectors?.length).toBeGreaterThan(0);
@@ -78,7 +71,7 @@ describe('USE-lite embedder', () => {
 
   it('gives up the work of an aborted request and keeps serving others', async () => {
     const controller = new AbortController();
-    const texts = Array.from({ length: 6 }, () => WORST_CASES["'x' × 10,000 (one word)"] as string);
+    const texts = Array.from({ length: 6 }, () => HOSTILE_TEXTS["one word of 'x'"] as string);
     const pending = embedder.embedDocuments(texts, { signal: controller.signal });
     controller.abort(new Error('client gone'));
     await expect(pending).rejects.toThrow(EmbeddingError);
@@ -90,7 +83,7 @@ describe('USE-lite embedder', () => {
 
   it('serves a query ahead of queued background work', async () => {
     const background = embedder.embedDocuments(
-      Array.from({ length: 2 }, () => WORST_CASES['10,000 characters of prose'] as string),
+      Array.from({ length: 2 }, () => HOSTILE_TEXTS['prose'] as string),
       { background: true },
     );
     let backgroundDone = false;

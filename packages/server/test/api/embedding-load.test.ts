@@ -7,19 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { Embedder } from '../../src/providers/embeddings/embedder.js';
 import { createUseLiteEmbedder } from '../../src/providers/embeddings/use-lite.js';
+import { HOSTILE_TEXTS } from '../hostile-texts.js';
 import { buildTestApp, inject, listenOnLoopback, tempDir, testConfig } from '../helpers.js';
 
 const REPO_ROOT = join(import.meta.dirname, '../../../..');
-
-/** Content that used to keep an embedding worker busy for minutes, each at the 10,000-character limit. */
-const WORST_CASES: Record<string, string> = {
-  'U+FDFA × 10,000': '\uFDFA'.repeat(10_000),
-  "'x' × 10,000": 'x'.repeat(10_000),
-  'a letter and 1,000 combining marks': `a${'\u0301'.repeat(1_000)}`,
-  '10,000 characters of prose': 'I bake bread every Sunday, and my grandmother taught me how. '
-    .repeat(170)
-    .slice(0, 10_000),
-};
 
 async function vectorCount(app: FastifyInstance, id: string): Promise<number> {
   let count = 0;
@@ -48,7 +39,7 @@ describe('embedding cost of hostile content over the API', () => {
     await app.close();
   });
 
-  for (const [name, content] of Object.entries(WORST_CASES)) {
+  for (const [name, content] of Object.entries(HOSTILE_TEXTS)) {
     it(`creates a unit of ${name} with at most the configured number of vectors, and ranks for it as a task`, async () => {
       const created = await inject(app, { method: 'POST', url: '/contexts', payload: { type: 'fact', content } });
       expect(created.statusCode, created.body).toBe(201);
@@ -113,7 +104,7 @@ describe('a busy embedding model', () => {
       inject(app, {
         method: 'POST',
         url: '/contexts',
-        payload: { type: 'fact', content: `${WORST_CASES['10,000 characters of prose']?.slice(0, 6_000)} load${i}` },
+        payload: { type: 'fact', content: `${HOSTILE_TEXTS['prose']?.slice(0, 6_000)} load${i}` },
       }),
     );
     await until(async () => (await health()).components.embedding_model.status === 'degraded', 'a degraded status');
@@ -162,7 +153,7 @@ describe('shutting down while embeddings run', () => {
       fetch(`${base}/contexts`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ type: 'fact', content: WORST_CASES["'x' × 10,000"] }),
+        body: JSON.stringify({ type: 'fact', content: HOSTILE_TEXTS["one word of 'x'"] }),
       }).then(
         (r) => r.status,
         () => 0,
