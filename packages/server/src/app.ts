@@ -11,7 +11,7 @@ import { systemClock, type Clock } from './domain/types.js';
 import { errorsPlugin } from './http/plugins/errors.js';
 import { rawBodyPlugin } from './http/plugins/raw-body.js';
 import { requestContextPlugin } from './http/plugins/request-context.js';
-import { API_CSP, BASE_SECURITY_HEADERS, securityHeadersPlugin } from './http/plugins/security-headers.js';
+import { API_CSP, BASE_SECURITY_HEADERS, DOCS_CSP, securityHeadersPlugin } from './http/plugins/security-headers.js';
 import { corsPlugin } from './http/plugins/cors.js';
 import { failClosed, securityPlugin } from './http/plugins/security.js';
 import { chatRoutes } from './http/routes/chat.js';
@@ -318,13 +318,12 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     },
     transform: jsonSchemaTransform,
   });
-  // staticCSP: the docs page gets its own policy (hashes for its scripts) instead of the API's `default-src 'none'`.
+  // The docs page gets its own policy instead of the API's `default-src 'none'`. Its layout has no top bar: the bar's
+  // logo is an SVG with an inline <style> that the policy would block.
   await app.register(swaggerUi, {
     routePrefix: '/docs',
-    staticCSP: true,
-    // Keep the docs unframeable (as X-Frame-Options says) and usable over plain HTTP on a LAN address.
-    transformStaticCSP: (header) =>
-      header.replace(/frame-ancestors[^;]*/, "frame-ancestors 'none'").replace(/;?\s*upgrade-insecure-requests/, ''),
+    staticCSP: config.security.enableSecurityHeaders ? DOCS_CSP : false,
+    uiConfig: { layout: 'BaseLayout' },
   });
 
   // Public routes: API information, health, docs and the web UI.

@@ -192,6 +192,8 @@ describe('Content-Security-Policy', () => {
     expect([["'none'"], ["'self'"]]).toContainEqual(directives.get('frame-ancestors'));
     expect(res.headers.get('x-frame-options')).toBe('DENY');
     expect(directives.get('object-src')).toEqual(["'none'"]);
+    expect(directives.get('base-uri')).toEqual(["'none'"]);
+    expect(directives.get('style-src')).toEqual(["'self'"]);
     expect(directives.get('img-src') ?? []).not.toContain('https:');
     // Every script the page loads is same-origin, so the policy allows it; none is inline.
     const scripts = [...res.text.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)];
