@@ -292,6 +292,41 @@ describe('CORS', () => {
     expect(item.status).toBe(204);
   });
 
+  it('allows the headers the API reads, not whatever a preflight asks for', async () => {
+    const res = await call(server, 'OPTIONS', '/contexts', {
+      key: null,
+      headers: {
+        origin: ALLOWED,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'x-api-key, x-evil, cookie-monster',
+      },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get('access-control-allow-headers')).toBe(
+      'Content-Type, X-API-Key, X-Request-Timestamp, X-Request-Signature',
+    );
+  });
+
+  it('reads "*" among explicit allowed headers as the API\'s own headers plus those', async () => {
+    const extended = await start({ CONTEXTPILOT_CORS_ALLOW_HEADERS: '["*","X-Trace-Id","X-API-Key"]' });
+    try {
+      const res = await call(extended, 'OPTIONS', '/contexts', {
+        key: null,
+        headers: {
+          origin: ALLOWED,
+          'access-control-request-method': 'PUT',
+          'access-control-request-headers': 'x-evil',
+        },
+      });
+      expect(res.status).toBe(204);
+      expect(res.headers.get('access-control-allow-headers')).toBe(
+        'Content-Type, X-API-Key, X-Request-Timestamp, X-Request-Signature, X-Trace-Id',
+      );
+    } finally {
+      await extended.app.close();
+    }
+  });
+
   it('refuses a preflight from another origin with 400 in the envelope', async () => {
     for (const origin of ['https://evil.test', 'null', 'https://app.example.com.evil.test']) {
       const res = await call(server, 'OPTIONS', '/contexts', {
