@@ -173,6 +173,11 @@ function earlyErrorHeaders(config: Config, requestId: string): Record<string, st
   };
 }
 
+/** The error envelope of a response written before the hooks run, as JSON. */
+function earlyErrorBody(message: string): string {
+  return JSON.stringify({ error_code: 'HTTP_ERROR', message, detail: message, details: {} });
+}
+
 const API_DESCRIPTION =
   'ContextPilot keeps typed context units (preferences, goals, decisions, facts), ranks them for a task with hybrid ' +
   'full-text and semantic search, and composes prompts from them. REST API v1.';
@@ -263,12 +268,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         return;
       }
       const status = (error as { code?: string }).code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-      const body = JSON.stringify({
-        error_code: 'HTTP_ERROR',
-        message: 'Bad request',
-        detail: 'Bad request',
-        details: {},
-      });
+      const body = earlyErrorBody('Bad request');
       const headers = {
         ...earlyErrorHeaders(config, newId()),
         'content-type': 'application/json',
@@ -281,6 +281,18 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       );
     },
   }).withTypeProvider();
+  // Node answers an `Expect` other than 100-continue with a bare 417 before Fastify sees the request, unless this
+  // event has a listener: answer it with the envelope and headers of every other error.
+  app.server.on('checkExpectation', (_request, response) => {
+    const body = earlyErrorBody('Expectation Failed');
+    response
+      .writeHead(417, {
+        ...earlyErrorHeaders(config, newId()),
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': String(Buffer.byteLength(body)),
+      })
+      .end(body);
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorate('parts', {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { type HttpTestApp, startHttpTestApp } from '../helpers.js';
-import { type CallOptions, type CallResult, signedCall } from './security-helpers.js';
+import { type CallOptions, type CallResult, parseJson, rawCall, signedCall } from './security-helpers.js';
 
 /** Security headers (decisions §7) and CORS (API v1 §6.9) over real HTTP, with auth and signing on. */
 
@@ -57,6 +57,13 @@ function expectSecurityHeaders(res: CallResult, label: string) {
   expect(res.headers.get('content-security-policy'), label).not.toContain('unsafe-inline');
   expect(res.headers.get('x-powered-by'), label).toBeNull();
   expect(res.headers.get('vary') ?? '', label).toMatch(/\bOrigin\b/i);
+}
+
+/** The headers of a node:http response as fetch's Headers take them. */
+function rawHeaders(headers: Record<string, string | string[] | undefined>): [string, string][] {
+  return Object.entries(headers).flatMap(([name, value]) =>
+    value === undefined ? [] : [[name, Array.isArray(value) ? value.join(', ') : value] as [string, string]],
+  );
 }
 
 let server: Server;
@@ -145,6 +152,26 @@ describe('security headers on every response', () => {
     } finally {
       await broken.app.close();
     }
+  });
+
+  it('417 (an Expect header Node refuses before the app sees the request)', async () => {
+    const res = await rawCall(server, 'POST', '/contexts', {
+      expect: '200-ok',
+      'content-type': 'application/json',
+      'x-api-key': API_KEY,
+    });
+    expect(res.status).toBe(417);
+    expect(parseJson(res.text)).toEqual({
+      error_code: 'HTTP_ERROR',
+      message: 'Expectation Failed',
+      detail: 'Expectation Failed',
+      details: {},
+    });
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expectSecurityHeaders(
+      { status: res.status, text: res.text, json: parseJson(res.text), headers: new Headers(rawHeaders(res.headers)) },
+      '417',
+    );
   });
 
   it('the rotation response is no-store', async () => {
