@@ -13,6 +13,7 @@ import { rawBodyPlugin } from './http/plugins/raw-body.js';
 import { requestContextPlugin } from './http/plugins/request-context.js';
 import { API_CSP, BASE_SECURITY_HEADERS, DOCS_CSP, securityHeadersPlugin } from './http/plugins/security-headers.js';
 import { corsPlugin } from './http/plugins/cors.js';
+import { hostCheckPlugin } from './http/plugins/host-check.js';
 import { failClosed, securityPlugin } from './http/plugins/security.js';
 import { chatRoutes } from './http/routes/chat.js';
 import { contextRoutes } from './http/routes/contexts.js';
@@ -81,6 +82,11 @@ async function createSecurity(config: Config, storage: Storage, clock: Clock, me
     onRecord: (event, outcome) => metrics?.recordSecurityEvent(event, outcome),
   });
   await audit.start();
+  if (config.security.allowedHosts === null && !config.security.enableAuth) {
+    logger.warn(
+      'any Host is answered and authentication is off: set CONTEXTPILOT_ALLOWED_HOSTS so that no web page can reach this server under a name of its own (DNS rebinding)',
+    );
+  }
   if (config.security.enableAuth && (await keys.environmentKeyOverridden())) {
     logger.warn(
       'the API key was rotated: CONTEXTPILOT_API_KEY / CONTEXTPILOT_API_KEY_HASH from the environment are no longer accepted',
@@ -92,6 +98,7 @@ async function createSecurity(config: Config, storage: Storage, clock: Clock, me
       signing: config.security.enableRequestSigning,
       signingMethods: config.security.requestSigningMethods,
       corsOrigins: config.cors.origins,
+      allowedHosts: config.security.allowedHosts ?? 'any',
       securityHeaders: config.security.enableSecurityHeaders,
       trustProxy: config.security.trustProxy,
       rateLimitStore: config.security.redisUrl ? 'redis' : 'memory',
@@ -312,6 +319,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     enabled: config.security.enableSecurityHeaders,
     hstsMaxAgeSeconds: config.security.hstsMaxAgeSeconds,
   });
+  // Before CORS: a request under a foreign name gets no answer at all, not even to a preflight.
+  await app.register(hostCheckPlugin, { allowedHosts: config.security.allowedHosts, audit: security.audit });
   await app.register(corsPlugin, config.cors);
   await app.register(errorsPlugin);
   await app.register(rawBodyPlugin, { defaultLimit: config.limits.maxBodyBytes });
