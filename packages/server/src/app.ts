@@ -14,6 +14,7 @@ import { requestContextPlugin } from './http/plugins/request-context.js';
 import { API_CSP, BASE_SECURITY_HEADERS, DOCS_CSP, securityHeadersPlugin } from './http/plugins/security-headers.js';
 import { corsPlugin } from './http/plugins/cors.js';
 import { hostCheckPlugin } from './http/plugins/host-check.js';
+import { originCheckPlugin } from './http/plugins/origin-check.js';
 import { failClosed, securityPlugin } from './http/plugins/security.js';
 import { chatRoutes } from './http/routes/chat.js';
 import { contextRoutes } from './http/routes/contexts.js';
@@ -322,6 +323,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   // Before CORS: a request under a foreign name gets no answer at all, not even to a preflight.
   await app.register(hostCheckPlugin, { allowedHosts: config.security.allowedHosts, audit: security.audit });
   await app.register(corsPlugin, config.cors);
+  await app.register(originCheckPlugin, { origins: config.cors.origins, audit: security.audit });
   await app.register(errorsPlugin);
   await app.register(rawBodyPlugin, { defaultLimit: config.limits.maxBodyBytes });
   await app.register(swagger, {

@@ -18,6 +18,13 @@ const MAX_AGE_SECONDS = '600';
  */
 export const API_REQUEST_HEADERS = ['Content-Type', 'X-API-Key', 'X-Request-Timestamp', 'X-Request-Signature'];
 
+/** Whether an Origin is one of `origins`, compared as exact strings (`*`: any). CORS and the origin check share it. */
+export function isAllowedOrigin(origins: readonly string[]): (origin: string) => boolean {
+  const allowAny = origins.includes('*');
+  const allowed = new Set(origins);
+  return (origin) => allowAny || allowed.has(origin);
+}
+
 /**
  * CORS by exact origin match (no patterns). Every response varies on Origin; a preflight from an origin that is not
  * allowed gets 400 in the error envelope; an actual request from it is served without CORS headers.
@@ -25,7 +32,7 @@ export const API_REQUEST_HEADERS = ['Content-Type', 'X-API-Key', 'X-Request-Time
 export const corsPlugin = fp(
   (app: FastifyInstance, options: CorsOptions) => {
     const allowAny = options.origins.includes('*');
-    const allowed = new Set(options.origins);
+    const allowed = isAllowedOrigin(options.origins);
     const methods = options.allowMethods.includes('*') ? ALL_METHODS : options.allowMethods.join(', ');
     const headerList = options.allowHeaders.flatMap((h) => (h === '*' ? API_REQUEST_HEADERS : [h]));
     const headers = [...new Set(headerList)].join(', ');
@@ -37,7 +44,7 @@ export const corsPlugin = fp(
         request.method === 'OPTIONS' &&
         origin !== undefined &&
         request.headers['access-control-request-method'] !== undefined;
-      const isAllowed = origin !== undefined && (allowAny || allowed.has(origin));
+      const isAllowed = origin !== undefined && allowed(origin);
       if (isAllowed) {
         void reply.header('access-control-allow-origin', allowAny && !options.allowCredentials ? '*' : origin);
         if (options.allowCredentials) {
