@@ -31,6 +31,7 @@ function expectMisdirected(res: Response, label: string) {
   expect(res.headers['content-security-policy'], label).toMatch(/frame-ancestors 'none'/);
   expect(res.headers['cache-control'], label).toBe('no-store');
   expect(res.headers['access-control-allow-origin'], label).toBeUndefined();
+  expect(res.headers.vary, label).toMatch(/\bOrigin\b/);
 }
 
 /** A built web UI of three files. */

@@ -25,7 +25,7 @@ export const hostCheckPlugin = fp(
       return;
     }
     const isAllowed = createHostAllowlist(options.allowedHosts);
-    app.addHook('onRequest', (request, _reply, done) => {
+    app.addHook('onRequest', (request, reply, done) => {
       const sent = request.headers.host;
       // X-Forwarded-Host when the proxy is trusted, otherwise Host again.
       const forwarded = request.host;
@@ -37,6 +37,8 @@ export const hostCheckPlugin = fp(
             request: eventRequest(request),
             details: { host: normalizeHost(host) ?? '<invalid>' },
           });
+          // The CORS hook does not run after this one; the answer still varies on Origin like every other.
+          void reply.header('vary', 'Origin');
           done(new AppError(421, 'Misdirected request: this server does not answer to that host name'));
           return;
         }
