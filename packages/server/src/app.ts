@@ -12,8 +12,10 @@ import { emptyBodyPlugin } from './http/plugins/empty-body.js';
 import { errorsPlugin } from './http/plugins/errors.js';
 import { rawBodyPlugin } from './http/plugins/raw-body.js';
 import { requestContextPlugin } from './http/plugins/request-context.js';
-import { API_CSP, BASE_SECURITY_HEADERS, securityHeadersPlugin } from './http/plugins/security-headers.js';
+import { API_CSP, BASE_SECURITY_HEADERS, DOCS_CSP, securityHeadersPlugin } from './http/plugins/security-headers.js';
 import { corsPlugin } from './http/plugins/cors.js';
+import { hostCheckPlugin } from './http/plugins/host-check.js';
+import { originCheckPlugin } from './http/plugins/origin-check.js';
 import { failClosed, securityPlugin } from './http/plugins/security.js';
 import { chatRoutes } from './http/routes/chat.js';
 import { contextRoutes } from './http/routes/contexts.js';
@@ -92,6 +94,11 @@ async function createSecurity(config: Config, storage: Storage, clock: Clock, me
     onRecord: (event, outcome) => metrics?.recordSecurityEvent(event, outcome),
   });
   await audit.start();
+  if (config.security.allowedHosts === null && !config.security.enableAuth) {
+    logger.warn(
+      'any Host is answered and authentication is off: set CONTEXTPILOT_ALLOWED_HOSTS so that no web page can reach this server under a name of its own (DNS rebinding)',
+    );
+  }
   if (config.security.enableAuth && (await keys.environmentKeyOverridden())) {
     logger.warn(
       'the API key was rotated: CONTEXTPILOT_API_KEY / CONTEXTPILOT_API_KEY_HASH from the environment are no longer accepted',
@@ -103,6 +110,7 @@ async function createSecurity(config: Config, storage: Storage, clock: Clock, me
       signing: config.security.enableRequestSigning,
       signingMethods: config.security.requestSigningMethods,
       corsOrigins: config.cors.origins,
+      allowedHosts: config.security.allowedHosts ?? 'any',
       securityHeaders: config.security.enableSecurityHeaders,
       trustProxy: config.security.trustProxy,
       rateLimitStore: config.security.redisUrl ? 'redis' : 'memory',
@@ -187,6 +195,11 @@ function earlyErrorHeaders(config: Config, requestId: string): Record<string, st
     'x-request-id': requestId,
     vary: 'Origin',
   };
+}
+
+/** The error envelope of a response written before the hooks run, as JSON. */
+function earlyErrorBody(message: string): string {
+  return JSON.stringify({ error_code: 'HTTP_ERROR', message, detail: message, details: {} });
 }
 
 const API_DESCRIPTION =
@@ -285,12 +298,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
         return;
       }
       const status = (error as { code?: string }).code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-      const body = JSON.stringify({
-        error_code: 'HTTP_ERROR',
-        message: 'Bad request',
-        detail: 'Bad request',
-        details: {},
-      });
+      const body = earlyErrorBody('Bad request');
       const headers = {
         ...earlyErrorHeaders(config, newId()),
         'content-type': 'application/json',
@@ -303,6 +311,18 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       );
     },
   }).withTypeProvider();
+  // Node answers an `Expect` other than 100-continue with a bare 417 before Fastify sees the request, unless this
+  // event has a listener: answer it with the envelope and headers of every other error.
+  app.server.on('checkExpectation', (_request, response) => {
+    const body = earlyErrorBody('Expectation Failed');
+    response
+      .writeHead(417, {
+        ...earlyErrorHeaders(config, newId()),
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': String(Buffer.byteLength(body)),
+      })
+      .end(body);
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.decorate('parts', {
@@ -322,7 +342,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     enabled: config.security.enableSecurityHeaders,
     hstsMaxAgeSeconds: config.security.hstsMaxAgeSeconds,
   });
+  // Before CORS: a request under a foreign name gets no answer at all, not even to a preflight.
+  await app.register(hostCheckPlugin, { allowedHosts: config.security.allowedHosts, audit: security.audit });
   await app.register(corsPlugin, config.cors);
+  await app.register(originCheckPlugin, { origins: config.cors.origins, audit: security.audit });
   await app.register(errorsPlugin);
   await app.register(emptyBodyPlugin);
   await app.register(rawBodyPlugin, { defaultLimit: config.limits.maxBodyBytes });
@@ -341,13 +364,12 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     },
     transform: jsonSchemaTransform,
   });
-  // staticCSP: the docs page gets its own policy (hashes for its scripts) instead of the API's `default-src 'none'`.
+  // The docs page gets its own policy instead of the API's `default-src 'none'`. Its layout has no top bar: the bar's
+  // logo is an SVG with an inline <style> that the policy would block.
   await app.register(swaggerUi, {
     routePrefix: '/docs',
-    staticCSP: true,
-    // Keep the docs unframeable (as X-Frame-Options says) and usable over plain HTTP on a LAN address.
-    transformStaticCSP: (header) =>
-      header.replace(/frame-ancestors[^;]*/, "frame-ancestors 'none'").replace(/;?\s*upgrade-insecure-requests/, ''),
+    staticCSP: config.security.enableSecurityHeaders ? DOCS_CSP : false,
+    uiConfig: { layout: 'BaseLayout' },
   });
 
   // Public routes: API information, health, docs and the web UI.

@@ -218,6 +218,41 @@ describe('loadConfig: values from the environment', () => {
   });
 });
 
+describe('loadConfig: CONTEXTPILOT_ALLOWED_HOSTS', () => {
+  const allowed = (env: Record<string, string>) => loadConfig(env).security.allowedHosts;
+
+  it('checks the Host when listening on a loopback address (loopback names only by default)', () => {
+    for (const host of ['127.0.0.1', '127.0.0.2', '::1', 'localhost']) {
+      expect(allowed({ CONTEXTPILOT_HOST: host }), host).toEqual([]);
+    }
+    expect(allowed({})).toEqual([]);
+    expect(allowed({ CONTEXTPILOT_ALLOWED_HOSTS: '["notes.example.com",".example.org"]' })).toEqual([
+      'notes.example.com',
+      '.example.org',
+    ]);
+  });
+
+  it('accepts any Host on a non-loopback address unless names are configured', () => {
+    expect(allowed({ CONTEXTPILOT_HOST: '0.0.0.0' })).toBeNull();
+    expect(allowed({ CONTEXTPILOT_HOST: '0.0.0.0', CONTEXTPILOT_ALLOWED_HOSTS: '["notes.example.com"]' })).toEqual([
+      'notes.example.com',
+    ]);
+  });
+
+  it('"*" accepts any Host, even on loopback', () => {
+    expect(allowed({ CONTEXTPILOT_ALLOWED_HOSTS: '["*"]' })).toBeNull();
+  });
+
+  it.each(['["https://notes.example.com"]', '["notes.example.com:8443"]', '["a b"]', '[""]', 'notes.example.com'])(
+    'refuses %s with a ConfigError naming the variable',
+    (value) => {
+      expect(configError(() => loadConfig({ CONTEXTPILOT_ALLOWED_HOSTS: value })).message).toMatch(
+        /^CONTEXTPILOT_ALLOWED_HOSTS: /,
+      );
+    },
+  );
+});
+
 describe('loadConfig: CONTEXTPILOT_DATABASE_URL', () => {
   it.each([
     ['sqlite:/tmp/x.db', { kind: 'sqlite', path: '/tmp/x.db' }],

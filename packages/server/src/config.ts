@@ -6,6 +6,7 @@ import { z } from 'zod';
 
 import { DEFAULT_LIMITS } from '@contextpilot/contract';
 
+import { isLoopbackAddress, parseHostPattern } from './domain/hosts.js';
 import { DEFAULT_MAX_REPLY_BYTES } from './providers/llm/llm.js';
 
 /** Invalid configuration; the message names the variable. */
@@ -144,6 +145,7 @@ const EnvSchema = z.object({
   CONTEXTPILOT_CORS_ALLOW_CREDENTIALS: bool(true),
   CONTEXTPILOT_CORS_ALLOW_METHODS: jsonList(['*']),
   CONTEXTPILOT_CORS_ALLOW_HEADERS: jsonList(['*']),
+  CONTEXTPILOT_ALLOWED_HOSTS: jsonList([]),
   CONTEXTPILOT_MAX_CONTENT_LENGTH: int(DEFAULT_LIMITS.maxContentLength, 1, 1_000_000),
   CONTEXTPILOT_MAX_CONTEXTS_PER_REQUEST: int(DEFAULT_LIMITS.maxContextsPerRequest, 1, 1000),
   CONTEXTPILOT_MAX_TAG_COUNT: int(DEFAULT_LIMITS.maxTagCount, 0, 1000),
@@ -234,6 +236,26 @@ function parseDatabaseUrl(env: Env): DatabaseConfig {
   );
 }
 
+/**
+ * The host names requests may name besides the loopback ones (which are always accepted), or null to accept any Host.
+ * Checked when listening on a loopback address (a browser page must not reach it under a foreign name: DNS
+ * rebinding) or when names are configured; `*` turns the check off.
+ */
+function parseAllowedHosts(env: Env): string[] | null {
+  const entries = env.CONTEXTPILOT_ALLOWED_HOSTS;
+  if (entries.includes('*')) {
+    return null;
+  }
+  for (const entry of entries) {
+    if (parseHostPattern(entry) === null) {
+      throw new ConfigError(
+        `CONTEXTPILOT_ALLOWED_HOSTS: ${JSON.stringify(entry)} is not a host name; list names without scheme or port, e.g. ["notes.example.com", ".example.org"]`,
+      );
+    }
+  }
+  return entries.length === 0 && !isLoopbackAddress(env.CONTEXTPILOT_HOST) ? null : entries;
+}
+
 function buildConfig(env: Env) {
   const database = parseDatabaseUrl(env);
   const embeddingModel = env.CONTEXTPILOT_EMBEDDING_MODEL;
@@ -298,6 +320,7 @@ function buildConfig(env: Env) {
       enableSecurityHeaders: env.CONTEXTPILOT_ENABLE_SECURITY_HEADERS,
       hstsMaxAgeSeconds: env.CONTEXTPILOT_HSTS_MAX_AGE_SECONDS,
       trustProxy: parseTrustProxy(env.CONTEXTPILOT_TRUST_PROXY),
+      allowedHosts: parseAllowedHosts(env),
       redisUrl: env.CONTEXTPILOT_REDIS_URL,
       redisKeyPrefix: env.CONTEXTPILOT_REDIS_KEY_PREFIX,
       redisTimeoutMs: env.CONTEXTPILOT_REDIS_TIMEOUT_MS,

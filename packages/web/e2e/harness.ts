@@ -35,8 +35,9 @@ export const CHROMIUM_ARGS = [
   '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
 ];
 
-export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, timeout: 30_000, args: CHROMIUM_ARGS });
+/** Debian's Chromium, headless, with `CHROMIUM_ARGS` (or other arguments, e.g. host-resolver rules of a test's own). */
+export function launchBrowser(args: readonly string[] = CHROMIUM_ARGS): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, timeout: 30_000, args: [...args] });
 }
 
 /** A real server (built UI + API over a temp SQLite database) on a random loopback port, with its fake OpenAI. */
@@ -244,10 +245,10 @@ export function sentBodies(session: Session, method: string, path: string): unkn
 }
 
 /** One Chromium for the whole test file (call at the top level of the file). */
-export function useBrowser(): () => Browser {
+export function useBrowser(args: readonly string[] = CHROMIUM_ARGS): () => Browser {
   let browser: Browser | undefined;
   beforeAll(async () => {
-    browser = await launchBrowser();
+    browser = await launchBrowser(args);
   });
   afterAll(async () => {
     await browser?.close();

@@ -99,6 +99,8 @@ describe('a server with API-key authentication', () => {
     expect(scriptSrc).not.toContain("'unsafe-eval'");
     expect(directives.get('style-src') ?? []).not.toContain("'unsafe-inline'");
     expect(directives.get('frame-ancestors')).toEqual(["'none'"]);
+    expect(directives.get('base-uri')).toEqual(["'none'"]);
+    expect(directives.get('object-src')).toEqual(["'none'"]);
     // The HTML served has no inline script and no inline style; every script is a file.
     const html = await readFile(join(DIST_DIR, 'index.html'), 'utf8');
     const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)];

@@ -18,6 +18,18 @@ describe('isAggregatable', () => {
     expect(isAggregatable({ ...read('r1'), request: { ...read('r1').request, method: 'HEAD' } })).toBe(true);
   });
 
+  it('takes requests refused before any route ran, matched or not, whatever their method', () => {
+    const refused = {
+      event: 'origin_check',
+      outcome: 'cross_site',
+      request: { id: 'r1', method: 'POST', path: '/nowhere', route: undefined, clientIp: '127.0.0.1' },
+      details: { origin: 'https://evil.test' },
+    };
+    expect(isAggregatable(refused)).toBe(true);
+    expect(isAggregatable({ ...refused, event: 'host_check', outcome: 'disallowed_host' })).toBe(true);
+    expect(isAggregatable({ event: 'host_check', outcome: 'disallowed_host' })).toBe(false);
+  });
+
   it.each<[string, EventInput]>([
     ['a failed key check', { ...read('r1'), outcome: 'invalid_key' }],
     ['a missing key', { ...read('r1'), outcome: 'missing_key', actor: null }],
@@ -59,6 +71,32 @@ describe('success aggregator', () => {
     });
     expect(row?.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(aggregator.close(t0 + 3_000, true)).toEqual([]);
+  });
+
+  it('keeps the details of refusals, and keeps refusals with different details apart', () => {
+    const aggregator = createSuccessAggregator(60_000);
+    const refused = (id: string, origin: string) => ({
+      event: 'origin_check',
+      outcome: 'disallowed_origin',
+      request: { id, method: 'POST', path: '/contexts/import', route: '/contexts/import', clientIp: '127.0.0.1' },
+      details: { origin },
+    });
+    aggregator.add(refused('r1', 'https://evil.test'), t0);
+    aggregator.add(refused('r2', 'https://evil.test'), t0 + 10);
+    aggregator.add(refused('r3', 'https://other.test'), t0 + 20);
+    const rows = aggregator.close(t0 + 30, true);
+    expect(rows.map((r) => [r.requestId, r.details])).toEqual([
+      [
+        'r1',
+        {
+          origin: 'https://evil.test',
+          requests: 2,
+          last_request_id: 'r2',
+          last_at: new Date(t0 + 10).toISOString(),
+        },
+      ],
+      ['r3', { origin: 'https://other.test' }],
+    ]);
   });
 
   it('writes a lone request as a plain row, without details', () => {

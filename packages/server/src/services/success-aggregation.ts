@@ -2,17 +2,21 @@ import { newId } from '../ids.js';
 
 import { toTimestamp } from '../domain/types.js';
 import type { SecurityEvent } from '../storage/store.js';
-import type { EventInput, EventRequest } from './audit-events.js';
+import { EDGE_REFUSAL_EVENTS, type EventInput, type EventRequest } from './audit-events.js';
 
 /** Reads: requests that change nothing. Every other method keeps a row per request. */
 const AGGREGATED_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD']);
 
 /**
- * Whether an event may be folded into a summary row: a successful key check on a read of a matched route. Failures,
- * writes, unmatched paths and the security endpoints (reading the audit log, rotating the key) always get a row of
- * their own. The route pattern decides, not the path as sent, which a client may spell with escapes.
+ * Whether an event may be folded into a summary row: a successful key check on a read of a matched route, or a request
+ * refused before any route ran (a foreign Host, a cross-site write; their details are part of what groups them).
+ * Other failures, writes, unmatched paths and the security endpoints (reading the audit log, rotating the key) always
+ * get a row of their own. The route pattern decides, not the path as sent, which a client may spell with escapes.
  */
-export function isAggregatable(input: EventInput): input is EventInput & { request: EventRequest & { route: string } } {
+export function isAggregatable(input: EventInput): input is EventInput & { request: EventRequest } {
+  if (input.request !== undefined && EDGE_REFUSAL_EVENTS.has(input.event)) {
+    return true;
+  }
   const route = input.request?.route;
   return (
     input.event === 'api_key_auth' &&
@@ -29,6 +33,7 @@ interface Group {
   outcome: string;
   request: EventRequest;
   actor: string | null;
+  details: Record<string, unknown>;
   firstMs: number;
   lastMs: number;
   lastRequestId: string;
@@ -36,7 +41,8 @@ interface Group {
 }
 
 /**
- * Successful authentications of reads, summarized: one row per key, client, method and path per window. The row is
+ * Successful authentications of reads (and refusals before any route), summarized: one row per key, client, method,
+ * path and details per window. The row is
  * the window's first request (its id, time and path); when more requests followed, `details` says how many and
  * names the last. Writing a row for every authenticated read costs more than the rest of the check together.
  */
@@ -56,8 +62,9 @@ export function createSuccessAggregator(windowMs: number) {
       actor: group.actor,
       details:
         group.requests === 1
-          ? {}
+          ? group.details
           : {
+              ...group.details,
               requests: group.requests,
               last_request_id: group.lastRequestId,
               last_at: toTimestamp(new Date(group.lastMs)),
@@ -89,7 +96,8 @@ export function createSuccessAggregator(windowMs: number) {
     add(input: EventInput & { request: EventRequest }, nowMs: number): SecurityEvent | null {
       const { request } = input;
       const actor = input.actor ?? null;
-      const key = `${input.event}\n${input.outcome}\n${actor ?? ''}\n${request.clientIp}\n${request.method}\n${request.path}`;
+      const details = input.details ?? {};
+      const key = `${input.event}\n${input.outcome}\n${actor ?? ''}\n${request.clientIp}\n${request.method}\n${request.path}\n${JSON.stringify(details)}`;
       const group = groups.get(key);
       if (group !== undefined && !isOver(group, nowMs)) {
         group.lastMs = nowMs;
@@ -105,6 +113,7 @@ export function createSuccessAggregator(windowMs: number) {
         outcome: input.outcome,
         request,
         actor,
+        details,
         firstMs: nowMs,
         lastMs: nowMs,
         lastRequestId: request.id,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { type HttpTestApp, startHttpTestApp } from '../helpers.js';
-import { type CallOptions, type CallResult, signedCall } from './security-helpers.js';
+import { type CallOptions, type CallResult, parseJson, rawCall, signedCall } from './security-helpers.js';
 
 /** Security headers (decisions §7) and CORS (API v1 §6.9) over real HTTP, with auth and signing on. */
 
@@ -57,6 +57,13 @@ function expectSecurityHeaders(res: CallResult, label: string) {
   expect(res.headers.get('content-security-policy'), label).not.toContain('unsafe-inline');
   expect(res.headers.get('x-powered-by'), label).toBeNull();
   expect(res.headers.get('vary') ?? '', label).toMatch(/\bOrigin\b/i);
+}
+
+/** The headers of a node:http response as fetch's Headers take them. */
+function rawHeaders(headers: Record<string, string | string[] | undefined>): [string, string][] {
+  return Object.entries(headers).flatMap(([name, value]) =>
+    value === undefined ? [] : [[name, Array.isArray(value) ? value.join(', ') : value] as [string, string]],
+  );
 }
 
 let server: Server;
@@ -147,6 +154,26 @@ describe('security headers on every response', () => {
     }
   });
 
+  it('417 (an Expect header Node refuses before the app sees the request)', async () => {
+    const res = await rawCall(server, 'POST', '/contexts', {
+      expect: '200-ok',
+      'content-type': 'application/json',
+      'x-api-key': API_KEY,
+    });
+    expect(res.status).toBe(417);
+    expect(parseJson(res.text)).toEqual({
+      error_code: 'HTTP_ERROR',
+      message: 'Expectation Failed',
+      detail: 'Expectation Failed',
+      details: {},
+    });
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expectSecurityHeaders(
+      { status: res.status, text: res.text, json: parseJson(res.text), headers: new Headers(rawHeaders(res.headers)) },
+      '417',
+    );
+  });
+
   it('the rotation response is no-store', async () => {
     const own = await start();
     try {
@@ -192,6 +219,8 @@ describe('Content-Security-Policy', () => {
     expect([["'none'"], ["'self'"]]).toContainEqual(directives.get('frame-ancestors'));
     expect(res.headers.get('x-frame-options')).toBe('DENY');
     expect(directives.get('object-src')).toEqual(["'none'"]);
+    expect(directives.get('base-uri')).toEqual(["'none'"]);
+    expect(directives.get('style-src')).toEqual(["'self'"]);
     expect(directives.get('img-src') ?? []).not.toContain('https:');
     // Every script the page loads is same-origin, so the policy allows it; none is inline.
     const scripts = [...res.text.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)];
@@ -288,6 +317,41 @@ describe('CORS', () => {
       headers: { origin: ALLOWED, 'access-control-request-method': 'DELETE' },
     });
     expect(item.status).toBe(204);
+  });
+
+  it('allows the headers the API reads, not whatever a preflight asks for', async () => {
+    const res = await call(server, 'OPTIONS', '/contexts', {
+      key: null,
+      headers: {
+        origin: ALLOWED,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'x-api-key, x-evil, cookie-monster',
+      },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get('access-control-allow-headers')).toBe(
+      'Content-Type, X-API-Key, X-Request-Timestamp, X-Request-Signature',
+    );
+  });
+
+  it('reads "*" among explicit allowed headers as the API\'s own headers plus those', async () => {
+    const extended = await start({ CONTEXTPILOT_CORS_ALLOW_HEADERS: '["*","X-Trace-Id","X-API-Key"]' });
+    try {
+      const res = await call(extended, 'OPTIONS', '/contexts', {
+        key: null,
+        headers: {
+          origin: ALLOWED,
+          'access-control-request-method': 'PUT',
+          'access-control-request-headers': 'x-evil',
+        },
+      });
+      expect(res.status).toBe(204);
+      expect(res.headers.get('access-control-allow-headers')).toBe(
+        'Content-Type, X-API-Key, X-Request-Timestamp, X-Request-Signature, X-Trace-Id',
+      );
+    } finally {
+      await extended.app.close();
+    }
   });
 
   it('refuses a preflight from another origin with 400 in the envelope', async () => {

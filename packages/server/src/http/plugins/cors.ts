@@ -12,6 +12,18 @@ export interface CorsOptions {
 
 const ALL_METHODS = 'DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT';
 const MAX_AGE_SECONDS = '600';
+/**
+ * The request headers the API reads that a browser must ask for (Accept is CORS-safelisted). `*` in the configured
+ * list stands for these, rather than for whatever a preflight asks for.
+ */
+export const API_REQUEST_HEADERS = ['Content-Type', 'X-API-Key', 'X-Request-Timestamp', 'X-Request-Signature'];
+
+/** Whether an Origin is one of `origins`, compared as exact strings (`*`: any). CORS and the origin check share it. */
+export function isAllowedOrigin(origins: readonly string[]): (origin: string) => boolean {
+  const allowAny = origins.includes('*');
+  const allowed = new Set(origins);
+  return (origin) => allowAny || allowed.has(origin);
+}
 
 /**
  * CORS by exact origin match (no patterns). Every response varies on Origin; a preflight from an origin that is not
@@ -20,8 +32,10 @@ const MAX_AGE_SECONDS = '600';
 export const corsPlugin = fp(
   (app: FastifyInstance, options: CorsOptions) => {
     const allowAny = options.origins.includes('*');
-    const allowed = new Set(options.origins);
+    const allowed = isAllowedOrigin(options.origins);
     const methods = options.allowMethods.includes('*') ? ALL_METHODS : options.allowMethods.join(', ');
+    const headerList = options.allowHeaders.flatMap((h) => (h === '*' ? API_REQUEST_HEADERS : [h]));
+    const headers = [...new Set(headerList)].join(', ');
 
     app.addHook('onRequest', async (request, reply) => {
       void reply.header('vary', 'Origin');
@@ -30,7 +44,7 @@ export const corsPlugin = fp(
         request.method === 'OPTIONS' &&
         origin !== undefined &&
         request.headers['access-control-request-method'] !== undefined;
-      const isAllowed = origin !== undefined && (allowAny || allowed.has(origin));
+      const isAllowed = origin !== undefined && allowed(origin);
       if (isAllowed) {
         void reply.header('access-control-allow-origin', allowAny && !options.allowCredentials ? '*' : origin);
         if (options.allowCredentials) {
@@ -47,8 +61,6 @@ export const corsPlugin = fp(
       if (!isAllowed) {
         throw new AppError(400, 'Disallowed CORS origin');
       }
-      const requested = request.headers['access-control-request-headers'];
-      const headers = options.allowHeaders.includes('*') ? (requested ?? '') : options.allowHeaders.join(', ');
       return reply
         .code(204)
         .headers({

@@ -6,10 +6,10 @@ import type { FastifyInstance } from 'fastify';
 
 /**
  * CSP of the web UI: scripts and styles only from this origin (no inline scripts), API calls to this origin only,
- * nothing may frame the UI.
+ * nothing may frame the UI, and no `<base>` element may redirect its relative URLs.
  */
 export const UI_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /** The built web UI (`packages/web/dist`), or null when it has not been built. */
 export function loadWebUi(dir: string): { dir: string; indexHtml: string } | null {

@@ -1,0 +1,52 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+
+import { crossOriginRefusal, normalizeOrigin, originOf } from '../../domain/hosts.js';
+import { AppError } from '../../errors.js';
+import { ORIGIN_CHECK_EVENT } from '../../services/audit-events.js';
+import type { AuditService } from '../../services/audit-service.js';
+import { isAllowedOrigin } from './cors.js';
+import { eventRequest } from './security.js';
+
+export interface OriginCheckOptions {
+  /** The configured CORS origins: pages there may write. */
+  origins: readonly string[];
+  audit: AuditService;
+}
+
+/**
+ * Refuses with 403, on every path, a request that may change state when a browser sent it for another origin (see
+ * `crossOriginRefusal`). A form or a `no-cors` fetch needs no preflight, so CORS alone does not stop it, and with
+ * authentication off nothing else would. The server's own origin is the scheme and host the client used, from
+ * X-Forwarded-Proto and X-Forwarded-Host only behind a trusted proxy.
+ */
+export const originCheckPlugin = fp(
+  (app: FastifyInstance, options: OriginCheckOptions) => {
+    const isAllowed = isAllowedOrigin(options.origins);
+    app.addHook('onRequest', (request, _reply, done) => {
+      const origin = request.headers.origin;
+      const fetchSite = request.headers['sec-fetch-site'];
+      const refusal = crossOriginRefusal(
+        {
+          method: request.method,
+          origin,
+          fetchSite: typeof fetchSite === 'string' ? fetchSite : undefined,
+          ownOrigin: () => originOf(request.protocol, request.host),
+        },
+        isAllowed,
+      );
+      if (refusal !== null) {
+        options.audit.record({
+          event: ORIGIN_CHECK_EVENT,
+          outcome: refusal,
+          request: eventRequest(request),
+          details: { origin: origin === undefined ? null : (normalizeOrigin(origin) ?? '<invalid>') },
+        });
+        done(new AppError(403, 'Cross-origin request refused'));
+        return;
+      }
+      done();
+    });
+  },
+  { name: 'origin-check' },
+);
