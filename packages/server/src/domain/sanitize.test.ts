@@ -728,7 +728,7 @@ describe('cleanTags', () => {
     expect(cleanTags([`  ${'a'.repeat(50)}  `], LIMITS)).toEqual(['a'.repeat(50)]);
   });
 
-  it.each(['tag@invalid', 'tag#invalid', 'tag$invalid', 'tag%invalid', '<', '<script>', '../', 'a.b'])(
+  it.each(['tag@invalid', 'tag#invalid', 'tag$invalid', 'tag%invalid', '../', 'a.b'])(
     'rejects %j for invalid characters',
     (tag) => {
       const error = ruleError(() => cleanTags(['ok', tag], LIMITS));
@@ -736,6 +736,19 @@ describe('cleanTags', () => {
       expect(error.field).toBe('tags');
     },
   );
+
+  it.each([
+    ['<script>', '\\u003cscript\\u003e'],
+    ["it's", "it\\'s"],
+    ['a\\b', 'a\\\\b'],
+  ])('rejects %j for invalid characters, quoting it safely in the message', (tag, shown) => {
+    expect(ruleError(() => cleanTags([tag], LIMITS)).message).toBe(`Tag '${shown}' ${TAG_CHARS_HINT}`);
+  });
+
+  it('quotes at most 64 characters of an over-long tag in the message', () => {
+    const error = ruleError(() => cleanTags(['a'.repeat(10_000)], LIMITS));
+    expect(error.message).toBe(`Tag '${'a'.repeat(64)}…' exceeds maximum length of 50 characters`);
+  });
 
   it.each(['python-3', 'my_tag', 'tag with spaces', '日本語', 'café', 'हिन्दी', 'Привет'])('accepts %j', (tag) => {
     expect(cleanTags([tag], LIMITS)).toEqual([tag]);

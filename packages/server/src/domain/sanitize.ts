@@ -2,6 +2,7 @@
  * Cleaning and checking of user text. Pure: the API, JSON/CSV import and any other write path call these
  * through the services, so every path stores the same thing.
  */
+import { echo } from './echo.js';
 
 export interface TextLimits {
   maxContentLength: number;
@@ -214,11 +215,14 @@ export function cleanTags(tags: readonly string[], limits: Pick<TextLimits, 'max
       throw new InputRuleError('Tags cannot be empty', 'tags');
     }
     if (codePointLength(tag) > limits.maxTagLength) {
-      throw new InputRuleError(`Tag '${tag}' exceeds maximum length of ${limits.maxTagLength} characters`, 'tags');
+      throw new InputRuleError(
+        `Tag '${echo(tag)}' exceeds maximum length of ${limits.maxTagLength} characters`,
+        'tags',
+      );
     }
     if (!TAG_PATTERN.test(tag)) {
       throw new InputRuleError(
-        `Tag '${tag}' contains invalid characters. Only alphanumeric, spaces, hyphens, and underscores allowed`,
+        `Tag '${echo(tag)}' contains invalid characters. Only alphanumeric, spaces, hyphens, and underscores allowed`,
         'tags',
       );
     }

@@ -482,6 +482,17 @@ describe('parseImport CSV', () => {
     expect(formatErrorOf(() => importText('x.csv', 'type,content\r\nfact,a"b\r\n'))).toMatch(/^Invalid CSV file: /);
   });
 
+  it('passes on at most 160 characters of the parser message, escaped, however long the bad field is', () => {
+    const message = formatErrorOf(() => importText('x.csv', `type,content\r\nfact,a${'b\u202E'.repeat(5_000)}"x\r\n`));
+    expect(message).toMatch(/^Invalid CSV file: Invalid Opening Quote: .*…$/);
+    expect(message.length).toBeLessThan('Invalid CSV file: '.length + 160 * 6 + 1);
+    expect(message).not.toContain('\u202E');
+    // V8's message quotes the unexpected character and the text around it.
+    const json = formatErrorOf(() => importText('x.json', `\u202E${'x'.repeat(500)}`));
+    expect(json).toMatch(/^Invalid JSON file: .*\\u202e/);
+    expect(json).not.toContain('\u202E');
+  });
+
   it('refuses a file with more than maxItems rows', () => {
     const text = 'type,content\r\nfact,a\r\nfact,b\r\nfact,c\r\n';
     expect(formatErrorOf(() => importText('x.csv', text, options({ maxItems: 2 })))).toBe(

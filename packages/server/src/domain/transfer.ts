@@ -11,6 +11,7 @@ import { stringify } from 'csv-stringify/sync';
 import { CONTEXT_STATUSES, CONTEXT_TYPES } from '@contextpilot/contract';
 import type { ContextStatus, ContextType, ExportDocument, ExportedContext } from '@contextpilot/contract';
 
+import { echo } from './echo.js';
 import { cleanContent, cleanLabel, cleanTags, InputRuleError } from './sanitize.js';
 import type { TextLimits } from './sanitize.js';
 import type { ContextUnit } from './types.js';
@@ -233,6 +234,14 @@ function decodeUtf8(bytes: Uint8Array): string {
   return text.startsWith('\uFEFF') ? text.slice(1) : text;
 }
 
+/** Longest parser message passed on, in code points. */
+const MAX_PARSER_MESSAGE = 160;
+
+/** A JSON or CSV parser's message, which quotes the file's own text: cut short and escaped like any echoed value. */
+function parserMessage(error: Error): string {
+  return echo(error.message, MAX_PARSER_MESSAGE);
+}
+
 function tooMany(maxItems: number): ImportFormatError {
   return new ImportFormatError(`Import file has more than ${maxItems} contexts`);
 }
@@ -270,7 +279,7 @@ function readJsonItems(text: string, maxItems: number): ReadItem[] {
     data = JSON.parse(text);
   } catch (error) {
     if (error instanceof SyntaxError) {
-      throw new ImportFormatError(`Invalid JSON file: ${error.message}`);
+      throw new ImportFormatError(`Invalid JSON file: ${parserMessage(error)}`);
     }
     throw error;
   }
@@ -345,7 +354,7 @@ function parseCsv(text: string, maxItems: number): string[][] {
     });
   } catch (error) {
     if (error instanceof CsvError) {
-      throw new ImportFormatError(`Invalid CSV file: ${error.message}`);
+      throw new ImportFormatError(`Invalid CSV file: ${parserMessage(error)}`);
     }
     throw error;
   }

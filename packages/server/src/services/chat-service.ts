@@ -2,6 +2,7 @@ import { newId } from '../ids.js';
 
 import type { ScoreBreakdown } from '@contextpilot/contract';
 
+import { echo } from '../domain/echo.js';
 import { trimHistory } from '../domain/history.js';
 import type { Ranked } from '../domain/ranking.js';
 import { toTimestamp, type Clock, type ContextUnit } from '../domain/types.js';
@@ -161,11 +162,11 @@ export function createChatService(deps: {
     const settings = await deps.settings.current();
     const existing = input.conversationId ? await deps.conversations.get(input.conversationId) : null;
     if (input.conversationId && existing === null) {
-      throw notFound(`Conversation ${input.conversationId} not found`);
+      throw notFound(`Conversation ${echo(input.conversationId)} not found`);
     }
     const requested = input.provider ? input.provider.trim().toLowerCase() : settings.defaultProvider;
     if (!(PROVIDER_NAMES as readonly string[]).includes(requested)) {
-      throw badRequest(`Unknown AI provider: ${input.provider ?? requested}`);
+      throw badRequest(`Unknown AI provider: ${echo(input.provider ?? requested)}`);
     }
     const provider = requested as ProviderName;
     const model = (input.model ?? '').trim() || defaultModelFor(provider, settings);
@@ -279,7 +280,7 @@ export function createChatService(deps: {
         [userMessage, assistant],
       ))
     ) {
-      throw notFound(`Conversation ${p.conversationId} not found`);
+      throw notFound(`Conversation ${echo(p.conversationId)} not found`);
     }
     return {
       conversationId: p.conversationId,

@@ -463,3 +463,94 @@ describe('/generate-prompt bad input', () => {
     envelopeOf(text);
   });
 });
+
+describe('client-supplied ids, keys and names in error messages', () => {
+  // 6 odd code points, then letters: the message keeps 64 code points, escaped, and marks the cut.
+  const odd = (letters: number) => `a\n"b<'${'z'.repeat(letters)}`;
+  const shown = `a\\n\\"b\\u003c\\'${'z'.repeat(58)}…`;
+  const path = (text: string) => encodeURIComponent(text);
+
+  async function messageOf(request: InjectOptions, status: number): Promise<string> {
+    const res = await inject(app, request);
+    expect(res.statusCode, res.body).toBe(status);
+    return envelopeOf(res).message;
+  }
+
+  it('keeps "Context unit {id} not found" byte-identical for a UUID', async () => {
+    const id = randomUUID();
+    for (const method of ['GET', 'PUT', 'DELETE'] as const) {
+      const payload = method === 'PUT' ? { content: 'x' } : undefined;
+      expect(await messageOf({ method, url: `/contexts/${id}`, payload }, 404)).toBe(`Context unit ${id} not found`);
+    }
+  });
+
+  it('cuts and escapes an odd id in "Context unit {id} not found"', async () => {
+    for (const method of ['GET', 'PUT', 'DELETE'] as const) {
+      const payload = method === 'PUT' ? { content: 'x' } : undefined;
+      expect(await messageOf({ method, url: `/contexts/${path(odd(150))}`, payload }, 404)).toBe(
+        `Context unit ${shown} not found`,
+      );
+    }
+    const unit = await create({ type: 'fact', content: `Link target ${token()}` });
+    expect(
+      await messageOf({ method: 'PUT', url: `/contexts/${unit.id}`, payload: { superseded_by: odd(90) } }, 400),
+    ).toBe(`Context unit ${shown} not found`);
+  });
+
+  it('cuts and escapes an odd type, status or export format', async () => {
+    expect(await messageOf({ method: 'GET', url: `/contexts?type=${path(odd(90))}` }, 400)).toBe(
+      `Invalid type: ${shown}. Must be one of: preference, goal, decision, fact`,
+    );
+    expect(await messageOf({ method: 'GET', url: `/contexts?status_filter=${path(odd(90))}` }, 400)).toBe(
+      `Invalid status: ${shown}. Must be one of: active, superseded`,
+    );
+    expect(await messageOf({ method: 'GET', url: `/contexts/export?format=${path('x\n<y>')}` }, 400)).toBe(
+      "Unsupported format: x\\n\\u003cy\\u003e. Use 'json' or 'csv'",
+    );
+  });
+
+  it('cuts and escapes an odd conversation id or provider name', async () => {
+    for (const method of ['GET', 'DELETE'] as const) {
+      expect(await messageOf({ method, url: `/ai/conversations/${path(odd(90))}` }, 404)).toBe(
+        `Conversation ${shown} not found`,
+      );
+    }
+    expect(
+      await messageOf({ method: 'POST', url: '/ai/chat', payload: { task: 'x', conversation_id: odd(90) } }, 404),
+    ).toBe(`Conversation ${shown} not found`);
+    expect(await messageOf({ method: 'POST', url: '/ai/chat', payload: { task: 'x', provider: 'x\n"y' } }, 400)).toBe(
+      'Unknown AI provider: x\\n\\"y',
+    );
+    expect(await messageOf({ method: 'POST', url: `/providers/${path('x\n<y>')}/validate` }, 400)).toBe(
+      "Unsupported provider 'x\\n\\u003cy\\u003e'.",
+    );
+  });
+
+  it('names an unknown key of 10,000 characters by its first 64, escaped', async () => {
+    const key = `${'k'.repeat(10_000)}\n`;
+    const res = await inject(app, rawPost(JSON.stringify({ type: 'fact', content: 'x', [key]: 1 })));
+    expect(res.statusCode).toBe(422);
+    const body = envelopeOf(res);
+    expect(body.details.errors).toEqual([
+      { loc: ['body', `${'k'.repeat(64)}…`], msg: `Unrecognized key: "${'k'.repeat(64)}…"`, type: 'unrecognized_keys' },
+    ]);
+    expect(res.body.length).toBeLessThan(1_000);
+  });
+
+  it('escapes an odd unknown key and lists at most 10 of many', async () => {
+    const one = await inject(app, rawPost(JSON.stringify({ type: 'fact', content: 'x', 'a\nb<': 1 })));
+    expect(envelopeOf(one).details.errors?.[0]?.msg).toBe('Unrecognized key: "a\\nb\\u003c"');
+    const keys = Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`key${i}`, i]));
+    const many = await inject(app, post({ type: 'fact', content: 'x', ...keys }));
+    const issue = envelopeOf(many).details.errors?.[0];
+    expect(issue?.msg).toBe(`Unrecognized keys: ${Array.from({ length: 10 }, (_, i) => `"key${i}"`).join(', ')}, …`);
+    expect(issue?.loc).toHaveLength(11);
+  });
+
+  it('keeps the message for an ordinary unknown key unchanged', async () => {
+    const res = await inject(app, post({ type: 'fact', content: 'x', colour: 'red' }));
+    expect(envelopeOf(res).details.errors).toEqual([
+      { loc: ['body', 'colour'], msg: 'Unrecognized key: "colour"', type: 'unrecognized_keys' },
+    ]);
+  });
+});
