@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './domain/types.js';
+import { openapiTransformObject } from './http/openapi.js';
 import { errorsPlugin } from './http/plugins/errors.js';
 import { rawBodyPlugin } from './http/plugins/raw-body.js';
 import { requestContextPlugin } from './http/plugins/request-context.js';
@@ -317,6 +318,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       ],
     },
     transform: jsonSchemaTransform,
+    transformObject: openapiTransformObject,
   });
   // staticCSP: the docs page gets its own policy (hashes for its scripts) instead of the API's `default-src 'none'`.
   await app.register(swaggerUi, {
