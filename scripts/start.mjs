@@ -1,10 +1,11 @@
 // `npm start`: installs and builds when needed, then runs the server (API + web UI) in the foreground.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { ensureInstalled } from './ensure-install.mjs';
+import { runStep } from './run-step.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -21,7 +22,7 @@ function newest(dir) {
   return max;
 }
 
-function buildIfStale() {
+async function buildIfStale() {
   const sources = ['contract', 'server'].map((p) => join(root, 'packages', p, 'src'));
   const outputs = ['contract', 'server'].map((p) => join(root, 'packages', p, 'dist'));
   const stale =
@@ -29,16 +30,16 @@ function buildIfStale() {
   if (!stale) {
     return;
   }
-  console.log('Building ContextPilot…');
-  const result = spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
-  if (result.status !== 0) {
+  console.log('Building the server (TypeScript)…');
+  const code = await runStep('building', 'npm', ['run', 'build', '--silent'], root);
+  if (code !== 0) {
     console.error('Build failed');
-    process.exit(result.status ?? 1);
+    process.exit(code);
   }
 }
 
 /** Builds the web UI when its sources are newer than its build (skipped when the package is absent). */
-function buildWebIfStale() {
+async function buildWebIfStale() {
   const web = join(root, 'packages', 'web');
   if (!existsSync(join(web, 'package.json'))) {
     return;
@@ -53,19 +54,22 @@ function buildWebIfStale() {
     return;
   }
   console.log('Building the web UI…');
-  const result = spawnSync('npm', ['run', 'build', '--silent', '-w', '@contextpilot/web'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
-  if (result.status !== 0) {
+  const code = await runStep(
+    'building the web UI',
+    'npm',
+    ['run', 'build', '--silent', '-w', '@contextpilot/web'],
+    root,
+  );
+  if (code !== 0) {
     console.error('Web UI build failed');
-    process.exit(result.status ?? 1);
+    process.exit(code);
   }
 }
 
-ensureInstalled();
-buildIfStale();
-buildWebIfStale();
+await ensureInstalled();
+await buildIfStale();
+await buildWebIfStale();
+console.log('Starting ContextPilot…');
 const server = spawn(process.execPath, [join(root, 'packages/server/dist/server.js')], { cwd: root, stdio: 'inherit' });
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => server.kill(signal));

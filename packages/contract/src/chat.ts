@@ -63,7 +63,12 @@ const integerQuery = z
   .pipe(z.number().int());
 
 export const ConversationListQuery = z.object({
-  limit: integerQuery.pipe(z.number().min(1).max(200)).default(50),
+  limit: integerQuery
+    .pipe(z.number().min(1))
+    .default(50)
+    .describe(
+      `At most ${SCHEMA_LIMITS.maxConversationListLimit}: a larger value is clamped, and the answer echoes the clamped value.`,
+    ),
   offset: integerQuery.pipe(z.number().min(0)).default(0),
   search: z.string().max(500).optional(),
 });

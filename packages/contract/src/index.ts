@@ -6,3 +6,4 @@ export * from './system.js';
 export * from './security.js';
 export * from './chat.js';
 export * from './settings.js';
+export * from './schema-names.js';

@@ -14,6 +14,8 @@ export const SCHEMA_LIMITS = {
   maxRawStringLength: 200_000,
   /** `limit` of `GET /contexts` is clamped to this. */
   maxListLimit: 100_000,
+  /** `limit` of `GET /ai/conversations` is clamped to this (v1 had no bound, so larger values are not refused). */
+  maxConversationListLimit: 200,
 } as const;
 
 export const CONTEXT_TYPES = ['preference', 'decision', 'fact', 'goal'] as const;

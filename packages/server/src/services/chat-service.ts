@@ -2,6 +2,7 @@ import { newId } from '../ids.js';
 
 import type { ScoreBreakdown } from '@contextpilot/contract';
 
+import { echo } from '../domain/echo.js';
 import { trimHistory } from '../domain/history.js';
 import { createReplyLimit } from '../domain/reply-limit.js';
 import type { Ranked } from '../domain/ranking.js';
@@ -166,19 +167,19 @@ export function createChatService(deps: {
     // so a bad request is told what is wrong with it rather than that a key is missing.
     const requested = input.provider ? input.provider.trim().toLowerCase() : settings.defaultProvider;
     if (!(PROVIDER_NAMES as readonly string[]).includes(requested)) {
-      throw badRequest(`Unknown AI provider: ${input.provider ?? requested}`);
+      throw badRequest(`Unknown AI provider: ${echo(input.provider ?? requested)}`);
     }
     const provider = requested as ProviderName;
     const model = (input.model ?? '').trim() || defaultModelFor(provider, settings);
     if (!isAllowedModel(provider, model)) {
       throw badRequest(
-        `Model '${model}' is not supported for provider '${provider}'. Valid models: ${allowedModels(provider).join(', ')}`,
+        `Model '${echo(model)}' is not supported for provider '${provider}'. Valid models: ${allowedModels(provider).join(', ')}`,
       );
     }
     deps.prompts.check({ task: input.task, maxContextUnits: input.maxContextUnits });
     const existing = input.conversationId ? await deps.conversations.get(input.conversationId) : null;
     if (input.conversationId && existing === null) {
-      throw notFound(`Conversation ${input.conversationId} not found`);
+      throw notFound(`Conversation ${echo(input.conversationId)} not found`);
     }
     if (!isConfigured(provider, settings)) {
       throw badRequest(NOT_CONFIGURED[provider]);
@@ -285,7 +286,7 @@ export function createChatService(deps: {
         [userMessage, assistant],
       ))
     ) {
-      throw notFound(`Conversation ${p.conversationId} not found`);
+      throw notFound(`Conversation ${echo(p.conversationId)} not found`);
     }
     return {
       conversationId: p.conversationId,

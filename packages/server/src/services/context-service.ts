@@ -2,6 +2,7 @@ import { newId } from '../ids.js';
 
 import { CONTEXT_STATUSES, CONTEXT_TYPES, type ContextUnitUpdate } from '@contextpilot/contract';
 
+import { echo } from '../domain/echo.js';
 import { cleanContent, cleanLabel, cleanTags, type TextLimits } from '../domain/sanitize.js';
 import { exportCsv, exportJson, ImportFormatError, parseImport } from '../domain/transfer.js';
 import { toTimestamp, type Clock, type ContextStatus, type ContextType, type ContextUnit } from '../domain/types.js';
@@ -72,7 +73,7 @@ export function createContextService(deps: {
   async function require(id: string): Promise<ContextUnit> {
     const unit = await store.get(id);
     if (unit === null) {
-      throw notFound(`Context unit ${id} not found`);
+      throw notFound(`Context unit ${echo(id)} not found`);
     }
     return unit;
   }
@@ -104,14 +105,14 @@ export function createContextService(deps: {
 
     async list(input: ListContextsInput): Promise<ContextUnit[]> {
       if (input.type !== undefined && input.type !== '' && !(CONTEXT_TYPES as readonly string[]).includes(input.type)) {
-        throw badRequest(`Invalid type: ${input.type}. Must be one of: preference, goal, decision, fact`);
+        throw badRequest(`Invalid type: ${echo(input.type)}. Must be one of: preference, goal, decision, fact`);
       }
       if (
         input.statusFilter !== undefined &&
         input.statusFilter !== '' &&
         !(CONTEXT_STATUSES as readonly string[]).includes(input.statusFilter)
       ) {
-        throw badRequest(`Invalid status: ${input.statusFilter}. Must be one of: active, superseded`);
+        throw badRequest(`Invalid status: ${echo(input.statusFilter)}. Must be one of: active, superseded`);
       }
       const tags = input.tags
         ?.split(',')
@@ -151,7 +152,7 @@ export function createContextService(deps: {
             throw badRequest('A context cannot supersede itself');
           }
           if ((await store.get(patch.superseded_by)) === null) {
-            throw badRequest(`Context unit ${patch.superseded_by} not found`);
+            throw badRequest(`Context unit ${echo(patch.superseded_by)} not found`);
           }
         }
         next.supersededBy = patch.superseded_by;
@@ -170,7 +171,7 @@ export function createContextService(deps: {
 
     async delete(id: string): Promise<void> {
       if (!(await store.delete(id))) {
-        throw notFound(`Context unit ${id} not found`);
+        throw notFound(`Context unit ${echo(id)} not found`);
       }
     },
 
@@ -212,7 +213,7 @@ export function createContextService(deps: {
 
     async export(format: string): Promise<{ body: string; contentType: string; filename: string }> {
       if (format !== 'json' && format !== 'csv') {
-        throw badRequest(`Unsupported format: ${format}. Use 'json' or 'csv'`);
+        throw badRequest(`Unsupported format: ${echo(format)}. Use 'json' or 'csv'`);
       }
       const now = clock.now();
       const stamp = toTimestamp(now).replace(/[-:]/g, '').replace('T', '_').slice(0, 15);

@@ -1,3 +1,4 @@
+import { echo } from '../domain/echo.js';
 import { notFound } from '../errors.js';
 import type {
   ConversationRecord,
@@ -19,13 +20,13 @@ export function createConversationService(deps: { store: ConversationStore }) {
     async get(id: string): Promise<ConversationRecord & { messages: MessageRecord[] }> {
       const conversation = await deps.store.get(id);
       if (conversation === null) {
-        throw notFound(`Conversation ${id} not found`);
+        throw notFound(`Conversation ${echo(id)} not found`);
       }
       return conversation;
     },
     async delete(id: string): Promise<void> {
       if (!(await deps.store.delete(id))) {
-        throw notFound(`Conversation ${id} not found`);
+        throw notFound(`Conversation ${echo(id)} not found`);
       }
     },
   };

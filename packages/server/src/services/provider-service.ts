@@ -1,5 +1,6 @@
 import type { ProviderInfo, ProvidersResponse, ValidateResponse } from '@contextpilot/contract';
 
+import { echo } from '../domain/echo.js';
 import { badRequest } from '../errors.js';
 import { allowedModels } from '../providers/llm/catalog.js';
 import {
@@ -117,7 +118,7 @@ export function createProviderService(deps: {
     ): Promise<ValidateResponse> {
       const name = rawName.trim().toLowerCase();
       if (!(PROVIDER_NAMES as readonly string[]).includes(name)) {
-        throw badRequest(`Unsupported provider '${rawName}'.`);
+        throw badRequest(`Unsupported provider '${echo(rawName)}'.`);
       }
       const provider = name as ProviderName;
       const settings = await deps.settings.current();

@@ -262,6 +262,97 @@ describe('types, ranges and unknown fields', () => {
     },
   );
 
+  it('rejects bytes that are not UTF-8 with 400 on every JSON route, storing nothing', async () => {
+    const invalid = (json: string) => Buffer.from(json.replace('BAD', '\xff\xfe\xc3('), 'latin1');
+    const unit = await create({ type: 'fact', content: `UTF-8 only ${token()}` });
+    const requests: InjectOptions[] = [
+      { method: 'POST', url: '/contexts', payload: invalid('{"type":"fact","content":"aBADb"}') },
+      { method: 'PUT', url: `/contexts/${unit.id}`, payload: invalid('{"content":"aBADb"}') },
+      { method: 'POST', url: '/generate-prompt', payload: invalid('{"task":"aBADb"}') },
+      { method: 'POST', url: '/generate-prompt/compact', payload: invalid('{"task":"aBADb"}') },
+      { method: 'POST', url: '/ai/chat', payload: invalid('{"task":"aBADb"}') },
+      { method: 'POST', url: '/settings', payload: invalid('{"ollama_base_url":"aBADb"}') },
+    ];
+    for (const request of requests) {
+      request.headers = { 'content-type': 'application/json' };
+      const body = await rejected(request, 400);
+      expect(body.message).toBe('Invalid request body: not valid UTF-8');
+    }
+    expect((await inject(app, { method: 'GET', url: `/contexts/${unit.id}` })).json<Unit>().content).toBe(unit.content);
+  });
+
+  it('rejects a truncated UTF-8 sequence at the end of the body with 400', async () => {
+    const bytes = Buffer.concat([Buffer.from('{"type":"fact","content":"x"}'), Buffer.from([0xe2, 0x82])]);
+    await rejected(
+      { method: 'POST', url: '/contexts', payload: bytes, headers: { 'content-type': 'application/json' } },
+      400,
+    );
+  });
+
+  it.each(['utf-16', 'UTF-16LE', 'latin1', 'iso-8859-1', 'us-ascii', '"utf-16"', ''])(
+    'rejects JSON declared with charset=%s with 415',
+    async (charset) => {
+      const body = await rejected(
+        rawPost('{"type":"fact","content":"x"}', `application/json; charset=${charset}`),
+        415,
+      );
+      expect(body.error_code).toBe('UNSUPPORTED_MEDIA_TYPE');
+      expect(body.message).toBe('Unsupported charset: JSON must be sent as UTF-8');
+    },
+  );
+
+  it.each([
+    'application/json; charset=utf-8',
+    'application/json; charset=UTF-8',
+    'Application/JSON;Charset=Utf-8',
+    'application/json; charset="utf-8"',
+    'application/json;charset=utf8',
+    'application/json; charset=utf-8; foo=bar',
+  ])('accepts JSON sent as %s', async (contentType) => {
+    const res = await inject(
+      app,
+      rawPost(JSON.stringify({ type: 'fact', content: `Charset ${token()} é` }), contentType),
+    );
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json<Unit>().content).toMatch(/^Charset .* é$/);
+  });
+
+  it.each([
+    ['at the top level', '{"type":"fact","content":"a","content":"b"}', 'content'],
+    ['spelled with an escape', '{"type":"fact","content":"a","\\u0063ontent":"b"}', 'content'],
+    ['inside a nested object', '{"type":"fact","content":"a","extra":[{"k":1,"k":2}]}', 'k'],
+  ])('rejects a duplicate key %s with 400', async (_where, json, key) => {
+    const body = await rejected(rawPost(json), 400);
+    expect(body.error_code).toBe('HTTP_ERROR');
+    expect(body.message).toBe(`Invalid request body: duplicate key "${key}"`);
+  });
+
+  it('rejects a duplicate key on settings and prompt routes too', async () => {
+    for (const [url, json] of [
+      ['/settings', '{"default_provider":"openai","default_provider":"ollama"}'],
+      ['/generate-prompt', '{"task":"a","task":"b"}'],
+    ] as const) {
+      const res = await inject(app, {
+        method: 'POST',
+        url,
+        payload: json,
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(res.statusCode, res.body).toBe(400);
+      expect(envelopeOf(res).message).toMatch(/^Invalid request body: duplicate key /);
+    }
+  });
+
+  it('parses a 250 KiB body of 20,000 keys at once and names only a few of them', async () => {
+    const keys = Array.from({ length: 20_000 }, (_, i) => `"k${String(i).padStart(5, '0')}":0`).join(',');
+    const json = `{"type":"fact","content":"x",${keys}}`;
+    expect(json.length).toBeGreaterThan(200 * 1024);
+    const started = performance.now();
+    const body = await rejected(rawPost(json), 422);
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(body.details.errors?.[0]?.loc).toHaveLength(11);
+  });
+
   it('rejects Content-Type text/plain with 415', async () => {
     const body = await rejected(rawPost('{"type":"fact","content":"x"}', 'text/plain'), 415);
     expect(body.error_code).toBe('UNSUPPORTED_MEDIA_TYPE');
@@ -461,5 +552,96 @@ describe('/generate-prompt bad input', () => {
     });
     expect(text.statusCode).toBe(415);
     envelopeOf(text);
+  });
+});
+
+describe('client-supplied ids, keys and names in error messages', () => {
+  // 6 odd code points, then letters: the message keeps 64 code points, escaped, and marks the cut.
+  const odd = (letters: number) => `a\n"b<'${'z'.repeat(letters)}`;
+  const shown = `a\\n\\"b\\u003c\\'${'z'.repeat(58)}…`;
+  const path = (text: string) => encodeURIComponent(text);
+
+  async function messageOf(request: InjectOptions, status: number): Promise<string> {
+    const res = await inject(app, request);
+    expect(res.statusCode, res.body).toBe(status);
+    return envelopeOf(res).message;
+  }
+
+  it('keeps "Context unit {id} not found" byte-identical for a UUID', async () => {
+    const id = randomUUID();
+    for (const method of ['GET', 'PUT', 'DELETE'] as const) {
+      const payload = method === 'PUT' ? { content: 'x' } : undefined;
+      expect(await messageOf({ method, url: `/contexts/${id}`, payload }, 404)).toBe(`Context unit ${id} not found`);
+    }
+  });
+
+  it('cuts and escapes an odd id in "Context unit {id} not found"', async () => {
+    for (const method of ['GET', 'PUT', 'DELETE'] as const) {
+      const payload = method === 'PUT' ? { content: 'x' } : undefined;
+      expect(await messageOf({ method, url: `/contexts/${path(odd(150))}`, payload }, 404)).toBe(
+        `Context unit ${shown} not found`,
+      );
+    }
+    const unit = await create({ type: 'fact', content: `Link target ${token()}` });
+    expect(
+      await messageOf({ method: 'PUT', url: `/contexts/${unit.id}`, payload: { superseded_by: odd(90) } }, 400),
+    ).toBe(`Context unit ${shown} not found`);
+  });
+
+  it('cuts and escapes an odd type, status or export format', async () => {
+    expect(await messageOf({ method: 'GET', url: `/contexts?type=${path(odd(90))}` }, 400)).toBe(
+      `Invalid type: ${shown}. Must be one of: preference, goal, decision, fact`,
+    );
+    expect(await messageOf({ method: 'GET', url: `/contexts?status_filter=${path(odd(90))}` }, 400)).toBe(
+      `Invalid status: ${shown}. Must be one of: active, superseded`,
+    );
+    expect(await messageOf({ method: 'GET', url: `/contexts/export?format=${path('x\n<y>')}` }, 400)).toBe(
+      "Unsupported format: x\\n\\u003cy\\u003e. Use 'json' or 'csv'",
+    );
+  });
+
+  it('cuts and escapes an odd conversation id or provider name', async () => {
+    for (const method of ['GET', 'DELETE'] as const) {
+      expect(await messageOf({ method, url: `/ai/conversations/${path(odd(90))}` }, 404)).toBe(
+        `Conversation ${shown} not found`,
+      );
+    }
+    expect(
+      await messageOf({ method: 'POST', url: '/ai/chat', payload: { task: 'x', conversation_id: odd(90) } }, 404),
+    ).toBe(`Conversation ${shown} not found`);
+    expect(await messageOf({ method: 'POST', url: '/ai/chat', payload: { task: 'x', provider: 'x\n"y' } }, 400)).toBe(
+      'Unknown AI provider: x\\n\\"y',
+    );
+    expect(await messageOf({ method: 'POST', url: `/providers/${path('x\n<y>')}/validate` }, 400)).toBe(
+      "Unsupported provider 'x\\n\\u003cy\\u003e'.",
+    );
+  });
+
+  it('names an unknown key of 10,000 characters by its first 64, escaped', async () => {
+    const key = `${'k'.repeat(10_000)}\n`;
+    const res = await inject(app, rawPost(JSON.stringify({ type: 'fact', content: 'x', [key]: 1 })));
+    expect(res.statusCode).toBe(422);
+    const body = envelopeOf(res);
+    expect(body.details.errors).toEqual([
+      { loc: ['body', `${'k'.repeat(64)}…`], msg: `Unrecognized key: "${'k'.repeat(64)}…"`, type: 'unrecognized_keys' },
+    ]);
+    expect(res.body.length).toBeLessThan(1_000);
+  });
+
+  it('escapes an odd unknown key and lists at most 10 of many', async () => {
+    const one = await inject(app, rawPost(JSON.stringify({ type: 'fact', content: 'x', 'a\nb<': 1 })));
+    expect(envelopeOf(one).details.errors?.[0]?.msg).toBe('Unrecognized key: "a\\nb\\u003c"');
+    const keys = Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`key${i}`, i]));
+    const many = await inject(app, post({ type: 'fact', content: 'x', ...keys }));
+    const issue = envelopeOf(many).details.errors?.[0];
+    expect(issue?.msg).toBe(`Unrecognized keys: ${Array.from({ length: 10 }, (_, i) => `"key${i}"`).join(', ')}, …`);
+    expect(issue?.loc).toHaveLength(11);
+  });
+
+  it('keeps the message for an ordinary unknown key unchanged', async () => {
+    const res = await inject(app, post({ type: 'fact', content: 'x', colour: 'red' }));
+    expect(envelopeOf(res).details.errors).toEqual([
+      { loc: ['body', 'colour'], msg: 'Unrecognized key: "colour"', type: 'unrecognized_keys' },
+    ]);
   });
 });

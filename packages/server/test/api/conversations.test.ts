@@ -182,7 +182,13 @@ describe('GET /ai/conversations', () => {
     expect((await list('?limit=200')).limit).toBe(200);
   });
 
-  it.each(['limit=0', 'limit=201', 'limit=-1', 'offset=-1', 'limit=abc', 'offset=1.5'])(
+  it.each(['201', '1000', '999999999'])('clamps limit=%s to 200 and echoes the clamped value', async (limit) => {
+    const body = await list(`?limit=${limit}&offset=0`);
+    expect(body.limit).toBe(200);
+    expect(body.count).toBe((await list('?limit=200')).count);
+  });
+
+  it.each(['limit=0', 'limit=-1', 'limit=-1000', 'offset=-1', 'limit=abc', 'limit=1e3', 'offset=1.5'])(
     'rejects %s with 422 and the error envelope',
     async (query) => {
       const res = await app.inject({ method: 'GET', url: `/ai/conversations?${query}` });

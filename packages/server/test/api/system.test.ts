@@ -266,6 +266,27 @@ describe('API documentation', () => {
     }
   });
 
+  it('names the contract schemas in components.schemas and references them from the operations', async () => {
+    const doc = (await inject(app, { method: 'GET', url: '/openapi.json' })).json<{
+      paths: Record<string, Record<string, { requestBody?: unknown; responses: Record<string, unknown> }>>;
+      components: { schemas: Record<string, unknown> };
+    }>();
+    const json = (schema: string) => ({
+      content: { 'application/json': { schema: { $ref: `#/components/schemas/${schema}` } } },
+    });
+    const create = doc.paths['/contexts']?.post;
+    expect(create?.requestBody).toMatchObject(json('ContextUnitCreateInput'));
+    expect(create?.responses['201']).toMatchObject(json('ContextUnit'));
+    expect(create?.responses['422']).toMatchObject(json('ErrorEnvelope'));
+    expect(doc.paths['/ai/chat']?.post?.responses['200']).toMatchObject(json('AIResponse'));
+    expect(doc.components.schemas).toHaveProperty(['ContextUnit', 'properties', 'superseded_by']);
+    expect(Object.keys(doc.components.schemas)).toEqual([...Object.keys(doc.components.schemas)].sort());
+    // Every reference resolves, and every component is referenced somewhere else in the document.
+    const text = JSON.stringify(doc);
+    const referenced = new Set([...text.matchAll(/"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]));
+    expect([...referenced].sort()).toEqual(Object.keys(doc.components.schemas));
+  });
+
   it('serves the docs page as HTML', async () => {
     const res = await inject(app, { method: 'GET', url: '/docs' });
     expect(res.statusCode).toBe(200);

@@ -4,6 +4,7 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 
 import { ERROR_CODES, type ErrorEnvelope, type ValidationIssue } from '@contextpilot/contract';
 
+import { echo } from '../../domain/echo.js';
 import { AppError } from '../../errors.js';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
@@ -12,18 +13,28 @@ function envelope(errorCode: string, message: string, details: Record<string, un
   return { error_code: errorCode, message, detail: message, details };
 }
 
+/** Unknown keys named in one validation issue; any more are summed up as "…". */
+const MAX_LISTED_KEYS = 10;
+
 function validationIssues(error: FastifyError): ValidationIssue[] {
   const where = error.validationContext ?? 'body';
   return (error.validation ?? []).map((v) => {
-    const path = v.instancePath.split('/').filter(Boolean);
-    const params = v.params as { keys?: string[] };
-    // Unknown key names come from the client: show only plain identifiers, never arbitrary text.
-    const keys = (Array.isArray(params.keys) ? params.keys : []).map((k) =>
-      /^[A-Za-z0-9_]{1,64}$/.test(k) ? k : '<invalid key>',
-    );
+    // Paths and unknown key names come from the client: each is cut short and escaped, and only a few are listed.
+    const path = v.instancePath
+      .split('/')
+      .filter(Boolean)
+      .map((segment) => echo(segment));
+    const params = v.params as { keys?: unknown };
+    const allKeys = Array.isArray(params.keys) ? params.keys.map(String) : [];
+    const keys = allKeys.slice(0, MAX_LISTED_KEYS).map((k) => echo(k));
+    const more = allKeys.length > keys.length ? ', …' : '';
     return {
       loc: [where, ...path, ...keys],
-      msg: v.message ?? 'Invalid value',
+      // Zod's own text for unknown keys repeats them verbatim; the same sentence is rebuilt from the safe names.
+      msg:
+        keys.length > 0
+          ? `Unrecognized key${allKeys.length > 1 ? 's' : ''}: ${keys.map((k) => `"${k}"`).join(', ')}${more}`
+          : (v.message ?? 'Invalid value'),
       type: v.keyword,
     };
   });

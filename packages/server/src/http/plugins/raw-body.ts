@@ -3,6 +3,8 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
+import { echo } from '../../domain/echo.js';
+import { findDuplicateKey } from '../../domain/json-keys.js';
 import { badRequest, payloadTooLarge, unsupportedMediaType } from '../../errors.js';
 
 declare module 'fastify' {
@@ -16,9 +18,51 @@ declare module 'fastify' {
   }
 }
 
+/** True unless the Content-Type names a charset other than UTF-8 (JSON is UTF-8 only, RFC 8259 §8.1). */
+function isUtf8ContentType(contentType: string): boolean {
+  return contentType
+    .split(';')
+    .slice(1)
+    .every((param) => {
+      const [name = '', value = ''] = param.split('=').map((part) => part.trim().toLowerCase());
+      return name !== 'charset' || ['utf-8', 'utf8', '"utf-8"', '"utf8"'].includes(value);
+    });
+}
+
+// `fatal` refuses malformed bytes: Node's default decoding would store U+FFFD in place of the client's text.
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The JSON body of a request, from the exact bytes received: another charset is 415, bytes that are not UTF-8
+ * and objects with a repeated key are 400. Syntax errors, empty bodies and prototype keys go through Fastify's
+ * own JSON parser, so they keep their usual answers.
+ */
+async function parseJsonBody(
+  request: FastifyRequest,
+  parse: ReturnType<FastifyInstance['getDefaultJsonParser']>,
+): Promise<unknown> {
+  if (!isUtf8ContentType(request.headers['content-type'] ?? '')) {
+    throw unsupportedMediaType('Unsupported charset: JSON must be sent as UTF-8');
+  }
+  let text: string;
+  try {
+    text = utf8.decode(request.rawBody ?? Buffer.alloc(0));
+  } catch {
+    throw badRequest('Invalid request body: not valid UTF-8');
+  }
+  const body = await new Promise<unknown>((resolve, reject) => {
+    void parse(request, text, (error, value) => (error ? reject(error) : resolve(value)));
+  });
+  const duplicate = findDuplicateKey(text);
+  if (duplicate !== undefined) {
+    throw badRequest(`Invalid request body: duplicate key "${echo(duplicate)}"`);
+  }
+  return body;
+}
+
 /**
  * Buffers every request body once, up to the route's limit, keeps the raw bytes on the request, and hands the
- * parsers a replay of them. Multipart bodies are parsed from the same bytes with the platform's FormData parser
+ * parsers a replay of them. JSON is parsed from those bytes by {@link parseJsonBody}. Multipart bodies are parsed from the same bytes with the platform's FormData parser
  * (a streaming multipart plugin would read the already-drained socket).
  */
 export const rawBodyPlugin = fp(
@@ -45,7 +89,11 @@ export const rawBodyPlugin = fp(
       return replay;
     });
 
-    app.removeContentTypeParser('text/plain');
+    const defaultJsonParser = app.getDefaultJsonParser('error', 'error');
+    app.removeContentTypeParser(['application/json', 'text/plain']);
+    app.addContentTypeParser('application/json', (request: FastifyRequest) =>
+      parseJsonBody(request, defaultJsonParser),
+    );
     app.addContentTypeParser('multipart/form-data', async (request: FastifyRequest) => {
       // Only routes that declare multipart (the import) take it; elsewhere a FormData would reach the JSON schema.
       const consumes = (request.routeOptions.schema as { consumes?: unknown } | undefined)?.consumes;

@@ -12,6 +12,7 @@ import {
   ConversationList,
   ConversationListQuery,
   ErrorEnvelope,
+  SCHEMA_LIMITS,
 } from '@contextpilot/contract';
 
 import { AppError } from '../../errors.js';
@@ -165,7 +166,9 @@ export function chatRoutes(
       },
     },
     async (request) => {
-      const { limit, offset, search } = request.query;
+      const { offset, search } = request.query;
+      // Clamped rather than refused, like /security/events: the original API had no bound and old clients send more.
+      const limit = Math.min(request.query.limit, SCHEMA_LIMITS.maxConversationListLimit);
       const list = await options.conversations.list({ limit, offset, search });
       return { conversations: list.map(presentConversationSummary), limit, offset, count: list.length };
     },
