@@ -1,7 +1,9 @@
+import { request as httpRequest } from 'node:http';
+
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { buildTestApp } from '../helpers.js';
+import { buildTestApp, listenOnLoopback } from '../helpers.js';
 
 /*
  * A request that names a media type but carries no bytes (`Content-Type: application/json`, `Content-Length: 0`, as
@@ -40,6 +42,30 @@ describe('an empty body with a JSON content type', () => {
         expect(res.json<{ message: string }>().message).toBe(message);
       }
     }
+  });
+
+  it('is the same when the empty body comes chunked (Transfer-Encoding: chunked, no bytes) over HTTP', async () => {
+    const base = await listenOnLoopback(app);
+    const send = (url: string) =>
+      new Promise<{ status: number; json: () => Promise<unknown> }>((resolve, reject) => {
+        const req = httpRequest(`${base}${url}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+        });
+        req.on('response', (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, json: () => Promise.resolve(JSON.parse(text)) }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const validate = await send('/providers/openai/validate');
+    expect(validate.status).toBe(200);
+    expect(((await validate.json()) as { message: string }).message).toBe('OpenAI API key is not configured.');
+    const create = await send('/contexts');
+    expect(create.status).toBe(422);
+    expect(((await create.json()) as { error_code: string }).error_code).toBe('VALIDATION_ERROR');
   });
 
   it('is refused by the schema of a route that needs a body, with 422 naming the body', async () => {
