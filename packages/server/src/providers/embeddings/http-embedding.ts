@@ -200,11 +200,7 @@ export interface HttpEmbedderSpec {
    * Embeds one batch and returns one normalised vector per input, in input order (the count is checked by the
    * caller). `expectedDimension` is `undefined` only while `init()` discovers it.
    */
-  embedBatch(
-    inputs: string[],
-    expectedDimension: number | undefined,
-    signal?: AbortSignal  ,
-  ): Promise<Float32Array[]>;
+  embedBatch(inputs: string[], expectedDimension: number | undefined, signal?: AbortSignal): Promise<Float32Array[]>;
 }
 
 const PROBE_TEXT = 'ContextPilot embedding probe';
