@@ -1,8 +1,13 @@
 // @ts-check
 import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
-/** Import boundaries of conventions.md: each folder may import only what is below it. */
+/**
+ * Import boundaries of conventions.md: each folder may import only what is below it.
+ * @param {{ group: string[]; message: string }[]} patterns
+ * @returns {import('eslint').Linter.RulesRecord}
+ */
 const restrict = (patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
 
 export default tseslint.config(
@@ -35,6 +40,12 @@ export default tseslint.config(
       curly: ['error', 'all'],
       'no-console': 'error',
     },
+  },
+  {
+    // The rules of hooks, and effects that list what they read.
+    files: ['packages/web/src/**/*.{ts,tsx}'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: { 'react-hooks/rules-of-hooks': 'error', 'react-hooks/exhaustive-deps': 'error' },
   },
   {
     files: ['packages/server/src/domain/**/*.ts'],

@@ -157,9 +157,8 @@ describe('rankCandidates: exact scores from the header formula', () => {
   it('uses custom weights, normalized by their sum', () => {
     // fused = (1 · 1 + 3 · 0.5) / 4 = 0.625; tag bonus 0.1 per match.
     const [, b] = rankCandidates(TASK, [candidate('a', 2, 0.5), candidate('b', 2, 0.25, { tags: ['python'] })], {
-      weights: W,
       limit: 2,
-      weights: { lexical: 1, semantic: 3, tagBonusPerMatch: 0.1, maxTagBonus: 0.3 },
+      weights: { lexical: 1, semantic: 3, tagBonusPerMatch: 0.1, maxTagBonus: 0.3, sequence: 0 },
     });
     expect(b?.unit.id).toBe('b');
     expect(b?.breakdown.fused).toBe(0.625);
@@ -168,9 +167,8 @@ describe('rankCandidates: exact scores from the header formula', () => {
 
   it('scores only the tag bonus when both fusion weights are 0', () => {
     const [r] = rankCandidates(TASK, [candidate('a', 5, 0.9, { tags: ['python'] })], {
-      weights: W,
       limit: 1,
-      weights: { lexical: 0, semantic: 0, tagBonusPerMatch: 0.05, maxTagBonus: 0.15 },
+      weights: { lexical: 0, semantic: 0, tagBonusPerMatch: 0.05, maxTagBonus: 0.15, sequence: 0 },
     });
     expect(r?.breakdown.fused).toBe(0);
     expect(r?.score).toBe(0.05);
@@ -179,9 +177,8 @@ describe('rankCandidates: exact scores from the header formula', () => {
   it('breaks ties by lexical score, then by id', () => {
     // With equal weights, d (lexical 0, semantic 1) and a, b (lexical 1, semantic 0) all score 0.5.
     const ranked = rankCandidates('task', [candidate('d', 0, 0.7), candidate('b', 2, 0), candidate('a', 2, 0)], {
-      weights: W,
       limit: 3,
-      weights: { lexical: 0.5, semantic: 0.5, tagBonusPerMatch: 0, maxTagBonus: 0 },
+      weights: { lexical: 0.5, semantic: 0.5, tagBonusPerMatch: 0, maxTagBonus: 0, sequence: 0 },
     });
     expect(ranked.map((r) => [r.unit.id, r.score])).toEqual([
       ['a', 0.5],

@@ -5,7 +5,7 @@ import { openStorage } from '../storage/open-storage.js';
 import type { Storage } from '../storage/store.js';
 
 const log = { warn: () => undefined, error: () => undefined };
-const request = { id: 'req-1', method: 'GET', path: '/contexts', clientIp: '127.0.0.1' };
+const request = { id: 'req-1', method: 'GET', path: '/contexts', route: '/contexts', clientIp: '127.0.0.1' };
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe('audit service', () => {

@@ -180,13 +180,14 @@ describe('writes that keep working', () => {
 
   it('accepts the server’s own pages (same origin), whichever way the browser marks them', async () => {
     const port = new URL(server.base).port;
-    for (const headers of [
+    const cases: Record<string, string>[] = [
       { origin: server.base, 'sec-fetch-site': 'same-origin' },
       { origin: server.base },
       { origin: `http://localhost:${port}`, host: `localhost:${port}` },
       { 'sec-fetch-site': 'same-origin' },
       { 'sec-fetch-site': 'none' },
-    ]) {
+    ];
+    for (const headers of cases) {
       const content = `own ${token()}`;
       const res = await createFrom(headers, content);
       expect(res.status, JSON.stringify(headers)).toBe(201);

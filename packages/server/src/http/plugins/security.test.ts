@@ -9,6 +9,7 @@ const broken: CounterStore = {
   increment: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379')),
   peek: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379')),
   addIfAbsent: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379')),
+  ping: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379')),
   close: () => Promise.resolve(),
 };
 
