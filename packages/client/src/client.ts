@@ -1,6 +1,7 @@
 import type {
   AIRequest,
   AIResponse,
+  ChatStreamEventData,
   ContextUnit,
   ContextUnitCreate,
   ContextUnitUpdate,
@@ -92,25 +93,16 @@ export interface ValidateProviderInput {
 }
 
 /** A context used for a reply, with its score. */
-export type UsedContext = AIResponse['contexts'][number];
+export type { ChatStreamMeta, UsedContext } from '@contextpilot/contract';
 
-/** The first event of a streamed reply: what will answer and from which prompt. */
-export interface ChatStreamMeta {
-  conversation_id: string;
-  provider: string;
-  model: string;
-  task: string;
-  prompt_used: string;
-  /** Earlier messages left out so the history fits the model's context window. */
-  history_dropped: number;
-  contexts: UsedContext[];
-}
-
-/** Events of `POST /ai/chat/stream` as the SDK yields them (an `error` event is thrown as an ApiError). */
+/**
+ * Events of `POST /ai/chat/stream` as the SDK yields them, typed by the contract's event schemas (an `error` event is
+ * thrown as an ApiError). The SDK uses the schemas' types only, so that zod stays out of browser bundles.
+ */
 export type ChatStreamEvent =
-  | { type: 'meta'; data: ChatStreamMeta }
-  | { type: 'delta'; data: { text: string } }
-  | { type: 'done'; data: AIResponse };
+  | { type: 'meta'; data: ChatStreamEventData<'meta'> }
+  | { type: 'delta'; data: ChatStreamEventData<'delta'> }
+  | { type: 'done'; data: ChatStreamEventData<'done'> };
 
 export interface ListContextsParams {
   include_superseded?: boolean;
@@ -231,17 +223,17 @@ export function createClient(options: ClientOptions) {
       }
       switch (message.event) {
         case 'meta':
-          yield { type: 'meta', data: data as ChatStreamMeta };
+          yield { type: 'meta', data: data as ChatStreamEventData<'meta'> };
           break;
         case 'delta':
-          yield { type: 'delta', data: data as { text: string } };
+          yield { type: 'delta', data: data as ChatStreamEventData<'delta'> };
           break;
         case 'done':
           // Read on to the end of the stream (the server closes it right after) instead of cancelling the body.
           finished = data as AIResponse;
           break;
         case 'error': {
-          const envelope = data as Partial<ErrorEnvelope> & { status?: number };
+          const envelope = data as Partial<ChatStreamEventData<'error'>>;
           throw new ApiError(
             envelope.status ?? 502,
             envelope.error_code ?? 'HTTP_ERROR',

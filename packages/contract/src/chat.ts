@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 import { Timestamp } from './contexts.js';
 import { SCHEMA_LIMITS } from './limits.js';
+import { ErrorEnvelope } from './errors.js';
 import { ScoreBreakdown } from './prompt.js';
 
 /** Body of `POST /ai/chat` and `POST /ai/chat/stream`. `null` values mean "not set" (the v1 web client sends them). */
@@ -36,6 +37,42 @@ export const AIResponse = z.object({
   tokens: z.number().int().nullable(),
 });
 export type AIResponse = z.infer<typeof AIResponse>;
+export type UsedContext = z.infer<typeof UsedContext>;
+
+/** The first event of `POST /ai/chat/stream`: what will answer, from which prompt and contexts. */
+export const ChatStreamMeta = z.object({
+  conversation_id: z.string(),
+  provider: z.string(),
+  model: z.string(),
+  task: z.string(),
+  prompt_used: z.string(),
+  /** Earlier messages left out so the history fits the model's context window. */
+  history_dropped: z.number().int(),
+  contexts: z.array(UsedContext),
+});
+export type ChatStreamMeta = z.infer<typeof ChatStreamMeta>;
+
+/** A piece of the reply's text. */
+export const ChatStreamDelta = z.object({ text: z.string() });
+export type ChatStreamDelta = z.infer<typeof ChatStreamDelta>;
+
+/** The stream's last event when the reply failed after it started: the error envelope plus the HTTP status. */
+export const ChatStreamError = ErrorEnvelope.extend({ status: z.number().int() });
+export type ChatStreamError = z.infer<typeof ChatStreamError>;
+
+/**
+ * The events of `POST /ai/chat/stream` by name, in the order they come: one `meta`, any number of `delta`, then
+ * `done` (the whole reply, as `POST /ai/chat` answers it) or `error`. The server writes and the SDK reads them
+ * through these schemas.
+ */
+export const CHAT_STREAM_EVENTS = {
+  meta: ChatStreamMeta,
+  delta: ChatStreamDelta,
+  done: AIResponse,
+  error: ChatStreamError,
+} as const;
+export type ChatStreamEventName = keyof typeof CHAT_STREAM_EVENTS;
+export type ChatStreamEventData<K extends ChatStreamEventName> = z.infer<(typeof CHAT_STREAM_EVENTS)[K]>;
 
 export const ConversationSummary = z.object({
   id: z.string(),

@@ -1,5 +1,7 @@
 import type {
   AIResponse,
+  ChatStreamMeta,
+  UsedContext as UsedContextWire,
   ConversationDetail,
   ConversationSummary,
   ContextUnit as WireContextUnit,
@@ -8,9 +10,9 @@ import type {
   RankedContextUnit,
 } from '@contextpilot/contract';
 
-import type { Ranked } from '../domain/ranking.js';
+import type { Ranked, ScoreBreakdown } from '../domain/ranking.js';
 import type { ContextUnit } from '../domain/types.js';
-import type { ChatOutcome } from '../services/chat-service.js';
+import type { ChatOutcome, ChatPlan, UsedContext } from '../services/chat-service.js';
 import type { ImportOutcome } from '../services/context-service.js';
 import type { ConversationRecord, ConversationSummaryRecord, MessageRecord } from '../storage/store.js';
 import type { PromptResult } from '../services/prompt-service.js';
@@ -31,13 +33,16 @@ export function presentContext(unit: ContextUnit): WireContextUnit {
   };
 }
 
+/** Scores on the wire have 6 decimals: enough to order and compare, without float noise like 0.30000000000000004. */
 const round = (x: number) => Math.round(x * 1e6) / 1e6;
 
-export function presentRanked(ranked: Ranked<ContextUnit>): RankedContextUnit {
-  const b = ranked.breakdown;
+/** A score and its breakdown as every response shows them: `/generate-prompt`, chat and the stream's `meta`. */
+function presentScore(
+  score: number,
+  b: ScoreBreakdown,
+): Pick<RankedContextUnit, 'relevance_score' | 'score_breakdown'> {
   return {
-    context_unit: presentContext(ranked.unit),
-    relevance_score: round(ranked.score),
+    relevance_score: round(score),
     score_breakdown: {
       lexical: round(b.lexical),
       semantic: round(b.semantic),
@@ -47,6 +52,25 @@ export function presentRanked(ranked: Ranked<ContextUnit>): RankedContextUnit {
       matched_tags: b.matchedTags,
       sequence: round(b.sequence),
     },
+  };
+}
+
+export function presentRanked(ranked: Ranked<ContextUnit>): RankedContextUnit {
+  return { context_unit: presentContext(ranked.unit), ...presentScore(ranked.score, ranked.breakdown) };
+}
+
+const presentUsedContext = (c: UsedContext): UsedContextWire => ({ id: c.id, ...presentScore(c.score, c.breakdown) });
+
+/** The `meta` event of a streamed reply: what will answer, from which prompt and contexts. */
+export function presentStreamMeta(plan: ChatPlan): ChatStreamMeta {
+  return {
+    conversation_id: plan.conversationId,
+    provider: plan.provider,
+    model: plan.model,
+    task: plan.task,
+    prompt_used: plan.prompt,
+    history_dropped: plan.historyDropped,
+    contexts: plan.contexts.map(presentUsedContext),
   };
 }
 
@@ -78,11 +102,7 @@ export function presentChat(outcome: ChatOutcome): AIResponse {
     context_ids: outcome.contextIds,
     prompt_used: outcome.prompt,
     timestamp: outcome.timestamp,
-    contexts: outcome.contexts.map((c) => ({
-      id: c.id,
-      relevance_score: round(c.score),
-      score_breakdown: c.breakdown,
-    })),
+    contexts: outcome.contexts.map(presentUsedContext),
     finish_reason: outcome.finishReason,
     tokens: outcome.tokens,
   };

@@ -1,12 +1,10 @@
 import { newId } from '../ids.js';
 
-import type { ScoreBreakdown } from '@contextpilot/contract';
-
 import { echo } from '../domain/echo.js';
 import { trimHistory } from '../domain/history.js';
 import { createReplyLimit } from '../domain/reply-limit.js';
-import type { Ranked } from '../domain/ranking.js';
-import { toTimestamp, type Clock, type ContextUnit } from '../domain/types.js';
+import type { ScoreBreakdown } from '../domain/ranking.js';
+import { toTimestamp, type Clock } from '../domain/types.js';
 import { AppError, badRequest, notFound } from '../errors.js';
 import { contextWindow, isAllowedModel, allowedModels } from '../providers/llm/catalog.js';
 import {
@@ -59,6 +57,7 @@ export interface ChatInput {
   minScore?: number | undefined;
 }
 
+/** A unit a reply used, with how it ranked. */
 export interface UsedContext {
   id: string;
   score: number;
@@ -93,19 +92,6 @@ export interface ChatPlan {
 
 export interface ChatLogger {
   info(obj: object, msg: string): void;
-}
-
-function presentBreakdown(ranked: Ranked<ContextUnit>): ScoreBreakdown {
-  const b = ranked.breakdown;
-  return {
-    lexical: b.lexical,
-    semantic: b.semantic,
-    fused: b.fused,
-    confidence: b.confidence,
-    tag_bonus: b.tagBonus,
-    matched_tags: b.matchedTags,
-    sequence: b.sequence,
-  };
 }
 
 function connectionFor(
@@ -218,7 +204,7 @@ export function createChatService(deps: {
       numCtx: provider === 'ollama' ? settings.ollama.numCtx : null,
       keepAlive: provider === 'ollama' && settings.ollama.keepAlive !== '' ? settings.ollama.keepAlive : null,
     };
-    const contexts = generated.ranked.map((r) => ({ id: r.unit.id, score: r.score, breakdown: presentBreakdown(r) }));
+    const contexts = generated.ranked.map((r) => ({ id: r.unit.id, score: r.score, breakdown: r.breakdown }));
     const userMessage: MessageRecord = {
       id: newId(),
       role: 'user',

@@ -163,6 +163,47 @@ async function createContext(content: string, tags: string[]): Promise<string> {
 }
 
 describe('a streamed answer', () => {
+  it('shows each context with the same rounded scores in meta, done, /ai/chat and /generate-prompt', async () => {
+    const tag = 'roundedscores';
+    await createContext('Rounded scores: I drink green tea every morning before work', [tag]);
+    await createContext('Rounded scores: green tea tastes best without sugar', [tag]);
+    const task = 'which green tea do I drink in the morning?';
+    const events = await streamOk({ task, provider: 'openai', max_context_units: 2 });
+    const meta = events.find((e) => e.event === 'meta')?.data as Meta;
+    const done = events.find((e) => e.event === 'done')?.data as Done & { contexts: Meta['contexts'] };
+    const chat = await app.inject({
+      method: 'POST',
+      url: '/ai/chat',
+      headers,
+      payload: JSON.stringify({ task, provider: 'openai', max_context_units: 2 }),
+    });
+    expect(chat.statusCode, chat.body).toBe(200);
+    const prompt = await app.inject({
+      method: 'POST',
+      url: '/generate-prompt',
+      headers,
+      payload: JSON.stringify({ task, max_context_units: 2 }),
+    });
+    const ranked = prompt.json<{
+      relevant_context: { context_unit: { id: string }; relevance_score: number; score_breakdown: object }[];
+    }>().relevant_context;
+    const fromPrompt = ranked.map((r) => ({
+      id: r.context_unit.id,
+      relevance_score: r.relevance_score,
+      score_breakdown: r.score_breakdown,
+    }));
+    expect(fromPrompt).toHaveLength(2);
+    expect(meta.contexts).toEqual(fromPrompt);
+    expect(done.contexts).toEqual(fromPrompt);
+    expect(chat.json<{ contexts: unknown }>().contexts).toEqual(fromPrompt);
+    // Six decimals at most, in the score and in every part of its breakdown.
+    const numbers = JSON.stringify(meta.contexts).match(/-?\d+\.\d+(e-?\d+)?/g) ?? [];
+    expect(numbers.length).toBeGreaterThan(0);
+    for (const n of numbers) {
+      expect(Number(n)).toBe(Math.round(Number(n) * 1e6) / 1e6);
+    }
+  });
+
   it.each(PROVIDERS)(
     '%s: meta, then the deltas, then done with the full answer; the turn is saved',
     async (provider) => {

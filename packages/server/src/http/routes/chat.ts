@@ -7,6 +7,8 @@ import { z } from 'zod';
 import {
   AIRequest,
   AIResponse,
+  type ChatStreamEventData,
+  type ChatStreamEventName,
   ConversationDetail,
   ConversationIdParams,
   ConversationList,
@@ -18,7 +20,7 @@ import {
 import { AppError } from '../../errors.js';
 import type { ChatInput, ChatService } from '../../services/chat-service.js';
 import type { ConversationService } from '../../services/conversation-service.js';
-import { presentChat, presentConversation, presentConversationSummary } from '../present.js';
+import { presentChat, presentConversation, presentConversationSummary, presentStreamMeta } from '../present.js';
 import { abortOnClose } from '../abort-on-close.js';
 
 const errors = {
@@ -44,7 +46,8 @@ function toInput(body: z.output<typeof AIRequest>): ChatInput {
   };
 }
 
-function sseEvent(event: string, data: unknown): string {
+/** One Server-Sent Event of the reply stream, typed by the contract's event table. */
+function sseEvent<K extends ChatStreamEventName>(event: K, data: ChatStreamEventData<K>): string {
   return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
@@ -123,21 +126,7 @@ export function chatRoutes(
           signal,
           onPlan: (plan) => {
             start();
-            stream.write(
-              sseEvent('meta', {
-                conversation_id: plan.conversationId,
-                provider: plan.provider,
-                model: plan.model,
-                task: plan.task,
-                prompt_used: plan.prompt,
-                history_dropped: plan.historyDropped,
-                contexts: plan.contexts.map((c) => ({
-                  id: c.id,
-                  relevance_score: c.score,
-                  score_breakdown: c.breakdown,
-                })),
-              }),
-            );
+            stream.write(sseEvent('meta', presentStreamMeta(plan)));
           },
           onDelta: (text) => stream.write(sseEvent('delta', { text })),
         });
