@@ -1,7 +1,5 @@
-import type { Health } from '@contextpilot/contract';
-
 import { toTimestamp, type Clock } from '../domain/types.js';
-import type { Embedder } from '../providers/embeddings/embedder.js';
+import type { Embedder, EmbedderLoad } from '../providers/embeddings/embedder.js';
 import type { ContextStore } from '../storage/store.js';
 
 /**
@@ -18,6 +16,28 @@ function problem(ping: () => Promise<void>, error: string): Promise<string | nul
   );
 }
 
+/** One part a request needs: null `problem` means it works. */
+export interface ComponentHealth {
+  problem: string | null;
+}
+
+/** What `/health` reports, as the service sees it (the presenter builds the v1 JSON). */
+export interface HealthReport {
+  healthy: boolean;
+  timestamp: string;
+  embedding: ComponentHealth & {
+    modelId: string;
+    dimension: number;
+    /** The queue of the local model (absent for HTTP providers). */
+    load: EmbedderLoad | undefined;
+    /** Queries or writes have waited {@link SATURATED_WAIT_MS} or more: the model is saturated. */
+    saturated: boolean;
+  };
+  storage: ComponentHealth & { backend: string };
+  indexing: { pending: number };
+  rateLimitStore: ComponentHealth & { backend: string };
+}
+
 /**
  * Health of the parts a request needs: the storage, the embedding model, the background indexer and the store of
  * rate-limit counters (every protected request fails while that one is down).
@@ -32,55 +52,27 @@ export function createHealthService(deps: {
   clock: Clock;
 }) {
   return {
-    async check(): Promise<Health> {
+    async check(): Promise<HealthReport> {
       // Both checks at once: each is bounded by its driver's timeout, and /health should not add them up.
-      const [storageError, rateLimitError] = await Promise.all([
+      const [storageProblem, rateLimitProblem] = await Promise.all([
         problem(async () => deps.store.ping(), 'storage unavailable'),
         problem(() => deps.rateLimitStore.ping(), 'rate limit store unavailable'),
       ]);
-      const embeddingError = deps.embeddingProblem();
-      const healthy = storageError === null && embeddingError === null && rateLimitError === null;
+      const embeddingProblem = deps.embeddingProblem();
       const load = deps.embedder.load?.();
-      const queue =
-        load === undefined
-          ? {}
-          : {
-              queued: load.queued.query + load.queued.interactive + load.queued.background,
-              oldest_wait_ms: Math.round(load.oldestWaitMs),
-            };
-      const saturated = load !== undefined && load.oldestWaitMs >= SATURATED_WAIT_MS;
       return {
-        status: healthy ? 'healthy' : 'unhealthy',
+        healthy: storageProblem === null && embeddingProblem === null && rateLimitProblem === null,
         timestamp: toTimestamp(deps.clock.now()),
-        components: {
-          embedding_model:
-            embeddingError !== null
-              ? {
-                  status: 'unhealthy',
-                  model: deps.embedder.modelId,
-                  dimension: deps.embedder.dimension,
-                  error: embeddingError,
-                  ...queue,
-                }
-              : saturated
-                ? {
-                    status: 'degraded',
-                    model: deps.embedder.modelId,
-                    dimension: deps.embedder.dimension,
-                    error: 'saturated: requests wait for the embedding model',
-                    ...queue,
-                  }
-                : { status: 'healthy', model: deps.embedder.modelId, dimension: deps.embedder.dimension, ...queue },
-          storage:
-            storageError === null
-              ? { status: 'healthy', backend: deps.storageKind }
-              : { status: 'unhealthy', backend: deps.storageKind, error: storageError },
-          indexing: { status: deps.pendingIndexing() > 0 ? 'degraded' : 'healthy', pending: deps.pendingIndexing() },
-          rate_limit_store:
-            rateLimitError === null
-              ? { status: 'healthy', backend: deps.rateLimitStore.backend }
-              : { status: 'unhealthy', backend: deps.rateLimitStore.backend, error: rateLimitError },
+        embedding: {
+          problem: embeddingProblem,
+          modelId: deps.embedder.modelId,
+          dimension: deps.embedder.dimension,
+          load,
+          saturated: load !== undefined && load.oldestWaitMs >= SATURATED_WAIT_MS,
         },
+        storage: { problem: storageProblem, backend: deps.storageKind },
+        indexing: { pending: deps.pendingIndexing() },
+        rateLimitStore: { problem: rateLimitProblem, backend: deps.rateLimitStore.backend },
       };
     },
   };

@@ -1,5 +1,3 @@
-import type { ProviderInfo, ProvidersResponse, ValidateResponse } from '@contextpilot/contract';
-
 import { echo } from '../domain/echo.js';
 import { badRequest } from '../errors.js';
 import { allowedModels } from '../providers/llm/catalog.js';
@@ -14,44 +12,37 @@ import {
 import { defaultModelFor } from './chat-service.js';
 import type { AiSettings, SettingsService } from './settings-service.js';
 
-const METADATA: Record<
-  ProviderName,
-  Omit<ProviderInfo, 'configured' | 'available_models' | 'api_key_set' | 'base_url' | 'reachable' | 'default_model'>
-> = {
-  openai: {
-    name: 'openai',
-    display_name: 'OpenAI',
-    description: 'OpenAI GPT models including GPT-4, GPT-3.5, and o-series',
-    requires_api_key: true,
-    supports_local: false,
-    homepage_url: 'https://openai.com',
-    documentation_url: 'https://platform.openai.com/docs',
-  },
-  anthropic: {
-    name: 'anthropic',
-    display_name: 'Anthropic',
-    description: 'Anthropic Claude models with extended context windows',
-    requires_api_key: true,
-    supports_local: false,
-    homepage_url: 'https://anthropic.com',
-    documentation_url: 'https://docs.anthropic.com',
-  },
-  ollama: {
-    name: 'ollama',
-    display_name: 'Ollama',
-    description: 'Local LLM inference with automatic model downloading',
-    requires_api_key: false,
-    supports_local: true,
-    homepage_url: 'https://ollama.ai',
-    documentation_url: 'https://github.com/ollama/ollama/blob/main/docs/api.md',
-  },
-};
-
 const NOT_CONFIGURED: Record<ProviderName, string> = {
   openai: 'OpenAI API key is not configured.',
   anthropic: 'Anthropic API key is not configured.',
   ollama: 'Ollama is not configured. Set Ollama base URL in Settings.',
 };
+
+/** What is known of one provider: hosted ones list their catalog; Ollama lists its own models when it answers. */
+export type ProviderStatus =
+  | { name: 'openai' | 'anthropic'; configured: boolean; defaultModel: string; models: string[] }
+  | {
+      name: 'ollama';
+      configured: boolean;
+      defaultModel: string;
+      models: string[];
+      baseUrl: string;
+      reachable: boolean;
+    };
+
+export interface ProviderList {
+  providers: ProviderStatus[];
+  defaultProvider: string;
+  defaultModel: string;
+}
+
+/** The outcome of a connection check. */
+export interface ProviderValidation {
+  provider: ProviderName;
+  valid: boolean;
+  message: string;
+  checkedModel: string;
+}
 
 /** The provider list of `GET /providers` and the connection checks of `POST /providers/{name}/validate`. */
 export function createProviderService(deps: {
@@ -83,28 +74,30 @@ export function createProviderService(deps: {
   }
 
   return {
-    async list(): Promise<ProvidersResponse> {
+    async list(): Promise<ProviderList> {
       const settings = await deps.settings.current();
       const providers = await Promise.all(
-        PROVIDER_NAMES.map(async (name): Promise<ProviderInfo> => {
+        PROVIDER_NAMES.map(async (name): Promise<ProviderStatus> => {
           const configured = name === 'ollama' ? settings.ollama.baseUrl !== '' : settings[name].apiKey !== '';
-          const common = { ...METADATA[name], configured, default_model: settings[name].defaultModel };
+          const defaultModel = settings[name].defaultModel;
           if (name !== 'ollama') {
             // The catalog is the allow-list of the hosted providers; they are not asked.
-            return { ...common, available_models: allowedModels(name), api_key_set: configured };
+            return { name, configured, defaultModel, models: allowedModels(name) };
           }
           // Ollama's own models, only when it answers now (within a short wait): a list it did not give would
           // offer models nobody can use.
           const live = configured ? await deps.createProvider(name, connection(name, settings, {})).listModels() : null;
           return {
-            ...common,
-            available_models: live ?? [],
-            base_url: settings.ollama.baseUrl,
+            name,
+            configured,
+            defaultModel,
+            models: live ?? [],
+            baseUrl: settings.ollama.baseUrl,
             reachable: live !== null,
           };
         }),
       );
-      return { providers, default_provider: settings.defaultProvider, default_model: settings.defaultModel };
+      return { providers, defaultProvider: settings.defaultProvider, defaultModel: settings.defaultModel };
     },
 
     /**
@@ -115,7 +108,7 @@ export function createProviderService(deps: {
       rawName: string,
       model: string | undefined,
       overrides: { apiKey?: string; baseUrl?: string } = {},
-    ): Promise<ValidateResponse> {
+    ): Promise<ProviderValidation> {
       const name = rawName.trim().toLowerCase();
       if (!(PROVIDER_NAMES as readonly string[]).includes(name)) {
         throw badRequest(`Unsupported provider '${echo(rawName)}'.`);
@@ -125,14 +118,14 @@ export function createProviderService(deps: {
       const checkedModel = model || defaultModelFor(provider, settings);
       const conn = connection(provider, settings, overrides);
       if ((provider === 'ollama' && conn.baseUrl === '') || (provider !== 'ollama' && conn.apiKey === '')) {
-        return { provider, valid: false, message: NOT_CONFIGURED[provider], checked_model: checkedModel };
+        return { provider, valid: false, message: NOT_CONFIGURED[provider], checkedModel };
       }
       try {
         const result = await deps.createProvider(provider, conn).validate(checkedModel);
-        return { provider, valid: result.valid, message: result.message, checked_model: checkedModel };
+        return { provider, valid: result.valid, message: result.message, checkedModel };
       } catch (error) {
         if (error instanceof ProviderError) {
-          return { provider, valid: false, message: error.message, checked_model: checkedModel };
+          return { provider, valid: false, message: error.message, checkedModel };
         }
         throw error;
       }

@@ -20,7 +20,7 @@ import {
 import { AppError } from '../../errors.js';
 import type { ChatInput, ChatService } from '../../services/chat-service.js';
 import type { ConversationService } from '../../services/conversation-service.js';
-import { presentChat, presentConversation, presentConversationSummary, presentStreamMeta } from '../present.js';
+import { presentChat, presentConversation, presentConversationSummary, presentStreamMeta } from '../present/chat.js';
 import { abortOnClose } from '../abort-on-close.js';
 
 const errors = {

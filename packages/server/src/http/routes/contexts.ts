@@ -19,7 +19,7 @@ import { badRequest } from '../../errors.js';
 import type { ContextService } from '../../services/context-service.js';
 import type { SearchService } from '../../services/search-service.js';
 import { abortOnClose } from '../abort-on-close.js';
-import { presentContext, presentImport } from '../present.js';
+import { presentContext, presentImport, presentStats } from '../present/contexts.js';
 
 const errors = { 400: ErrorEnvelope, 404: ErrorEnvelope, 413: ErrorEnvelope, 422: ErrorEnvelope };
 
@@ -171,16 +171,7 @@ export function contextRoutes(
     { schema: { tags: ['contexts'], summary: 'Counts of units', response: { 200: Stats } } },
     async () => {
       const [counts] = await Promise.all([contexts.counts(), options.search.sync()]);
-      return {
-        total_contexts: counts.total,
-        active_contexts: counts.active,
-        superseded_contexts: counts.total - counts.active,
-        contexts_by_type: counts.byType,
-        contexts_with_embeddings: counts.withEmbeddings,
-        embedding_cache: { size: options.search.indexedUnits, max_size: 0, ttl_seconds: 0 },
-        response_cache: { size: 0, max_size: 0, default_ttl: 0 },
-        embedding_model: contexts.model,
-      };
+      return presentStats(counts, { indexedUnits: options.search.indexedUnits, model: contexts.model });
     },
   );
 }

@@ -5,7 +5,7 @@ import { ErrorEnvelope, GeneratedPrompt, TaskRequest } from '@contextpilot/contr
 
 import type { PromptService } from '../../services/prompt-service.js';
 import { abortOnClose } from '../abort-on-close.js';
-import { presentPrompt } from '../present.js';
+import { presentPrompt } from '../present/prompt.js';
 
 /** `POST /generate-prompt` and `/generate-prompt/compact` (API v1 §3.11). */
 export function promptRoutes(app: FastifyInstance, options: { prompts: PromptService }): void {

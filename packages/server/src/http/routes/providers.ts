@@ -14,6 +14,7 @@ import {
 } from '@contextpilot/contract';
 
 import type { ProviderService } from '../../services/provider-service.js';
+import { presentProviders, presentValidation } from '../present/providers.js';
 import type { SettingsService } from '../../services/settings-service.js';
 
 /** Providers and settings (API v1 §3.16–3.19). */
@@ -33,7 +34,7 @@ export function providerRoutes(
         response: { 200: ProvidersResponse },
       },
     },
-    () => options.providers.list(),
+    async () => presentProviders(await options.providers.list()),
   );
 
   r.post(
@@ -51,11 +52,13 @@ export function providerRoutes(
         response: { 200: ValidateResponse, 400: ErrorEnvelope, 422: ErrorEnvelope },
       },
     },
-    (request) =>
-      options.providers.validate(request.params.provider_name, request.query.model || undefined, {
-        apiKey: request.body?.api_key,
-        baseUrl: request.body?.base_url,
-      }),
+    async (request) =>
+      presentValidation(
+        await options.providers.validate(request.params.provider_name, request.query.model || undefined, {
+          apiKey: request.body?.api_key,
+          baseUrl: request.body?.base_url,
+        }),
+      ),
   );
 
   r.get(

@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { Health, RootInfo } from '@contextpilot/contract';
 
 import type { HealthService } from '../../services/health-service.js';
+import { presentHealth } from '../present/system.js';
 import { UI_CSP, wantsHtml } from './web-ui.js';
 
 /** Public routes: `GET /` and `GET /health`. */
@@ -41,6 +42,6 @@ export function systemRoutes(app: FastifyInstance, options: { health: HealthServ
         response: { 200: Health },
       },
     },
-    () => options.health.check(),
+    async () => presentHealth(await options.health.check()),
   );
 }

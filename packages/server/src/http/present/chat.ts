@@ -1,0 +1,79 @@
+import type {
+  AIResponse,
+  ChatStreamMeta,
+  ConversationDetail,
+  ConversationSummary,
+  UsedContext as UsedContextWire,
+} from '@contextpilot/contract';
+
+import type { ChatOutcome, ChatPlan, UsedContext } from '../../services/chat-service.js';
+import type { ConversationRecord, ConversationSummaryRecord, MessageRecord } from '../../storage/store.js';
+import { presentScore } from './prompt.js';
+
+const presentUsedContext = (c: UsedContext): UsedContextWire => ({ id: c.id, ...presentScore(c.score, c.breakdown) });
+
+/** The `meta` event of a streamed reply: what will answer, from which prompt and contexts. */
+export function presentStreamMeta(plan: ChatPlan): ChatStreamMeta {
+  return {
+    conversation_id: plan.conversationId,
+    provider: plan.provider,
+    model: plan.model,
+    task: plan.task,
+    prompt_used: plan.prompt,
+    history_dropped: plan.historyDropped,
+    contexts: plan.contexts.map(presentUsedContext),
+  };
+}
+
+export function presentChat(outcome: ChatOutcome): AIResponse {
+  return {
+    conversation_id: outcome.conversationId,
+    task: outcome.task,
+    response: outcome.response,
+    provider: outcome.provider,
+    model: outcome.model,
+    context_ids: outcome.contextIds,
+    prompt_used: outcome.prompt,
+    timestamp: outcome.timestamp,
+    contexts: outcome.contexts.map(presentUsedContext),
+    finish_reason: outcome.finishReason,
+    tokens: outcome.tokens,
+  };
+}
+
+export function presentConversationSummary(c: ConversationSummaryRecord): ConversationSummary {
+  return {
+    id: c.id,
+    task: c.task,
+    prompt_type: c.promptType,
+    provider: c.provider,
+    model: c.model,
+    created_at: c.createdAt,
+    last_message_at: c.lastMessageAt,
+    message_count: c.messageCount,
+  };
+}
+
+export function presentConversation(c: ConversationRecord & { messages: MessageRecord[] }): ConversationDetail {
+  return {
+    id: c.id,
+    task: c.task,
+    prompt_type: c.promptType,
+    provider: c.provider,
+    model: c.model,
+    context_ids: c.contextIds,
+    created_at: c.createdAt,
+    last_message_at: c.lastMessageAt,
+    messages: c.messages.map((m) => ({
+      id: m.id,
+      role: m.role,
+      content: m.content,
+      tokens: m.tokens,
+      finish_reason: m.finishReason,
+      model: m.model,
+      created_at: m.createdAt,
+      context_ids: m.contextIds,
+      task: m.task,
+    })),
+  };
+}
