@@ -115,7 +115,7 @@ export async function startHttpTestApp(
 
 let clientCount = 0;
 /**
- * `app.inject` from a client address of its own: the per-IP rate limits of API v1 §2.3 (100 creates and 50 prompts
+ * `app.inject` from a client address of its own: the per-IP rate limits of the v1 API (100 creates and 50 prompts
  * a minute) are not what these tests are about, and they send more requests than that.
  */
 export function inject(target: FastifyInstance, options: InjectOptions): Promise<LightMyRequestResponse> {

@@ -22,7 +22,7 @@ import {
 import { buildTestApp } from '../../server/test/helpers.js';
 import { CHROMIUM_PATH, DIST_DIR } from './paths.js';
 
-/** Flags of stack-notes §2.6: no sandbox (root), no GPU, no background traffic, and no DNS outside loopback. */
+/** Chromium flags for tests: no sandbox (root), no GPU, no background traffic, and no DNS outside loopback. */
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',

@@ -8,7 +8,7 @@ import { bodyHash, computeSignature, signingPayload, verifySignature } from './s
 const NOW = 1_700_000_000;
 const enc = (s: string) => Buffer.from(s, 'utf8');
 
-/** Known-answer vectors: api-v1.md §6.4 and security.md §1.3. */
+/** Known-answer vectors: signatures computed independently (with openssl) for fixed inputs. */
 const VECTORS = [
   {
     name: 'v1 JSON POST',

@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-/** Prometheus metrics of one app instance (names of API v1 §10.4; `path` is the route template). */
+/** Prometheus metrics of one app instance (the metric names of the v1 API; `path` is the route template). */
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'contextpilot_' });

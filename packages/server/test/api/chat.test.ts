@@ -13,7 +13,7 @@ import {
 import { buildTestApp, closedPortUrl } from '../helpers.js';
 
 /*
- * POST /ai/chat (API v1 §3.13, §9; decisions §14) over the real app, with auth and request signing on, against the
+ * POST /ai/chat (API v1, with its bugs fixed) over the real app, with auth and request signing on, against the
  * loopback fakes of OpenAI, Anthropic and Ollama. The tests look at what each fake RECEIVED, not only at our answer.
  */
 

@@ -5,7 +5,7 @@ import { type ChatFake, startOpenAiChatFake } from '../fakes/openai-chat-fake.js
 import { buildTestApp, manualClock } from '../helpers.js';
 
 /*
- * GET /ai/conversations, GET and DELETE /ai/conversations/{id} (API v1 §3.14–3.15, decisions §14). The app's clock
+ * GET /ai/conversations, GET and DELETE /ai/conversations/{id} (API v1). The app's clock
  * is manual so "last activity" order never depends on two requests landing in the same millisecond.
  */
 

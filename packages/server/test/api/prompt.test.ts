@@ -286,7 +286,7 @@ describe.each(ENDPOINTS)('POST %s', (url) => {
 });
 
 describe('prompt templates', () => {
-  it('lays out the full prompt as in API v1 §8.1', async () => {
+  it('lays out the full prompt as the v1 API does', async () => {
     const word = token();
     await create({ type: 'fact', content: `Layout fact ${word}`, confidence: 0.5, tags: ['x', 'y z'] });
     await create({ type: 'preference', content: `Layout preference ${word}`, confidence: 0.8 });
@@ -301,7 +301,7 @@ describe('prompt templates', () => {
     );
   });
 
-  it('lays out the compact prompt as in API v1 §8.2, in ranking order with a trailing newline', async () => {
+  it('lays out the compact prompt as the v1 API does, in ranking order with a trailing newline', async () => {
     const word = token();
     await create({ type: 'goal', content: `Compact goal ${word}`, tags: ['t'] });
     await create({ type: 'fact', content: `Compact fact ${word}` });

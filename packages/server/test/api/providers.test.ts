@@ -6,7 +6,7 @@ import { startOllamaChatFake } from '../fakes/ollama-chat-fake.js';
 import { type ChatFake, startOpenAiChatFake } from '../fakes/openai-chat-fake.js';
 import { buildTestApp, closedPortUrl } from '../helpers.js';
 
-/* GET /providers and POST /providers/{name}/validate (API v1 §3.16–3.17), against the provider fakes. */
+/* GET /providers and POST /providers/{name}/validate (API v1), against the provider fakes. */
 
 const OPENAI_KEY = 'sk-test-providers-openai-1f3e5d';
 const ANTHROPIC_KEY = 'sk-ant-test-providers-7a9c2b';

@@ -7,7 +7,7 @@ import { type ChatFake, startOpenAiChatFake } from '../fakes/openai-chat-fake.js
 import { buildTestApp } from '../helpers.js';
 
 /*
- * The original web client's calls (web-ui.md §2), replayed as it makes them: cross-origin from
+ * The original web client's calls, replayed as it makes them: cross-origin from
  * http://localhost:3000, JSON bodies, no API key or signature (its default deployment), and the exact bodies and
  * query strings it sends. The assertions are on the shapes that client reads.
  */

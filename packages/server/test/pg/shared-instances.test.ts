@@ -11,7 +11,7 @@ import { type CallOptions, signedCall } from '../api/security-helpers.js';
 import { buildTestApp, listenOnLoopback, tempDir } from '../helpers.js';
 
 /**
- * Two app instances sharing one database and one Redis (decisions §4–6): rate limits, replay protection, the
+ * Two app instances sharing one database and one Redis : rate limits, replay protection, the
  * failed-auth lockout and key rotation hold across instances. Redis and PostgreSQL must be reachable: these tests
  * fail, never skip, without them.
  */

@@ -23,7 +23,7 @@ import { presentContext, presentImport, presentStats } from '../present/contexts
 
 const errors = { 400: ErrorEnvelope, 404: ErrorEnvelope, 413: ErrorEnvelope, 422: ErrorEnvelope };
 
-/** Context units: CRUD, filters, import/export and stats (API v1 §3.4–3.12). */
+/** Context units: CRUD, filters, import/export and stats (API v1). */
 export function contextRoutes(
   app: FastifyInstance,
   options: { contexts: ContextService; search: Pick<SearchService, 'indexedUnits' | 'sync'>; maxImportBytes: number },

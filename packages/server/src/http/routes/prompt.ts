@@ -7,7 +7,7 @@ import type { PromptService } from '../../services/prompt-service.js';
 import { abortOnClose } from '../abort-on-close.js';
 import { presentPrompt } from '../present/prompt.js';
 
-/** `POST /generate-prompt` and `/generate-prompt/compact` (API v1 §3.11). */
+/** `POST /generate-prompt` and `/generate-prompt/compact` (API v1). */
 export function promptRoutes(app: FastifyInstance, options: { prompts: PromptService }): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   for (const compact of [false, true]) {

@@ -41,7 +41,7 @@ const ERROR_CLASSES: SdkErrorClasses = {
  * Retries (connection errors, 408/409/429/5xx/529) are the SDK's; `connection.timeoutMs` bounds each attempt and the
  * whole call (for a stream: the wait for each event).
  *
- * @throws ProviderError from `chat` and `stream` (see api-v1.md §9.3 for the messages).
+ * @throws ProviderError from `chat` and `stream` (with the messages of `call.ts`).
  */
 export function createAnthropicProvider(connection: ProviderConnection, options: LlmProviderOptions = {}): LlmProvider {
   const { apiKey, timeoutMs } = connection;

@@ -125,7 +125,7 @@ export function shortRaw(raw: string, secrets: readonly string[]): string {
   return text.length > MAX_RAW_LENGTH ? `${text.slice(0, MAX_RAW_LENGTH)}…` : text;
 }
 
-/** Messages of api-v1.md §9.3 for an HTTP status from a hosted provider. */
+/** The v1 API's messages for an HTTP status from a hosted provider (clients show them as they are). */
 const STATUS_MESSAGES = {
   openai: {
     auth: 'OpenAI authentication failed. The configured API key was rejected. Please verify the key in Settings → OpenAI.',

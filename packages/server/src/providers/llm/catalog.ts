@@ -25,7 +25,7 @@ const WINDOWS: Record<ProviderName, WindowTable> = {
 };
 
 /**
- * The catalog's models of a provider, in file order (api-v1.md §9.5). For OpenAI and Anthropic this is the
+ * The catalog's models of a provider, in file order (the order the original API listed them). For OpenAI and Anthropic this is the
  * allow-list of chat requests; for Ollama it is only what `/providers` shows when the server cannot be asked.
  * Returns a fresh array each call.
  */

@@ -46,7 +46,7 @@ const ERROR_CLASSES: SdkErrorClasses = {
 
 /**
  * Reasoning-model families (o1, o3, gpt-5…) take `max_completion_tokens` instead of `max_tokens` and reject any
- * `temperature` other than the default, so none is sent (v1 rule, api-v1.md §9.3).
+ * `temperature` other than the default, so none is sent (as the v1 API did).
  */
 export function usesMaxCompletionTokens(model: string): boolean {
   return model.startsWith('o1') || model.startsWith('o3') || model.startsWith('gpt-5');
@@ -72,7 +72,7 @@ function isMaxTokensUnsupported(error: unknown): boolean {
  * which key. Retries (connection errors, 408/409/429/5xx) are the SDK's; `connection.timeoutMs` bounds each attempt
  * and the whole call (for a stream: the wait for each event).
  *
- * @throws ProviderError from `chat` and `stream` (see api-v1.md §9.3 for the messages).
+ * @throws ProviderError from `chat` and `stream` (with the messages of `call.ts`).
  */
 export function createOpenAiProvider(connection: ProviderConnection, options: LlmProviderOptions = {}): LlmProvider {
   const { apiKey, timeoutMs } = connection;

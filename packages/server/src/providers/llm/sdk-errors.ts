@@ -36,7 +36,7 @@ export interface SdkCallContext {
 }
 
 /**
- * Translates whatever an SDK call threw into a ProviderError (api-v1.md §9.3). The caller's abort and our deadline
+ * Translates whatever an SDK call threw into a ProviderError with the v1 API's message for its kind. The caller's abort and our deadline
  * win over the error the SDK reports for them. An error thrown by the caller's `onDelta` is rethrown unchanged, and so
  * is anything that is not a provider failure (a bug of ours should surface as one).
  */

@@ -9,7 +9,7 @@ export interface ContextTemplate {
   confidence: number;
 }
 
-/** The six quick templates (web-ui.md §1.7). */
+/** The six quick templates of the original web UI. */
 export const TEMPLATES: readonly ContextTemplate[] = [
   {
     name: 'Code Preference',
