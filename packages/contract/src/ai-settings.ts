@@ -322,8 +322,11 @@ type Group<P extends AiProvider | null> = {
 /** The settings as the server uses them: the general ones, and one group per provider. */
 export type AiSettings = Group<null> & { [P in AiProvider]: Group<P> };
 
+/** A setting whose value `GET /settings` shows under its key. */
+export type ShownAiSetting = Exclude<AiSetting, { kind: 'secret' } | { hidden: true }>;
+
 /** Whether `GET /settings` shows the value itself (a key never; see `presence` for what is said instead). */
-export function isShown(row: AiSetting): boolean {
+export function isShown(row: AiSetting): row is ShownAiSetting {
   return row.kind !== 'secret' && !('hidden' in row);
 }
 

@@ -1,6 +1,14 @@
 import { z } from 'zod';
 
-import { AI_PROVIDERS, AI_SETTINGS, type AiProvider, type AiSetting, isHttpUrl, isShown } from './ai-settings.js';
+import {
+  AI_PROVIDERS,
+  AI_SETTINGS,
+  type AiProvider,
+  type AiSetting,
+  isHttpUrl,
+  isShown,
+  type ShownAiSetting,
+} from './ai-settings.js';
 
 /*
  * The schemas of `GET` and `POST /settings`, derived from the settings table (ai-settings.ts): its kinds and limits
@@ -18,7 +26,7 @@ type ShownField<R> = R extends { kind: 'number' | 'integer' }
 type ResponseShape = {
   [R in AiSetting as R extends { presence: string } ? R['presence'] : never]: z.ZodBoolean;
 } & {
-  [R in AiSetting as R extends { kind: 'secret' } | { hidden: true } ? never : R['key']]: ShownField<R>;
+  [R in ShownAiSetting as R['key']]: ShownField<R>;
 };
 
 const numberOf = (row: NumberSetting) => (row.kind === 'integer' ? z.number().int() : z.number());
