@@ -5,5 +5,6 @@ export * from './prompt.js';
 export * from './system.js';
 export * from './security.js';
 export * from './chat.js';
+export * from './ai-settings.js';
 export * from './settings.js';
 export * from './schema-names.js';

@@ -1,74 +1,95 @@
 import { z } from 'zod';
 
+import {
+  AI_PROVIDERS,
+  AI_SETTINGS,
+  type AiProvider,
+  type AiSetting,
+  isHttpUrl,
+  isShown,
+  type ShownAiSetting,
+} from './ai-settings.js';
+
+/*
+ * The schemas of `GET` and `POST /settings`, derived from the settings table (ai-settings.ts): its kinds and limits
+ * give each field's type and range, in the table's order.
+ */
+
+type NumberSetting = Extract<AiSetting, { kind: 'number' | 'integer' }>;
+
+type ShownField<R> = R extends { kind: 'number' | 'integer' }
+  ? R extends { default: number }
+    ? z.ZodNumber
+    : z.ZodNullable<z.ZodNumber>
+  : z.ZodString;
+
+type ResponseShape = {
+  [R in AiSetting as R extends { presence: string } ? R['presence'] : never]: z.ZodBoolean;
+} & {
+  [R in ShownAiSetting as R['key']]: ShownField<R>;
+};
+
+const numberOf = (row: NumberSetting) => (row.kind === 'integer' ? z.number().int() : z.number());
+
+/** What `GET /settings` shows of a value (the default provider as a plain string, as v1 documents it). */
+function shownSchema(row: AiSetting): z.ZodType {
+  if (row.kind === 'number' || row.kind === 'integer') {
+    return row.default === null ? numberOf(row).nullable() : numberOf(row);
+  }
+  return z.string();
+}
+
+const responseShape: Record<string, z.ZodType> = {};
+for (const row of AI_SETTINGS) {
+  if ('presence' in row) {
+    responseShape[row.presence] = z.boolean();
+  }
+  if (isShown(row)) {
+    responseShape[row.key] = shownSchema(row);
+  }
+}
+
 /** The 24 fields of `GET /settings`, in v1 order. Secrets are never returned, only `*_set` flags. */
-export const SettingsResponse = z.object({
-  openai_api_key_set: z.boolean(),
-  openai_base_url: z.string(),
-  openai_default_model: z.string(),
-  openai_temperature: z.number().nullable(),
-  openai_top_p: z.number().nullable(),
-  openai_max_tokens: z.number().int().nullable(),
-  anthropic_api_key_set: z.boolean(),
-  anthropic_default_model: z.string(),
-  anthropic_temperature: z.number().nullable(),
-  anthropic_top_p: z.number().nullable(),
-  anthropic_top_k: z.number().int().nullable(),
-  anthropic_max_tokens: z.number().int().nullable(),
-  ollama_configured: z.boolean(),
-  ollama_base_url: z.string(),
-  ollama_default_model: z.string(),
-  ollama_temperature: z.number().nullable(),
-  ollama_top_p: z.number().nullable(),
-  ollama_num_predict: z.number().int().nullable(),
-  ollama_num_ctx: z.number().int().nullable(),
-  ollama_keep_alive: z.string(),
-  default_ai_provider: z.string(),
-  default_ai_model: z.string(),
-  ai_temperature: z.number(),
-  ai_max_tokens: z.number().int(),
-});
+export const SettingsResponse = z.object(responseShape as ResponseShape);
 export type SettingsResponse = z.infer<typeof SettingsResponse>;
 
-const text = (max: number) => z.string().max(max).nullable().optional();
-const url = z
-  .string()
-  .max(500)
-  .refine((v) => v.trim() === '' || /^https?:\/\/[^\s]+$/i.test(v.trim()), 'must be an http(s) URL')
-  .nullable()
-  .optional();
-const num = (min: number, max: number) => z.number().min(min).max(max).nullable().optional();
-const int = (min: number, max: number) => z.number().int().min(min).max(max).nullable().optional();
+type UpdateField<R> = z.ZodOptional<
+  z.ZodNullable<
+    R extends { kind: 'provider' }
+      ? z.ZodEnum<{ [P in AiProvider]: P }>
+      : R extends { kind: 'number' | 'integer' }
+        ? z.ZodNumber
+        : z.ZodString
+  >
+>;
+
+type UpdateShape = { [R in AiSetting as R['key']]: UpdateField<R> };
+
+/** One field of `POST /settings`: the row's type and limits. */
+function updateSchema(row: AiSetting): z.ZodType {
+  switch (row.kind) {
+    case 'number':
+    case 'integer':
+      return numberOf(row).min(row.min).max(row.max);
+    case 'provider':
+      return z.enum(AI_PROVIDERS);
+    case 'url':
+      return z
+        .string()
+        .max(row.maxLength)
+        .refine((v) => v.trim() === '' || isHttpUrl(v.trim()), 'must be an http(s) URL');
+    default:
+      return z.string().max(row.maxLength);
+  }
+}
 
 /**
  * Body of `POST /settings`: every field optional. A value sets the field; `null` clears a stored value (the
  * environment default applies again); an absent field is left alone.
  */
-export const SettingsUpdate = z.strictObject({
-  openai_api_key: text(500),
-  openai_base_url: url,
-  openai_default_model: text(200),
-  openai_temperature: num(0, 2),
-  openai_top_p: num(0, 1),
-  openai_max_tokens: int(1, 16000),
-  anthropic_api_key: text(500),
-  anthropic_base_url: url,
-  anthropic_default_model: text(200),
-  anthropic_temperature: num(0, 2),
-  anthropic_top_p: num(0, 1),
-  anthropic_top_k: int(0, 1_000_000),
-  anthropic_max_tokens: int(1, 16000),
-  ollama_base_url: url,
-  ollama_default_model: text(200),
-  ollama_temperature: num(0, 2),
-  ollama_top_p: num(0, 1),
-  ollama_num_predict: int(1, 10_000_000),
-  ollama_num_ctx: int(1, 10_000_000),
-  ollama_keep_alive: text(50),
-  default_ai_provider: z.enum(['openai', 'anthropic', 'ollama']).nullable().optional(),
-  default_ai_model: text(200),
-  ai_temperature: num(0, 2),
-  ai_max_tokens: int(1, 16000),
-});
+export const SettingsUpdate = z.strictObject(
+  Object.fromEntries(AI_SETTINGS.map((row) => [row.key, updateSchema(row).nullable().optional()])) as UpdateShape,
+);
 export type SettingsUpdate = z.infer<typeof SettingsUpdate>;
 
 export const SettingsUpdateResponse = z.object({

@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
-import { CONFIG_VARIABLES, ConfigError, loadConfig } from './config.js';
+import { AI_SETTINGS, type AiSetting } from '@contextpilot/contract';
+
+import { type Config, CONFIG_VARIABLES, ConfigError, loadConfig } from './config.js';
 
 /** Runs `fn` and returns the ConfigError it throws (fails the test if it throws nothing or something else). */
 function configError(fn: () => unknown): ConfigError {
@@ -215,6 +217,54 @@ describe('loadConfig: values from the environment', () => {
     expect(CONFIG_VARIABLES).toContain('CONTEXTPILOT_PORT');
     expect(CONFIG_VARIABLES).toContain('CONTEXTPILOT_DATABASE_URL');
     expect(CONFIG_VARIABLES.every((name) => name === 'NODE_ENV' || name.startsWith('CONTEXTPILOT_'))).toBe(true);
+  });
+});
+
+describe('loadConfig: the AI settings table', () => {
+  /** Where the server keeps a setting: `config.ai[provider][name]`, or `config.ai[name]` when general. */
+  function valueOf(config: Config, row: AiSetting): unknown {
+    const ai = config.ai as unknown as Record<string, unknown>;
+    const group = row.provider === null ? ai : (ai[row.provider] as Record<string, unknown>);
+    return group[row.name];
+  }
+
+  /** A value for the variable other than the default, and what it reads as. */
+  function sample(row: AiSetting): [string, unknown] {
+    switch (row.kind) {
+      case 'number':
+        return [` ${(row.min + row.max) / 2} `, (row.min + row.max) / 2];
+      case 'integer':
+        return [String(Math.floor((row.min + row.max) / 2)), Math.floor((row.min + row.max) / 2)];
+      case 'provider':
+        return [' Anthropic ', 'anthropic'];
+      default:
+        return [' http://sample.test:1234 ', 'http://sample.test:1234'];
+    }
+  }
+
+  it.each(AI_SETTINGS.map((row): [string, AiSetting] => [row.env, row]))(
+    'reads %s into the AI settings, with the default of the table',
+    (variable, row) => {
+      expect(CONFIG_VARIABLES).toContain(variable);
+      expect(valueOf(loadConfig({}), row)).toBe(row.default);
+      const [raw, value] = sample(row);
+      expect(valueOf(loadConfig({ [variable]: raw }), row)).toBe(value);
+    },
+  );
+
+  it.each(
+    AI_SETTINGS.filter((row) => row.kind === 'number' || row.kind === 'integer').map((row): [string, AiSetting] => [
+      row.env,
+      row,
+    ]),
+  )('refuses %s outside the limits of the table', (variable, row) => {
+    if (row.kind !== 'number' && row.kind !== 'integer') {
+      throw new Error(`${variable} is not a number`);
+    }
+    for (const bad of [String(row.min - 1), String(row.max + 1), 'many']) {
+      expect(configError(() => loadConfig({ [variable]: bad })).message, bad).toMatch(new RegExp(`^${variable}: `));
+    }
+    expect(valueOf(loadConfig({ [variable]: String(row.max) }), row)).toBe(row.max);
   });
 });
 

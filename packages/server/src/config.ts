@@ -4,7 +4,16 @@ import { parseEnv } from 'node:util';
 
 import { z } from 'zod';
 
-import { DEFAULT_LIMITS } from '@contextpilot/contract';
+import {
+  AI_PROVIDERS,
+  AI_SETTINGS,
+  type AiSetting,
+  type AiSettingValue,
+  type AiSettingValues,
+  type AiSettingVariable,
+  DEFAULT_LIMITS,
+  groupAiSettings,
+} from '@contextpilot/contract';
 
 import { isLoopbackAddress, parseHostPattern } from './domain/hosts.js';
 import { DEFAULT_MAX_REPLY_BYTES } from './providers/llm/llm.js';
@@ -127,6 +136,27 @@ const oneOf = <T extends string>(values: readonly T[], fallback: T) =>
       return s;
     });
 
+/** The variable of an AI setting, read as the settings table says (kind, range, default). */
+function aiSettingVariable(row: AiSetting): z.ZodType<AiSettingValue, string | undefined> {
+  switch (row.kind) {
+    case 'number':
+    case 'integer':
+      if (row.default === null) {
+        return optionalNumber(row.min, row.max, row.kind === 'integer');
+      }
+      return row.kind === 'integer' ? int(row.default, row.min, row.max) : number(row.default, row.min, row.max);
+    case 'provider':
+      return oneOf(AI_PROVIDERS, row.default);
+    default:
+      return str(row.default);
+  }
+}
+
+const AI_SETTING_VARIABLES = Object.fromEntries(AI_SETTINGS.map((row) => [row.env, aiSettingVariable(row)])) as Record<
+  AiSettingVariable,
+  z.ZodType<AiSettingValue, string | undefined>
+>;
+
 /** Every CONTEXTPILOT_* variable, its type and its default. The README documents each one. */
 const EnvSchema = z.object({
   NODE_ENV: str('development'),
@@ -182,31 +212,9 @@ const EnvSchema = z.object({
   CONTEXTPILOT_SECURITY_EVENT_RETENTION_DAYS: int(90, 1, 36_500),
   CONTEXTPILOT_SECURITY_EVENT_AGGREGATE_SECONDS: int(60, 0, 3_600),
   CONTEXTPILOT_ENCRYPTION_KEY: str(''),
-  CONTEXTPILOT_OPENAI_API_KEY: str(''),
-  CONTEXTPILOT_OPENAI_BASE_URL: str(''),
-  CONTEXTPILOT_OPENAI_DEFAULT_MODEL: str(''),
-  CONTEXTPILOT_OPENAI_TEMPERATURE: optionalNumber(0, 2),
-  CONTEXTPILOT_OPENAI_TOP_P: optionalNumber(0, 1),
-  CONTEXTPILOT_OPENAI_MAX_TOKENS: optionalNumber(1, 16000, true),
-  CONTEXTPILOT_ANTHROPIC_API_KEY: str(''),
-  CONTEXTPILOT_ANTHROPIC_BASE_URL: str(''),
-  CONTEXTPILOT_ANTHROPIC_DEFAULT_MODEL: str(''),
-  CONTEXTPILOT_ANTHROPIC_TEMPERATURE: optionalNumber(0, 2),
-  CONTEXTPILOT_ANTHROPIC_TOP_P: optionalNumber(0, 1),
-  CONTEXTPILOT_ANTHROPIC_TOP_K: optionalNumber(0, 1_000_000, true),
-  CONTEXTPILOT_ANTHROPIC_MAX_TOKENS: optionalNumber(1, 16000, true),
-  CONTEXTPILOT_OLLAMA_BASE_URL: str('http://localhost:11434'),
-  CONTEXTPILOT_OLLAMA_DEFAULT_MODEL: str(''),
-  CONTEXTPILOT_OLLAMA_TEMPERATURE: optionalNumber(0, 2),
-  CONTEXTPILOT_OLLAMA_TOP_P: optionalNumber(0, 1),
-  CONTEXTPILOT_OLLAMA_NUM_PREDICT: optionalNumber(1, 10_000_000, true),
-  CONTEXTPILOT_OLLAMA_NUM_CTX: optionalNumber(1, 10_000_000, true),
-  CONTEXTPILOT_OLLAMA_KEEP_ALIVE: str(''),
+  // The AI settings that POST /settings can override: from the settings table (contract, ai-settings.ts).
+  ...AI_SETTING_VARIABLES,
   CONTEXTPILOT_OLLAMA_AUTO_PULL: bool(false),
-  CONTEXTPILOT_DEFAULT_AI_PROVIDER: oneOf(['openai', 'anthropic', 'ollama'], 'openai'),
-  CONTEXTPILOT_DEFAULT_AI_MODEL: str('gpt-4o'),
-  CONTEXTPILOT_AI_MAX_TOKENS: int(2000, 1, 16000),
-  CONTEXTPILOT_AI_TEMPERATURE: number(0.7, 0, 2),
   CONTEXTPILOT_AI_TIMEOUT_SECONDS: int(120, 1, 3600),
   CONTEXTPILOT_AI_MAX_REPLY_BYTES: int(DEFAULT_MAX_REPLY_BYTES, 1024, 64 * 1024 * 1024),
 });
@@ -266,6 +274,7 @@ function buildConfig(env: Env) {
   }
   const aliases: Record<string, string> = { warning: 'warn', critical: 'fatal' };
   const logLevel = aliases[env.CONTEXTPILOT_LOG_LEVEL] ?? env.CONTEXTPILOT_LOG_LEVEL;
+  const ai = groupAiSettings(Object.fromEntries(AI_SETTINGS.map((row) => [row.key, env[row.env]])) as AiSettingValues);
   if (env.CONTEXTPILOT_API_KEY_HASH !== '' && !/^[0-9a-fA-F]{64}$/.test(env.CONTEXTPILOT_API_KEY_HASH)) {
     throw new ConfigError('CONTEXTPILOT_API_KEY_HASH: must be the SHA-256 of the key as 64 hexadecimal characters');
   }
@@ -332,37 +341,8 @@ function buildConfig(env: Env) {
       encryptionKey: env.CONTEXTPILOT_ENCRYPTION_KEY,
     },
     ai: {
-      openai: {
-        apiKey: env.CONTEXTPILOT_OPENAI_API_KEY,
-        baseUrl: env.CONTEXTPILOT_OPENAI_BASE_URL,
-        defaultModel: env.CONTEXTPILOT_OPENAI_DEFAULT_MODEL,
-        temperature: env.CONTEXTPILOT_OPENAI_TEMPERATURE,
-        topP: env.CONTEXTPILOT_OPENAI_TOP_P,
-        maxTokens: env.CONTEXTPILOT_OPENAI_MAX_TOKENS,
-      },
-      anthropic: {
-        apiKey: env.CONTEXTPILOT_ANTHROPIC_API_KEY,
-        baseUrl: env.CONTEXTPILOT_ANTHROPIC_BASE_URL,
-        defaultModel: env.CONTEXTPILOT_ANTHROPIC_DEFAULT_MODEL,
-        temperature: env.CONTEXTPILOT_ANTHROPIC_TEMPERATURE,
-        topP: env.CONTEXTPILOT_ANTHROPIC_TOP_P,
-        topK: env.CONTEXTPILOT_ANTHROPIC_TOP_K,
-        maxTokens: env.CONTEXTPILOT_ANTHROPIC_MAX_TOKENS,
-      },
-      ollama: {
-        baseUrl: env.CONTEXTPILOT_OLLAMA_BASE_URL,
-        defaultModel: env.CONTEXTPILOT_OLLAMA_DEFAULT_MODEL,
-        temperature: env.CONTEXTPILOT_OLLAMA_TEMPERATURE,
-        topP: env.CONTEXTPILOT_OLLAMA_TOP_P,
-        numPredict: env.CONTEXTPILOT_OLLAMA_NUM_PREDICT,
-        numCtx: env.CONTEXTPILOT_OLLAMA_NUM_CTX,
-        keepAlive: env.CONTEXTPILOT_OLLAMA_KEEP_ALIVE,
-        autoPull: env.CONTEXTPILOT_OLLAMA_AUTO_PULL,
-      },
-      defaultProvider: env.CONTEXTPILOT_DEFAULT_AI_PROVIDER,
-      defaultModel: env.CONTEXTPILOT_DEFAULT_AI_MODEL,
-      maxTokens: env.CONTEXTPILOT_AI_MAX_TOKENS,
-      temperature: env.CONTEXTPILOT_AI_TEMPERATURE,
+      ...ai,
+      ollama: { ...ai.ollama, autoPull: env.CONTEXTPILOT_OLLAMA_AUTO_PULL },
       timeoutMs: env.CONTEXTPILOT_AI_TIMEOUT_SECONDS * 1000,
       maxReplyBytes: env.CONTEXTPILOT_AI_MAX_REPLY_BYTES,
     },

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { AI_PROVIDERS, AI_SETTINGS, type AiSetting, isShown } from '@contextpilot/contract';
+
 import { startOllamaChatFake } from '../fakes/ollama-chat-fake.js';
 import { type ChatFake, type RecordedChatRequest, startOpenAiChatFake } from '../fakes/openai-chat-fake.js';
 import { buildTestApp, tempDir } from '../helpers.js';
@@ -232,6 +234,55 @@ describe('POST /settings', () => {
       await update(app, reset);
     }
   });
+
+  /** A valid value for a setting, other than the one in effect. */
+  function sampleValue(row: AiSetting, now: Settings): string | number {
+    switch (row.kind) {
+      case 'number':
+        return (row.min + row.max) / 2;
+      case 'integer':
+        return Math.floor((row.min + row.max) / 2);
+      case 'provider':
+        return AI_PROVIDERS.find((p) => p !== now[row.key]) ?? AI_PROVIDERS[0];
+      case 'url':
+        return `http://settings-sample.test/${row.key}`;
+      default:
+        return `sample-${row.key}`;
+    }
+  }
+
+  it.each(AI_SETTINGS.map((row): [string, AiSetting] => [row.key, row]))(
+    'sets %s, shows it as the settings table says, and null restores the default',
+    async (key, row) => {
+      const before = await current(app);
+      const value = sampleValue(row, before);
+      const set = await update(app, { [key]: value });
+      expect(set.updated_fields).toEqual([key]);
+      const now = await current(app);
+      expect(set.settings).toEqual(now);
+      expect(Object.keys(now)).toEqual(SETTINGS_FIELDS);
+      if ('presence' in row) {
+        expect(now[row.presence]).toBe(true);
+      }
+      if (isShown(row)) {
+        expect(now[key]).toBe(value);
+      } else {
+        expect(JSON.stringify(now)).not.toContain(String(value));
+      }
+      const stored = (await app.parts.storage.settings.getAll()).get(key) ?? '';
+      if (row.kind === 'secret') {
+        expect(stored.startsWith('enc:v2:')).toBe(true);
+        expect(stored).not.toContain(value);
+      } else {
+        expect(stored).toBe(String(value));
+      }
+
+      const cleared = await update(app, { [key]: null });
+      expect(cleared.updated_fields).toEqual([key]);
+      expect(cleared.settings).toEqual(before);
+      expect((await app.parts.storage.settings.getAll()).has(key)).toBe(false);
+    },
+  );
 
   it('an empty body changes nothing', async () => {
     const before = await current(app);

@@ -1,5 +1,7 @@
-/** The three chat providers ContextPilot talks to. */
-export const PROVIDER_NAMES = ['openai', 'anthropic', 'ollama'] as const;
+import { AI_PROVIDERS } from '@contextpilot/contract';
+
+/** The three chat providers ContextPilot talks to (listed once, with the settings, in the contract). */
+export const PROVIDER_NAMES = AI_PROVIDERS;
 export type ProviderName = (typeof PROVIDER_NAMES)[number];
 
 /** Where the hosted providers' SDKs send requests when no base URL is configured. */

@@ -65,7 +65,7 @@ export function SettingField({ def, form, settings, providers, error, onChange }
         ))}
       </select>
     );
-  } else if (def.kind === 'model') {
+  } else if (def.kind === 'model' && !def.freeText) {
     const providerName = def.provider ?? fieldValue(form, 'default_ai_provider');
     const models = providers?.providers.find((p) => p.name === providerName)?.available_models ?? [];
     const options = state.value && !models.includes(state.value) ? [state.value, ...models] : models;
@@ -80,8 +80,8 @@ export function SettingField({ def, form, settings, providers, error, onChange }
       </select>
     );
   } else {
-    const numeric = def.kind === 'number' || def.kind === 'int';
-    const listId = def.kind === 'text' && def.provider ? `${id}-models` : undefined;
+    const numeric = def.kind === 'number' || def.kind === 'integer';
+    const listId = def.kind === 'model' && def.provider ? `${id}-models` : undefined;
     const models = def.provider
       ? (providers?.providers.find((p) => p.name === def.provider)?.available_models ?? [])
       : [];
@@ -90,7 +90,7 @@ export function SettingField({ def, form, settings, providers, error, onChange }
         <input
           id={id}
           type={numeric ? 'number' : def.kind === 'url' ? 'url' : 'text'}
-          inputMode={def.kind === 'int' ? 'numeric' : def.kind === 'number' ? 'decimal' : undefined}
+          inputMode={def.kind === 'integer' ? 'numeric' : def.kind === 'number' ? 'decimal' : undefined}
           min={def.min}
           max={def.max}
           step={def.step}

@@ -2,9 +2,11 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 
-import { json, settings } from '../../test/mock-api';
+import { AI_PROVIDERS, AI_SETTINGS, isShown } from '@contextpilot/contract/ai-settings';
+
+import { json, providers, settings } from '../../test/mock-api';
 import { renderApp } from '../../test/render';
-import { buildUpdate, initialForm } from './settings-form';
+import { ALL_FIELDS, buildUpdate, GENERAL_FIELDS, initialForm, PROVIDER_FIELDS } from './settings-form';
 
 async function openSettings(handlers: Parameters<typeof renderApp>[0] = {}) {
   const user = userEvent.setup();
@@ -19,6 +21,36 @@ async function openSettings(handlers: Parameters<typeof renderApp>[0] = {}) {
   await waitFor(() => expect(within(dialog).getByRole('spinbutton', { name: 'Temperature' })).toHaveValue(0.7));
   return { app, user, dialog };
 }
+
+describe('settings form fields', () => {
+  it('has one labelled field per setting of the table, with its kind and limits, on its tab in table order', () => {
+    expect(ALL_FIELDS.map((def) => def.key).sort()).toEqual(AI_SETTINGS.map((row) => row.key).sort());
+    expect(GENERAL_FIELDS.map((def) => def.key)).toEqual(
+      AI_SETTINGS.filter((row) => row.provider === null).map((row) => row.key),
+    );
+    for (const provider of AI_PROVIDERS) {
+      expect(PROVIDER_FIELDS[provider].map((def) => def.key)).toEqual(
+        AI_SETTINGS.filter((row) => row.provider === provider).map((row) => row.key),
+      );
+    }
+    for (const row of AI_SETTINGS) {
+      const def = ALL_FIELDS.find((field) => field.key === row.key);
+      expect(def?.label.trim(), row.key).not.toBe('');
+      expect(def?.kind, row.key).toBe(row.kind);
+      if (row.kind === 'number' || row.kind === 'integer') {
+        expect(def, row.key).toMatchObject({ min: row.min, max: row.max });
+      }
+    }
+  });
+
+  it('pre-fills every setting GET /settings shows, and never a key', () => {
+    const form = initialForm(settings);
+    for (const row of AI_SETTINGS) {
+      const shown = isShown(row) ? settings[row.key] : null;
+      expect(form[row.key]?.value, row.key).toBe(shown === null ? '' : String(shown));
+    }
+  });
+});
 
 describe('settings form logic', () => {
   it('sends only changed fields, null for a cleared one, and never an untouched secret', () => {
@@ -85,6 +117,24 @@ describe('Settings dialog', () => {
     });
     expect(await screen.findByText('Settings updated successfully!')).toBeInTheDocument();
     expect(screen.queryByRole('dialog', { name: 'Settings' })).not.toBeInTheDocument();
+  });
+
+  it('shows a labelled control for every setting, on its tab', async () => {
+    const { user, dialog } = await openSettings();
+    const general = within(dialog).getByRole('tabpanel', { name: 'General' });
+    for (const def of GENERAL_FIELDS) {
+      expect(within(general).getByLabelText(def.label), def.key).toBeInTheDocument();
+    }
+    await user.click(within(dialog).getByRole('tab', { name: /Providers/ }));
+    for (const provider of AI_PROVIDERS) {
+      const name = providers.providers.find((p) => p.name === provider)?.display_name ?? provider;
+      const named = (accessibleName: string) => accessibleName.startsWith(name);
+      await user.click(within(dialog).getByRole('tab', { name: named }));
+      const panel = within(dialog).getByRole('tabpanel', { name: named });
+      for (const def of PROVIDER_FIELDS[provider]) {
+        expect(within(panel).getByLabelText(def.label), def.key).toBeInTheDocument();
+      }
+    }
   });
 
   it('never shows a saved secret', async () => {

@@ -15,6 +15,7 @@ import {
   GENERAL_FIELDS,
   initialForm,
   PROVIDER_FIELDS,
+  type FieldKind,
   type FieldState,
   type FormState,
   type SettingKey,
@@ -108,11 +109,17 @@ export function SettingsDialog({ onClose }: { onClose: () => void }) {
       return;
     }
     const prefix = info.name;
-    const typedKey = isKnown(prefix) && prefix !== 'ollama' ? fieldValue(form, `${prefix}_api_key`).trim() : '';
-    const baseKey = `${prefix}_base_url` as SettingKey;
-    const typedUrl = form[baseKey]?.dirty ? fieldValue(form, baseKey).trim() : '';
+    // What is typed in this provider's key, URL and model fields (the URL only when changed).
+    const fields = isKnown(prefix) ? PROVIDER_FIELDS[prefix] : [];
+    const typed = (kind: FieldKind, changedOnly = false) => {
+      const def = fields.find((d) => d.kind === kind);
+      const state = def ? form[def.key] : undefined;
+      return state && (!changedOnly || state.dirty) ? state.value.trim() : '';
+    };
+    const typedKey = typed('secret');
+    const typedUrl = typed('url', true);
     const model =
-      (isKnown(prefix) ? fieldValue(form, `${prefix}_default_model`).trim() : '') ||
+      typed('model') ||
       info.default_model ||
       (fieldValue(form, 'default_ai_provider') === prefix ? fieldValue(form, 'default_ai_model').trim() : '') ||
       undefined;

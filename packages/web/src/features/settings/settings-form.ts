@@ -1,8 +1,20 @@
 import type { SettingsResponse, SettingsUpdate } from '@contextpilot/contract';
+import {
+  AI_PROVIDERS,
+  AI_SETTINGS,
+  type AiProvider,
+  type AiSetting,
+  type AiSettingKind,
+  isHttpUrl,
+  isShown,
+} from '@contextpilot/contract/ai-settings';
+
+import { SETTING_LABELS } from './setting-labels';
 
 export type SettingKey = keyof SettingsUpdate;
-export type FieldKind = 'secret' | 'url' | 'text' | 'model' | 'provider' | 'number' | 'int';
+export type FieldKind = AiSettingKind;
 
+/** One field of the form: a row of the settings table with its label. */
 export interface FieldDef {
   key: SettingKey;
   label: string;
@@ -17,229 +29,34 @@ export interface FieldDef {
   placeholder?: string;
   help?: string;
   /** Which provider's models a `model` field offers (the general default model follows the chosen provider). */
-  provider?: 'openai' | 'anthropic' | 'ollama';
+  provider?: AiProvider;
+  /** A `model` field that takes any name, offering the known ones. */
+  freeText?: boolean;
 }
 
-const BLANK_CLEARS = 'Leave blank to use the default.';
+function fieldOf(row: AiSetting): FieldDef {
+  const text = SETTING_LABELS[row.key];
+  return {
+    key: row.key,
+    kind: row.kind,
+    ...text,
+    from: isShown(row) ? row.key : undefined,
+    setFlag: row.kind === 'secret' ? row.presence : undefined,
+    ...(row.kind === 'number' || row.kind === 'integer' ? { min: row.min, max: row.max, step: text.step ?? 1 } : {}),
+    provider: row.kind === 'model' && row.provider !== null ? row.provider : undefined,
+  };
+}
 
-export const GENERAL_FIELDS: FieldDef[] = [
-  { key: 'default_ai_provider', label: 'Default provider', kind: 'provider', from: 'default_ai_provider' },
-  { key: 'default_ai_model', label: 'Default model', kind: 'model', from: 'default_ai_model' },
-  {
-    key: 'ai_temperature',
-    label: 'Temperature',
-    kind: 'number',
-    from: 'ai_temperature',
-    min: 0,
-    max: 2,
-    step: 0.1,
-    help: 'Controls randomness (0 = focused, 2 = creative).',
-  },
-  {
-    key: 'ai_max_tokens',
-    label: 'Max tokens',
-    kind: 'int',
-    from: 'ai_max_tokens',
-    min: 1,
-    max: 16000,
-    step: 1,
-    help: 'Maximum length of an AI response.',
-  },
-];
+const fieldsOf = (provider: AiProvider | null) => AI_SETTINGS.filter((row) => row.provider === provider).map(fieldOf);
 
-export const PROVIDER_FIELDS: Record<'openai' | 'anthropic' | 'ollama', FieldDef[]> = {
-  openai: [
-    {
-      key: 'openai_api_key',
-      label: 'API key',
-      kind: 'secret',
-      setFlag: 'openai_api_key_set',
-      placeholder: 'Enter OpenAI API key',
-    },
-    {
-      key: 'openai_base_url',
-      label: 'Base URL (optional)',
-      kind: 'url',
-      from: 'openai_base_url',
-      placeholder: 'https://api.openai.com/v1',
-      help: 'Override for compatible gateways. Leave blank for the default.',
-    },
-    {
-      key: 'openai_default_model',
-      label: 'Default model override',
-      kind: 'model',
-      from: 'openai_default_model',
-      provider: 'openai',
-    },
-    {
-      key: 'openai_temperature',
-      label: 'Temperature override',
-      kind: 'number',
-      from: 'openai_temperature',
-      min: 0,
-      max: 2,
-      step: 0.1,
-      help: BLANK_CLEARS,
-    },
-    {
-      key: 'openai_top_p',
-      label: 'Top P override',
-      kind: 'number',
-      from: 'openai_top_p',
-      min: 0,
-      max: 1,
-      step: 0.05,
-      help: BLANK_CLEARS,
-    },
-    {
-      key: 'openai_max_tokens',
-      label: 'Max completion tokens override',
-      kind: 'int',
-      from: 'openai_max_tokens',
-      min: 1,
-      max: 16000,
-      step: 1,
-      help: 'Sent as max_completion_tokens for o-series models. Leave blank to use the default.',
-    },
-  ],
-  anthropic: [
-    {
-      key: 'anthropic_api_key',
-      label: 'API key',
-      kind: 'secret',
-      setFlag: 'anthropic_api_key_set',
-      placeholder: 'Enter Anthropic API key',
-    },
-    {
-      key: 'anthropic_base_url',
-      label: 'Base URL (optional)',
-      kind: 'url',
-      placeholder: 'https://api.anthropic.com',
-      help: 'Override for compatible gateways. Leave blank for the default.',
-    },
-    {
-      key: 'anthropic_default_model',
-      label: 'Default model override',
-      kind: 'model',
-      from: 'anthropic_default_model',
-      provider: 'anthropic',
-    },
-    {
-      key: 'anthropic_temperature',
-      label: 'Temperature override',
-      kind: 'number',
-      from: 'anthropic_temperature',
-      min: 0,
-      max: 2,
-      step: 0.1,
-      help: BLANK_CLEARS,
-    },
-    {
-      key: 'anthropic_top_p',
-      label: 'Top P override',
-      kind: 'number',
-      from: 'anthropic_top_p',
-      min: 0,
-      max: 1,
-      step: 0.05,
-      help: BLANK_CLEARS,
-    },
-    {
-      key: 'anthropic_top_k',
-      label: 'Top K override',
-      kind: 'int',
-      from: 'anthropic_top_k',
-      min: 0,
-      max: 1_000_000,
-      step: 1,
-      help: BLANK_CLEARS,
-    },
-    {
-      key: 'anthropic_max_tokens',
-      label: 'Max tokens override',
-      kind: 'int',
-      from: 'anthropic_max_tokens',
-      min: 1,
-      max: 16000,
-      step: 1,
-      help: BLANK_CLEARS,
-    },
-  ],
-  ollama: [
-    {
-      key: 'ollama_base_url',
-      label: 'Base URL',
-      kind: 'url',
-      from: 'ollama_base_url',
-      placeholder: 'http://localhost:11434',
-      help: 'Where Ollama listens. Leave blank to use the default.',
-    },
-    {
-      key: 'ollama_default_model',
-      label: 'Default model override',
-      kind: 'text',
-      from: 'ollama_default_model',
-      provider: 'ollama',
-      placeholder: 'llama3.2',
-      help: 'Leave blank to use the global default model.',
-    },
-    {
-      key: 'ollama_temperature',
-      label: 'Temperature override',
-      kind: 'number',
-      from: 'ollama_temperature',
-      min: 0,
-      max: 2,
-      step: 0.1,
-      help: BLANK_CLEARS,
-    },
-    {
-      key: 'ollama_top_p',
-      label: 'Top P override',
-      kind: 'number',
-      from: 'ollama_top_p',
-      min: 0,
-      max: 1,
-      step: 0.05,
-      help: BLANK_CLEARS,
-    },
-    {
-      key: 'ollama_num_predict',
-      label: 'Num predict',
-      kind: 'int',
-      from: 'ollama_num_predict',
-      min: 1,
-      max: 10_000_000,
-      step: 1,
-      help: BLANK_CLEARS,
-    },
-    {
-      key: 'ollama_num_ctx',
-      label: 'Context size (num_ctx)',
-      kind: 'int',
-      from: 'ollama_num_ctx',
-      min: 1,
-      max: 10_000_000,
-      step: 1,
-      help: BLANK_CLEARS,
-    },
-    {
-      key: 'ollama_keep_alive',
-      label: 'Keep alive',
-      kind: 'text',
-      from: 'ollama_keep_alive',
-      placeholder: '5m',
-      help: 'e.g. 5m, 1h, 0. Leave blank for the default.',
-    },
-  ],
-};
+export const GENERAL_FIELDS: FieldDef[] = fieldsOf(null);
 
-export const ALL_FIELDS: FieldDef[] = [
-  ...GENERAL_FIELDS,
-  ...PROVIDER_FIELDS.openai,
-  ...PROVIDER_FIELDS.anthropic,
-  ...PROVIDER_FIELDS.ollama,
-];
+export const PROVIDER_FIELDS = Object.fromEntries(AI_PROVIDERS.map((p) => [p, fieldsOf(p)])) as Record<
+  AiProvider,
+  FieldDef[]
+>;
+
+export const ALL_FIELDS: FieldDef[] = [...GENERAL_FIELDS, ...AI_PROVIDERS.flatMap((p) => PROVIDER_FIELDS[p])];
 
 export interface FieldState {
   value: string;
@@ -293,19 +110,24 @@ export function buildUpdate(form: FormState): { update: SettingsUpdate; errors: 
       update[def.key] = null;
       continue;
     }
-    if (def.kind === 'number' || def.kind === 'int') {
+    if (def.kind === 'number' || def.kind === 'integer') {
       const value = Number(text);
       const min = def.min ?? -Infinity;
       const max = def.max ?? Infinity;
-      if (!Number.isFinite(value) || (def.kind === 'int' && !Number.isInteger(value)) || value < min || value > max) {
+      if (
+        !Number.isFinite(value) ||
+        (def.kind === 'integer' && !Number.isInteger(value)) ||
+        value < min ||
+        value > max
+      ) {
         errors[def.key] =
-          `${def.label} must be ${def.kind === 'int' ? 'a whole number' : 'a number'} from ${min} to ${max}`;
+          `${def.label} must be ${def.kind === 'integer' ? 'a whole number' : 'a number'} from ${min} to ${max}`;
         continue;
       }
       update[def.key] = value;
       continue;
     }
-    if (def.kind === 'url' && !/^https?:\/\/\S+$/i.test(text)) {
+    if (def.kind === 'url' && !isHttpUrl(text)) {
       errors[def.key] = `${def.label.replace(' (optional)', '')} must be an http(s) URL`;
       continue;
     }
