@@ -315,6 +315,9 @@ export type AiSettingValue<R extends AiSetting = AiSetting> = R extends { kind: 
 /** Every setting by its wire key. */
 export type AiSettingValues = { [R in AiSetting as R['key']]: AiSettingValue<R> };
 
+/** A change of settings: a value sets a setting, `null` brings back its default, an absent key leaves it. */
+export type AiSettingsChange = { [R in AiSetting as R['key']]?: AiSettingValue<R> | null };
+
 type Group<P extends AiProvider | null> = {
   [R in AiSetting as R extends { provider: P } ? R['name'] : never]: AiSettingValue<R>;
 };

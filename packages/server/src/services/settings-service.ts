@@ -2,13 +2,11 @@ import {
   AI_SETTINGS,
   type AiSetting,
   type AiSettings,
+  type AiSettingsChange,
   type AiSettingValues,
   flattenAiSettings,
   groupAiSettings,
-  isShown,
-  type SettingsResponse,
-  type SettingsUpdate,
-} from '@contextpilot/contract';
+} from '@contextpilot/contract/ai-settings';
 
 import { isWellFormed, sanitizeText } from '../domain/sanitize.js';
 import {
@@ -114,25 +112,6 @@ export function createSettingsService(deps: {
     return out;
   }
 
-  /** The `GET /settings` view: each setting's presence flag and value, as the table says; never a key. */
-  function present(v: AiSettingValues): SettingsResponse {
-    const out: Record<string, unknown> = {};
-    for (const row of AI_SETTINGS) {
-      const value = v[row.key];
-      if ('presence' in row) {
-        out[row.presence] = value !== '' && value !== null;
-      }
-      if (isShown(row)) {
-        out[row.key] = value;
-      }
-    }
-    return out as SettingsResponse;
-  }
-
-  async function view(): Promise<SettingsResponse> {
-    return present(await values());
-  }
-
   return {
     /**
      * Start-up work: seals again, with their setting and endpoint as associated data, the provider keys stored before
@@ -169,8 +148,8 @@ export function createSettingsService(deps: {
       return groupAiSettings(await values());
     },
 
-    /** The v1 `GET /settings` view (no secrets). */
-    view,
+    /** Every setting in effect, by wire key (provider keys included: only a presenter decides what is shown). */
+    values,
 
     /**
      * Applies an update: a value sets a field (strings trimmed; an empty string is ignored, as in v1), `null`
@@ -178,7 +157,7 @@ export function createSettingsService(deps: {
      * update; a stored key whose endpoint changes without a new key is removed (it stays with the endpoint it was
      * given for). Returns the changed fields in v1 order.
      */
-    async update(update: SettingsUpdate): Promise<{ updatedFields: string[]; settings: SettingsResponse }> {
+    async update(update: AiSettingsChange): Promise<{ updatedFields: string[]; values: AiSettingValues }> {
       const stored = await deps.store.getAll();
       const entries: Record<string, string | null> = {};
       const newKeys: Partial<Record<SecretField, string>> = {};
@@ -233,7 +212,7 @@ export function createSettingsService(deps: {
       if (updatedFields.length > 0) {
         await deps.store.set(entries);
       }
-      return { updatedFields, settings: await view() };
+      return { updatedFields, values: await values() };
     },
   };
 }

@@ -15,6 +15,7 @@ import {
 
 import type { ProviderService } from '../../services/provider-service.js';
 import { presentProviders, presentValidation } from '../present/providers.js';
+import { presentSettings, presentSettingsUpdate } from '../present/settings.js';
 import type { SettingsService } from '../../services/settings-service.js';
 
 /** Providers and settings (API v1 §3.16–3.19). */
@@ -71,7 +72,7 @@ export function providerRoutes(
         response: { 200: SettingsResponse },
       },
     },
-    () => options.settings.view(),
+    async () => presentSettings(await options.settings.values()),
   );
 
   r.post(
@@ -87,9 +88,6 @@ export function providerRoutes(
         response: { 200: SettingsUpdateResponse, 400: ErrorEnvelope, 422: ErrorEnvelope },
       },
     },
-    async (request) => {
-      const { updatedFields, settings } = await options.settings.update(request.body);
-      return { message: 'Settings updated successfully', updated_fields: updatedFields, settings };
-    },
+    async (request) => presentSettingsUpdate(await options.settings.update(request.body)),
   );
 }
