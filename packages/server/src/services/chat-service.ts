@@ -1,6 +1,6 @@
 import { newId } from '../ids.js';
 
-import type { ScoreBreakdown } from '@contextpilot/contract';
+import { ERROR_CODES, type ScoreBreakdown } from '@contextpilot/contract';
 
 import { echo } from '../domain/echo.js';
 import { trimHistory } from '../domain/history.js';
@@ -137,8 +137,11 @@ function isConfigured(provider: ProviderName, settings: AiSettings): boolean {
 /** Maps a provider failure to the HTTP answer: the user's to fix → 400, provider failed → 502, too slow → 504. */
 export function providerErrorToHttp(error: ProviderError): AppError {
   const status = { configuration: 400, rejected: 400, unavailable: 502, timeout: 504, aborted: 499 }[error.failure];
-  return new AppError(status, error.message, status === 400 ? 'HTTP_ERROR' : 'AI_SERVICE_ERROR', {
-    provider: error.provider,
+  return new AppError({
+    status,
+    message: error.message,
+    code: status === 400 ? ERROR_CODES.http : ERROR_CODES.aiService,
+    details: { provider: error.provider },
   });
 }
 
@@ -389,7 +392,7 @@ export function createChatService(deps: {
         }
       });
       if (handlers.signal.aborted) {
-        throw new AppError(499, 'Client closed the request');
+        throw new AppError({ status: 499, message: 'Client closed the request' });
       }
       return save(prepared.plan, prepared.userMessage, result, input.useCompact);
     },

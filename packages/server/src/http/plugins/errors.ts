@@ -2,14 +2,14 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 
-import { ERROR_CODES, type ErrorEnvelope, type ValidationIssue } from '@contextpilot/contract';
+import { ERROR_CODES, type ErrorCode, type ErrorEnvelope, type ValidationIssue } from '@contextpilot/contract';
 
 import { echo } from '../../domain/echo.js';
 import { AppError } from '../../errors.js';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
-function envelope(errorCode: string, message: string, details: Record<string, unknown> = {}): ErrorEnvelope {
+function envelope(errorCode: ErrorCode, message: string, details: Record<string, unknown> = {}): ErrorEnvelope {
   return { error_code: errorCode, message, detail: message, details };
 }
 
