@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { AppError, rateLimited, serviceUnavailable, storageUnavailable } from './errors.js';
+import { AppError, methodNotAllowed, rateLimited, serviceUnavailable, storageUnavailable } from './errors.js';
 
 describe('AppError', () => {
   it('takes its status, message, code, details, headers and cause as named options', () => {
@@ -55,5 +55,15 @@ describe('helpers', () => {
     expect([error.statusCode, error.errorCode]).toEqual([503, 'SERVICE_UNAVAILABLE']);
     expect(error.message).toBe('Storage unavailable, try again later');
     expect(error.cause).toBe(cause);
+  });
+
+  it('methodNotAllowed lists the allowed methods in Allow', () => {
+    const error = methodNotAllowed(['GET', 'HEAD']);
+    expect([error.statusCode, error.errorCode, error.message]).toEqual([
+      405,
+      'METHOD_NOT_ALLOWED',
+      'Method Not Allowed',
+    ]);
+    expect(error.headers).toEqual({ allow: 'GET, HEAD' });
   });
 });

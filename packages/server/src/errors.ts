@@ -63,3 +63,13 @@ export const rateLimited = (retryAfterSeconds: number, message = 'Rate limit exc
     details: { retry_after: retryAfterSeconds },
     headers: { 'retry-after': String(retryAfterSeconds) },
   });
+/** No route has this path. */
+export const unknownRoute = () => new AppError({ status: 404, message: 'Not Found', code: ERROR_CODES.notFound });
+/** Routes have this path, but not with this method; `allowed` are the methods they do have. */
+export const methodNotAllowed = (allowed: readonly string[]) =>
+  new AppError({
+    status: 405,
+    message: 'Method Not Allowed',
+    code: ERROR_CODES.methodNotAllowed,
+    headers: { allow: allowed.join(', ') },
+  });
