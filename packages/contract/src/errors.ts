@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** Stable machine-readable error codes carried in `error_code`. */
+/** Every machine-readable code the server sends in `error_code`; no other value is ever sent. */
 export const ERROR_CODES = {
   http: 'HTTP_ERROR',
   validation: 'VALIDATION_ERROR',
@@ -11,6 +11,8 @@ export const ERROR_CODES = {
   rateLimited: 'RATE_LIMIT_EXCEEDED',
   internal: 'INTERNAL_SERVER_ERROR',
   unavailable: 'SERVICE_UNAVAILABLE',
+  /** A language model provider failed (502) or timed out (504); `details.provider` names it. */
+  aiService: 'AI_SERVICE_ERROR',
 } as const;
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
 
@@ -23,7 +25,7 @@ export type ValidationIssue = z.infer<typeof ValidationIssue>;
 
 /** The one error body every error response uses. `detail` repeats `message` for v1 clients. */
 export const ErrorEnvelope = z.object({
-  error_code: z.string(),
+  error_code: z.enum(ERROR_CODES),
   message: z.string(),
   detail: z.string(),
   details: z.record(z.string(), z.unknown()),

@@ -1,4 +1,4 @@
-import { newId } from './ids.js';
+import { STATUS_CODES } from 'node:http';
 
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -8,6 +8,8 @@ import type { Logger } from 'pino';
 
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './domain/types.js';
+import { AppError } from './errors.js';
+import { errorResponse } from './http/error-response.js';
 import { openapiTransformObject } from './http/openapi.js';
 import { emptyBodyPlugin } from './http/plugins/empty-body.js';
 import { errorsPlugin } from './http/plugins/errors.js';
@@ -26,6 +28,7 @@ import { metricsRoutes } from './http/routes/metrics.js';
 import { promptRoutes } from './http/routes/prompt.js';
 import { systemRoutes } from './http/routes/system.js';
 import { loadWebUi, webUiAssets } from './http/routes/web-ui.js';
+import { newId } from './ids.js';
 import { createLogger } from './logger.js';
 import { createEmbedder } from './providers/embeddings/create-embedder.js';
 import type { Embedder } from './providers/embeddings/embedder.js';
@@ -198,9 +201,21 @@ function earlyErrorHeaders(config: Config, requestId: string): Record<string, st
   };
 }
 
-/** The error envelope of a response written before the hooks run, as JSON. */
-function earlyErrorBody(message: string): string {
-  return JSON.stringify({ error_code: 'HTTP_ERROR', message, detail: message, details: {} });
+/** A response written before the hooks run, straight to Node's socket or response, for `error`. */
+function earlyErrorResponse(config: Config, error: unknown) {
+  const requestId = newId();
+  const { status, headers, body } = errorResponse(error, requestId);
+  const json = JSON.stringify(body);
+  return {
+    status,
+    json,
+    headers: {
+      ...earlyErrorHeaders(config, requestId),
+      ...headers,
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': String(Buffer.byteLength(json)),
+    },
+  };
 }
 
 const API_DESCRIPTION =
@@ -285,44 +300,30 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     // Malformed URLs are refused by the router before any hook runs: answer them here with the same envelope and
     // headers as every other response.
     frameworkErrors: (error, request, reply: FastifyReply) => {
-      const status =
-        error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_ASYNC_CONSTRAINT' ? 400 : (error.statusCode ?? 400);
-      const message = status === 414 ? 'URI Too Long' : 'Bad request';
+      const { status, headers, body } = errorResponse(error, request.id);
       void reply
         .code(status)
-        .headers(earlyErrorHeaders(config, request.id))
-        .send({ error_code: 'HTTP_ERROR', message, detail: message, details: {} });
+        .headers({ ...earlyErrorHeaders(config, request.id), ...headers })
+        .send(body);
     },
     // Requests Node cannot even parse (bad bytes in the request line, oversized headers).
     clientErrorHandler: (error, socket) => {
       if (!socket.writable) {
         return;
       }
-      const status = (error as { code?: string }).code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-      const body = earlyErrorBody('Bad request');
-      const headers = {
-        ...earlyErrorHeaders(config, newId()),
-        'content-type': 'application/json',
-        'content-length': String(Buffer.byteLength(body)),
-        connection: 'close',
-      };
-      const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}`);
-      socket.end(
-        `HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n${lines.join('\r\n')}\r\n\r\n${body}`,
-      );
+      const { status, headers, json } = earlyErrorResponse(config, error);
+      const lines = Object.entries({ ...headers, connection: 'close' }).map(([k, v]) => `${k}: ${v}`);
+      socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n${lines.join('\r\n')}\r\n\r\n${json}`);
     },
   }).withTypeProvider();
   // Node answers an `Expect` other than 100-continue with a bare 417 before Fastify sees the request, unless this
   // event has a listener: answer it with the envelope and headers of every other error.
   app.server.on('checkExpectation', (_request, response) => {
-    const body = earlyErrorBody('Expectation Failed');
-    response
-      .writeHead(417, {
-        ...earlyErrorHeaders(config, newId()),
-        'content-type': 'application/json; charset=utf-8',
-        'content-length': String(Buffer.byteLength(body)),
-      })
-      .end(body);
+    const { status, headers, json } = earlyErrorResponse(
+      config,
+      new AppError({ status: 417, message: 'Expectation Failed' }),
+    );
+    response.writeHead(status, headers).end(json);
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -5,7 +5,7 @@ import { trimHistory } from '../domain/history.js';
 import { createReplyLimit } from '../domain/reply-limit.js';
 import type { ScoreBreakdown } from '../domain/ranking.js';
 import { toTimestamp, type Clock } from '../domain/types.js';
-import { AppError, badRequest, notFound } from '../errors.js';
+import { aiServiceError, AppError, badRequest, notFound } from '../errors.js';
 import { contextWindow, isAllowedModel, allowedModels } from '../providers/llm/catalog.js';
 import {
   PROVIDER_NAMES,
@@ -123,9 +123,8 @@ function isConfigured(provider: ProviderName, settings: AiSettings): boolean {
 /** Maps a provider failure to the HTTP answer: the user's to fix → 400, provider failed → 502, too slow → 504. */
 export function providerErrorToHttp(error: ProviderError): AppError {
   const status = { configuration: 400, rejected: 400, unavailable: 502, timeout: 504, aborted: 499 }[error.failure];
-  return new AppError(status, error.message, status === 400 ? 'HTTP_ERROR' : 'AI_SERVICE_ERROR', {
-    provider: error.provider,
-  });
+  const details = { provider: error.provider };
+  return status === 400 ? badRequest(error.message, details) : aiServiceError(status, error.message, details);
 }
 
 /**
@@ -375,7 +374,7 @@ export function createChatService(deps: {
         }
       });
       if (handlers.signal.aborted) {
-        throw new AppError(499, 'Client closed the request');
+        throw new AppError({ status: 499, message: 'Client closed the request' });
       }
       return save(prepared.plan, prepared.userMessage, result, input.useCompact);
     },

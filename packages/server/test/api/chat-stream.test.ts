@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 
+import { ERROR_CODES, ErrorEnvelope } from '@contextpilot/contract';
+
 import { startAnthropicFake } from '../fakes/anthropic-fake.js';
 import { startOllamaChatFake } from '../fakes/ollama-chat-fake.js';
 import { type ChatFake, type RecordedChatRequest, startOpenAiChatFake } from '../fakes/openai-chat-fake.js';
@@ -339,6 +341,23 @@ describe('errors', () => {
     expect(error.status).toBe(400);
     expect(error.message).toMatch(/authentication failed/i);
     expect(await conversationCount()).toBe(before);
+  });
+
+  it('the error event is an error envelope of the contract plus the status', async () => {
+    openai.reply(['one ', 'two.']);
+    openai.failNext('cut-stream');
+    const events = await streamOk({ task: 'A stream whose error is checked', provider: 'openai', model: MODEL.openai });
+    const { status, ...body } = events.at(-1)?.data as StreamError;
+    expect(status).toBe(502);
+    expect(ErrorEnvelope.strict().parse(body)).toEqual(body);
+    expect(Object.values(ERROR_CODES)).toContain(body.error_code);
+    expect(Object.keys(events.at(-1)?.data as object)).toEqual([
+      'error_code',
+      'message',
+      'detail',
+      'details',
+      'status',
+    ]);
   });
 
   it.each(PROVIDERS)('%s: malformed stream data ends with an error event and saves nothing', async (provider) => {

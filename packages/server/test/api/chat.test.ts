@@ -1,6 +1,8 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
+import { ERROR_CODES, ErrorEnvelope } from '@contextpilot/contract';
+
 import { computeSignature } from '../../src/domain/signing.js';
 import { startAnthropicFake } from '../fakes/anthropic-fake.js';
 import { startOllamaChatFake } from '../fakes/ollama-chat-fake.js';
@@ -876,6 +878,19 @@ describe('provider failures', () => {
         /^Cannot connect to Ollama server at http:\/\/127\.0\.0\.1:\d+\. Please ensure Ollama is installed and running\./,
     }[provider];
     expect(error.message).toMatch(expected);
+  });
+
+  it('answers each kind of provider failure with an error envelope of the contract', async () => {
+    const answers = [
+      await failingChat(app, 'openai', 401, { attempts: 1, status: 400 }),
+      await failingChat(app, 'openai', 'malformed-json', { attempts: 1, status: 502 }),
+      await failingChat(impatient, 'openai', 'hang', { attempts: 1, status: 504 }),
+    ];
+    expect(answers.map((a) => a.error_code)).toEqual(['HTTP_ERROR', 'AI_SERVICE_ERROR', 'AI_SERVICE_ERROR']);
+    for (const body of answers) {
+      expect(ErrorEnvelope.strict().parse(body)).toEqual(body);
+      expect(Object.values(ERROR_CODES)).toContain(body.error_code);
+    }
   });
 
   it.each(PROVIDERS)('%s: no answer within the deadline → 504', async (provider) => {

@@ -1,3 +1,5 @@
+import { connect } from 'node:net';
+
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { type HttpTestApp, startHttpTestApp } from '../helpers.js';
@@ -64,6 +66,27 @@ function rawHeaders(headers: Record<string, string | string[] | undefined>): [st
   return Object.entries(headers).flatMap(([name, value]) =>
     value === undefined ? [] : [[name, Array.isArray(value) ? value.join(', ') : value] as [string, string]],
   );
+}
+
+/** Writes `request` to a new connection as is and reads the whole answer, up to the server closing it. */
+function exchange(server: Server, request: string) {
+  const { hostname, port } = new URL(server.base);
+  return new Promise<{ statusLine: string; result: CallResult }>((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.write(request));
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('error', reject);
+    socket.on('end', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const [head = '', text = ''] = raw.split('\r\n\r\n');
+      const [statusLine = '', ...lines] = head.split('\r\n');
+      const headers = new Headers(
+        lines.map((l): [string, string] => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]),
+      );
+      const status = Number(statusLine.split(' ')[1]);
+      resolve({ statusLine, result: { status, text, json: parseJson(text), headers } });
+    });
+  });
 }
 
 let server: Server;
@@ -172,6 +195,49 @@ describe('security headers on every response', () => {
       { status: res.status, text: res.text, json: parseJson(res.text), headers: new Headers(rawHeaders(res.headers)) },
       '417',
     );
+  });
+
+  it('400 and 414 (URLs the router refuses before any hook runs)', async () => {
+    for (const [path, status, message] of [
+      ['/contexts/%zz', 400, 'Bad request'],
+      [`/contexts/${'b'.repeat(600)}`, 414, 'URI Too Long'],
+    ] as const) {
+      const res = await rawCall(server, 'GET', path, { 'x-api-key': API_KEY });
+      expect(res.status).toBe(status);
+      expect(parseJson(res.text)).toEqual({ error_code: 'HTTP_ERROR', message, detail: message, details: {} });
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      expectSecurityHeaders(
+        {
+          status: res.status,
+          text: res.text,
+          json: parseJson(res.text),
+          headers: new Headers(rawHeaders(res.headers)),
+        },
+        String(status),
+      );
+    }
+  });
+
+  it("400 and 431 (requests Node's HTTP parser refuses)", async () => {
+    const malformed = await exchange(server, 'GET /health HTTP/1.1\r\nHost: localhost\r\nno colon here\r\n\r\n');
+    const oversized = await exchange(
+      server,
+      `GET /health HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+    );
+    expect(malformed.statusLine).toBe('HTTP/1.1 400 Bad Request');
+    expect(oversized.statusLine).toBe('HTTP/1.1 431 Request Header Fields Too Large');
+    for (const { result } of [malformed, oversized]) {
+      expect(result.json).toEqual({
+        error_code: 'HTTP_ERROR',
+        message: 'Bad request',
+        detail: 'Bad request',
+        details: {},
+      });
+      expect(result.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(result.headers.get('content-length')).toBe(String(Buffer.byteLength(result.text)));
+      expect(result.headers.get('connection')).toBe('close');
+      expectSecurityHeaders(result, String(result.status));
+    }
   });
 
   it('the rotation response is no-store', async () => {

@@ -59,7 +59,7 @@ export const corsPlugin = fp(
         return;
       }
       if (!isAllowed) {
-        throw new AppError(400, 'Disallowed CORS origin');
+        throw new AppError({ status: 400, message: 'Disallowed CORS origin' });
       }
       return reply
         .code(204)

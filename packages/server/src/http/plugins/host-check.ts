@@ -39,7 +39,12 @@ export const hostCheckPlugin = fp(
           });
           // The CORS hook does not run after this one; the answer still varies on Origin like every other.
           void reply.header('vary', 'Origin');
-          done(new AppError(421, 'Misdirected request: this server does not answer to that host name'));
+          done(
+            new AppError({
+              status: 421,
+              message: 'Misdirected request: this server does not answer to that host name',
+            }),
+          );
           return;
         }
       }

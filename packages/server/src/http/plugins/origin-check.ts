@@ -42,7 +42,7 @@ export const originCheckPlugin = fp(
           request: eventRequest(request),
           details: { origin: origin === undefined ? null : (normalizeOrigin(origin) ?? '<invalid>') },
         });
-        done(new AppError(403, 'Cross-origin request refused'));
+        done(new AppError({ status: 403, message: 'Cross-origin request refused' }));
         return;
       }
       done();

@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
+import { ERROR_CODES } from '@contextpilot/contract';
+
 import { verifySignature } from '../../domain/signing.js';
 import { AppError, rateLimited, serviceUnavailable } from '../../errors.js';
 import type { EventRequest } from '../../services/audit-events.js';
@@ -92,7 +94,12 @@ export function eventRequest(request: FastifyRequest): EventRequest {
  */
 export function failClosed(counters: CounterStore): CounterStore {
   const unavailable = (error: unknown) =>
-    new AppError(503, 'Security store unavailable, try again later', 'SERVICE_UNAVAILABLE', {}, {}, error);
+    new AppError({
+      status: 503,
+      message: 'Security store unavailable, try again later',
+      code: ERROR_CODES.unavailable,
+      cause: error,
+    });
   // A plain promise chain rather than an async wrapper: one of these runs on every protected request.
   const guard =
     <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
@@ -114,7 +121,7 @@ export function failClosed(counters: CounterStore): CounterStore {
 }
 
 const unauthorized = (message: string) =>
-  new AppError(401, message, 'HTTP_ERROR', {}, { 'www-authenticate': 'ApiKey header="X-API-Key"' });
+  new AppError({ status: 401, message, headers: { 'www-authenticate': 'ApiKey header="X-API-Key"' } });
 
 /**
  * The protection of every API route, added as hooks to the protected context (so routes registered there are

@@ -17,11 +17,11 @@ import {
   SCHEMA_LIMITS,
 } from '@contextpilot/contract';
 
-import { AppError } from '../../errors.js';
 import type { ChatInput, ChatService } from '../../services/chat-service.js';
 import type { ConversationService } from '../../services/conversation-service.js';
 import { presentChat, presentConversation, presentConversationSummary, presentStreamMeta } from '../present/chat.js';
 import { abortOnClose } from '../abort-on-close.js';
+import { errorResponse, logError } from '../error-response.js';
 
 const errors = {
   400: ErrorEnvelope,
@@ -49,25 +49,6 @@ function toInput(body: z.output<typeof AIRequest>): ChatInput {
 /** One Server-Sent Event of the reply stream, typed by the contract's event table. */
 function sseEvent<K extends ChatStreamEventName>(event: K, data: ChatStreamEventData<K>): string {
   return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
-}
-
-function errorEnvelope(error: unknown, requestId: string) {
-  if (error instanceof AppError) {
-    return {
-      error_code: error.errorCode,
-      message: error.message,
-      detail: error.message,
-      details: error.details,
-      status: error.statusCode,
-    };
-  }
-  return {
-    error_code: 'INTERNAL_SERVER_ERROR',
-    message: 'An unexpected error occurred',
-    detail: 'An unexpected error occurred',
-    details: { request_id: requestId },
-    status: 500,
-  };
 }
 
 /** AI chat (API v1 §3.13–3.15), its streaming variant and conversation management. */
@@ -135,10 +116,10 @@ export function chatRoutes(
         if (!started) {
           throw error;
         }
-        if (!(error instanceof AppError)) {
-          request.log.error({ err: error }, 'chat stream failed');
-        }
-        stream.end(sseEvent('error', errorEnvelope(error, request.id)));
+        // The 200 status line is already sent: the error goes in the stream, as the envelope plus its status.
+        const response = errorResponse(error, request.id);
+        logError(request.log, error, response);
+        stream.end(sseEvent('error', { ...response.body, status: response.status }));
       }
       return reply;
     },
