@@ -4,7 +4,7 @@ import { CONTEXT_STATUSES, CONTEXT_TYPES, type ContextUnitUpdate } from '@contex
 
 import { echo } from '../domain/echo.js';
 import { cleanContent, cleanLabel, cleanTags, type TextLimits } from '../domain/sanitize.js';
-import { exportCsv, exportJson, ImportFormatError, parseImport } from '../domain/transfer.js';
+import { exportCsv, exportJson, ImportFormatError, parseImport } from '../domain/transfer/index.js';
 import { toTimestamp, type Clock, type ContextStatus, type ContextType, type ContextUnit } from '../domain/types.js';
 import { badRequest, notFound, payloadTooLarge, serviceUnavailable } from '../errors.js';
 import { EmbeddingBusyError, EmbeddingError, type Embedder } from '../providers/embeddings/embedder.js';
