@@ -3,7 +3,7 @@
  * stop a whole file.
  */
 import { echo } from '../echo.js';
-import type { ExportField } from './export.js';
+import type { UnitRecord } from '../unit-rules.js';
 
 /** The file as a whole cannot be imported (wrong format, bad encoding, unparsable, too many items). */
 export class ImportFormatError extends Error {
@@ -26,7 +26,7 @@ export function tooMany(maxItems: number): ImportFormatError {
 }
 
 /** One item as read from the file, before validation: only the known fields, each possibly absent. */
-export type RawItem = Partial<Record<ExportField, unknown>>;
+export type RawItem = UnitRecord;
 
 /** An item that cannot be read as fields (not an object, or a forbidden key); validation reports `reason`. */
 export class UnreadableItem {

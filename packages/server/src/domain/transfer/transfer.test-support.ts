@@ -6,9 +6,9 @@ import { expect } from 'vitest';
 
 import { CONTEXT_STATUSES, CONTEXT_TYPES } from '@contextpilot/contract';
 
-import { cleanContent, cleanLabel, cleanTags, InputRuleError } from '../sanitize.js';
-import type { TextLimits } from '../sanitize.js';
 import type { ContextUnit } from '../types.js';
+import { cleanContent, cleanSource, cleanTags, InputRuleError } from '../unit-rules.js';
+import type { TextLimits } from '../unit-rules.js';
 import { parseImport } from './import.js';
 import type { ImportOptions, ImportParseResult } from './import.js';
 import { ImportFormatError } from './items.js';
@@ -226,7 +226,7 @@ export const sourceArb = fc.oneof(
   fc.constant('manual'),
   fc
     .oneof(rawText, formulaLike)
-    .map((text) => attempt(() => cleanLabel(text, 200, 'manual')))
+    .map((text) => attempt(() => cleanSource(text)))
     .filter(isDefined),
 );
 export const idArb = fc.stringMatching(/^[A-Za-z0-9_.:-]{1,100}$/);
