@@ -584,6 +584,13 @@ describe('checkUnitRecord', () => {
     expect(ruleError(() => checkUnitRecord({ type: 'fact', content: 'x', ...fields }, options)).message).toBe(message);
   });
 
+  it('refuses a unit that supersedes itself', () => {
+    const error = ruleError(() =>
+      checkUnitRecord({ id: 'u-1', type: 'fact', content: 'x', superseded_by: 'u-1' }, options),
+    );
+    expect(error.message).toBe('A context cannot supersede itself');
+  });
+
   it('applies the rules of a create to the fields a create has, with the same outcome', () => {
     fc.assert(
       fc.property(unitInputArb, (input) => {

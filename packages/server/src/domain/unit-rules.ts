@@ -261,9 +261,9 @@ export interface UnitRecord extends UnitInput {
 
 /**
  * Checks and cleans a unit restored from an export file: the fields of {@link checkNewUnit}, then status
- * (default `active`), `created_at` (default `now`), `last_used` and `superseded_by` (default null). Times are
- * normalised to RFC 3339 UTC with milliseconds. `id` is the record's own id when {@link usableId} accepts it,
- * otherwise undefined, and the caller draws a new one.
+ * (default `active`), `created_at` (default `now`), `last_used` and `superseded_by` (default null; never the
+ * record's own id, as on update). Times are normalised to RFC 3339 UTC with milliseconds. `id` is the record's
+ * own id when {@link usableId} accepts it, otherwise undefined, and the caller draws a new one.
  * @throws InputRuleError for the first broken rule
  */
 export function checkUnitRecord(
@@ -276,7 +276,7 @@ export function checkUnitRecord(
     status: checkStatus(record.status),
     createdAt: checkTimestamp(record.created_at, 'created_at') ?? options.now,
     lastUsed: checkNullableTimestamp(record.last_used, 'last_used'),
-    supersededBy: checkLink(record.superseded_by),
+    supersededBy: checkSupersededBy(id, checkLink(record.superseded_by)),
   };
   return { id, unit };
 }

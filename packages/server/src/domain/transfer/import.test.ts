@@ -285,6 +285,10 @@ describe('parseImport item validation', () => {
     expect(itemError({ ...base, superseded_by })).toBe('Context x1: superseded_by must be a valid id or null');
   });
 
+  it('refuses an item that supersedes itself', () => {
+    expect(itemError({ ...base, superseded_by: 'x1' })).toBe('Context x1: A context cannot supersede itself');
+  });
+
   it('ignores unknown keys', () => {
     expect(itemUnit({ ...base, embedding: [1, 2], relevance_score: 0.5, extra: { nested: true } })).toEqual(
       makeUnit({ id: 'x1', content: 'ok', createdAt: NOW }),

@@ -43,7 +43,8 @@ export interface ImportOptions {
  * Ids, `created_at`, `last_used`, `status` and `superseded_by` are kept. An item without a usable id (missing,
  * not a string, too long or with characters outside `[A-Za-z0-9_.:-]`) gets a new id. When two accepted items
  * share an id, the later one is reported as `duplicate id` (the first wins); an item that failed does not claim
- * its id. Whether `superseded_by` points at a unit that exists is for the caller to decide.
+ * its id. An item whose `superseded_by` is its own id is refused, as an update refuses it; whether the link points
+ * at a unit that exists is for the caller to decide.
  *
  * @throws ImportFormatError when the file as a whole is unusable: unsupported extension, not UTF-8, unparsable
  *   JSON or CSV, wrong top-level shape, or more than `options.maxItems` items.

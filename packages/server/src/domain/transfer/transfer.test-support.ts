@@ -235,18 +235,21 @@ export const confidenceArb = fc.oneof(
   fc.constantFrom(0, 0.1, 0.5, 0.75, 0.9, 1, 1e-7),
   fc.double({ min: 0, max: 1, noNaN: true }).map((c) => (c === 0 ? 0 : c)),
 );
-export const unitArb: fc.Arbitrary<ContextUnit> = fc.record({
-  id: idArb,
-  type: fc.constantFrom(...CONTEXT_TYPES),
-  content: contentArb,
-  confidence: confidenceArb,
-  createdAt: timestampArb,
-  lastUsed: fc.option(timestampArb, { nil: null }),
-  source: sourceArb,
-  tags: tagsArb,
-  status: fc.constantFrom(...CONTEXT_STATUSES),
-  supersededBy: fc.option(idArb, { nil: null }),
-});
+/** A valid unit: every field within the rules, and never a link to itself. */
+export const unitArb: fc.Arbitrary<ContextUnit> = fc
+  .record({
+    id: idArb,
+    type: fc.constantFrom(...CONTEXT_TYPES),
+    content: contentArb,
+    confidence: confidenceArb,
+    createdAt: timestampArb,
+    lastUsed: fc.option(timestampArb, { nil: null }),
+    source: sourceArb,
+    tags: tagsArb,
+    status: fc.constantFrom(...CONTEXT_STATUSES),
+    supersededBy: fc.option(idArb, { nil: null }),
+  })
+  .filter((unit) => unit.supersededBy !== unit.id);
 export const unitsArb = fc.uniqueArray(unitArb, { selector: (unit) => unit.id, maxLength: 15 });
 
 /** Runs parseImport; a thrown ImportFormatError is a valid outcome, anything else fails the property. */
@@ -276,5 +279,6 @@ export function expectWellFormed(outcome: ImportParseResult | ImportFormatError)
     expect(CONTEXT_TYPES).toContain(unit.type);
     expect(CONTEXT_STATUSES).toContain(unit.status);
     expect(normalizeTimestamp(unit.createdAt)).toBe(unit.createdAt);
+    expect(unit.supersededBy).not.toBe(unit.id);
   }
 }
