@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { CONTEXT_STATUSES, CONTEXT_TYPES, SCHEMA_LIMITS } from './limits.js';
+import { CONTEXT_STATUSES, CONTEXT_TYPES, SCHEMA_LIMITS, UNIT_RULES } from './limits.js';
 
 export const ContextType = z.enum(CONTEXT_TYPES);
 export type ContextType = z.infer<typeof ContextType>;
@@ -32,9 +32,9 @@ export type ContextUnit = z.infer<typeof ContextUnit>;
 export const ContextUnitCreate = z.strictObject({
   type: ContextType,
   content: rawText,
-  confidence: confidence.default(1),
+  confidence: confidence.default(UNIT_RULES.defaultConfidence),
   tags: tagList.default([]),
-  source: z.string().max(200).default('manual'),
+  source: z.string().max(UNIT_RULES.maxSourceLength).default(UNIT_RULES.defaultSource),
 });
 export type ContextUnitCreate = z.input<typeof ContextUnitCreate>;
 

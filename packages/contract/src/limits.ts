@@ -20,5 +20,15 @@ export const SCHEMA_LIMITS = {
 
 export const CONTEXT_TYPES = ['preference', 'decision', 'fact', 'goal'] as const;
 export const CONTEXT_STATUSES = ['active', 'superseded'] as const;
+
+/** Fixed rules of a context unit, shared by the request schemas and the server's unit rules. */
+export const UNIT_RULES = {
+  /** Confidence of a unit created or imported without one. */
+  defaultConfidence: 1,
+  /** Source of a unit created or imported without one, or with one that is blank once cleaned. */
+  defaultSource: 'manual',
+  /** Longest source, in code points once cleaned (the request schema also bounds the raw text by it). */
+  maxSourceLength: 200,
+} as const;
 /** Order of the groups in a composed prompt. */
 export const PROMPT_TYPE_ORDER = ['preference', 'goal', 'decision', 'fact'] as const;

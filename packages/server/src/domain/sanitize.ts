@@ -1,25 +1,7 @@
 /**
- * Cleaning and checking of user text. Pure: the API, JSON/CSV import and any other write path call these
- * through the services, so every path stores the same thing.
+ * Cleaning of user text: Unicode normalisation, line breaks, control and invisible characters. Pure. What a unit's
+ * fields may hold once cleaned (limits, emptiness, allowed characters) is decided by `unit-rules.ts`.
  */
-import { echo } from './echo.js';
-
-export interface TextLimits {
-  maxContentLength: number;
-  maxTagCount: number;
-  maxTagLength: number;
-}
-
-/** A rule broken by user input; services turn it into a 400 with `message`. */
-export class InputRuleError extends Error {
-  constructor(
-    message: string,
-    readonly field: string,
-  ) {
-    super(message);
-    this.name = 'InputRuleError';
-  }
-}
 
 // Characters removed from stored text: C0 controls except TAB and LF (CR and the Unicode line separators are
 // turned into LF first), DEL, C1 controls and the interlinear annotation characters. Default-ignorable code points
@@ -28,7 +10,6 @@ export class InputRuleError extends Error {
 // eslint-disable-next-line no-control-regex -- matching control characters is the point of this pattern
 const DISALLOWED = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\uFFF9-\uFFFB]/g;
 const LINE_BREAKS = /\r\n|[\r\u0085\u2028\u2029]/g;
-const NONCHARACTERS = /[\uFFFE\uFFFF]/;
 // Unicode whitespace as Python's str.strip() sees it (includes NBSP, U+2000–U+200A, U+3000), for trimming.
 // Tested one character at a time: an anchored `[\s]+$` regex is quadratic on a long inner run of spaces.
 const EDGE_SPACE_CHAR = /[\s\u0085]/;
@@ -168,84 +149,10 @@ export function isWellFormed(text: string): boolean {
 
 /**
  * Returns the text as it is stored: NFC, line breaks as `\n`, control and invisible characters removed (see
- * `stripInvisible`), trimmed. Idempotent, linear time. Does not check lengths (see {@link cleanContent}).
+ * `stripInvisible`), trimmed. Idempotent, linear time. Does not check lengths (the unit rules do).
  */
 export function sanitizeText(text: string): string {
   const normalized = text.normalize('NFC').replace(LINE_BREAKS, '\n').replace(DISALLOWED, '');
   // NFC again: removing a character can bring a base and its mark together.
   return trimEdges(stripInvisible(normalized)).normalize('NFC');
-}
-
-/**
- * Validates and cleans context content or a task.
- * @throws InputRuleError "Content cannot be empty" / "Content exceeds maximum length of N characters" /
- *   "Content contains invalid Unicode"
- */
-export function cleanContent(text: string, limits: Pick<TextLimits, 'maxContentLength'>, field = 'content'): string {
-  if (!isWellFormed(text) || NONCHARACTERS.test(text)) {
-    throw new InputRuleError('Content contains invalid Unicode', field);
-  }
-  const clean = sanitizeText(text);
-  if (clean === '') {
-    throw new InputRuleError('Content cannot be empty', field);
-  }
-  // Length is measured on the stored value, so stripped characters never count against the limit.
-  if (codePointLength(clean) > limits.maxContentLength) {
-    throw new InputRuleError(`Content exceeds maximum length of ${limits.maxContentLength} characters`, field);
-  }
-  return clean;
-}
-
-const TAG_PATTERN = /^[\p{L}\p{N}\p{M}_\- ]+$/u;
-
-/**
- * Validates and cleans a tag list: each tag NFKC-normalised, trimmed, inner whitespace collapsed; duplicates
- * (compared case-insensitively) merged, keeping the first spelling. The count limit applies after merging.
- * @throws InputRuleError with the v1 messages ("Tags cannot be empty", "Maximum N tags allowed", …)
- */
-export function cleanTags(tags: readonly string[], limits: Pick<TextLimits, 'maxTagCount' | 'maxTagLength'>): string[] {
-  const seen = new Set<string>();
-  const out: string[] = [];
-  for (const raw of tags) {
-    if (!isWellFormed(raw)) {
-      throw new InputRuleError('Tags contain invalid Unicode', 'tags');
-    }
-    const tag = sanitizeText(raw.normalize('NFKC')).replace(/\s+/gu, ' ');
-    if (tag === '') {
-      throw new InputRuleError('Tags cannot be empty', 'tags');
-    }
-    if (codePointLength(tag) > limits.maxTagLength) {
-      throw new InputRuleError(
-        `Tag '${echo(tag)}' exceeds maximum length of ${limits.maxTagLength} characters`,
-        'tags',
-      );
-    }
-    if (!TAG_PATTERN.test(tag)) {
-      throw new InputRuleError(
-        `Tag '${echo(tag)}' contains invalid characters. Only alphanumeric, spaces, hyphens, and underscores allowed`,
-        'tags',
-      );
-    }
-    const key = tag.toLowerCase();
-    if (!seen.has(key)) {
-      seen.add(key);
-      out.push(tag);
-    }
-  }
-  if (out.length > limits.maxTagCount) {
-    throw new InputRuleError(`Maximum ${limits.maxTagCount} tags allowed`, 'tags');
-  }
-  return out;
-}
-
-/** Cleans a short single-line label such as `source`: sanitized, whitespace collapsed, bounded. */
-export function cleanLabel(text: string, maxLength: number, fallback: string): string {
-  if (!isWellFormed(text)) {
-    throw new InputRuleError('Source contains invalid Unicode', 'source');
-  }
-  const clean = sanitizeText(text).replace(/\s+/gu, ' ');
-  if (codePointLength(clean) > maxLength) {
-    throw new InputRuleError(`Source exceeds maximum length of ${maxLength} characters`, 'source');
-  }
-  return clean === '' ? fallback : clean;
 }

@@ -1,11 +1,22 @@
 import { newId } from '../ids.js';
 
-import { CONTEXT_STATUSES, CONTEXT_TYPES, type ContextUnitUpdate } from '@contextpilot/contract';
+import type { ContextUnitUpdate } from '@contextpilot/contract';
 
 import { echo } from '../domain/echo.js';
-import { cleanContent, cleanLabel, cleanTags, type TextLimits } from '../domain/sanitize.js';
-import { exportCsv, exportJson, ImportFormatError, parseImport } from '../domain/transfer.js';
-import { toTimestamp, type Clock, type ContextStatus, type ContextType, type ContextUnit } from '../domain/types.js';
+import { exportCsv, exportJson, ImportFormatError, parseImport } from '../domain/transfer/index.js';
+import { toTimestamp, type Clock, type ContextType, type ContextUnit } from '../domain/types.js';
+import {
+  checkConfidence,
+  checkContent,
+  checkNewUnit,
+  checkStatus,
+  checkSupersededBy,
+  checkTags,
+  checkType,
+  isContextStatus,
+  isContextType,
+  type TextLimits,
+} from '../domain/unit-rules.js';
 import { badRequest, notFound, payloadTooLarge, serviceUnavailable } from '../errors.js';
 import { EmbeddingBusyError, EmbeddingError, type Embedder } from '../providers/embeddings/embedder.js';
 import type { ContextCounts, ContextStore, UnitEmbedding } from '../storage/store.js';
@@ -36,7 +47,6 @@ export interface ImportOutcome {
   totalErrors: number;
 }
 
-const MAX_SOURCE_LENGTH = 200;
 /** Retry-After of a write refused because the embedder is saturated. */
 const EMBEDDING_RETRY_SECONDS = 5;
 /** How many error strings an import response lists (v1 shows the first 10, and the total). */
@@ -81,19 +91,17 @@ export function createContextService(deps: {
   return {
     /** Aborting `signal` (the client went away) gives the embedding up; nothing is written. */
     async create(input: CreateContextInput, signal?: AbortSignal): Promise<ContextUnit> {
-      const content = checked(() => cleanContent(input.content, limits));
-      const tags = checked(() => cleanTags(input.tags, limits));
-      const source = checked(() => cleanLabel(input.source, MAX_SOURCE_LENGTH, 'manual'));
-      const embedding = await embed(content, signal);
+      const fields = checked(() => checkNewUnit(input, limits));
+      const embedding = await embed(fields.content, signal);
       const unit: ContextUnit = {
         id: newId(),
-        type: input.type,
-        content,
-        confidence: input.confidence,
+        type: fields.type,
+        content: fields.content,
+        confidence: fields.confidence,
         createdAt: toTimestamp(clock.now()),
         lastUsed: null,
-        source,
-        tags,
+        source: fields.source,
+        tags: fields.tags,
         status: 'active',
         supersededBy: null,
       };
@@ -104,15 +112,13 @@ export function createContextService(deps: {
     get: require,
 
     async list(input: ListContextsInput): Promise<ContextUnit[]> {
-      if (input.type !== undefined && input.type !== '' && !(CONTEXT_TYPES as readonly string[]).includes(input.type)) {
-        throw badRequest(`Invalid type: ${echo(input.type)}. Must be one of: preference, goal, decision, fact`);
+      const type = input.type === undefined || input.type === '' ? undefined : input.type;
+      const status = input.statusFilter === undefined || input.statusFilter === '' ? undefined : input.statusFilter;
+      if (type !== undefined && !isContextType(type)) {
+        throw badRequest(`Invalid type: ${echo(type)}. Must be one of: preference, goal, decision, fact`);
       }
-      if (
-        input.statusFilter !== undefined &&
-        input.statusFilter !== '' &&
-        !(CONTEXT_STATUSES as readonly string[]).includes(input.statusFilter)
-      ) {
-        throw badRequest(`Invalid status: ${echo(input.statusFilter)}. Must be one of: active, superseded`);
+      if (status !== undefined && !isContextStatus(status)) {
+        throw badRequest(`Invalid status: ${echo(status)}. Must be one of: active, superseded`);
       }
       const tags = input.tags
         ?.split(',')
@@ -120,8 +126,8 @@ export function createContextService(deps: {
         .filter(Boolean);
       return store.list({
         includeSuperseded: input.includeSuperseded,
-        type: input.type ? (input.type as ContextType) : undefined,
-        status: input.statusFilter ? (input.statusFilter as ContextStatus) : undefined,
+        type,
+        status,
         tags: tags && tags.length > 0 ? tags : undefined,
         search: input.search ? input.search : undefined,
         limit: input.limit,
@@ -134,33 +140,27 @@ export function createContextService(deps: {
       const current = await require(id);
       const next: ContextUnit = { ...current };
       if (patch.type !== undefined) {
-        next.type = patch.type;
+        next.type = checked(() => checkType(patch.type));
       }
       if (patch.confidence !== undefined) {
-        next.confidence = patch.confidence;
+        next.confidence = checked(() => checkConfidence(patch.confidence));
       }
       if (patch.status !== undefined) {
-        next.status = patch.status;
+        next.status = checked(() => checkStatus(patch.status));
       }
       if (patch.tags !== undefined) {
-        const tags = patch.tags;
-        next.tags = checked(() => cleanTags(tags, limits));
+        next.tags = checked(() => checkTags(patch.tags, limits));
       }
       if (patch.superseded_by !== undefined) {
-        if (patch.superseded_by !== null) {
-          if (patch.superseded_by === id) {
-            throw badRequest('A context cannot supersede itself');
-          }
-          if ((await store.get(patch.superseded_by)) === null) {
-            throw badRequest(`Context unit ${echo(patch.superseded_by)} not found`);
-          }
+        const link = checked(() => checkSupersededBy(id, patch.superseded_by ?? null));
+        if (link !== null && (await store.get(link)) === null) {
+          throw badRequest(`Context unit ${echo(link)} not found`);
         }
-        next.supersededBy = patch.superseded_by;
+        next.supersededBy = link;
       }
       let embedding: UnitEmbedding | undefined;
       if (patch.content !== undefined) {
-        const raw = patch.content;
-        next.content = checked(() => cleanContent(raw, limits));
+        next.content = checked(() => checkContent(patch.content, limits));
         if (next.content !== current.content) {
           embedding = await embed(next.content, signal);
         }

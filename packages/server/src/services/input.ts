@@ -1,4 +1,4 @@
-import { InputRuleError } from '../domain/sanitize.js';
+import { InputRuleError } from '../domain/unit-rules.js';
 import { badRequest } from '../errors.js';
 
 /** Runs a domain check and turns a broken input rule into a 400 with the rule's message. */
@@ -7,7 +7,7 @@ export function checked<T>(fn: () => T): T {
     return fn();
   } catch (error) {
     if (error instanceof InputRuleError) {
-      throw badRequest(error.message, { field: error.field });
+      throw badRequest(error.message, error.field === undefined ? {} : { field: error.field });
     }
     throw error;
   }

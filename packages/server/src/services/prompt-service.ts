@@ -1,7 +1,7 @@
 import { composeCompactPrompt, composeFullPrompt } from '../domain/prompt.js';
 import type { Ranked } from '../domain/ranking.js';
-import { cleanContent } from '../domain/sanitize.js';
 import { toTimestamp, type Clock, type ContextUnit } from '../domain/types.js';
+import { cleanContent } from '../domain/unit-rules.js';
 import { badRequest } from '../errors.js';
 import type { ContextStore } from '../storage/store.js';
 import { checked } from './input.js';

@@ -400,6 +400,19 @@ describe('PUT /contexts/{id}', () => {
     expect((await inject(app, { method: 'GET', url: `/contexts/${unit.id}` })).json()).toEqual(unit);
   });
 
+  it('rejects a unit superseding itself with 400 "A context cannot supersede itself" and changes nothing', async () => {
+    const unit = await create({ type: 'fact', content: `Self ${token()}` });
+    const res = await inject(app, {
+      method: 'PUT',
+      url: `/contexts/${unit.id}`,
+      payload: { status: 'superseded', superseded_by: unit.id },
+    });
+    expect(res.statusCode).toBe(400);
+    const message = 'A context cannot supersede itself';
+    expect(res.json()).toEqual({ error_code: 'HTTP_ERROR', message, detail: message, details: {} });
+    expect((await inject(app, { method: 'GET', url: `/contexts/${unit.id}` })).json()).toEqual(unit);
+  });
+
   it('clears superseded_by when it is set to null', async () => {
     const old = await create({ type: 'fact', content: `old ${token()}` });
     const current = await create({ type: 'fact', content: `new ${token()}` });

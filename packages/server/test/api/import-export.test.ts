@@ -393,6 +393,35 @@ describe('POST /contexts/import', () => {
     }
   });
 
+  it('refuses an item that supersedes itself, as an update does, from JSON and CSV alike', async () => {
+    const looped = item({ status: 'superseded' });
+    looped.superseded_by = looped.id;
+    const good = item();
+    const json = await importOk('looped.json', doc([looped, good]));
+    expect(json).toEqual({
+      imported: 1,
+      skipped: 1,
+      errors: [`Context ${looped.id}: A context cannot supersede itself`],
+      total_errors: 1,
+    });
+    const row = [
+      looped.id,
+      'fact',
+      `Looped ${token()}`,
+      '1.0',
+      '',
+      'csv',
+      'superseded',
+      looped.created_at,
+      '',
+      looped.id,
+    ];
+    const csv = await importOk('looped.csv', `${CSV_HEADER}\r\n${row.join(',')}\r\n`);
+    expect(csv.errors).toEqual([`Context ${looped.id}: A context cannot supersede itself`]);
+    expect((await get(looped.id)).statusCode).toBe(404);
+    expect((await get(good.id)).statusCode).toBe(200);
+  });
+
   it('lists every error when there are at most 10', async () => {
     const result = await importOk('few.json', doc([item(), item({ type: 'nope' }), item({ content: '' })]));
     expect(result).toMatchObject({ imported: 1, skipped: 2, total_errors: 2 });
