@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './domain/types.js';
+import { createFailedAuthLimit } from './http/failed-auth-limit.js';
 import { openapiTransformObject } from './http/openapi.js';
 import { emptyBodyPlugin } from './http/plugins/empty-body.js';
 import { errorsPlugin } from './http/plugins/errors.js';
@@ -17,7 +18,9 @@ import { API_CSP, BASE_SECURITY_HEADERS, DOCS_CSP, securityHeadersPlugin } from 
 import { corsPlugin } from './http/plugins/cors.js';
 import { hostCheckPlugin } from './http/plugins/host-check.js';
 import { originCheckPlugin } from './http/plugins/origin-check.js';
-import { failClosed, securityPlugin } from './http/plugins/security.js';
+import { authPlugin } from './http/plugins/auth.js';
+import { rateLimitPlugin } from './http/plugins/rate-limit.js';
+import { signingPlugin } from './http/plugins/signing.js';
 import { chatRoutes } from './http/routes/chat.js';
 import { contextRoutes } from './http/routes/contexts.js';
 import { providerRoutes } from './http/routes/providers.js';
@@ -46,6 +49,7 @@ import { createSearchService, type SearchService } from './services/search-servi
 import { createSettingsService, type SettingsService } from './services/settings-service.js';
 import type { CounterStore } from './storage/counters/counter-store.js';
 import { loadEncryptionKey } from './storage/encryption-key.js';
+import { failClosed } from './storage/counters/fail-closed.js';
 import { createMemoryCounters } from './storage/counters/memory-counters.js';
 import { createRedisCounters } from './storage/counters/redis-counters.js';
 import { openStorage } from './storage/open-storage.js';
@@ -125,6 +129,35 @@ async function createSecurity(config: Config, storage: Storage, clock: Clock, me
     maxAgeSeconds: config.security.requestSigningMaxAgeSeconds,
   });
   return { counters, keys, audit, replay };
+}
+
+/** The checks of the protected context, in the order `http/plugins/README.md` describes. */
+async function registerProtection(
+  api: FastifyInstance,
+  config: Config,
+  security: Awaited<ReturnType<typeof createSecurity>>,
+  clock: Clock,
+): Promise<void> {
+  const { audit, counters } = security;
+  const failedAuth = createFailedAuthLimit({
+    limit: config.security.authFailureLimit,
+    windowMs: config.security.authFailureWindowMs,
+    counters,
+    audit,
+  });
+  await api.register(authPlugin, { enabled: config.security.enableAuth, keys: security.keys, audit, failedAuth });
+  await api.register(signingPlugin, {
+    enabled: config.security.enableRequestSigning,
+    secret: config.security.requestSigningSecret,
+    maxAgeSeconds: config.security.requestSigningMaxAgeSeconds,
+    methods: config.security.requestSigningMethods,
+    authEnabled: config.security.enableAuth,
+    audit,
+    failedAuth,
+    replay: security.replay,
+    now: () => clock.now().getTime(),
+  });
+  await api.register(rateLimitPlugin, { enabled: config.security.rateLimitEnabled, counters });
 }
 
 /** What tests and the benchmark reach into. */
@@ -383,24 +416,9 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     }
     pub.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   });
-  // Protected routes: every route registered here gets the security hooks (auth, signing, rate limits).
+  // Protected routes: every route registered here gets the security hooks (http/plugins/README.md).
   await app.register(async (api) => {
-    await api.register(securityPlugin, {
-      auth: { enabled: config.security.enableAuth },
-      signing: {
-        enabled: config.security.enableRequestSigning,
-        secret: config.security.requestSigningSecret,
-        maxAgeSeconds: config.security.requestSigningMaxAgeSeconds,
-        methods: config.security.requestSigningMethods,
-      },
-      failedAuth: { limit: config.security.authFailureLimit, windowMs: config.security.authFailureWindowMs },
-      rateLimits: { enabled: config.security.rateLimitEnabled },
-      keys: security.keys,
-      audit: security.audit,
-      counters: security.counters,
-      replay: security.replay,
-      now: () => clock.now().getTime(),
-    });
+    await registerProtection(api, config, security, clock);
     metricsRoutes(api, { metrics });
     securityRoutes(api, { keys: security.keys, audit: security.audit, authEnabled: config.security.enableAuth });
     contextRoutes(api, { contexts, search, maxImportBytes: config.limits.maxImportBytes });

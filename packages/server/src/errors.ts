@@ -18,7 +18,9 @@ export class AppError extends Error {
 export const badRequest = (message: string, details: Record<string, unknown> = {}) =>
   new AppError(400, message, ERROR_CODES.http, details);
 export const notFound = (message: string) => new AppError(404, message);
-export const unauthorized = (message: string) => new AppError(401, message);
+/** A 401 names the scheme it wants (RFC 9110 §11.6.1): the API key in its header. */
+export const unauthorized = (message: string) =>
+  new AppError(401, message, ERROR_CODES.http, {}, { 'www-authenticate': 'ApiKey header="X-API-Key"' });
 export const payloadTooLarge = (message: string) => new AppError(413, message, ERROR_CODES.payloadTooLarge);
 export const unsupportedMediaType = (message: string) => new AppError(415, message, ERROR_CODES.unsupportedMediaType);
 export const serviceUnavailable = (message: string, retryAfterSeconds?: number) =>
@@ -32,6 +34,9 @@ export const serviceUnavailable = (message: string, retryAfterSeconds?: number) 
 /** The database cannot be used right now (server down, connection lost, file locked); `cause` is the driver error. */
 export const storageUnavailable = (cause: unknown) =>
   new AppError(503, 'Storage unavailable, try again later', ERROR_CODES.unavailable, {}, {}, cause);
+/** The counters behind rate limits and lockouts cannot be used (Redis unreachable); `cause` is the driver error. */
+export const securityStoreUnavailable = (cause: unknown) =>
+  new AppError(503, 'Security store unavailable, try again later', ERROR_CODES.unavailable, {}, {}, cause);
 export const rateLimited = (retryAfterSeconds: number, message = 'Rate limit exceeded') =>
   new AppError(
     429,

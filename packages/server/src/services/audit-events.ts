@@ -51,6 +51,11 @@ export type EventInput = {
 /** The input of one event. */
 export type EventInputOf<E extends EventName> = Extract<EventInput, { event: E }>;
 
+/** The actor of an event made with an API key: the key's fingerprint, never any part of the key. */
+export function keyActor(fingerprint: string | null | undefined): string | null {
+  return fingerprint ? `api_key:${fingerprint}` : null;
+}
+
 /**
  * Refusals made before any route runs. A page in a browser can send them in bulk and unauthenticated, so, like
  * successful reads, they are summarized per client, method and path (see `success-aggregation.ts`).

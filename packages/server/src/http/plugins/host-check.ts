@@ -4,7 +4,7 @@ import fp from 'fastify-plugin';
 import { createHostAllowlist, normalizeHost } from '../../domain/hosts.js';
 import { AppError } from '../../errors.js';
 import type { AuditService } from '../../services/audit-service.js';
-import { eventRequest } from './security.js';
+import { eventRequest } from '../request-facts.js';
 
 export interface HostCheckOptions {
   /** Host names answered besides the loopback ones (`.name`: with its subdomains); null: any Host. */

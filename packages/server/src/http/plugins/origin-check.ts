@@ -4,8 +4,8 @@ import fp from 'fastify-plugin';
 import { crossOriginRefusal, normalizeOrigin, originOf } from '../../domain/hosts.js';
 import { AppError } from '../../errors.js';
 import type { AuditService } from '../../services/audit-service.js';
+import { eventRequest } from '../request-facts.js';
 import { isAllowedOrigin } from './cors.js';
-import { eventRequest } from './security.js';
 
 export interface OriginCheckOptions {
   /** The configured CORS origins: pages there may write. */

@@ -4,9 +4,10 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ErrorEnvelope, RotateKeyResponse, SecurityEventList, SecurityEventsQuery } from '@contextpilot/contract';
 
 import { badRequest } from '../../errors.js';
-import { eventRequest } from '../plugins/security.js';
+import { keyActor } from '../../services/audit-events.js';
 import type { AuditService } from '../../services/audit-service.js';
 import type { KeyService } from '../../services/key-service.js';
+import { eventRequest } from '../request-facts.js';
 
 /** Key rotation and the audit log (API v1 §3.20–3.21). */
 export function securityRoutes(
@@ -38,7 +39,7 @@ export function securityRoutes(
         event: 'api_key_rotation',
         outcome: 'success',
         request: event,
-        actor: request.keyFingerprint ? `api_key:${request.keyFingerprint}` : null,
+        actor: keyActor(request.keyFingerprint),
         details: { rotated_at: rotated.rotatedAt, new_key: rotated.fingerprint },
       });
       return reply.header('cache-control', 'no-store').send({
