@@ -81,15 +81,6 @@ async function createSecurity(config: Config, storage: Storage, clock: Clock, me
         }),
       )
     : createMemoryCounters(() => clock.now().getTime());
-  const keys = createKeyService({
-    settings: storage.settings,
-    clock,
-    env: {
-      apiKey: config.security.apiKey,
-      apiKeyHash: config.security.apiKeyHash,
-      rotationBytes: config.security.apiKeyRotationBytes,
-    },
-  });
   const audit = createAuditService({
     store: storage.events,
     clock,
@@ -99,6 +90,17 @@ async function createSecurity(config: Config, storage: Storage, clock: Clock, me
     onRecord: (event, outcome) => metrics?.recordSecurityEvent(event, outcome),
   });
   await audit.start();
+  const keys = createKeyService({
+    settings: storage.settings,
+    clock,
+    audit,
+    authEnabled: config.security.enableAuth,
+    env: {
+      apiKey: config.security.apiKey,
+      apiKeyHash: config.security.apiKeyHash,
+      rotationBytes: config.security.apiKeyRotationBytes,
+    },
+  });
   if (config.security.allowedHosts === null && !config.security.enableAuth) {
     logger.warn(
       'any Host is answered and authentication is off: set CONTEXTPILOT_ALLOWED_HOSTS so that no web page can reach this server under a name of its own (DNS rebinding)',
@@ -420,7 +422,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   await app.register(async (api) => {
     await registerProtection(api, config, security, clock);
     metricsRoutes(api, { metrics });
-    securityRoutes(api, { keys: security.keys, audit: security.audit, authEnabled: config.security.enableAuth });
+    securityRoutes(api, { keys: security.keys, audit: security.audit });
     contextRoutes(api, { contexts, search, maxImportBytes: config.limits.maxImportBytes });
     promptRoutes(api, { prompts });
     chatRoutes(api, { chat: ai.chat, conversations: ai.conversations });

@@ -15,7 +15,7 @@ export const SECURITY_EVENTS = {
     'replayed',
     'misconfigured',
   ],
-  /** `POST /security/api-key/rotate`. */
+  /** `POST /security/api-key/rotate`, recorded by the key service. */
   api_key_rotation: ['success', 'auth_disabled'],
   /** A request refused because its Host names no name this server answers to (DNS rebinding). */
   host_check: ['disallowed_host'],

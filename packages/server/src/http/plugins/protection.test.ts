@@ -48,6 +48,8 @@ async function tinyApp(on: { auth?: boolean; signing?: boolean; rateLimits?: boo
   const keys = createKeyService({
     settings: storage.settings,
     clock,
+    audit,
+    authEnabled: on.auth === true,
     env: { apiKey: KEY, apiKeyHash: '', rotationBytes: 32 },
   });
   const app = Fastify();
