@@ -11,7 +11,7 @@ import { eventRequest, singleHeader } from '../request-facts.js';
 
 export interface SigningOptions {
   enabled: boolean;
-  /** Empty: covered requests get 503 (the server refuses to start so in production, see `config.ts`). */
+  /** Empty: covered requests get 503 (in production `loadConfig` refuses to start instead). */
   secret: string;
   maxAgeSeconds: number;
   /** The methods whose requests must be signed. */
