@@ -10,6 +10,7 @@ import type { Config } from './config.js';
 import { systemClock, type Clock } from './domain/types.js';
 import { AppError } from './errors.js';
 import { errorResponse } from './http/error-response.js';
+import { createFailedAuthLimit } from './http/failed-auth-limit.js';
 import { openapiTransformObject } from './http/openapi.js';
 import { emptyBodyPlugin } from './http/plugins/empty-body.js';
 import { errorsPlugin } from './http/plugins/errors.js';
@@ -19,7 +20,9 @@ import { API_CSP, BASE_SECURITY_HEADERS, DOCS_CSP, securityHeadersPlugin } from 
 import { corsPlugin } from './http/plugins/cors.js';
 import { hostCheckPlugin } from './http/plugins/host-check.js';
 import { originCheckPlugin } from './http/plugins/origin-check.js';
-import { failClosed, securityPlugin } from './http/plugins/security.js';
+import { authPlugin } from './http/plugins/auth.js';
+import { rateLimitPlugin } from './http/plugins/rate-limit.js';
+import { signingPlugin } from './http/plugins/signing.js';
 import { chatRoutes } from './http/routes/chat.js';
 import { contextRoutes } from './http/routes/contexts.js';
 import { providerRoutes } from './http/routes/providers.js';
@@ -49,6 +52,7 @@ import { createSearchService, type SearchService } from './services/search-servi
 import { createSettingsService, type SettingsService } from './services/settings-service.js';
 import type { CounterStore } from './storage/counters/counter-store.js';
 import { loadEncryptionKey } from './storage/encryption-key.js';
+import { failClosed } from './storage/counters/fail-closed.js';
 import { createMemoryCounters } from './storage/counters/memory-counters.js';
 import { createRedisCounters } from './storage/counters/redis-counters.js';
 import { openStorage } from './storage/open-storage.js';
@@ -80,15 +84,6 @@ async function createSecurity(config: Config, storage: Storage, clock: Clock, me
         }),
       )
     : createMemoryCounters(() => clock.now().getTime());
-  const keys = createKeyService({
-    settings: storage.settings,
-    clock,
-    env: {
-      apiKey: config.security.apiKey,
-      apiKeyHash: config.security.apiKeyHash,
-      rotationBytes: config.security.apiKeyRotationBytes,
-    },
-  });
   const audit = createAuditService({
     store: storage.events,
     clock,
@@ -98,6 +93,17 @@ async function createSecurity(config: Config, storage: Storage, clock: Clock, me
     onRecord: (event, outcome) => metrics?.recordSecurityEvent(event, outcome),
   });
   await audit.start();
+  const keys = createKeyService({
+    settings: storage.settings,
+    clock,
+    audit,
+    authEnabled: config.security.enableAuth,
+    env: {
+      apiKey: config.security.apiKey,
+      apiKeyHash: config.security.apiKeyHash,
+      rotationBytes: config.security.apiKeyRotationBytes,
+    },
+  });
   if (config.security.allowedHosts === null && !config.security.enableAuth) {
     logger.warn(
       'any Host is answered and authentication is off: set CONTEXTPILOT_ALLOWED_HOSTS so that no web page can reach this server under a name of its own (DNS rebinding)',
@@ -128,6 +134,35 @@ async function createSecurity(config: Config, storage: Storage, clock: Clock, me
     maxAgeSeconds: config.security.requestSigningMaxAgeSeconds,
   });
   return { counters, keys, audit, replay };
+}
+
+/** The checks of the protected context, in the order `http/plugins/README.md` describes. */
+async function registerProtection(
+  api: FastifyInstance,
+  config: Config,
+  security: Awaited<ReturnType<typeof createSecurity>>,
+  clock: Clock,
+): Promise<void> {
+  const { audit, counters } = security;
+  const failedAuth = createFailedAuthLimit({
+    limit: config.security.authFailureLimit,
+    windowMs: config.security.authFailureWindowMs,
+    counters,
+    audit,
+  });
+  await api.register(authPlugin, { enabled: config.security.enableAuth, keys: security.keys, audit, failedAuth });
+  await api.register(signingPlugin, {
+    enabled: config.security.enableRequestSigning,
+    secret: config.security.requestSigningSecret,
+    maxAgeSeconds: config.security.requestSigningMaxAgeSeconds,
+    methods: config.security.requestSigningMethods,
+    authEnabled: config.security.enableAuth,
+    audit,
+    failedAuth,
+    replay: security.replay,
+    now: () => clock.now().getTime(),
+  });
+  await api.register(rateLimitPlugin, { enabled: config.security.rateLimitEnabled, counters });
 }
 
 /** What tests and the benchmark reach into. */
@@ -384,26 +419,11 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     }
     pub.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   });
-  // Protected routes: every route registered here gets the security hooks (auth, signing, rate limits).
+  // Protected routes: every route registered here gets the security hooks (http/plugins/README.md).
   await app.register(async (api) => {
-    await api.register(securityPlugin, {
-      auth: { enabled: config.security.enableAuth },
-      signing: {
-        enabled: config.security.enableRequestSigning,
-        secret: config.security.requestSigningSecret,
-        maxAgeSeconds: config.security.requestSigningMaxAgeSeconds,
-        methods: config.security.requestSigningMethods,
-      },
-      failedAuth: { limit: config.security.authFailureLimit, windowMs: config.security.authFailureWindowMs },
-      rateLimits: { enabled: config.security.rateLimitEnabled },
-      keys: security.keys,
-      audit: security.audit,
-      counters: security.counters,
-      replay: security.replay,
-      now: () => clock.now().getTime(),
-    });
+    await registerProtection(api, config, security, clock);
     metricsRoutes(api, { metrics });
-    securityRoutes(api, { keys: security.keys, audit: security.audit, authEnabled: config.security.enableAuth });
+    securityRoutes(api, { keys: security.keys, audit: security.audit });
     contextRoutes(api, { contexts, search, maxImportBytes: config.limits.maxImportBytes });
     promptRoutes(api, { prompts });
     chatRoutes(api, { chat: ai.chat, conversations: ai.conversations });

@@ -35,7 +35,9 @@ export class AppError extends Error {
 export const badRequest = (message: string, details: Record<string, unknown> = {}) =>
   new AppError({ status: 400, message, details });
 export const notFound = (message: string) => new AppError({ status: 404, message });
-export const unauthorized = (message: string) => new AppError({ status: 401, message });
+/** A 401 names the scheme it wants (RFC 9110 §11.6.1): the API key in its header. */
+export const unauthorized = (message: string) =>
+  new AppError({ status: 401, message, headers: { 'www-authenticate': 'ApiKey header="X-API-Key"' } });
 export const payloadTooLarge = (message: string) =>
   new AppError({ status: 413, message, code: ERROR_CODES.payloadTooLarge });
 export const unsupportedMediaType = (message: string) =>
@@ -55,6 +57,14 @@ export const storageUnavailable = (cause: unknown) =>
     code: ERROR_CODES.unavailable,
     cause,
   });
+/** The counters behind rate limits and lockouts cannot be used (Redis unreachable); `cause` is the driver error. */
+export const securityStoreUnavailable = (cause: unknown) =>
+  new AppError({
+    status: 503,
+    message: 'Security store unavailable, try again later',
+    code: ERROR_CODES.unavailable,
+    cause,
+  });
 export const rateLimited = (retryAfterSeconds: number, message = 'Rate limit exceeded') =>
   new AppError({
     status: 429,
@@ -63,10 +73,10 @@ export const rateLimited = (retryAfterSeconds: number, message = 'Rate limit exc
     details: { retry_after: retryAfterSeconds },
     headers: { 'retry-after': String(retryAfterSeconds) },
   });
-/** No route has this path. */
 /** A language-model provider failed or timed out (`AI_SERVICE_ERROR`: the AI service, not this server). */
 export const aiServiceError = (status: number, message: string, details: Record<string, unknown> = {}) =>
   new AppError({ status, message, code: ERROR_CODES.aiService, details });
+/** No route has this path. */
 export const unknownRoute = () => new AppError({ status: 404, message: 'Not Found', code: ERROR_CODES.notFound });
 /** Routes have this path, but not with this method; `allowed` are the methods they do have. */
 export const methodNotAllowed = (allowed: readonly string[]) =>

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
+import type { EventInputOf } from './audit-events.js';
 import { createAuditService } from './audit-service.js';
 import { openStorage } from '../storage/open-storage.js';
 import type { Storage } from '../storage/store.js';
@@ -56,7 +57,7 @@ describe('audit service', () => {
   });
 
   describe('with successful reads summarized', () => {
-    const read = (id: string, path = '/contexts') => ({
+    const read = (id: string, path = '/contexts'): EventInputOf<'api_key_auth'> => ({
       event: 'api_key_auth',
       outcome: 'valid_key',
       request: { ...request, id, path, route: path },
@@ -162,7 +163,7 @@ describe('audit service', () => {
       retentionDays: 30,
     });
     await audit.start();
-    const fail = (i: number) => ({
+    const fail = (i: number): EventInputOf<'api_key_auth'> => ({
       event: 'api_key_auth',
       outcome: 'invalid_key',
       request: { ...request, id: `f${i}` },

@@ -8,7 +8,10 @@ import {
   parseKeyHash,
 } from '../domain/api-key.js';
 import { toTimestamp, type Clock } from '../domain/types.js';
+import { badRequest } from '../errors.js';
 import type { SettingsStore } from '../storage/store.js';
+import { keyActor, type EventRequest } from './audit-events.js';
+import type { AuditService } from './audit-service.js';
 
 /** Settings keys of the API key lifecycle (v1 names). */
 export const KEY_SETTINGS = {
@@ -26,6 +29,13 @@ export type KeyCheck =
   | { valid: true; fingerprint: string }
   | { valid: false; reason: 'missing_key' | 'invalid_key'; fingerprint: string | null };
 
+/** Who asked for a rotation, for its audit event. */
+export interface RotationRequest {
+  request?: EventRequest | undefined;
+  /** Fingerprint of the key the request was made with. */
+  keyFingerprint?: string | undefined;
+}
+
 /**
  * The API key: which one is valid, verification in constant time, rotation. After a rotation the hash in the
  * settings store is the only valid key on every instance sharing the store; keys from the environment stop working.
@@ -33,6 +43,10 @@ export type KeyCheck =
 export function createKeyService(deps: {
   settings: SettingsStore;
   clock: Clock;
+  /** Rotation records its own event here. */
+  audit: Pick<AuditService, 'record'>;
+  /** Keys are checked at all; without that a rotated key would protect nothing, so rotation is refused. */
+  authEnabled: boolean;
   env: { apiKey: string; apiKeyHash: string; rotationBytes: number };
 }) {
   const envHash =
@@ -112,8 +126,16 @@ export function createKeyService(deps: {
       return { valid: true, fingerprint };
     },
 
-    /** Replaces the key: returns the new key once; only its hash and the lifecycle times are stored. */
-    async rotate(): Promise<{ key: string; rotatedAt: string; fingerprint: string }> {
+    /**
+     * Replaces the key: returns the new key once; only its hash and the lifecycle times are stored. Records an
+     * `api_key_rotation` event naming the new key by its fingerprint. Throws 400 when authentication is off.
+     */
+    async rotate(by: RotationRequest = {}): Promise<{ key: string; rotatedAt: string }> {
+      const actor = keyActor(by.keyFingerprint);
+      if (!deps.authEnabled) {
+        deps.audit.record({ event: 'api_key_rotation', outcome: 'auth_disabled', request: by.request, actor });
+        throw badRequest('Enable authentication before rotating API keys');
+      }
       const key = generateApiKey(deps.env.rotationBytes);
       const rotatedAt = toTimestamp(deps.clock.now());
       const entries: Record<string, string | null> = {
@@ -127,7 +149,14 @@ export function createKeyService(deps: {
       }
       await deps.settings.set(entries);
       lastUsedWrite = deps.clock.now().getTime();
-      return { key, rotatedAt, fingerprint: keyFingerprint(key) };
+      deps.audit.record({
+        event: 'api_key_rotation',
+        outcome: 'success',
+        request: by.request,
+        actor,
+        details: { rotated_at: rotatedAt, new_key: keyFingerprint(key) },
+      });
+      return { key, rotatedAt };
     },
 
     /** True when a rotated key in the store overrides a key configured in the environment. */

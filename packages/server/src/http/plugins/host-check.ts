@@ -3,9 +3,8 @@ import fp from 'fastify-plugin';
 
 import { createHostAllowlist, normalizeHost } from '../../domain/hosts.js';
 import { AppError } from '../../errors.js';
-import { HOST_CHECK_EVENT } from '../../services/audit-events.js';
 import type { AuditService } from '../../services/audit-service.js';
-import { eventRequest } from './security.js';
+import { eventRequest } from '../request-facts.js';
 
 export interface HostCheckOptions {
   /** Host names answered besides the loopback ones (`.name`: with its subdomains); null: any Host. */
@@ -32,7 +31,7 @@ export const hostCheckPlugin = fp(
       for (const host of forwarded === sent ? [sent] : [sent, forwarded]) {
         if (host !== undefined && host !== '' && !isAllowed(host)) {
           options.audit.record({
-            event: HOST_CHECK_EVENT,
+            event: 'host_check',
             outcome: 'disallowed_host',
             request: eventRequest(request),
             details: { host: normalizeHost(host) ?? '<invalid>' },

@@ -3,10 +3,9 @@ import fp from 'fastify-plugin';
 
 import { crossOriginRefusal, normalizeOrigin, originOf } from '../../domain/hosts.js';
 import { AppError } from '../../errors.js';
-import { ORIGIN_CHECK_EVENT } from '../../services/audit-events.js';
 import type { AuditService } from '../../services/audit-service.js';
+import { eventRequest } from '../request-facts.js';
 import { isAllowedOrigin } from './cors.js';
-import { eventRequest } from './security.js';
 
 export interface OriginCheckOptions {
   /** The configured CORS origins: pages there may write. */
@@ -37,7 +36,7 @@ export const originCheckPlugin = fp(
       );
       if (refusal !== null) {
         options.audit.record({
-          event: ORIGIN_CHECK_EVENT,
+          event: 'origin_check',
           outcome: refusal,
           request: eventRequest(request),
           details: { origin: origin === undefined ? null : (normalizeOrigin(origin) ?? '<invalid>') },

@@ -3,16 +3,12 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 
 import { ErrorEnvelope, RotateKeyResponse, SecurityEventList, SecurityEventsQuery } from '@contextpilot/contract';
 
-import { badRequest } from '../../errors.js';
-import { eventRequest } from '../plugins/security.js';
 import type { AuditService } from '../../services/audit-service.js';
 import type { KeyService } from '../../services/key-service.js';
+import { eventRequest } from '../request-facts.js';
 
 /** Key rotation and the audit log (API v1 §3.20–3.21). */
-export function securityRoutes(
-  app: FastifyInstance,
-  options: { keys: KeyService; audit: AuditService; authEnabled: boolean },
-): void {
+export function securityRoutes(app: FastifyInstance, options: { keys: KeyService; audit: AuditService }): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.post(
@@ -28,18 +24,9 @@ export function securityRoutes(
       },
     },
     async (request, reply) => {
-      const event = eventRequest(request);
-      if (!options.authEnabled) {
-        options.audit.record({ event: 'api_key_rotation', outcome: 'auth_disabled', request: event });
-        throw badRequest('Enable authentication before rotating API keys');
-      }
-      const rotated = await options.keys.rotate();
-      options.audit.record({
-        event: 'api_key_rotation',
-        outcome: 'success',
-        request: event,
-        actor: request.keyFingerprint ? `api_key:${request.keyFingerprint}` : null,
-        details: { rotated_at: rotated.rotatedAt, new_key: rotated.fingerprint },
+      const rotated = await options.keys.rotate({
+        request: eventRequest(request),
+        keyFingerprint: request.keyFingerprint,
       });
       return reply.header('cache-control', 'no-store').send({
         message: 'API key rotated successfully',

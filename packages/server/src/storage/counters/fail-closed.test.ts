@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
 import { AppError } from '../../errors.js';
-import type { CounterStore } from '../../storage/counters/counter-store.js';
-import { createMemoryCounters } from '../../storage/counters/memory-counters.js';
-import { failClosed } from './security.js';
+import type { CounterStore } from './counter-store.js';
+import { failClosed } from './fail-closed.js';
+import { createMemoryCounters } from './memory-counters.js';
 
 const broken: CounterStore = {
   increment: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379')),

@@ -1,0 +1,61 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+
+import { unauthorized } from '../../errors.js';
+import { keyActor } from '../../services/audit-events.js';
+import type { AuditService } from '../../services/audit-service.js';
+import type { KeyService } from '../../services/key-service.js';
+import type { FailedAuthLimit } from '../failed-auth-limit.js';
+import { eventRequest, singleHeader } from '../request-facts.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Fingerprint of the API key that authenticated this request (auth enabled only). */
+    keyFingerprint?: string;
+  }
+}
+
+export interface AuthOptions {
+  enabled: boolean;
+  keys: KeyService;
+  audit: AuditService;
+  failedAuth: FailedAuthLimit;
+}
+
+/** Same body for a missing and a wrong key; the audit log tells them apart. */
+const AUTH_FAILED_MESSAGE = 'API key required: missing or invalid X-API-Key header';
+
+/**
+ * The API key of every request to the context it is registered in, after the failed-authentication limit of the
+ * client. Where it runs among the other hooks: `README.md` in this folder.
+ */
+export const authPlugin = fp(
+  (app: FastifyInstance, options: AuthOptions) => {
+    if (!options.enabled) {
+      return;
+    }
+    const { audit, keys, failedAuth } = options;
+    app.addHook('onRequest', async (request) => {
+      await failedAuth.refuseIfLockedOut(request);
+      const check = await keys.verify(singleHeader(request.headers['x-api-key']));
+      if (!check.valid) {
+        await failedAuth.countFailure(request);
+        audit.record({
+          event: 'api_key_auth',
+          outcome: check.reason,
+          request: eventRequest(request),
+          actor: keyActor(check.fingerprint),
+        });
+        throw unauthorized(AUTH_FAILED_MESSAGE);
+      }
+      request.keyFingerprint = check.fingerprint;
+      audit.record({
+        event: 'api_key_auth',
+        outcome: 'valid_key',
+        request: eventRequest(request),
+        actor: keyActor(check.fingerprint),
+      });
+    });
+  },
+  { name: 'auth' },
+);

@@ -1,0 +1,51 @@
+import type { FastifyRequest } from 'fastify';
+
+import type { EventRequest } from '../services/audit-events.js';
+
+const clientIps = new WeakMap<FastifyRequest, string>();
+
+/** The client address, worked out once per request: behind a trusted proxy every `request.ip` re-parses the headers. */
+export function clientIp(request: FastifyRequest): string {
+  let ip = clientIps.get(request);
+  if (ip === undefined) {
+    ip = request.ip;
+    clientIps.set(request, ip);
+  }
+  return ip;
+}
+
+export interface RouteFacts {
+  /** The matched route's pattern; undefined when no route matched. */
+  url: string | undefined;
+  /** Requests per minute per client IP, when the route is limited (its `config.rateLimit`). */
+  rateLimit: number | undefined;
+}
+const routeFacts = new WeakMap<FastifyRequest, RouteFacts>();
+
+/** What the checks need of the matched route, read once per request: `request.routeOptions` builds a new object. */
+export function routeOf(request: FastifyRequest): RouteFacts {
+  let facts = routeFacts.get(request);
+  if (facts === undefined) {
+    const { url, config } = request.routeOptions;
+    facts = { url, rateLimit: config.rateLimit };
+    routeFacts.set(request, facts);
+  }
+  return facts;
+}
+
+/** The request metadata of a security event, from the request (the client address as worked out once). */
+export function eventRequest(request: FastifyRequest): EventRequest {
+  return {
+    id: request.id,
+    method: request.method,
+    path: request.url.split('?')[0] ?? '/',
+    route: routeOf(request).url,
+    clientIp: clientIp(request),
+  };
+}
+
+/** A header that must be sent once: a repeated one comes back as a value no key or signature can match. */
+export function singleHeader(value: string | string[] | undefined): string | undefined {
+  // Node joins or lists duplicates, neither of which is a key or a signature.
+  return Array.isArray(value) ? `${value.join(', ')}, ` : value;
+}
