@@ -4,7 +4,7 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 /**
- * Import boundaries of conventions.md: each folder may import only what is below it.
+ * Import boundaries between the server's layers: each folder may import only what is below it (see the README).
  * @param {{ group: string[]; message: string }[]} patterns
  * @returns {import('eslint').Linter.RulesRecord}
  */
@@ -63,12 +63,27 @@ export default tseslint.config(
   },
   {
     files: ['packages/server/src/services/**/*.ts'],
-    rules: restrict([
-      {
-        group: ['fastify', '**/http/**', '**/storage/sqlite/**', '**/storage/postgres/**'],
-        message: 'services use storage/provider interfaces, not Fastify or drivers',
-      },
-    ]),
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['fastify', '**/http/**', '**/storage/sqlite/**', '**/storage/postgres/**'],
+              message: 'services use storage/provider interfaces, not Fastify or drivers',
+            },
+          ],
+          // The settings table (`@contextpilot/contract/ai-settings`) is data every layer shares; the wire schemas
+          // and types are for routes and presenters.
+          paths: [
+            {
+              name: '@contextpilot/contract',
+              message: 'services return domain objects; http/present builds the wire shapes',
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     files: ['packages/server/src/http/routes/**/*.ts'],

@@ -8,6 +8,7 @@ export const RotateKeyResponse = z.object({
   rotated_at: Timestamp,
   note: z.string(),
 });
+export type RotateKeyResponse = z.infer<typeof RotateKeyResponse>;
 
 const integerQuery = z
   .union([z.number(), z.string().regex(/^-?\d{1,9}$/, 'must be an integer')])

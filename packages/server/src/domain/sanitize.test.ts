@@ -221,7 +221,7 @@ const anyUtf16Text = fc.oneof(
   }),
 );
 
-describe('sanitizeText and cleanContent: security.md VAL-02 table', () => {
+describe('sanitizeText and cleanContent: the characters an attacker hides in text', () => {
   it.each(
     [
       ['a\u0000b', 'ab'],
@@ -359,7 +359,7 @@ describe('sanitizeText: default-ignorable code points', () => {
   });
 });
 
-describe('sanitizeText: api-v1.md §11.1 cases', () => {
+describe('sanitizeText: the cases of the v1 API', () => {
   it('leaves normal text unchanged', () => {
     expect(sanitizeText('Normal text here.')).toBe('Normal text here.');
   });

@@ -84,7 +84,7 @@ const unitInputArb: fc.Arbitrary<UnitInput> = fc.record(
   { requiredKeys: [] },
 );
 
-describe('cleanContent: emptiness and length (VAL-03, api-v1.md §11.1)', () => {
+describe('cleanContent: emptiness and length (as the v1 API answers)', () => {
   it('rejects empty and whitespace-only content', () => {
     expect(ruleError(() => cleanContent('', LIMITS)).message).toBe(EMPTY);
     expect(ruleError(() => cleanContent('   \n\t  ', LIMITS)).message).toBe(EMPTY);

@@ -1,7 +1,5 @@
 import { newId } from '../ids.js';
 
-import type { ContextUnitUpdate } from '@contextpilot/contract';
-
 import { echo } from '../domain/echo.js';
 import { exportCsv, exportJson, ImportFormatError, parseImport } from '../domain/transfer/index.js';
 import { toTimestamp, type Clock, type ContextType, type ContextUnit } from '../domain/types.js';
@@ -28,6 +26,16 @@ export interface CreateContextInput {
   confidence: number;
   tags: string[];
   source: string;
+}
+
+/** A change of a unit: each field present is set (`supersededBy: null` clears the link). Checked like a create. */
+export interface ContextPatch {
+  type?: string | undefined;
+  content?: string | undefined;
+  confidence?: number | undefined;
+  tags?: readonly string[] | undefined;
+  status?: string | undefined;
+  supersededBy?: string | null | undefined;
 }
 
 export interface ListContextsInput {
@@ -136,7 +144,7 @@ export function createContextService(deps: {
     },
 
     /** Applies the keys present in `patch`; new content is re-embedded in the same write. */
-    async update(id: string, patch: ContextUnitUpdate, signal?: AbortSignal): Promise<ContextUnit> {
+    async update(id: string, patch: ContextPatch, signal?: AbortSignal): Promise<ContextUnit> {
       const current = await require(id);
       const next: ContextUnit = { ...current };
       if (patch.type !== undefined) {
@@ -151,8 +159,8 @@ export function createContextService(deps: {
       if (patch.tags !== undefined) {
         next.tags = checked(() => checkTags(patch.tags, limits));
       }
-      if (patch.superseded_by !== undefined) {
-        const link = checked(() => checkSupersededBy(id, patch.superseded_by ?? null));
+      if (patch.supersededBy !== undefined) {
+        const link = checked(() => checkSupersededBy(id, patch.supersededBy ?? null));
         if (link !== null && (await store.get(link)) === null) {
           throw badRequest(`Context unit ${echo(link)} not found`);
         }

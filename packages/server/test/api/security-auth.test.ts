@@ -40,7 +40,7 @@ function call(server: Server, method: string, path: string, options: CallOptions
 const CONTEXT_ID = '00000000-0000-4000-8000-000000000000';
 const JSON_BODY = '{"type":"fact","content":"auth coverage probe"}';
 
-/** Every protected endpoint (API v1 §2.4 plus decisions §3), with a body where the route takes one. */
+/** Every protected endpoint (every route but `/`, `/health`, the UI and the docs), with a body where the route takes one. */
 const PROTECTED: { method: string; path: string; body?: string | Uint8Array; headers?: Record<string, string> }[] = [
   { method: 'POST', path: '/contexts', body: JSON_BODY },
   { method: 'GET', path: '/contexts' },

@@ -7,7 +7,7 @@ import type { SecurityEvent } from '../../src/storage/store.js';
 import { type HttpTestApp, startHttpTestApp } from '../helpers.js';
 import { type CallOptions, type CallResult, signedCall } from './security-helpers.js';
 
-/** The persisted security audit log (API v1 §6.5, §3.21; decisions §4) over real HTTP. */
+/** The persisted security audit log over real HTTP. */
 
 const API_KEY = 'EVT7-events-test-api-key-a1b2c3d4e5';
 const WRONG_KEY = 'WRNG-events-wrong-key-f6e5d4c3b2';

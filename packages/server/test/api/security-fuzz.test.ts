@@ -466,10 +466,9 @@ describe('fuzzing the HTTP surface', () => {
     expect((await send('GET', '/health', {}, undefined)).status).toBe(200);
   });
 
-  // KNOWN BUG, left for the owner of src/app.ts (see the report): Fastify answers a malformed percent-escape or an
-  // over-long path parameter from its router, before any hook, so these responses lack the security headers,
-  // X-Request-ID and the error envelope that decisions §2 requires on every response. Fix: pass Fastify's
-  // `frameworkErrors` option and write the envelope and headers there. Remove `.fails` once fixed.
+  // Fastify answers a malformed percent-escape or an over-long path parameter from its router, before any hook: the
+  // app's `frameworkErrors` handler must still give these responses the security headers, X-Request-ID and the error
+  // envelope that every response carries.
   it('malformed percent-escapes and over-long parameters get the security headers and the envelope', async () => {
     for (const target of ['/%', '/contexts/%zz', '/contexts/%E0%A4%A', `/contexts/${'b'.repeat(4000)}`]) {
       const res = await send('GET', target, {}, undefined);

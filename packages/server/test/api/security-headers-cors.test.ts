@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type HttpTestApp, startHttpTestApp } from '../helpers.js';
 import { type CallOptions, type CallResult, parseJson, rawCall, signedCall } from './security-helpers.js';
 
-/** Security headers (decisions §7) and CORS (API v1 §6.9) over real HTTP, with auth and signing on. */
+/** Security headers and CORS over real HTTP, with auth and signing on. */
 
 const API_KEY = 'headers-test-api-key-5e6f7a8b9c';
 const SECRET = 'headers-test-secret-0123456789abcdef012';

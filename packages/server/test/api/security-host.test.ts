@@ -8,7 +8,7 @@ import { type HttpTestApp, startHttpTestApp, tempDir, token } from '../helpers.j
 import { auditEventsOf, fetchText, rawCall } from './security-helpers.js';
 
 /**
- * DNS rebinding (security.md CORS-05) over real HTTP: a page whose own name an attacker points at 127.0.0.1 talks to
+ * DNS rebinding over real HTTP: a page whose own name an attacker points at 127.0.0.1 talks to
  * a loopback server as same-origin, so CORS does not stop it from reading everything. Only the Host gives it away.
  */
 

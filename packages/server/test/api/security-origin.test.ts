@@ -4,7 +4,7 @@ import { type HttpTestApp, multipartFile, startHttpTestApp, token } from '../hel
 import { auditEventsOf, fetchText, rawCall } from './security-helpers.js';
 
 /**
- * Cross-site writes (security.md CORS-04) over real HTTP: a page on another origin can send a form or a `no-cors`
+ * Cross-site writes over real HTTP: a page on another origin can send a form or a `no-cors`
  * fetch without any preflight. With authentication off (the default) nothing but the origin check stands between
  * such a page and every unit.
  */

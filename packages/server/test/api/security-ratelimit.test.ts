@@ -4,7 +4,7 @@ import { type HttpTestApp, startHttpTestApp } from '../helpers.js';
 import { type CallOptions, type CallResult, signedCall } from './security-helpers.js';
 
 /**
- * Rate limits over real HTTP (decisions §6): the per-endpoint limits of API v1 §2.3 and the failed-authentication
+ * Rate limits over real HTTP: the per-endpoint limits of the v1 API and the failed-authentication
  * limit per client IP, checked before the key. Windows are moved with the injected clock.
  */
 

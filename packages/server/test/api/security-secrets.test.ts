@@ -10,7 +10,7 @@ import { type HttpTestApp, multipartFile, startHttpTestApp, tempDir } from '../h
 import { callHeaders, type CallOptions, fetchText } from './security-helpers.js';
 
 /**
- * Canary test (security.md KEY-11, LOG-03; decisions §4, §16): a wrong API key, the signing secret, the real key,
+ * Canary test: a wrong API key, the signing secret, the real key,
  * signatures and context content are sent or configured, then every log line, response, security event, setting
  * and the database file are searched for them.
  */

@@ -7,7 +7,7 @@ import { signatureHeaders, signRequest } from '../../../client/src/signing.js';
 import { type HttpTestApp, multipartFile, startHttpTestApp, tempDir } from '../helpers.js';
 import { auditEventsOf, fetchText, rawCall } from './security-helpers.js';
 
-/** HMAC request signing over real HTTP (decisions §5), with auth on and an injected clock. */
+/** HMAC request signing over real HTTP, with auth on and an injected clock. */
 
 const API_KEY = 'signing-test-api-key-4f3e2d1c0b';
 const SECRET = 'signing-test-secret-0123456789abcdef0123';

@@ -11,7 +11,7 @@ import { ConfigError, loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { buildTestApp, listenOnLoopback, tempDir } from '../helpers.js';
 
-/** Start-up fail-safes (decisions §4, §5, §17; security.md KEY-10, SIG-06). */
+/** Start-up fail-safes: no production server that is open, misconfigured or unsigned by mistake. */
 
 const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');

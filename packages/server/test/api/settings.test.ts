@@ -11,7 +11,7 @@ import { type ChatFake, type RecordedChatRequest, startOpenAiChatFake } from '..
 import { buildTestApp, tempDir } from '../helpers.js';
 
 /*
- * GET and POST /settings (API v1 §3.18–3.19, decisions §8): the 24 fields, update rules, validation, encrypted
+ * GET and POST /settings (API v1): the 24 fields, update rules, validation, encrypted
  * provider keys, persistence across a restart and between two instances sharing one database file.
  */
 

@@ -1,5 +1,5 @@
 /**
- * The export writers: the v1 JSON document and the CSV file, a lossless backup (decisions.md item 13). Superseded
+ * The export writers: the v1 JSON document and the CSV file, a lossless backup. Superseded
  * units and `superseded_by` are included, and the import reads both formats back into identical units.
  */
 import { stringify } from 'csv-stringify/sync';

@@ -51,7 +51,7 @@ function sseEvent<K extends ChatStreamEventName>(event: K, data: ChatStreamEvent
   return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
-/** AI chat (API v1 §3.13–3.15), its streaming variant and conversation management. */
+/** AI chat (API v1), its streaming variant and conversation management. */
 export function chatRoutes(
   app: FastifyInstance,
   options: { chat: ChatService; conversations: ConversationService },

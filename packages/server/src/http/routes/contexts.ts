@@ -16,12 +16,24 @@ import {
 } from '@contextpilot/contract';
 
 import { badRequest } from '../../errors.js';
-import type { ContextService } from '../../services/context-service.js';
+import type { ContextPatch, ContextService } from '../../services/context-service.js';
 import type { SearchService } from '../../services/search-service.js';
 import { abortOnClose } from '../abort-on-close.js';
 import { presentContext, presentImport, presentStats } from '../present/contexts.js';
 
 const errors = { 400: ErrorEnvelope, 404: ErrorEnvelope, 413: ErrorEnvelope, 422: ErrorEnvelope };
+
+/** The fields a `PUT /contexts/{id}` body sets, as the service takes them. */
+function toPatch(body: ContextUnitUpdate): ContextPatch {
+  return {
+    type: body.type,
+    content: body.content,
+    confidence: body.confidence,
+    tags: body.tags,
+    status: body.status,
+    supersededBy: body.superseded_by,
+  };
+}
 
 /** Context units: CRUD, filters, import/export and stats (API v1). */
 export function contextRoutes(
@@ -147,7 +159,7 @@ export function contextRoutes(
       },
     },
     async (request, reply) =>
-      presentContext(await contexts.update(request.params.context_id, request.body, abortOnClose(reply))),
+      presentContext(await contexts.update(request.params.context_id, toPatch(request.body), abortOnClose(reply))),
   );
 
   r.delete(

@@ -18,7 +18,7 @@ import { presentProviders, presentValidation } from '../present/providers.js';
 import { presentSettings, presentSettingsUpdate } from '../present/settings.js';
 import type { SettingsService } from '../../services/settings-service.js';
 
-/** Providers and settings (API v1 §3.16–3.19). */
+/** Providers and settings (API v1). */
 export function providerRoutes(
   app: FastifyInstance,
   options: { providers: ProviderService; settings: SettingsService },

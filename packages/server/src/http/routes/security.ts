@@ -5,9 +5,10 @@ import { ErrorEnvelope, RotateKeyResponse, SecurityEventList, SecurityEventsQuer
 
 import type { AuditService } from '../../services/audit-service.js';
 import type { KeyService } from '../../services/key-service.js';
+import { presentRotation, presentSecurityEvents } from '../present/security.js';
 import { eventRequest } from '../request-facts.js';
 
-/** Key rotation and the audit log (API v1 §3.20–3.21). */
+/** Key rotation and the audit log (API v1). */
 export function securityRoutes(app: FastifyInstance, options: { keys: KeyService; audit: AuditService }): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
@@ -28,12 +29,7 @@ export function securityRoutes(app: FastifyInstance, options: { keys: KeyService
         request: eventRequest(request),
         keyFingerprint: request.keyFingerprint,
       });
-      return reply.header('cache-control', 'no-store').send({
-        message: 'API key rotated successfully',
-        api_key: rotated.key,
-        rotated_at: rotated.rotatedAt,
-        note: 'Store this key securely now; it will not be shown again',
-      });
+      return reply.header('cache-control', 'no-store').send(presentRotation(rotated));
     },
   );
 
@@ -60,23 +56,7 @@ export function securityRoutes(app: FastifyInstance, options: { keys: KeyService
         outcome: request.query.outcome || undefined,
         requestId: request.query.request_id || undefined,
       });
-      return {
-        events: events.map((e) => ({
-          id: e.id,
-          event: e.event,
-          outcome: e.outcome,
-          request_id: e.requestId,
-          method: e.method,
-          path: e.path,
-          client_ip: e.clientIp,
-          actor: e.actor,
-          details: e.details,
-          created_at: e.createdAt,
-        })),
-        count: events.length,
-        limit,
-        offset,
-      };
+      return presentSecurityEvents(events, { limit, offset });
     },
   );
 }
