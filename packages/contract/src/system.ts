@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { Timestamp } from './contexts.js';
 
 export const RootInfo = z.object({ message: z.string(), version: z.string(), docs: z.string() });
+export type RootInfo = z.infer<typeof RootInfo>;
 
 const Component = z.object({
   status: z.enum(['healthy', 'unhealthy', 'degraded']),

@@ -1,6 +1,8 @@
 import type {
   AIResponse,
+  ChatStreamDelta,
   ChatStreamMeta,
+  ConversationList,
   ConversationDetail,
   ConversationSummary,
   UsedContext as UsedContextWire,
@@ -38,6 +40,22 @@ export function presentChat(outcome: ChatOutcome): AIResponse {
     contexts: outcome.contexts.map(presentUsedContext),
     finish_reason: outcome.finishReason,
     tokens: outcome.tokens,
+  };
+}
+
+/** A piece of a streamed reply's text. */
+export const presentDelta = (text: string): ChatStreamDelta => ({ text });
+
+/** `GET /ai/conversations`: a page of conversations, with the limit and offset actually used. */
+export function presentConversationList(
+  list: readonly ConversationSummaryRecord[],
+  page: { limit: number; offset: number },
+): ConversationList {
+  return {
+    conversations: list.map(presentConversationSummary),
+    limit: page.limit,
+    offset: page.offset,
+    count: list.length,
   };
 }
 

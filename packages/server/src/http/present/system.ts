@@ -1,8 +1,11 @@
-import type { Health } from '@contextpilot/contract';
+import type { Health, RootInfo } from '@contextpilot/contract';
 
 import type { HealthReport } from '../../services/health-service.js';
 
 type Component = Health['components']['storage'];
+
+/** `GET /` for API clients: the name, the API version and where the docs are. */
+export const presentRootInfo = (): RootInfo => ({ message: 'ContextPilot API', version: '1.0.0', docs: '/docs' });
 
 /** `{status, backend, error?}` of a component that works or does not. */
 function component(problem: string | null, extra: Omit<Component, 'status' | 'error'>): Component {

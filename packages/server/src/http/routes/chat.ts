@@ -19,7 +19,13 @@ import {
 
 import type { ChatInput, ChatService } from '../../services/chat-service.js';
 import type { ConversationService } from '../../services/conversation-service.js';
-import { presentChat, presentConversation, presentConversationSummary, presentStreamMeta } from '../present/chat.js';
+import {
+  presentChat,
+  presentConversation,
+  presentConversationList,
+  presentDelta,
+  presentStreamMeta,
+} from '../present/chat.js';
 import { abortOnClose } from '../abort-on-close.js';
 import { errorResponse, logError } from '../error-response.js';
 
@@ -109,7 +115,7 @@ export function chatRoutes(
             start();
             stream.write(sseEvent('meta', presentStreamMeta(plan)));
           },
-          onDelta: (text) => stream.write(sseEvent('delta', { text })),
+          onDelta: (text) => stream.write(sseEvent('delta', presentDelta(text))),
         });
         stream.end(sseEvent('done', presentChat(outcome)));
       } catch (error) {
@@ -140,7 +146,7 @@ export function chatRoutes(
       // Clamped rather than refused, like /security/events: the original API had no bound and old clients send more.
       const limit = Math.min(request.query.limit, SCHEMA_LIMITS.maxConversationListLimit);
       const list = await options.conversations.list({ limit, offset, search });
-      return { conversations: list.map(presentConversationSummary), limit, offset, count: list.length };
+      return presentConversationList(list, { limit, offset });
     },
   );
 

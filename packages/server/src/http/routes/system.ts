@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { Health, RootInfo } from '@contextpilot/contract';
 
 import type { HealthService } from '../../services/health-service.js';
-import { presentHealth } from '../present/system.js';
+import { presentHealth, presentRootInfo } from '../present/system.js';
 import { UI_CSP, wantsHtml } from './web-ui.js';
 
 /** Public routes: `GET /` and `GET /health`. */
@@ -29,7 +29,7 @@ export function systemRoutes(app: FastifyInstance, options: { health: HealthServ
           .serializer((payload) => payload as string)
           .send(options.indexHtml);
       }
-      return { message: 'ContextPilot API', version: '1.0.0', docs: '/docs' };
+      return presentRootInfo();
     },
   );
   r.get(
