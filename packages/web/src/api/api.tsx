@@ -55,15 +55,14 @@ export function createQueryClient(api: Api): QueryClient {
 
 const ApiContext = createContext<Api | null>(null);
 
-export function ApiProvider({
-  api,
-  queryClient,
-  children,
-}: {
+/** What the providers around the app are given: the API client, the query cache and the app itself. */
+export interface ApiProviderProps {
   api: Api;
   queryClient: QueryClient;
   children: ReactNode;
-}) {
+}
+
+export function ApiProvider({ api, queryClient, children }: ApiProviderProps) {
   return (
     <ApiContext.Provider value={api}>
       <QueryClientProvider client={queryClient}>{children}</QueryClientProvider>

@@ -1,7 +1,6 @@
-import type { QueryClient } from '@tanstack/react-query';
-import { useEffect, useState, type ReactNode } from 'react';
+import { useEffect, useState } from 'react';
 
-import { ApiProvider, type Api } from '../api/api';
+import { ApiProvider, type ApiProviderProps } from '../api/api';
 import { ErrorBoundary } from '../components/ErrorBoundary';
 import { NotificationsProvider } from '../components/Notifications';
 import { ActivityLogProvider } from '../features/activity/activity-log';
@@ -13,15 +12,7 @@ import { Header } from './Header';
 import { useRoute } from './routes';
 
 /** Providers around the app: activity log, notifications, API + queries, and the credential prompt. */
-export function AppProviders({
-  api,
-  queryClient,
-  children,
-}: {
-  api: Api;
-  queryClient: QueryClient;
-  children: ReactNode;
-}) {
+export function AppProviders({ api, queryClient, children }: ApiProviderProps) {
   return (
     <ActivityLogProvider>
       <NotificationsProvider>
@@ -33,7 +24,7 @@ export function AppProviders({
   );
 }
 
-export function App({ api, queryClient }: { api: Api; queryClient: QueryClient }) {
+export function App({ api, queryClient }: Omit<ApiProviderProps, 'children'>) {
   return (
     <AppProviders api={api} queryClient={queryClient}>
       <Shell />

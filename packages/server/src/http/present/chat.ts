@@ -59,13 +59,18 @@ export function presentConversationList(
   };
 }
 
+/** The first fields of a conversation, in list and in detail. */
+const conversationHead = (c: ConversationRecord) => ({
+  id: c.id,
+  task: c.task,
+  prompt_type: c.promptType,
+  provider: c.provider,
+  model: c.model,
+});
+
 export function presentConversationSummary(c: ConversationSummaryRecord): ConversationSummary {
   return {
-    id: c.id,
-    task: c.task,
-    prompt_type: c.promptType,
-    provider: c.provider,
-    model: c.model,
+    ...conversationHead(c),
     created_at: c.createdAt,
     last_message_at: c.lastMessageAt,
     message_count: c.messageCount,
@@ -74,11 +79,7 @@ export function presentConversationSummary(c: ConversationSummaryRecord): Conver
 
 export function presentConversation(c: ConversationRecord & { messages: MessageRecord[] }): ConversationDetail {
   return {
-    id: c.id,
-    task: c.task,
-    prompt_type: c.promptType,
-    provider: c.provider,
-    model: c.model,
+    ...conversationHead(c),
     context_ids: c.contextIds,
     created_at: c.createdAt,
     last_message_at: c.lastMessageAt,

@@ -24,15 +24,8 @@ import { presentContext, presentImport, presentStats } from '../present/contexts
 const errors = { 400: ErrorEnvelope, 404: ErrorEnvelope, 413: ErrorEnvelope, 422: ErrorEnvelope };
 
 /** The fields a `PUT /contexts/{id}` body sets, as the service takes them. */
-function toPatch(body: ContextUnitUpdate): ContextPatch {
-  return {
-    type: body.type,
-    content: body.content,
-    confidence: body.confidence,
-    tags: body.tags,
-    status: body.status,
-    supersededBy: body.superseded_by,
-  };
+function toPatch({ superseded_by: supersededBy, ...fields }: ContextUnitUpdate): ContextPatch {
+  return { ...fields, supersededBy };
 }
 
 /** Context units: CRUD, filters, import/export and stats (API v1). */

@@ -6,6 +6,7 @@ import { useDeleteContext, useSupersedeContext, useUpdateContext } from '../../a
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { Dialog } from '../../components/Dialog';
 import { useNotify } from '../../components/Notifications';
+import { TagList } from '../../components/TagList';
 import { percent, truncate, typeLabel } from '../../lib/text';
 import { formatDateTime } from '../../lib/time';
 import { ContextForm } from './ContextForm';
@@ -106,15 +107,7 @@ export function ContextItem({ unit, lookup }: Props) {
             <span className={`status-badge status-badge--${unit.status}`}>{unit.status}</span>
           </div>
           <p className="context-item__content plain-text">{unit.content}</p>
-          {unit.tags.length > 0 ? (
-            <ul className="tags" aria-label="Tags">
-              {unit.tags.map((tag) => (
-                <li key={tag} className="tag">
-                  {tag}
-                </li>
-              ))}
-            </ul>
-          ) : null}
+          <TagList tags={unit.tags} />
           <p className="muted small">
             Source: {unit.source} · Added <time dateTime={unit.created_at}>{formatDateTime(unit.created_at)}</time> ·
             Last used{' '}

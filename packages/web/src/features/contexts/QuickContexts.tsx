@@ -1,5 +1,6 @@
 import { useContextList, useStats } from '../../api/hooks';
 import { errorMessage } from '../../api/errors';
+import { TagList } from '../../components/TagList';
 import { percent, truncate, typeLabel } from '../../lib/text';
 import { formatDateTime } from '../../lib/time';
 
@@ -43,15 +44,7 @@ export function QuickContexts() {
                 {percent(unit.confidence)} confidence · {unit.source} · added {formatDateTime(unit.created_at)}
                 {unit.last_used ? ` · last used ${formatDateTime(unit.last_used)}` : ''}
               </p>
-              {unit.tags.length > 0 ? (
-                <ul className="tags" aria-label="Tags">
-                  {unit.tags.map((tag) => (
-                    <li key={tag} className="tag">
-                      {tag}
-                    </li>
-                  ))}
-                </ul>
-              ) : null}
+              <TagList tags={unit.tags} />
             </details>
           </li>
         ))}

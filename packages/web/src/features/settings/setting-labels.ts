@@ -13,6 +13,23 @@ export interface SettingLabel {
 
 const BLANK_CLEARS = 'Leave blank to use the default.';
 
+/** The fields every hosted provider has: its key, a gateway's base URL, and sampling overrides. */
+function hostedProvider(name: string, defaultUrl: string) {
+  return {
+    apiKey: { label: 'API key', placeholder: `Enter ${name} API key` },
+    baseUrl: {
+      label: 'Base URL (optional)',
+      placeholder: defaultUrl,
+      help: 'Override for compatible gateways. Leave blank for the default.',
+    },
+    defaultModel: { label: 'Default model override' },
+    temperature: { label: 'Temperature override', step: 0.1, help: BLANK_CLEARS },
+    topP: { label: 'Top P override', step: 0.05, help: BLANK_CLEARS },
+  } satisfies Record<string, SettingLabel>;
+}
+const openai = hostedProvider('OpenAI', 'https://api.openai.com/v1');
+const anthropic = hostedProvider('Anthropic', 'https://api.anthropic.com');
+
 /** One entry per AI setting, keyed by its wire key. */
 export const SETTING_LABELS: Record<AiSettingKey, SettingLabel> = {
   default_ai_provider: { label: 'Default provider' },
@@ -20,29 +37,21 @@ export const SETTING_LABELS: Record<AiSettingKey, SettingLabel> = {
   ai_temperature: { label: 'Temperature', step: 0.1, help: 'Controls randomness (0 = focused, 2 = creative).' },
   ai_max_tokens: { label: 'Max tokens', help: 'Maximum length of an AI response.' },
 
-  openai_api_key: { label: 'API key', placeholder: 'Enter OpenAI API key' },
-  openai_base_url: {
-    label: 'Base URL (optional)',
-    placeholder: 'https://api.openai.com/v1',
-    help: 'Override for compatible gateways. Leave blank for the default.',
-  },
-  openai_default_model: { label: 'Default model override' },
-  openai_temperature: { label: 'Temperature override', step: 0.1, help: BLANK_CLEARS },
-  openai_top_p: { label: 'Top P override', step: 0.05, help: BLANK_CLEARS },
+  openai_api_key: openai.apiKey,
+  openai_base_url: openai.baseUrl,
+  openai_default_model: openai.defaultModel,
+  openai_temperature: openai.temperature,
+  openai_top_p: openai.topP,
   openai_max_tokens: {
     label: 'Max completion tokens override',
     help: 'Sent as max_completion_tokens for o-series models. Leave blank to use the default.',
   },
 
-  anthropic_api_key: { label: 'API key', placeholder: 'Enter Anthropic API key' },
-  anthropic_base_url: {
-    label: 'Base URL (optional)',
-    placeholder: 'https://api.anthropic.com',
-    help: 'Override for compatible gateways. Leave blank for the default.',
-  },
-  anthropic_default_model: { label: 'Default model override' },
-  anthropic_temperature: { label: 'Temperature override', step: 0.1, help: BLANK_CLEARS },
-  anthropic_top_p: { label: 'Top P override', step: 0.05, help: BLANK_CLEARS },
+  anthropic_api_key: anthropic.apiKey,
+  anthropic_base_url: anthropic.baseUrl,
+  anthropic_default_model: anthropic.defaultModel,
+  anthropic_temperature: anthropic.temperature,
+  anthropic_top_p: anthropic.topP,
   anthropic_top_k: { label: 'Top K override', help: BLANK_CLEARS },
   anthropic_max_tokens: { label: 'Max tokens override', help: BLANK_CLEARS },
 
