@@ -76,6 +76,8 @@ export const rateLimited = (retryAfterSeconds: number, message = 'Rate limit exc
 /** A language-model provider failed or timed out (`AI_SERVICE_ERROR`: the AI service, not this server). */
 export const aiServiceError = (status: number, message: string, details: Record<string, unknown> = {}) =>
   new AppError({ status, message, code: ERROR_CODES.aiService, details });
+/** The client went away before its answer was ready: nothing to answer, and nothing went wrong here. */
+export const clientClosedRequest = () => new AppError({ status: 499, message: 'Client closed the request' });
 /** No route has this path. */
 export const unknownRoute = () => new AppError({ status: 404, message: 'Not Found', code: ERROR_CODES.notFound });
 /** Routes have this path, but not with this method; `allowed` are the methods they do have. */

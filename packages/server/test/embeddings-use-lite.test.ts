@@ -1,10 +1,11 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import { EmbeddingBusyError, EmbeddingError, type Embedder } from '../src/providers/embeddings/embedder.js';
 import { createUseLiteEmbedder } from '../src/providers/embeddings/use-lite.js';
+import { createWorkerPool } from '../src/providers/embeddings/worker-pool.js';
 import { HOSTILE_TEXTS } from './hostile-texts.js';
 
 const require = createRequire(import.meta.url);
@@ -146,6 +147,32 @@ describe('USE-lite embedder limits', () => {
     } finally {
       await Promise.all(burners.map((b) => b.terminate()));
       await Promise.all(embedders.map((e) => e.close()));
+    }
+  });
+});
+
+describe('embedding worker pool', () => {
+  it('never hands a job to an extra worker it is stopping for idleness', async () => {
+    const pool = createWorkerPool({
+      entry: new URL('../src/providers/embeddings/use-lite-worker.ts', import.meta.url),
+      maxWorkers: 2,
+      maxDocumentWorkers: 2,
+      idleMs: 60_000,
+    });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      await pool.start();
+      const query = (text: string) => pool.submit({ kind: 'query', text }, { priority: 'query' });
+      // Two at once: the second starts the extra worker.
+      await Promise.all([query('first'), query('second')]);
+      expect(pool.stats().workers).toBe(2);
+      // The extra worker's idle time is up; it is told to stop, and exits a little later.
+      vi.advanceTimersByTime(60_000);
+      const answers = await Promise.all([query('third'), query('fourth')]);
+      expect(answers).toHaveLength(2);
+    } finally {
+      vi.useRealTimers();
+      await pool.close();
     }
   });
 });

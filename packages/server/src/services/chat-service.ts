@@ -5,7 +5,7 @@ import { trimHistory } from '../domain/history.js';
 import { createReplyLimit } from '../domain/reply-limit.js';
 import type { ScoreBreakdown } from '../domain/ranking.js';
 import { toTimestamp, type Clock } from '../domain/types.js';
-import { aiServiceError, AppError, badRequest, notFound } from '../errors.js';
+import { aiServiceError, AppError, badRequest, clientClosedRequest, notFound } from '../errors.js';
 import { contextWindow, isAllowedModel, allowedModels } from '../providers/llm/catalog.js';
 import {
   PROVIDER_NAMES,
@@ -374,7 +374,7 @@ export function createChatService(deps: {
         }
       });
       if (handlers.signal.aborted) {
-        throw new AppError({ status: 499, message: 'Client closed the request' });
+        throw clientClosedRequest();
       }
       return save(prepared.plan, prepared.userMessage, result, input.useCompact);
     },

@@ -15,7 +15,7 @@ import {
   isContextType,
   type TextLimits,
 } from '../domain/unit-rules.js';
-import { badRequest, notFound, payloadTooLarge, serviceUnavailable } from '../errors.js';
+import { badRequest, clientClosedRequest, notFound, payloadTooLarge, serviceUnavailable } from '../errors.js';
 import { EmbeddingBusyError, EmbeddingError, type Embedder } from '../providers/embeddings/embedder.js';
 import type { ContextCounts, ContextStore, UnitEmbedding } from '../storage/store.js';
 import { checked } from './input.js';
@@ -78,6 +78,9 @@ export function createContextService(deps: {
       const [vectors] = await deps.embedder.embedDocuments([content], { signal });
       return { modelId: deps.embedder.modelId, vectors: vectors ?? [] };
     } catch (error) {
+      if (signal?.aborted) {
+        throw clientClosedRequest();
+      }
       if (error instanceof EmbeddingBusyError) {
         throw serviceUnavailable('Embedding model is busy, try again later', EMBEDDING_RETRY_SECONDS);
       }

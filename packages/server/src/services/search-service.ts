@@ -9,6 +9,7 @@ import {
 import { queryTerms } from '../domain/text-query.js';
 import type { ContextUnit } from '../domain/types.js';
 import { VectorIndex } from '../domain/vector-index.js';
+import { clientClosedRequest } from '../errors.js';
 import { EmbeddingBusyError, type Embedder } from '../providers/embeddings/embedder.js';
 import type { ContextStore, TextHit } from '../storage/store.js';
 
@@ -162,7 +163,7 @@ export function createSearchService(deps: {
       return vector;
     } catch (error) {
       if (signal?.aborted) {
-        throw error;
+        throw clientClosedRequest();
       }
       if (error instanceof EmbeddingBusyError) {
         // The model works but is saturated: this ranking uses full text only, and /health reports the load.

@@ -2,9 +2,13 @@ import { spawn } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 
+import { Writable } from 'node:stream';
+
 import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { createLogger } from '../../src/logger.js';
 import type { Embedder } from '../../src/providers/embeddings/embedder.js';
 import { createUseLiteEmbedder } from '../../src/providers/embeddings/use-lite.js';
 import { HOSTILE_TEXTS } from '../hostile-texts.js';
@@ -57,10 +61,19 @@ describe('a busy embedding model', () => {
   let embedder: Embedder;
   let app: FastifyInstance;
   let base: string;
+  let logger: Logger;
+  const logLines: string[] = [];
+  const logs = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logLines.push(...chunk.toString().split('\n').filter(Boolean));
+      done();
+    },
+  });
   beforeAll(async () => {
     embedder = createUseLiteEmbedder({ maxWorkers: 1, maxChunks: 20, deadlineMs: 60_000 });
     await embedder.init();
-    app = await buildTestApp({}, { embedder });
+    logger = createLogger({ log: { level: 'info', format: 'json' } }, logs);
+    app = await buildTestApp({}, { embedder, logger });
     base = await listenOnLoopback(app);
   });
   afterAll(async () => {
@@ -75,6 +88,7 @@ describe('a busy embedding model', () => {
 
   it('gives up the embedding of a write whose client went away, and writes nothing', async () => {
     const content = `${'x'.repeat(9_980)} goneclient`;
+    const logsBefore = logLines.length;
     await new Promise<void>((resolve, reject) => {
       const req = httpRequest(`${base}/contexts`, { method: 'POST', headers: { 'content-type': 'application/json' } });
       req.on('error', () => resolve());
@@ -88,9 +102,12 @@ describe('a busy embedding model', () => {
         reject(new Error(`the request was answered (${res.statusCode}) before the client left`)),
       );
     });
-    await until(idle, 'the embedder to go idle');
+    await until(idle, 'the embedding to be given up');
     const listed = await inject(app, { method: 'GET', url: '/contexts?search=goneclient' });
     expect(listed.json()).toEqual([]);
+    // The client's doing, not a failure of the server: nothing logged as a warning or an error.
+    const records = logLines.slice(logsBefore).map((line) => JSON.parse(line) as { level: number; msg: string });
+    expect(records.filter((r) => r.level >= 40)).toEqual([]);
   });
 
   it('reports a saturated embedding model in /health, and healthy again once the work is done', async () => {

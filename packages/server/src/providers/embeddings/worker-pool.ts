@@ -155,8 +155,11 @@ export function createWorkerPool(options: WorkerPoolOptions) {
       return;
     }
     slot.idleTimer = setTimeout(() => {
-      if (slot.busy === null) {
+      const index = slots.indexOf(slot);
+      if (slot.busy === null && index > 0) {
         options.onLog?.('stopping idle embedding worker');
+        // Out of the pool before it stops: a job submitted until its exit must not be handed to it.
+        slots.splice(index, 1);
         void slot.worker.terminate();
       }
     }, options.idleMs);
