@@ -670,6 +670,36 @@ describe('Ollama provider', () => {
     return { fake, provider };
   }
 
+  it('reads a stream line sent a byte at a time in linear time: a 1 MB line in a million chunks', async () => {
+    const content = 'x'.repeat(1_000_000 - 100);
+    const ndjson = new TextEncoder().encode(
+      `${JSON.stringify({ model: MODEL, message: { role: 'assistant', content }, done: false })}\n` +
+        `${JSON.stringify({ model: MODEL, message: { role: 'assistant', content: '' }, done: true, done_reason: 'stop' })}\n`,
+    );
+    let at = 0;
+    // One byte per read: a parser that rescans what it holds for every chunk needs minutes for this.
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (at >= ndjson.length) {
+          controller.close();
+        } else {
+          controller.enqueue(ndjson.subarray(at, ++at));
+        }
+      },
+    });
+    const trickle = () =>
+      Promise.resolve(new Response(body, { status: 200, headers: { 'content-type': 'application/x-ndjson' } }));
+    const provider = createOllamaProvider(
+      { apiKey: '', baseUrl: 'http://127.0.0.1:9', timeoutMs: 60_000 },
+      { ...FAST, fetch: trickle, maxReplyBytes: 2_000_000 },
+    );
+    let received = 0;
+    const result = await provider.stream(chatRequest({ model: MODEL }), (text) => (received += text.length));
+    expect(result.text).toHaveLength(content.length);
+    expect(received).toBe(content.length);
+    expect(result.finishReason).toBe('stop');
+  });
+
   it('calls the native /api/chat with the system prompt first, the options and keep_alive', async () => {
     const { fake, provider } = await setup();
     fake.reply('Local answer.', { usage: { input: 26, output: 298 }, finishReason: 'length' });

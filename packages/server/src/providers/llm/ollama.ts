@@ -336,7 +336,6 @@ async function readStream(
     throw malformedError('ollama', 'the stream has no body');
   }
   let text = '';
-  let pending = '';
   const decoder = new TextDecoder();
   const handleLine = (line: string): Final | undefined => {
     if (line.trim() === '') {
@@ -357,19 +356,25 @@ async function readStream(
     return event.done === true ? final(event, requestedModel) : undefined;
   };
   const reader = response.body.getReader();
+  // The pieces of the line not finished yet: only a new chunk is searched for a newline, so a line sent a byte at a
+  // time costs linear time, not a rescan of everything before it per chunk.
+  let partial: string[] = [];
   for (let next = await reader.read(); !next.done; next = await reader.read()) {
     control.touch();
-    pending += decoder.decode(next.value, { stream: true });
-    const lines = pending.split('\n');
-    pending = lines.pop() ?? '';
-    for (const line of lines) {
+    const chunk = decoder.decode(next.value, { stream: true });
+    const lines = chunk.split('\n');
+    const last = lines.pop() ?? '';
+    for (const [i, piece] of lines.entries()) {
+      const line = i === 0 ? partial.join('') + piece : piece;
+      partial = [];
       const done = handleLine(line);
       if (done !== undefined) {
         return { text, ...done };
       }
     }
+    partial.push(last);
   }
-  const done = handleLine(pending + decoder.decode());
+  const done = handleLine(partial.join('') + decoder.decode());
   if (done !== undefined) {
     return { text, ...done };
   }
