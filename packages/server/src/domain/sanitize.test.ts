@@ -461,6 +461,23 @@ describe('sanitizeText: properties (VAL-08)', () => {
     );
   });
 
+  it('is idempotent on text dense with joiners, marks and invisible characters that block composition', () => {
+    const dense = fc
+      .array(
+        fc.constantFrom('a', 'e', ' ', '\u0301', '\u0308', '\u200B', '\u200C', '\u200D', '\uFE0F', '\u200E', '\u00AD'),
+        { maxLength: 12 },
+      )
+      .map((chars) => chars.join(''));
+    expect(sanitizeText(sanitizeText('a\u200B\u0301\u200D'))).toBe(sanitizeText('a\u200B\u0301\u200D'));
+    fc.assert(
+      fc.property(dense, (s) => {
+        const once = sanitizeText(s);
+        expect(sanitizeText(once)).toBe(once);
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
   it('outputs NFC', () => {
     fc.assert(
       fc.property(wellFormedText, (s) => {

@@ -152,6 +152,23 @@ export function isWellFormed(text: string): boolean {
  * `stripInvisible`), trimmed. Idempotent, linear time. Does not check lengths (the unit rules do).
  */
 export function sanitizeText(text: string): string {
+  let out = cleanOnce(text);
+  // Removing a character can bring a base and its mark together, and NFC composes them, which changes what the
+  // characters around them may keep (a joiner after a mark, but not after a letter): clean again until nothing
+  // changes. Each pass only removes or composes, so this settles within a pass or two; the bound keeps it linear.
+  for (let pass = 0; pass < MAX_CLEANING_PASSES; pass++) {
+    const again = cleanOnce(out);
+    if (again === out) {
+      break;
+    }
+    out = again;
+  }
+  return out;
+}
+
+const MAX_CLEANING_PASSES = 4;
+
+function cleanOnce(text: string): string {
   const normalized = text.normalize('NFC').replace(LINE_BREAKS, '\n').replace(DISALLOWED, '');
   // NFC again: removing a character can bring a base and its mark together.
   return trimEdges(stripInvisible(normalized)).normalize('NFC');
