@@ -79,29 +79,36 @@ describe('success aggregator', () => {
     expect(aggregator.close(t0 + 3_000, true)).toEqual([]);
   });
 
-  it('keeps the details of refusals, and keeps refusals with different details apart', () => {
+  it('groups the refusals of one client whatever their path and details, keeping the first as the sample', () => {
     const aggregator = createSuccessAggregator(60_000);
-    const refused = (id: string, origin: string): EventInputOf<'origin_check'> & { request: EventRequest } => ({
+    const refused = (
+      id: string,
+      origin: string,
+      path: string,
+      clientIp = '127.0.0.1',
+    ): EventInputOf<'origin_check'> & { request: EventRequest } => ({
       event: 'origin_check',
       outcome: 'disallowed_origin',
-      request: { id, method: 'POST', path: '/contexts/import', route: '/contexts/import', clientIp: '127.0.0.1' },
+      request: { id, method: 'POST', path, route: undefined, clientIp },
       details: { origin },
     });
-    aggregator.add(refused('r1', 'https://evil.test'), t0);
-    aggregator.add(refused('r2', 'https://evil.test'), t0 + 10);
-    aggregator.add(refused('r3', 'https://other.test'), t0 + 20);
-    const rows = aggregator.close(t0 + 30, true);
-    expect(rows.map((r) => [r.requestId, r.details])).toEqual([
+    aggregator.add(refused('r1', 'https://evil.test', '/contexts/import'), t0);
+    aggregator.add(refused('r2', 'https://other.test', '/x1'), t0 + 10);
+    aggregator.add(refused('r3', 'https://third.test', '/x2'), t0 + 20);
+    aggregator.add(refused('r4', 'https://evil.test', '/contexts', '10.0.0.2'), t0 + 30);
+    const rows = aggregator.close(t0 + 40, true);
+    expect(rows.map((r) => [r.requestId, r.path, r.details])).toEqual([
       [
         'r1',
+        '/contexts/import',
         {
           origin: 'https://evil.test',
-          requests: 2,
-          last_request_id: 'r2',
-          last_at: new Date(t0 + 10).toISOString(),
+          requests: 3,
+          last_request_id: 'r3',
+          last_at: new Date(t0 + 20).toISOString(),
         },
       ],
-      ['r3', { origin: 'https://other.test' }],
+      ['r4', '/contexts', { origin: 'https://evil.test' }],
     ]);
   });
 

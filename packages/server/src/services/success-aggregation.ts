@@ -41,10 +41,10 @@ interface Group {
 }
 
 /**
- * Successful authentications of reads (and refusals before any route), summarized: one row per key, client, method,
- * path and details per window. The row is
- * the window's first request (its id, time and path); when more requests followed, `details` says how many and
- * names the last. Writing a row for every authenticated read costs more than the rest of the check together.
+ * Successful authentications of reads, summarized: one row per key, client, method and path per window; refusals
+ * before any route, one row per client per window. The row is the window's first request (its id, time, path and
+ * details); when more requests followed, `details` says how many and names the last. Writing a row for every
+ * authenticated read costs more than the rest of the check together.
  */
 export function createSuccessAggregator(windowMs: number) {
   /** Open groups, oldest first (a Map keeps insertion order). */
@@ -97,7 +97,12 @@ export function createSuccessAggregator(windowMs: number) {
       const { request } = input;
       const actor = input.actor ?? null;
       const details = input.details ?? {};
-      const key = `${input.event}\n${input.outcome}\n${actor ?? ''}\n${request.clientIp}\n${request.method}\n${request.path}\n${JSON.stringify(details)}`;
+      // A refusal before any route is grouped by client alone: its path, Host and Origin are the client's to vary,
+      // and one row per variation would let anyone fill the log (and push real events out of a full queue). The row
+      // keeps the first request's path and details as a sample.
+      const key = EDGE_REFUSAL_EVENTS.has(input.event)
+        ? `${input.event}\n${input.outcome}\n${request.clientIp}`
+        : `${input.event}\n${input.outcome}\n${actor ?? ''}\n${request.clientIp}\n${request.method}\n${request.path}`;
       const group = groups.get(key);
       if (group !== undefined && !isOver(group, nowMs)) {
         group.lastMs = nowMs;

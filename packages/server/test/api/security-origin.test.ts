@@ -153,16 +153,23 @@ describe('a write a browser sends for another origin', () => {
     expect(await contents()).toContain(unit);
   });
 
-  it('summarizes a flood of refusals from one client into one audit row', async () => {
+  it('summarizes a flood of refusals from one client into one audit row, whatever paths and origins it varies', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const res = await createFrom({ origin: 'https://flood.test', 'sec-fetch-site': 'cross-site' }, `flood ${i}`);
+      // The first is the sample the row keeps; the rest vary what a client controls.
+      const origin = i === 0 ? 'https://flood.test' : `https://flood${i}.test`;
+      const path = i === 0 ? '/contexts' : `/x${i}${'a'.repeat(i * 100)}`;
+      const res = await createFrom({ origin, 'sec-fetch-site': 'cross-site' }, `flood ${i}`, path);
       expectRefused(res);
       ids.push(res.headers['x-request-id'] as string);
     }
     const [row, ...others] = await auditEventsOf(server, ids[0]!);
     expect(others).toEqual([]);
+    expect(row?.path).toBe('/contexts');
     expect(row?.details).toMatchObject({ origin: 'https://flood.test', requests: 5, last_request_id: ids[4] });
+    for (const id of ids.slice(1)) {
+      expect(await auditEventsOf(server, id)).toEqual([]);
+    }
   });
 });
 
