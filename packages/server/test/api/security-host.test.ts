@@ -1,9 +1,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { createLogger } from '../../src/logger.js';
 import { type HttpTestApp, startHttpTestApp, tempDir, token } from '../helpers.js';
 import { auditEventsOf, fetchText, rawCall } from './security-helpers.js';
 
@@ -46,9 +48,17 @@ function webUi(): string {
 
 let server: HttpTestApp;
 let port: string;
+const logLines: string[] = [];
 beforeAll(async () => {
+  const logs = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logLines.push(...chunk.toString().split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const logger = createLogger({ log: { level: 'info', format: 'json' } }, logs);
   // Bound to 127.0.0.1 (the default) with authentication off (the default), the set-up DNS rebinding aims at.
-  server = await startHttpTestApp({ CONTEXTPILOT_WEB_DIR: webUi() }, START);
+  server = await startHttpTestApp({ CONTEXTPILOT_WEB_DIR: webUi() }, START, { logger });
   port = new URL(server.base).port;
   const created = await fetchText(`${server.base}/contexts`, {
     method: 'POST',
@@ -82,6 +92,16 @@ describe('a server listening on loopback', () => {
         expect(res.text).not.toContain('secret');
       }
     }
+  });
+
+  it('tells the operator once per refused name which setting would admit it', () => {
+    const warnings = logLines
+      .map((line) => JSON.parse(line) as { level: number; msg: string; host?: string })
+      .filter((r) => r.level === 40 && r.msg.includes('CONTEXTPILOT_ALLOWED_HOSTS'));
+    const hosts = warnings.map((w) => w.host);
+    expect(hosts).toContain(REBIND);
+    expect(hosts).toContain('192.168.1.20');
+    expect(new Set(hosts).size).toBe(hosts.length);
   });
 
   it('records the refusal in the audit log with the host it named', async () => {

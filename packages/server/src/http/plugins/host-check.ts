@@ -18,12 +18,28 @@ export interface HostCheckOptions {
  * the Host it sends gives it away. Behind a trusted proxy the forwarded host must be allowed as well: the proxy may
  * set Host to its upstream address. A request without Host (HTTP/1.0) is not a browser's and passes.
  */
+/** How many distinct refused host names get a warning of their own. */
+const MAX_WARNED_HOSTS = 20;
+
 export const hostCheckPlugin = fp(
   (app: FastifyInstance, options: HostCheckOptions) => {
     if (options.allowedHosts === null) {
       return;
     }
     const isAllowed = createHostAllowlist(options.allowedHosts);
+    // The first refusals of each name are logged as warnings: behind a reverse proxy that passes its public Host, every
+    // request is refused until that name is configured, and the operator should be told why. Bounded, since the names
+    // come from clients.
+    const warned = new Set<string>();
+    const warnOnce = (host: string) => {
+      if (warned.size < MAX_WARNED_HOSTS && !warned.has(host)) {
+        warned.add(host);
+        app.log.warn(
+          { host },
+          'refused a request for a host name this server does not answer to (421); if the name is yours, add it to CONTEXTPILOT_ALLOWED_HOSTS',
+        );
+      }
+    };
     app.addHook('onRequest', (request, reply, done) => {
       const sent = request.headers.host;
       // X-Forwarded-Host when the proxy is trusted, otherwise Host again.
@@ -36,6 +52,7 @@ export const hostCheckPlugin = fp(
             request: eventRequest(request),
             details: { host: normalizeHost(host) ?? '<invalid>' },
           });
+          warnOnce(normalizeHost(host) ?? '<invalid>');
           // The CORS hook does not run after this one; the answer still varies on Origin like every other.
           void reply.header('vary', 'Origin');
           done(
