@@ -30,6 +30,8 @@ type SecretField = SecretRow['key'];
  * to the environment's base URL.
  */
 const SECRETS = AI_SETTINGS.filter((row): row is SecretRow => row.kind === 'secret');
+/** What stands for a provider key that is set, outside this service. */
+const KEY_MASK = '********';
 
 /** The AI settings in effect: configuration defaults overlaid with the values stored through `POST /settings`. */
 export type { AiSettings };
@@ -103,6 +105,15 @@ export function createSettingsService(deps: {
     return endpoint === endpointOf(row, base) ? base[row.key] : '';
   }
 
+  /** The values with each provider key replaced by a mask when set ('' when not). */
+  function masked(v: AiSettingValues): AiSettingValues {
+    const out = { ...v };
+    for (const row of SECRETS) {
+      out[row.key] = v[row.key] === '' ? '' : KEY_MASK;
+    }
+    return out;
+  }
+
   async function values(): Promise<AiSettingValues> {
     const stored = await deps.store.getAll();
     const out = overlay(stored);
@@ -148,8 +159,13 @@ export function createSettingsService(deps: {
       return groupAiSettings(await values());
     },
 
-    /** Every setting in effect, by wire key (provider keys included: only a presenter decides what is shown). */
-    values,
+    /**
+     * Every setting in effect, by wire key, as it may be shown: a provider key is only said to be set (a mask in its
+     * place), never given. The keys themselves leave this service only through `current()`, to the provider calls.
+     */
+    async shownValues(): Promise<AiSettingValues> {
+      return masked(await values());
+    },
 
     /**
      * Applies an update: a value sets a field (strings trimmed; an empty string is ignored, as in v1), `null`
@@ -212,7 +228,7 @@ export function createSettingsService(deps: {
       if (updatedFields.length > 0) {
         await deps.store.set(entries);
       }
-      return { updatedFields, values: await values() };
+      return { updatedFields, values: masked(await values()) };
     },
   };
 }

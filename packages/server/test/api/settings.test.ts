@@ -194,6 +194,22 @@ describe('GET /settings', () => {
     }
     expect((await current(app)).anthropic_api_key_set).toBe(false);
   });
+
+  it('hands routes the settings with every provider key masked, never the key itself', async () => {
+    const key = 'sk-ant-stays-in-the-service-7d1f';
+    await update(app, { anthropic_api_key: key });
+    try {
+      const shown = await app.parts.settings.shownValues();
+      expect(JSON.stringify(shown)).not.toContain(key);
+      expect(JSON.stringify(shown)).not.toContain(ENV_OPENAI_KEY);
+      expect(shown.anthropic_api_key).not.toBe('');
+      const changed = await app.parts.settings.update({ ai_temperature: 0.5 });
+      expect(JSON.stringify(changed)).not.toContain(key);
+      expect((await app.parts.settings.current()).anthropic.apiKey).toBe(key);
+    } finally {
+      await update(app, { anthropic_api_key: null, ai_temperature: null });
+    }
+  });
 });
 
 describe('POST /settings', () => {

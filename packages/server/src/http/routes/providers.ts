@@ -72,7 +72,7 @@ export function providerRoutes(
         response: { 200: SettingsResponse },
       },
     },
-    async () => presentSettings(await options.settings.values()),
+    async () => presentSettings(await options.settings.shownValues()),
   );
 
   r.post(
