@@ -338,6 +338,17 @@ export function isHttpUrl(value: string): boolean {
   return /^https?:\/\/\S+$/i.test(value);
 }
 
+/** A value a URL setting accepts, wherever it is typed: blank (the default applies) or an http(s) URL. */
+export function isUrlSettingValue(value: string): boolean {
+  const trimmed = value.trim();
+  return trimmed === '' || isHttpUrl(trimmed);
+}
+
+/** A base URL as it is stored, compared and joined with paths: trimmed, without trailing slashes. */
+export function trimBaseUrl(value: string): string {
+  return value.trim().replace(/\/+$/, '');
+}
+
 /** The values grouped by provider, under their names (the shape the server works with). */
 export function groupAiSettings(values: AiSettingValues): AiSettings {
   const general: Record<string, unknown> = {};

@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 import { Timestamp } from './contexts.js';
 import { SCHEMA_LIMITS } from './limits.js';
+import { isUrlSettingValue } from './ai-settings.js';
 import { ErrorEnvelope } from './errors.js';
 import { ScoreBreakdown } from './prompt.js';
 
@@ -183,11 +184,7 @@ export type ValidateResponse = z.infer<typeof ValidateResponse>;
 export const ValidateBody = z
   .strictObject({
     api_key: z.string().max(500).optional(),
-    base_url: z
-      .string()
-      .max(500)
-      .refine((v) => v === '' || /^https?:\/\/\S+$/i.test(v), 'must be an http(s) URL')
-      .optional(),
+    base_url: z.string().max(500).refine(isUrlSettingValue, 'must be an http(s) URL').optional(),
   })
   .nullable()
   .optional();

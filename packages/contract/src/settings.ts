@@ -5,7 +5,7 @@ import {
   AI_SETTINGS,
   type AiProvider,
   type AiSetting,
-  isHttpUrl,
+  isUrlSettingValue,
   isShown,
   type ShownAiSetting,
 } from './ai-settings.js';
@@ -74,10 +74,7 @@ function updateSchema(row: AiSetting): z.ZodType {
     case 'provider':
       return z.enum(AI_PROVIDERS);
     case 'url':
-      return z
-        .string()
-        .max(row.maxLength)
-        .refine((v) => v.trim() === '' || isHttpUrl(v.trim()), 'must be an http(s) URL');
+      return z.string().max(row.maxLength).refine(isUrlSettingValue, 'must be an http(s) URL');
     default:
       return z.string().max(row.maxLength);
   }

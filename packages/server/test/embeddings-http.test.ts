@@ -344,6 +344,17 @@ describe.each(harnesses)('$name embedder', (harness) => {
     expect(fake.requests).toHaveLength(1);
   });
 
+  it('gives up at once when its caller aborts during the wait before a retry', async () => {
+    const { fake, embedder } = await ready({ retryDelaysMs: [60_000] });
+    fake.failNext(500, 2);
+    const controller = new AbortController();
+    const pending = rejection(embedder.embedDocuments(['the client goes away'], { signal: controller.signal }));
+    await vi.waitFor(() => expect(fake.requests).toHaveLength(1));
+    controller.abort(new Error('client gone'));
+    expect(await pending).toBeInstanceOf(EmbeddingError);
+    expect(fake.requests).toHaveLength(1);
+  });
+
   it('gives a hanging request up when its caller aborts, without a retry', async () => {
     const { fake, embedder } = await ready({ timeoutMs: 60_000 });
     fake.failNext('hang', 3);

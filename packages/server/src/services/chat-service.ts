@@ -8,6 +8,8 @@ import { toTimestamp, type Clock } from '../domain/types.js';
 import { aiServiceError, AppError, badRequest, clientClosedRequest, notFound } from '../errors.js';
 import { contextWindow, isAllowedModel, allowedModels } from '../providers/llm/catalog.js';
 import {
+  hasCredentials,
+  NOT_CONFIGURED_MESSAGES,
   PROVIDER_NAMES,
   ProviderError,
   type ChatRequest,
@@ -18,7 +20,7 @@ import {
 } from '../providers/llm/llm.js';
 import type { ConversationStore, MessageRecord } from '../storage/store.js';
 import type { PromptService } from './prompt-service.js';
-import type { AiSettings, SettingsService } from './settings-service.js';
+import { savedCredentials, type AiSettings, type SettingsService } from './settings-service.js';
 
 /** The same system prompt for every provider. */
 export const SYSTEM_PROMPT = 'You are a helpful AI assistant with access to personalized context.';
@@ -100,24 +102,8 @@ function connectionFor(
   timeoutMs: number,
   autoPull: boolean,
 ): ProviderConnection {
-  switch (provider) {
-    case 'openai':
-      return { apiKey: settings.openai.apiKey, baseUrl: settings.openai.baseUrl, timeoutMs };
-    case 'anthropic':
-      return { apiKey: settings.anthropic.apiKey, baseUrl: settings.anthropic.baseUrl, timeoutMs };
-    case 'ollama':
-      return { apiKey: '', baseUrl: settings.ollama.baseUrl, timeoutMs, autoPull };
-  }
-}
-
-const NOT_CONFIGURED: Record<ProviderName, string> = {
-  openai: 'OpenAI API key not configured',
-  anthropic: 'Anthropic API key not configured',
-  ollama: 'Ollama not configured. Set CONTEXTPILOT_OLLAMA_BASE_URL environment variable.',
-};
-
-function isConfigured(provider: ProviderName, settings: AiSettings): boolean {
-  return provider === 'ollama' ? settings.ollama.baseUrl !== '' : settings[provider].apiKey !== '';
+  const credentials = savedCredentials(provider, settings);
+  return provider === 'ollama' ? { ...credentials, timeoutMs, autoPull } : { ...credentials, timeoutMs };
 }
 
 /** Maps a provider failure to the HTTP answer: the user's to fix → 400, provider failed → 502, too slow → 504. */
@@ -166,8 +152,8 @@ export function createChatService(deps: {
     if (input.conversationId && existing === null) {
       throw notFound(`Conversation ${echo(input.conversationId)} not found`);
     }
-    if (!isConfigured(provider, settings)) {
-      throw badRequest(NOT_CONFIGURED[provider]);
+    if (!hasCredentials(provider, savedCredentials(provider, settings))) {
+      throw badRequest(NOT_CONFIGURED_MESSAGES[provider]);
     }
     const generated = await deps.prompts.generate({
       task: input.task,

@@ -3,6 +3,7 @@ import { badRequest } from '../errors.js';
 import { allowedModels } from '../providers/llm/catalog.js';
 import {
   effectiveBaseUrl,
+  hasCredentials,
   PROVIDER_NAMES,
   ProviderError,
   type LlmProvider,
@@ -10,7 +11,7 @@ import {
   type ProviderName,
 } from '../providers/llm/llm.js';
 import { defaultModelFor } from './chat-service.js';
-import type { AiSettings, SettingsService } from './settings-service.js';
+import { savedCredentials, type AiSettings, type SettingsService } from './settings-service.js';
 
 const NOT_CONFIGURED: Record<ProviderName, string> = {
   openai: 'OpenAI API key is not configured.',
@@ -61,11 +62,8 @@ export function createProviderService(deps: {
     settings: AiSettings,
     overrides: { apiKey?: string; baseUrl?: string },
   ): ProviderConnection {
-    const saved =
-      name === 'ollama'
-        ? { apiKey: '', baseUrl: settings.ollama.baseUrl }
-        : { apiKey: settings[name].apiKey, baseUrl: settings[name].baseUrl };
-    const baseUrl = overrides.baseUrl || saved.baseUrl;
+    const saved = savedCredentials(name, settings);
+    const baseUrl = overrides.baseUrl?.trim() || saved.baseUrl;
     const moved = effectiveBaseUrl(name, baseUrl) !== effectiveBaseUrl(name, saved.baseUrl);
     if (name !== 'ollama' && moved && !overrides.apiKey) {
       throw badRequest('api_key is required when base_url differs from the saved one');
@@ -78,7 +76,7 @@ export function createProviderService(deps: {
       const settings = await deps.settings.current();
       const providers = await Promise.all(
         PROVIDER_NAMES.map(async (name): Promise<ProviderStatus> => {
-          const configured = name === 'ollama' ? settings.ollama.baseUrl !== '' : settings[name].apiKey !== '';
+          const configured = hasCredentials(name, savedCredentials(name, settings));
           const defaultModel = settings[name].defaultModel;
           if (name !== 'ollama') {
             // The catalog is the allow-list of the hosted providers; they are not asked.
@@ -117,7 +115,7 @@ export function createProviderService(deps: {
       const settings = await deps.settings.current();
       const checkedModel = model || defaultModelFor(provider, settings);
       const conn = connection(provider, settings, overrides);
-      if ((provider === 'ollama' && conn.baseUrl === '') || (provider !== 'ollama' && conn.apiKey === '')) {
+      if (!hasCredentials(provider, conn)) {
         return { provider, valid: false, message: NOT_CONFIGURED[provider], checkedModel };
       }
       try {

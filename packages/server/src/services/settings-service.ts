@@ -6,6 +6,7 @@ import {
   type AiSettingValues,
   flattenAiSettings,
   groupAiSettings,
+  trimBaseUrl,
 } from '@contextpilot/contract/ai-settings';
 
 import { isWellFormed, sanitizeText } from '../domain/sanitize.js';
@@ -18,7 +19,7 @@ import {
   SecretBoxError,
 } from '../domain/secret-box.js';
 import { badRequest } from '../errors.js';
-import { effectiveBaseUrl } from '../providers/llm/llm.js';
+import { effectiveBaseUrl, type ProviderName } from '../providers/llm/llm.js';
 import type { SettingsStore } from '../storage/store.js';
 
 type SecretRow = Extract<AiSetting, { kind: 'secret' }>;
@@ -35,6 +36,13 @@ const KEY_MASK = '********';
 
 /** The AI settings in effect: configuration defaults overlaid with the values stored through `POST /settings`. */
 export type { AiSettings };
+
+/** A provider's saved key and base URL in effect (Ollama has no key). */
+export function savedCredentials(provider: ProviderName, settings: AiSettings): { apiKey: string; baseUrl: string } {
+  return provider === 'ollama'
+    ? { apiKey: '', baseUrl: settings.ollama.baseUrl }
+    : { apiKey: settings[provider].apiKey, baseUrl: settings[provider].baseUrl };
+}
 
 export interface SettingsLogger {
   info(obj: object, msg: string): void;
@@ -203,7 +211,7 @@ export function createSettingsService(deps: {
           newKeys[row.key] = text;
           continue;
         }
-        entries[name] = row.kind === 'url' ? text.replace(/\/+$/, '') : text;
+        entries[name] = row.kind === 'url' ? trimBaseUrl(text) : text;
       }
       const before = overlay(stored);
       const after = new Map(stored);

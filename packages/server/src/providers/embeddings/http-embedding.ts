@@ -1,3 +1,5 @@
+import { setTimeout as delay } from 'node:timers/promises';
+
 import { chunkText, estimateTokens } from '../../domain/chunking.js';
 import type { Embedder } from './embedder.js';
 import { EmbeddingError, normalize } from './embedder.js';
@@ -43,7 +45,12 @@ export async function postJson(options: JsonPostOptions): Promise<unknown> {
     if (delayMs === undefined || options.signal?.aborted) {
       throw result.error;
     }
-    await sleep(delayMs);
+    try {
+      await delay(delayMs, undefined, { signal: options.signal });
+    } catch {
+      // Aborted while waiting: no further attempt.
+      throw result.error;
+    }
   }
 }
 
@@ -122,10 +129,6 @@ function parseJson(provider: string, text: string): unknown {
   } catch (error) {
     throw new EmbeddingError(`${provider} returned a response that is not valid JSON`, { cause: error });
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**

@@ -17,12 +17,13 @@ import {
   type LlmProviderOptions,
   type ProviderConnection,
   ProviderError,
+  NOT_CONFIGURED_MESSAGES,
 } from './llm.js';
 import { mapSdkCallError, runSdkCall, type SdkProvider } from './sdk-call.js';
 import { errorDetails, isRecord, type SdkErrorClasses } from './sdk-errors.js';
 
 const CONNECTION_MESSAGE = 'Cannot connect to Anthropic API. Check your network connectivity.';
-const NOT_CONFIGURED = 'Anthropic API key not configured';
+const NOT_CONFIGURED = NOT_CONFIGURED_MESSAGES.anthropic;
 const ERROR_CLASSES: SdkErrorClasses = {
   base: AnthropicError,
   APIError,

@@ -217,11 +217,6 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** Trailing slashes removed, so paths can be appended with one `/`. */
-export function trimBaseUrl(baseUrl: string): string {
-  return baseUrl.trim().replace(/\/+$/, '');
-}
-
 /** Thrown around an error of the caller's `onDelta`, so it is not mistaken for a provider failure. */
 export class DeltaCallbackError extends Error {
   constructor(readonly original: unknown) {

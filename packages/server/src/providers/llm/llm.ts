@@ -1,4 +1,5 @@
 import { AI_PROVIDERS } from '@contextpilot/contract';
+import { trimBaseUrl } from '@contextpilot/contract/ai-settings';
 
 /** The three chat providers ContextPilot talks to (listed once, with the settings, in the contract). */
 export const PROVIDER_NAMES = AI_PROVIDERS;
@@ -15,8 +16,20 @@ export const DEFAULT_BASE_URLS = {
  * (none for Ollama). Two settings that name the same endpoint give the same string.
  */
 export function effectiveBaseUrl(provider: ProviderName, baseUrl: string): string {
-  const trimmed = baseUrl.trim().replace(/\/+$/, '');
+  const trimmed = trimBaseUrl(baseUrl);
   return trimmed || (provider === 'ollama' ? '' : DEFAULT_BASE_URLS[provider]);
+}
+
+/** What a chat answers when the provider lacks what it needs (the v1 messages). */
+export const NOT_CONFIGURED_MESSAGES: Record<ProviderName, string> = {
+  openai: 'OpenAI API key not configured',
+  anthropic: 'Anthropic API key not configured',
+  ollama: 'Ollama not configured. Set CONTEXTPILOT_OLLAMA_BASE_URL environment variable.',
+};
+
+/** Whether a provider can be called with these: a hosted one needs its key, Ollama its base URL. */
+export function hasCredentials(provider: ProviderName, connection: { apiKey: string; baseUrl: string }): boolean {
+  return provider === 'ollama' ? connection.baseUrl !== '' : connection.apiKey !== '';
 }
 
 export interface ChatMessage {

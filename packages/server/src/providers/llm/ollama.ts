@@ -1,3 +1,5 @@
+import { trimBaseUrl } from '@contextpilot/contract/ai-settings';
+
 import {
   abortedError,
   type CallControl,
@@ -12,7 +14,6 @@ import {
   startCall,
   statusError,
   stoppedError,
-  trimBaseUrl,
 } from './call.js';
 import {
   type ChatRequest,
@@ -22,10 +23,11 @@ import {
   type LlmProviderOptions,
   type ProviderConnection,
   ProviderError,
+  NOT_CONFIGURED_MESSAGES,
 } from './llm.js';
 import { isRecord } from './sdk-errors.js';
 
-const NOT_CONFIGURED = 'Ollama not configured. Set CONTEXTPILOT_OLLAMA_BASE_URL environment variable.';
+const NOT_CONFIGURED = NOT_CONFIGURED_MESSAGES.ollama;
 const DEFAULT_RETRY_DELAY_MS = 250;
 const DEFAULT_PULL_TIMEOUT_MS = 600_000;
 const DEFAULT_LIST_TIMEOUT_MS = 2_000;

@@ -30,12 +30,13 @@ import {
   type LlmProviderOptions,
   type ProviderConnection,
   ProviderError,
+  NOT_CONFIGURED_MESSAGES,
 } from './llm.js';
 import { runSdkCall, type SdkProvider } from './sdk-call.js';
 import { errorDetails, isRecord, type SdkErrorClasses } from './sdk-errors.js';
 
 const CONNECTION_MESSAGE = 'Cannot connect to OpenAI API. Check your network or OpenAI base URL configuration.';
-const NOT_CONFIGURED = 'OpenAI API key not configured';
+const NOT_CONFIGURED = NOT_CONFIGURED_MESSAGES.openai;
 const ERROR_CLASSES: SdkErrorClasses = {
   base: OpenAIError,
   APIError,
