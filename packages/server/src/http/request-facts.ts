@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 
 import type { EventRequest } from '../services/audit-events.js';
+import type { RateBudget } from './plugins/rate-limit.js';
 
 const clientIps = new WeakMap<FastifyRequest, string>();
 
@@ -18,7 +19,7 @@ export interface RouteFacts {
   /** The matched route's pattern; undefined when no route matched. */
   url: string | undefined;
   /** Requests per minute per client IP, when the route is limited (its `config.rateLimit`). */
-  rateLimit: number | undefined;
+  rateLimit: number | RateBudget | undefined;
 }
 const routeFacts = new WeakMap<FastifyRequest, RouteFacts>();
 
