@@ -13,15 +13,20 @@ import {
   ImportResult,
   ListContextsQuery,
   Stats,
+  SupersedeRequest,
 } from '@contextpilot/contract';
 
 import { badRequest } from '../../errors.js';
 import type { ContextPatch, ContextService } from '../../services/context-service.js';
 import type { SearchService } from '../../services/search-service.js';
 import { abortOnClose } from '../abort-on-close.js';
+import { routeBudget } from '../plugins/rate-limit.js';
 import { presentContext, presentImport, presentStats } from '../present/contexts.js';
 
 const errors = { 400: ErrorEnvelope, 404: ErrorEnvelope, 413: ErrorEnvelope, 422: ErrorEnvelope };
+
+/** Creates per minute per client IP: `POST /contexts`, a supersede, and the MCP tools that create a unit. */
+export const CREATE_BUDGET = routeBudget('POST', '/contexts', 100);
 
 /** The fields a `PUT /contexts/{id}` body sets, as the service takes them. */
 function toPatch({ superseded_by: supersededBy, ...fields }: ContextUnitUpdate): ContextPatch {
@@ -39,7 +44,7 @@ export function contextRoutes(
   r.post(
     '/contexts',
     {
-      config: { rateLimit: 100 },
+      config: { rateLimit: CREATE_BUDGET },
       schema: {
         tags: ['contexts'],
         summary: 'Create a context unit',
@@ -153,6 +158,26 @@ export function contextRoutes(
     },
     async (request, reply) =>
       presentContext(await contexts.update(request.params.context_id, toPatch(request.body), abortOnClose(reply))),
+  );
+
+  r.post(
+    '/contexts/:context_id/supersede',
+    {
+      config: { rateLimit: CREATE_BUDGET },
+      schema: {
+        tags: ['contexts'],
+        summary: 'Replace an active unit with a new one',
+        description:
+          'Creates a unit (fields left out are taken from the old unit) and marks the old one `superseded` with `superseded_by` set to the new id, in one transaction. 404 for an unknown id, 409 when the unit is already superseded.',
+        params: ContextIdParams,
+        body: SupersedeRequest,
+        response: { 201: ContextUnit, 409: ErrorEnvelope, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const unit = await contexts.supersede(request.params.context_id, request.body, abortOnClose(reply));
+      return reply.code(201).send(presentContext(unit));
+    },
   );
 
   r.delete(
