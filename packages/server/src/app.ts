@@ -7,7 +7,8 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { Logger } from 'pino';
 
 import type { Config } from './config.js';
-import { systemClock, type Clock } from './domain/types.js';
+import { createCore, type CoreOverrides } from './core.js';
+import type { Clock } from './domain/types.js';
 import { AppError } from './errors.js';
 import { errorResponse } from './http/error-response.js';
 import { createFailedAuthLimit } from './http/failed-auth-limit.js';
@@ -32,39 +33,30 @@ import { promptRoutes } from './http/routes/prompt.js';
 import { systemRoutes } from './http/routes/system.js';
 import { loadWebUi, webUiAssets } from './http/routes/web-ui.js';
 import { newId } from './ids.js';
-import { createLogger } from './logger.js';
-import { createEmbedder } from './providers/embeddings/create-embedder.js';
 import type { Embedder } from './providers/embeddings/embedder.js';
 import { createLlmProvider } from './providers/llm/create-provider.js';
 import type { LlmProvider, ProviderConnection, ProviderName } from './providers/llm/llm.js';
 import { createAuditService, type AuditService } from './services/audit-service.js';
 import { createChatService } from './services/chat-service.js';
-import { createContextService, type ContextService } from './services/context-service.js';
+import type { ContextService } from './services/context-service.js';
 import { createConversationService } from './services/conversation-service.js';
 import { createHealthService } from './services/health-service.js';
-import { createIndexer, type Indexer } from './services/indexer.js';
+import type { Indexer } from './services/indexer.js';
 import { createKeyService } from './services/key-service.js';
 import { createMetrics, type Metrics } from './services/metrics.js';
-import { createPromptService } from './services/prompt-service.js';
+import type { PromptService } from './services/prompt-service.js';
 import { createReplayGuard } from './services/replay-guard.js';
 import { createProviderService } from './services/provider-service.js';
-import { createSearchService, type SearchService } from './services/search-service.js';
+import type { SearchService } from './services/search-service.js';
 import { createSettingsService, type SettingsService } from './services/settings-service.js';
 import type { CounterStore } from './storage/counters/counter-store.js';
 import { loadEncryptionKey } from './storage/encryption-key.js';
 import { failClosed } from './storage/counters/fail-closed.js';
 import { createMemoryCounters } from './storage/counters/memory-counters.js';
 import { createRedisCounters } from './storage/counters/redis-counters.js';
-import { openStorage } from './storage/open-storage.js';
 import type { Storage } from './storage/store.js';
 
-export interface AppOverrides {
-  /** A shared, already started embedder (tests load the model once per process); the app does not close it. */
-  embedder?: Embedder;
-  clock?: Clock;
-  logger?: Logger;
-  /** PostgreSQL schema to use (tests give each run its own). */
-  pgSchema?: string;
+export interface AppOverrides extends CoreOverrides {
   /** Replaces the LLM provider factory (the benchmark uses an in-process provider). */
   createProvider?: (name: ProviderName, connection: ProviderConnection) => LlmProvider;
 }
@@ -191,7 +183,7 @@ function createAi(
   clock: Clock,
   metrics: Metrics | null,
   logger: Logger,
-  prompts: ReturnType<typeof createPromptService>,
+  prompts: PromptService,
   createProvider: (name: ProviderName, connection: ProviderConnection) => LlmProvider,
 ) {
   const encryption = loadEncryptionKey(config.security.encryptionKey, config.database);
@@ -262,46 +254,9 @@ const API_DESCRIPTION =
  * and services. Start-up work (migrations, model load, vector index) happens here, explicitly.
  */
 export async function buildApp(config: Config, overrides: AppOverrides = {}): Promise<FastifyInstance> {
-  const logger = overrides.logger ?? createLogger(config);
-  const clock = overrides.clock ?? systemClock;
-  const storage = await openStorage(config.database, { pgSchema: overrides.pgSchema });
-  const ownsEmbedder = overrides.embedder === undefined;
-  let embedder: Embedder;
-  try {
-    embedder = overrides.embedder ?? (await createEmbedder(config.embedding, (m) => logger.info(m)));
-    if (ownsEmbedder) {
-      await embedder.init();
-    }
-  } catch (error) {
-    await storage.close();
-    throw error;
-  }
+  const core = await createCore(config, overrides);
+  const { logger, clock, storage, embedder, search, indexer, contexts, prompts } = core;
   const metrics = config.enableMetrics ? createMetrics() : null;
-  const search = createSearchService({ store: storage.contexts, embedder, log: logger.child({ component: 'search' }) });
-  const indexer = createIndexer({
-    store: storage.contexts,
-    embedder,
-    log: logger.child({ component: 'indexer' }),
-    concurrency: config.embedding.workers,
-    // The vector index takes in each round's vectors as they are written, rather than all of them at the next
-    // ranking after a large import.
-    onIndexed: () => {
-      search.sync().catch((error: unknown) => {
-        logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'vector index sync failed');
-      });
-    },
-    onPending: (count) => search.expectUnits(count),
-  });
-  const contexts = createContextService({
-    store: storage.contexts,
-    embedder,
-    clock,
-    limits: config.limits,
-    onImported: () => indexer.wake(),
-  });
-  const prompts = createPromptService({ search, store: storage.contexts, clock, limits: config.limits });
-  await search.init();
-  indexer.wake();
   const security = await createSecurity(config, storage, clock, metrics, logger);
   const health = createHealthService({
     store: storage.contexts,
@@ -432,18 +387,11 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
 
   // Shutting down stops the embedding workers at once: queued and running embeddings fail (503) instead of holding
   // the server open until they finish.
-  app.addHook('preClose', async () => {
-    indexer.stop();
-    if (ownsEmbedder) {
-      await embedder.close();
-    }
-  });
+  app.addHook('preClose', () => core.stop());
   app.addHook('onClose', async () => {
-    await indexer.close();
-    await search.close();
     await security.audit.close();
     await security.counters.close();
-    await storage.close();
+    await core.close();
   });
   return app;
 }
