@@ -12,18 +12,17 @@ export function renderUnits(units: readonly ContextUnit[]): string {
   if (units.length === 0) {
     return 'No context units.';
   }
-  return [`${units.length} context unit${units.length === 1 ? '' : 's'}:`, ...units.map((u) => `- ${renderUnit(u)}`)].join(
-    '\n',
-  );
+  return [
+    `${units.length} context unit${units.length === 1 ? '' : 's'}:`,
+    ...units.map((u) => `- ${renderUnit(u)}`),
+  ].join('\n');
 }
 
 export function renderRanked(results: readonly RankedContextUnit[]): string {
   if (results.length === 0) {
     return 'No matching context units.';
   }
-  return results
-    .map((r, i) => `${i + 1}. (${r.relevance_score.toFixed(2)}) ${renderUnit(r.context_unit)}`)
-    .join('\n');
+  return results.map((r, i) => `${i + 1}. (${r.relevance_score.toFixed(2)}) ${renderUnit(r.context_unit)}`).join('\n');
 }
 
 /** The composed prompt is the result: it is the text as is. */

@@ -50,6 +50,15 @@ export const UNEXPECTED_ERROR_MESSAGE = 'Internal server error';
 
 const id = ContextIdParams.shape.context_id.describe('Id of the context unit');
 
+/**
+ * A copy of a contract object schema for a tool's input or output. The contract's schemas carry ids for the OpenAPI
+ * document, and the JSON Schema of a schema with an id is a bare reference, where MCP needs an object schema at the
+ * top. Strict schemas stay strict.
+ */
+function toolSchema<S extends z.ZodObject>(schema: S): z.ZodObject<S['shape'], S['_zod']['config']> {
+  return schema.extend({}) as z.ZodObject<S['shape'], S['_zod']['config']>;
+}
+
 /** Units listed in a resource, at most: the REST list's default page. */
 const RESOURCE_LIST_LIMIT = 100;
 
@@ -79,7 +88,7 @@ const TOOLS = {
     input: TaskRequest.extend({
       compact: z.boolean().default(false).describe('The compact layout instead of the full one'),
     }),
-    output: GeneratedPrompt,
+    output: toolSchema(GeneratedPrompt),
     annotations: { ...READ, title: 'Compose prompt' },
     cost: ({ compact }: { compact: boolean }): CallCost => (compact ? 'rank-compact' : 'rank'),
   },
@@ -87,8 +96,8 @@ const TOOLS = {
     title: 'Add context',
     description:
       'Store a new context unit: a preference, goal, decision or fact about the user, with a confidence (0..1), tags and a source.',
-    input: ContextUnitCreate,
-    output: ContextUnit,
+    input: toolSchema(ContextUnitCreate),
+    output: toolSchema(ContextUnit),
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     cost: 'create',
   },
@@ -96,7 +105,7 @@ const TOOLS = {
     title: 'Update context',
     description: 'Change fields of a context unit; fields left out stay as they are.',
     input: ContextUnitUpdate.extend({ id }),
-    output: ContextUnit,
+    output: toolSchema(ContextUnit),
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
     cost: null,
   },
@@ -105,7 +114,7 @@ const TOOLS = {
     description:
       'Replace an active context unit with a new one (fields left out are taken from the old unit). The old unit is kept, marked superseded by the new one, and no longer used.',
     input: SupersedeRequest.extend({ id }),
-    output: ContextUnit,
+    output: toolSchema(ContextUnit),
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
     cost: 'create',
   },
@@ -121,7 +130,7 @@ const TOOLS = {
     title: 'List contexts',
     description:
       'List context units in the order they were added, filtered by type, tags (comma-separated), text or status, a page at a time (limit, offset).',
-    input: ListContextsQuery,
+    input: toolSchema(ListContextsQuery),
     output: z.object({ units: z.array(ContextUnit), count: z.number().int() }),
     annotations: { ...READ, title: 'List contexts' },
     cost: null,
@@ -130,7 +139,7 @@ const TOOLS = {
     title: 'Get context',
     description: 'Read one context unit by id.',
     input: z.strictObject({ id }),
-    output: ContextUnit,
+    output: toolSchema(ContextUnit),
     annotations: { ...READ, title: 'Get context' },
     cost: null,
   },
@@ -138,7 +147,7 @@ const TOOLS = {
     title: 'Context statistics',
     description: 'Counts of context units: total, active, superseded, by type, and the embedding model.',
     input: z.strictObject({}),
-    output: Stats,
+    output: toolSchema(Stats),
     annotations: { ...READ, title: 'Context statistics' },
     cost: null,
   },

@@ -6,8 +6,10 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 
+import { createMcpServer } from '@contextpilot/mcp';
+
 import type { Config } from './config.js';
-import { createCore, type CoreOverrides } from './core.js';
+import { createCore, type Core, type CoreOverrides } from './core.js';
 import type { Clock } from './domain/types.js';
 import { AppError } from './errors.js';
 import { errorResponse } from './http/error-response.js';
@@ -31,7 +33,11 @@ import { securityRoutes } from './http/routes/security.js';
 import { metricsRoutes } from './http/routes/metrics.js';
 import { promptRoutes } from './http/routes/prompt.js';
 import { systemRoutes } from './http/routes/system.js';
+import { mcpRoutes } from './http/routes/mcp.js';
 import { loadWebUi, webUiAssets } from './http/routes/web-ui.js';
+import { createMcpSessions } from './mcp/http-sessions.js';
+import { errorOptions, rateLimitOptions } from './mcp/options.js';
+import { createServiceBackend } from './mcp/service-backend.js';
 import { newId } from './ids.js';
 import type { Embedder } from './providers/embeddings/embedder.js';
 import { createLlmProvider } from './providers/llm/create-provider.js';
@@ -118,6 +124,7 @@ async function createSecurity(config: Config, storage: Storage, clock: Clock, me
       rateLimitStore: config.security.redisUrl ? 'redis' : 'memory',
       eventRetentionDays: config.security.eventRetentionDays,
       eventAggregateSeconds: config.security.eventAggregateSeconds,
+      mcp: config.mcp.enabled,
     },
     'security configuration',
   );
@@ -217,6 +224,22 @@ function createAi(
   };
 }
 
+/** The `/mcp` sessions, each an MCP server over the same services as the REST routes. */
+function createMcp(config: Config, core: Core, counters: CounterStore) {
+  const backend = createServiceBackend(core);
+  const log = core.logger.child({ component: 'mcp' });
+  return createMcpSessions({
+    createServer: () =>
+      createMcpServer(backend, {
+        ...errorOptions(log),
+        ...(config.security.rateLimitEnabled ? rateLimitOptions(counters) : {}),
+      }),
+    maxSessions: config.mcp.maxSessions,
+    idleMs: config.mcp.sessionIdleMs,
+    now: () => core.clock.now().getTime(),
+  });
+}
+
 /** Headers of responses written before the hooks run (router and parser errors). */
 function earlyErrorHeaders(config: Config, requestId: string): Record<string, string> {
   return {
@@ -273,6 +296,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       createLlmProvider(name, connection, { maxReplyBytes: config.ai.maxReplyBytes }));
   const ai = createAi(config, storage, clock, metrics, logger, prompts, createProvider);
   await ai.settings.init();
+  const mcp = config.mcp.enabled ? createMcp(config, core, security.counters) : null;
 
   // Typed as Fastify's base logger so the instance type stays the default one the route modules use.
   const loggerInstance: FastifyBaseLogger = logger;
@@ -337,7 +361,11 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   // Before CORS: a request under a foreign name gets no answer at all, not even to a preflight.
   await app.register(hostCheckPlugin, { allowedHosts: config.security.allowedHosts, audit: security.audit });
   await app.register(corsPlugin, config.cors);
-  await app.register(originCheckPlugin, { origins: config.cors.origins, audit: security.audit });
+  await app.register(originCheckPlugin, {
+    origins: config.cors.origins,
+    allowedHosts: config.security.allowedHosts,
+    audit: security.audit,
+  });
   await app.register(errorsPlugin);
   await app.register(emptyBodyPlugin);
   await app.register(rawBodyPlugin, { defaultLimit: config.limits.maxBodyBytes });
@@ -383,11 +411,18 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     promptRoutes(api, { prompts });
     chatRoutes(api, { chat: ai.chat, conversations: ai.conversations });
     providerRoutes(api, { providers: ai.providers, settings: ai.settings });
+    if (mcp !== null) {
+      mcpRoutes(api, { sessions: mcp });
+    }
   });
 
   // Shutting down stops the embedding workers at once: queued and running embeddings fail (503) instead of holding
   // the server open until they finish.
-  app.addHook('preClose', () => core.stop());
+  app.addHook('preClose', async () => {
+    // Open MCP streams would hold the close until they time out.
+    await mcp?.closeAll();
+    await core.stop();
+  });
   app.addHook('onClose', async () => {
     await security.audit.close();
     await security.counters.close();

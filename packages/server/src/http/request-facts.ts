@@ -20,6 +20,12 @@ export interface RouteFacts {
   url: string | undefined;
   /** Requests per minute per client IP, when the route is limited (its `config.rateLimit`). */
   rateLimit: number | RateBudget | undefined;
+  /** The API key may come as `Authorization: Bearer <key>` as well (its `config.acceptsBearer`). */
+  acceptsBearer: boolean;
+  /** Exempt from request signing (its `config.unsigned`). */
+  unsigned: boolean;
+  /** The Origin rule applies to every method, not only to writes (its `config.originCheck`). */
+  checksEveryOrigin: boolean;
 }
 const routeFacts = new WeakMap<FastifyRequest, RouteFacts>();
 
@@ -28,7 +34,13 @@ export function routeOf(request: FastifyRequest): RouteFacts {
   let facts = routeFacts.get(request);
   if (facts === undefined) {
     const { url, config } = request.routeOptions;
-    facts = { url, rateLimit: config.rateLimit };
+    facts = {
+      url,
+      rateLimit: config.rateLimit,
+      acceptsBearer: config.acceptsBearer === true,
+      unsigned: config.unsigned === true,
+      checksEveryOrigin: config.originCheck === 'every-request',
+    };
     routeFacts.set(request, facts);
   }
   return facts;

@@ -17,10 +17,11 @@ import {
 } from '@contextpilot/contract';
 
 import { badRequest } from '../../errors.js';
-import type { ContextPatch, ContextService } from '../../services/context-service.js';
+import type { ContextService } from '../../services/context-service.js';
 import type { SearchService } from '../../services/search-service.js';
 import { abortOnClose } from '../abort-on-close.js';
 import { routeBudget } from '../plugins/rate-limit.js';
+import { toListInput, toPatch } from '../requests.js';
 import { presentContext, presentImport, presentStats } from '../present/contexts.js';
 
 const errors = { 400: ErrorEnvelope, 404: ErrorEnvelope, 413: ErrorEnvelope, 422: ErrorEnvelope };
@@ -28,9 +29,13 @@ const errors = { 400: ErrorEnvelope, 404: ErrorEnvelope, 413: ErrorEnvelope, 422
 /** Creates per minute per client IP: `POST /contexts`, a supersede, and the MCP tools that create a unit. */
 export const CREATE_BUDGET = routeBudget('POST', '/contexts', 100);
 
-/** The fields a `PUT /contexts/{id}` body sets, as the service takes them. */
-function toPatch({ superseded_by: supersededBy, ...fields }: ContextUnitUpdate): ContextPatch {
-  return { ...fields, supersededBy };
+/** `GET /stats`, after the vector index has caught up with the store. */
+export async function readStats(
+  contexts: ContextService,
+  search: Pick<SearchService, 'indexedUnits' | 'sync'>,
+): Promise<Stats> {
+  const [counts] = await Promise.all([contexts.counts(), search.sync()]);
+  return presentStats(counts, { indexedUnits: search.indexedUnits, model: contexts.model });
 }
 
 /** Context units: CRUD, filters, import/export and stats (API v1). */
@@ -69,16 +74,7 @@ export function contextRoutes(
       },
     },
     async (request) => {
-      const q = request.query;
-      const units = await contexts.list({
-        includeSuperseded: q.include_superseded,
-        type: q.type,
-        tags: q.tags,
-        search: q.search,
-        statusFilter: q.status_filter,
-        limit: q.limit,
-        offset: q.offset,
-      });
+      const units = await contexts.list(toListInput(request.query));
       return units.map(presentContext);
     },
   );
@@ -196,12 +192,7 @@ export function contextRoutes(
     },
   );
 
-  r.get(
-    '/stats',
-    { schema: { tags: ['contexts'], summary: 'Counts of units', response: { 200: Stats } } },
-    async () => {
-      const [counts] = await Promise.all([contexts.counts(), options.search.sync()]);
-      return presentStats(counts, { indexedUnits: options.search.indexedUnits, model: contexts.model });
-    },
+  r.get('/stats', { schema: { tags: ['contexts'], summary: 'Counts of units', response: { 200: Stats } } }, () =>
+    readStats(contexts, options.search),
   );
 }
