@@ -55,8 +55,9 @@ const id = ContextIdParams.shape.context_id.describe('Id of the context unit');
  * document, and the JSON Schema of a schema with an id is a bare reference, where MCP needs an object schema at the
  * top. Strict schemas stay strict.
  */
-function toolSchema<S extends z.ZodObject>(schema: S): z.ZodObject<S['shape'], S['_zod']['config']> {
-  return schema.extend({}) as z.ZodObject<S['shape'], S['_zod']['config']>;
+function toolSchema<S extends z.ZodObject>(schema: S): S {
+  // Same shape and strictness, a new schema: the type is the original's.
+  return schema.extend({}) as unknown as S;
 }
 
 /** Units listed in a resource, at most: the REST list's default page. */
