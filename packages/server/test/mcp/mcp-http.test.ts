@@ -323,7 +323,8 @@ describe('authentication', () => {
   });
 
   it('accepts the key as X-API-Key and as a bearer token', async () => {
-    for (const headers of [{ 'x-api-key': KEY }, { authorization: `Bearer ${KEY}` }]) {
+    const ways: Record<string, string>[] = [{ 'x-api-key': KEY }, { authorization: `Bearer ${KEY}` }];
+    for (const headers of ways) {
       const other = await connectHttp(server.base, headers);
       expect((await other.listTools()).tools).toHaveLength(TOOLS.length);
       await other.close();
@@ -365,7 +366,7 @@ describe('authentication', () => {
 });
 
 describe('Origin', () => {
-  it.each([
+  it.each<Record<string, string>>([
     { origin: 'http://evil.example' },
     { origin: 'null' },
     { origin: 'http://localhost:3000.evil.example' },
