@@ -21,7 +21,12 @@ export type ServerMode = 'src' | 'dist';
 function staleSource(srcDir: string, distDir: string): string | null {
   for (const entry of readdirSync(srcDir, { withFileTypes: true, recursive: true })) {
     const name = entry.name;
-    if (!entry.isFile() || !name.endsWith('.ts') || name.endsWith('.d.ts') || /\.(test|test-support|contract)\.ts$/.test(name)) {
+    if (
+      !entry.isFile() ||
+      !name.endsWith('.ts') ||
+      name.endsWith('.d.ts') ||
+      /\.(test|test-support|contract)\.ts$/.test(name)
+    ) {
       continue;
     }
     const source = join(entry.parentPath, name);
