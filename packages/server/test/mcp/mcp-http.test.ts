@@ -331,6 +331,38 @@ describe('authentication', () => {
     }
   });
 
+  it('answers with the security headers and request id of every API response, errors included', async () => {
+    const initialize = {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+    };
+    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+    const ok = await fetchText(`${server.base}/mcp`, {
+      method: 'POST',
+      headers: { ...headers, 'x-api-key': KEY },
+      body: JSON.stringify(initialize),
+    });
+    const refused = await fetchText(`${server.base}/mcp`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(initialize),
+    });
+    const notAcceptable = await fetchText(`${server.base}/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': KEY },
+      body: JSON.stringify(initialize),
+    });
+    expect([ok.status, refused.status, notAcceptable.status]).toEqual([200, 401, 406]);
+    expect(notAcceptable.json).toMatchObject({ error_code: 'HTTP_ERROR', message: expect.stringMatching(/Accept/) });
+    for (const res of [ok, refused, notAcceptable]) {
+      expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
+    }
+  });
+
   it('keeps a session to the key that opened it', async () => {
     const rotating = await startHttpTestApp(AUTH, Date.now());
     try {
