@@ -96,8 +96,14 @@ export default tseslint.config(
     ]),
   },
   {
-    files: ['packages/contract/src/**/*.ts', 'packages/client/src/**/*.ts'],
-    rules: restrict([{ group: ['@contextpilot/server', '**/server/**'], message: 'nothing imports the server' }]),
+    files: ['packages/contract/src/**/*.ts', 'packages/client/src/**/*.ts', 'packages/mcp/src/**/*.ts'],
+    // Paths into the server package; the MCP SDK's own `…/server/…` modules are fine.
+    rules: restrict([
+      {
+        group: ['@contextpilot/server', '@contextpilot/server/**', '../server/**', '../../server/**'],
+        message: 'nothing imports the server',
+      },
+    ]),
   },
   {
     // Plain JavaScript scripts are not type-checked.

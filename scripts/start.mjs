@@ -23,8 +23,10 @@ function newest(dir) {
 }
 
 async function buildIfStale() {
-  const sources = ['contract', 'server'].map((p) => join(root, 'packages', p, 'src'));
-  const outputs = ['contract', 'server'].map((p) => join(root, 'packages', p, 'dist'));
+  // The server loads the MCP package at run time, and that one the client SDK.
+  const packages = ['contract', 'client', 'mcp', 'server'];
+  const sources = packages.map((p) => join(root, 'packages', p, 'src'));
+  const outputs = packages.map((p) => join(root, 'packages', p, 'dist'));
   const stale =
     outputs.some((d) => !existsSync(d)) || Math.max(...sources.map(newest)) > Math.min(...outputs.map(newest));
   if (!stale) {

@@ -93,6 +93,15 @@ describe('client: conversations, providers, settings, security', () => {
     ]);
   });
 
+  it('supersedes a unit by posting the replacement to its encoded id', async () => {
+    const { fetch, calls } = fakeFetch(() => jsonResponse({ id: 'new' }, 201));
+    const client = createClient({ baseUrl: 'http://x', fetch });
+    expect(await client.supersedeContext('a/b', { content: 'newer', tags: ['t'] })).toEqual({ id: 'new' });
+    expect(calls.map((c) => `${c.method} ${c.url} ${c.body}`)).toEqual([
+      'POST http://x/contexts/a%2Fb/supersede {"content":"newer","tags":["t"]}',
+    ]);
+  });
+
   it('validates a provider with the typed key and base URL in the body', async () => {
     const { fetch, calls } = fakeFetch(() =>
       jsonResponse({ provider: 'openai', valid: true, message: 'ok', checked_model: 'gpt-4o' }),

@@ -17,6 +17,7 @@ import type {
   SettingsUpdate,
   SettingsUpdateResponse,
   Stats,
+  SupersedeRequest,
   TaskRequest,
   ValidateResponse,
 } from '@contextpilot/contract';
@@ -264,6 +265,9 @@ export function createClient(options: ClientOptions) {
     createContext: (input: ContextUnitCreate) => json<ContextUnit>('POST', '/contexts', input),
     updateContext: (id: string, patch: ContextUnitUpdate) =>
       json<ContextUnit>('PUT', `/contexts/${encodeURIComponent(id)}`, patch),
+    /** Replaces an active unit: returns the new unit; the old one is now superseded by it. */
+    supersedeContext: (id: string, input: SupersedeRequest) =>
+      json<ContextUnit>('POST', `/contexts/${encodeURIComponent(id)}/supersede`, input),
     async deleteContext(id: string): Promise<void> {
       await send('DELETE', `/contexts/${encodeURIComponent(id)}`);
     },

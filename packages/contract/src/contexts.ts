@@ -49,6 +49,19 @@ export const ContextUnitUpdate = z.strictObject({
 });
 export type ContextUnitUpdate = z.infer<typeof ContextUnitUpdate>;
 
+/**
+ * `POST /contexts/{id}/supersede`: the unit that replaces an active one. Fields left out are taken from the unit it
+ * replaces; the old unit becomes `superseded` with `superseded_by` set to the new one.
+ */
+export const SupersedeRequest = z.strictObject({
+  content: rawText,
+  type: ContextType.optional(),
+  confidence: confidence.optional(),
+  tags: tagList.optional(),
+  source: z.string().max(UNIT_RULES.maxSourceLength).optional(),
+});
+export type SupersedeRequest = z.infer<typeof SupersedeRequest>;
+
 const booleanQuery = z
   .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])])
   .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes' || v === 'on');

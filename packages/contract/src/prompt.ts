@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { ContextUnit, Timestamp } from './contexts.js';
+import { ContextType, ContextUnit, Timestamp } from './contexts.js';
 import { SCHEMA_LIMITS } from './limits.js';
 
 export const TaskRequest = z.strictObject({
@@ -9,6 +9,10 @@ export const TaskRequest = z.strictObject({
   max_context_units: z.number().int().min(1).max(SCHEMA_LIMITS.maxContextUnits).optional(),
   /** Drop ranked units whose relevance_score is below this (0..1). Without it the top K are returned. */
   min_score: z.number().min(0).max(1).optional(),
+  /** Rank only units of these types. */
+  types: z.array(ContextType).max(10).optional(),
+  /** Rank only units having any of these tags (case-insensitive). */
+  tags: z.array(z.string().max(1000)).max(100).optional(),
 });
 export type TaskRequest = z.input<typeof TaskRequest>;
 

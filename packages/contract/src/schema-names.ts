@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AIRequest, AIResponse, ConversationDetail, ConversationList, ConversationSummary, Message } from './chat.js';
 import { ProviderInfo, ProvidersResponse, UsedContext, ValidateBody, ValidateResponse } from './chat.js';
 import { ContextStatus, ContextType, ContextUnit, ContextUnitCreate, ContextUnitUpdate } from './contexts.js';
-import { ImportResult, Stats } from './contexts.js';
+import { ImportResult, Stats, SupersedeRequest } from './contexts.js';
 import { ErrorEnvelope } from './errors.js';
 import { GeneratedPrompt, RankedContextUnit, ScoreBreakdown, TaskRequest } from './prompt.js';
 import { RotateKeyResponse, SecurityEvent, SecurityEventList } from './security.js';
@@ -43,6 +43,7 @@ export const SCHEMA_NAMES = {
   SettingsUpdate,
   SettingsUpdateResponse,
   Stats,
+  SupersedeRequest,
   TaskRequest,
   UsedContext,
   ValidateBody,

@@ -15,6 +15,7 @@ export const SECTIONS = [
   'security',
   'chat',
   'embedding',
+  'mcp',
 ] as const;
 export type Section = (typeof SECTIONS)[number];
 

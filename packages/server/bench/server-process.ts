@@ -40,12 +40,16 @@ function staleSource(srcDir: string, distDir: string): string | null {
 
 /**
  * `src` runs `src/server.ts` through tsx (as in development); `dist` runs the compiled `dist/server.js` (with the
- * contract's `dist`), allowed only when every source file has a newer compiled file. `auto` takes `dist` when so.
+ * `dist` of the packages it loads), allowed only when every source file has a newer compiled file. `auto` takes `dist` when so.
  */
 export function chooseServerMode(requested: 'auto' | ServerMode): { mode: ServerMode; reason: string } {
+  // The compiled server loads the contract, the MCP package and the client SDK from their builds.
   const stale =
     staleSource(join(SERVER_DIR, 'src'), join(SERVER_DIR, 'dist')) ??
-    staleSource(join(REPO_ROOT, 'packages/contract/src'), join(REPO_ROOT, 'packages/contract/dist'));
+    ['contract', 'mcp', 'client']
+      .map((p) => staleSource(join(REPO_ROOT, `packages/${p}/src`), join(REPO_ROOT, `packages/${p}/dist`)))
+      .find((found) => found !== null) ??
+    null;
   const reason =
     stale === null ? 'dist is newer than every source file' : `dist is stale (${stale} is newer than its build)`;
   if (requested === 'src') {

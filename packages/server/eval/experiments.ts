@@ -193,6 +193,7 @@ function variantConfiguration(
       const candidates: Candidate<RankableUnit>[] = [...ids].map((id) => ({
         unit: {
           id,
+          type: 'fact',
           confidence: 1,
           tags: variant.speakerTags === true ? [speakers.get(id) ?? ''] : [],
           status: 'active',

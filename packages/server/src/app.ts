@@ -6,8 +6,11 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 
+import { createMcpServer } from '@contextpilot/mcp';
+
 import type { Config } from './config.js';
-import { systemClock, type Clock } from './domain/types.js';
+import { createCore, type Core, type CoreOverrides } from './core.js';
+import type { Clock } from './domain/types.js';
 import { AppError } from './errors.js';
 import { errorResponse } from './http/error-response.js';
 import { createFailedAuthLimit } from './http/failed-auth-limit.js';
@@ -30,41 +33,36 @@ import { securityRoutes } from './http/routes/security.js';
 import { metricsRoutes } from './http/routes/metrics.js';
 import { promptRoutes } from './http/routes/prompt.js';
 import { systemRoutes } from './http/routes/system.js';
+import { mcpRoutes } from './http/routes/mcp.js';
 import { loadWebUi, webUiAssets } from './http/routes/web-ui.js';
+import { createMcpSessions } from './mcp/http-sessions.js';
+import { errorOptions, rateLimitOptions } from './mcp/options.js';
+import { createServiceBackend } from './mcp/service-backend.js';
 import { newId } from './ids.js';
-import { createLogger } from './logger.js';
-import { createEmbedder } from './providers/embeddings/create-embedder.js';
 import type { Embedder } from './providers/embeddings/embedder.js';
 import { createLlmProvider } from './providers/llm/create-provider.js';
 import type { LlmProvider, ProviderConnection, ProviderName } from './providers/llm/llm.js';
 import { createAuditService, type AuditService } from './services/audit-service.js';
 import { createChatService } from './services/chat-service.js';
-import { createContextService, type ContextService } from './services/context-service.js';
+import type { ContextService } from './services/context-service.js';
 import { createConversationService } from './services/conversation-service.js';
 import { createHealthService } from './services/health-service.js';
-import { createIndexer, type Indexer } from './services/indexer.js';
+import type { Indexer } from './services/indexer.js';
 import { createKeyService } from './services/key-service.js';
 import { createMetrics, type Metrics } from './services/metrics.js';
-import { createPromptService } from './services/prompt-service.js';
+import type { PromptService } from './services/prompt-service.js';
 import { createReplayGuard } from './services/replay-guard.js';
 import { createProviderService } from './services/provider-service.js';
-import { createSearchService, type SearchService } from './services/search-service.js';
+import type { SearchService } from './services/search-service.js';
 import { createSettingsService, type SettingsService } from './services/settings-service.js';
 import type { CounterStore } from './storage/counters/counter-store.js';
 import { loadEncryptionKey } from './storage/encryption-key.js';
 import { failClosed } from './storage/counters/fail-closed.js';
 import { createMemoryCounters } from './storage/counters/memory-counters.js';
 import { createRedisCounters } from './storage/counters/redis-counters.js';
-import { openStorage } from './storage/open-storage.js';
 import type { Storage } from './storage/store.js';
 
-export interface AppOverrides {
-  /** A shared, already started embedder (tests load the model once per process); the app does not close it. */
-  embedder?: Embedder;
-  clock?: Clock;
-  logger?: Logger;
-  /** PostgreSQL schema to use (tests give each run its own). */
-  pgSchema?: string;
+export interface AppOverrides extends CoreOverrides {
   /** Replaces the LLM provider factory (the benchmark uses an in-process provider). */
   createProvider?: (name: ProviderName, connection: ProviderConnection) => LlmProvider;
 }
@@ -126,6 +124,7 @@ async function createSecurity(config: Config, storage: Storage, clock: Clock, me
       rateLimitStore: config.security.redisUrl ? 'redis' : 'memory',
       eventRetentionDays: config.security.eventRetentionDays,
       eventAggregateSeconds: config.security.eventAggregateSeconds,
+      mcp: config.mcp.enabled,
     },
     'security configuration',
   );
@@ -191,7 +190,7 @@ function createAi(
   clock: Clock,
   metrics: Metrics | null,
   logger: Logger,
-  prompts: ReturnType<typeof createPromptService>,
+  prompts: PromptService,
   createProvider: (name: ProviderName, connection: ProviderConnection) => LlmProvider,
 ) {
   const encryption = loadEncryptionKey(config.security.encryptionKey, config.database);
@@ -223,6 +222,22 @@ function createAi(
     conversations: createConversationService({ store: storage.conversations }),
     providers: createProviderService({ settings, createProvider, timeoutMs: config.ai.timeoutMs }),
   };
+}
+
+/** The `/mcp` sessions, each an MCP server over the same services as the REST routes. */
+function createMcp(config: Config, core: Core, counters: CounterStore) {
+  const backend = createServiceBackend(core);
+  const log = core.logger.child({ component: 'mcp' });
+  return createMcpSessions({
+    createServer: () =>
+      createMcpServer(backend, {
+        ...errorOptions(log),
+        ...(config.security.rateLimitEnabled ? rateLimitOptions(counters) : {}),
+      }),
+    maxSessions: config.mcp.maxSessions,
+    idleMs: config.mcp.sessionIdleMs,
+    now: () => core.clock.now().getTime(),
+  });
 }
 
 /** Headers of responses written before the hooks run (router and parser errors). */
@@ -262,46 +277,9 @@ const API_DESCRIPTION =
  * and services. Start-up work (migrations, model load, vector index) happens here, explicitly.
  */
 export async function buildApp(config: Config, overrides: AppOverrides = {}): Promise<FastifyInstance> {
-  const logger = overrides.logger ?? createLogger(config);
-  const clock = overrides.clock ?? systemClock;
-  const storage = await openStorage(config.database, { pgSchema: overrides.pgSchema });
-  const ownsEmbedder = overrides.embedder === undefined;
-  let embedder: Embedder;
-  try {
-    embedder = overrides.embedder ?? (await createEmbedder(config.embedding, (m) => logger.info(m)));
-    if (ownsEmbedder) {
-      await embedder.init();
-    }
-  } catch (error) {
-    await storage.close();
-    throw error;
-  }
+  const core = await createCore(config, overrides);
+  const { logger, clock, storage, embedder, search, indexer, contexts, prompts } = core;
   const metrics = config.enableMetrics ? createMetrics() : null;
-  const search = createSearchService({ store: storage.contexts, embedder, log: logger.child({ component: 'search' }) });
-  const indexer = createIndexer({
-    store: storage.contexts,
-    embedder,
-    log: logger.child({ component: 'indexer' }),
-    concurrency: config.embedding.workers,
-    // The vector index takes in each round's vectors as they are written, rather than all of them at the next
-    // ranking after a large import.
-    onIndexed: () => {
-      search.sync().catch((error: unknown) => {
-        logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'vector index sync failed');
-      });
-    },
-    onPending: (count) => search.expectUnits(count),
-  });
-  const contexts = createContextService({
-    store: storage.contexts,
-    embedder,
-    clock,
-    limits: config.limits,
-    onImported: () => indexer.wake(),
-  });
-  const prompts = createPromptService({ search, store: storage.contexts, clock, limits: config.limits });
-  await search.init();
-  indexer.wake();
   const security = await createSecurity(config, storage, clock, metrics, logger);
   const health = createHealthService({
     store: storage.contexts,
@@ -318,6 +296,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
       createLlmProvider(name, connection, { maxReplyBytes: config.ai.maxReplyBytes }));
   const ai = createAi(config, storage, clock, metrics, logger, prompts, createProvider);
   await ai.settings.init();
+  const mcp = config.mcp.enabled ? createMcp(config, core, security.counters) : null;
 
   // Typed as Fastify's base logger so the instance type stays the default one the route modules use.
   const loggerInstance: FastifyBaseLogger = logger;
@@ -382,7 +361,11 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   // Before CORS: a request under a foreign name gets no answer at all, not even to a preflight.
   await app.register(hostCheckPlugin, { allowedHosts: config.security.allowedHosts, audit: security.audit });
   await app.register(corsPlugin, config.cors);
-  await app.register(originCheckPlugin, { origins: config.cors.origins, audit: security.audit });
+  await app.register(originCheckPlugin, {
+    origins: config.cors.origins,
+    allowedHosts: config.security.allowedHosts,
+    audit: security.audit,
+  });
   await app.register(errorsPlugin);
   await app.register(emptyBodyPlugin);
   await app.register(rawBodyPlugin, { defaultLimit: config.limits.maxBodyBytes });
@@ -428,22 +411,22 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     promptRoutes(api, { prompts });
     chatRoutes(api, { chat: ai.chat, conversations: ai.conversations });
     providerRoutes(api, { providers: ai.providers, settings: ai.settings });
+    if (mcp !== null) {
+      mcpRoutes(api, { sessions: mcp });
+    }
   });
 
   // Shutting down stops the embedding workers at once: queued and running embeddings fail (503) instead of holding
   // the server open until they finish.
   app.addHook('preClose', async () => {
-    indexer.stop();
-    if (ownsEmbedder) {
-      await embedder.close();
-    }
+    // Open MCP streams would hold the close until they time out.
+    await mcp?.closeAll();
+    await core.stop();
   });
   app.addHook('onClose', async () => {
-    await indexer.close();
-    await search.close();
     await security.audit.close();
     await security.counters.close();
-    await storage.close();
+    await core.close();
   });
   return app;
 }

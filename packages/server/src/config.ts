@@ -29,13 +29,14 @@ export class ConfigError extends Error {
 const TRUE = ['true', '1', 'yes', 'on', 't', 'y'];
 const FALSE = ['false', '0', 'no', 'off', 'f', 'n'];
 
-const bool = (fallback: boolean) =>
+/** A boolean that may be left unset (null). */
+const optionalBool = () =>
   z
     .string()
     .optional()
     .transform((v, ctx) => {
       if (v === undefined || v.trim() === '') {
-        return fallback;
+        return null;
       }
       const s = v.trim().toLowerCase();
       if (TRUE.includes(s)) {
@@ -47,6 +48,8 @@ const bool = (fallback: boolean) =>
       ctx.addIssue({ code: 'custom', message: `must be a boolean (true/false/1/0/yes/no/on/off), got "${v}"` });
       return z.NEVER;
     });
+
+const bool = (fallback: boolean) => optionalBool().transform((v) => v ?? fallback);
 
 const int = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
   z
@@ -212,6 +215,10 @@ const EnvSchema = z.object({
   CONTEXTPILOT_SECURITY_EVENT_RETENTION_DAYS: int(90, 1, 36_500),
   CONTEXTPILOT_SECURITY_EVENT_AGGREGATE_SECONDS: int(60, 0, 3_600),
   CONTEXTPILOT_ENCRYPTION_KEY: str(''),
+  // Unset: on unless request signing is on (MCP clients cannot sign; see buildConfig).
+  CONTEXTPILOT_MCP_ENABLED: optionalBool(),
+  CONTEXTPILOT_MCP_MAX_SESSIONS: int(100, 1, 100_000),
+  CONTEXTPILOT_MCP_SESSION_IDLE_SECONDS: int(1800, 10, 7 * 86_400),
   // The AI settings that POST /settings can override: from the settings table (contract, ai-settings.ts).
   ...AI_SETTING_VARIABLES,
   CONTEXTPILOT_OLLAMA_AUTO_PULL: bool(false),
@@ -339,6 +346,13 @@ function buildConfig(env: Env) {
       eventRetentionDays: env.CONTEXTPILOT_SECURITY_EVENT_RETENTION_DAYS,
       eventAggregateSeconds: env.CONTEXTPILOT_SECURITY_EVENT_AGGREGATE_SECONDS,
       encryptionKey: env.CONTEXTPILOT_ENCRYPTION_KEY,
+    },
+    mcp: {
+      // `/mcp` is exempt from request signing, which MCP clients cannot do: with signing on it stays off unless asked
+      // for, so that turning signing on never leaves an unsigned way in that nobody chose.
+      enabled: env.CONTEXTPILOT_MCP_ENABLED ?? !env.CONTEXTPILOT_ENABLE_REQUEST_SIGNING,
+      maxSessions: env.CONTEXTPILOT_MCP_MAX_SESSIONS,
+      sessionIdleMs: env.CONTEXTPILOT_MCP_SESSION_IDLE_SECONDS * 1000,
     },
     ai: {
       ...ai,

@@ -35,6 +35,8 @@ export class AppError extends Error {
 export const badRequest = (message: string, details: Record<string, unknown> = {}) =>
   new AppError({ status: 400, message, details });
 export const notFound = (message: string) => new AppError({ status: 404, message });
+/** The request contradicts the resource's current state (a unit already superseded). */
+export const conflict = (message: string) => new AppError({ status: 409, message });
 /** A 401 names the scheme it wants (RFC 9110 §11.6.1): the API key in its header. */
 export const unauthorized = (message: string) =>
   new AppError({ status: 401, message, headers: { 'www-authenticate': 'ApiKey header="X-API-Key"' } });

@@ -175,6 +175,37 @@ describe('crossOriginRefusal', () => {
     expect(refusal('POST', 'https://evil.test', 'none', null)).toBe('disallowed_origin');
   });
 
+  describe('everyRequest (the rule of /mcp)', () => {
+    const strict = (method: string, origin?: string, fetchSite?: string, trusted = true) =>
+      crossOriginRefusal(
+        { method, origin, fetchSite, ownOrigin: () => own, everyRequest: { isTrustedHost: () => trusted } },
+        isAllowed,
+      );
+
+    it('checks reads as well as writes', () => {
+      for (const method of ['GET', 'DELETE', 'POST']) {
+        expect(strict(method, 'https://evil.test')).toBe('disallowed_origin');
+        expect(strict(method, 'null')).toBe('null_origin');
+        expect(strict(method, undefined, 'cross-site')).toBe('cross_site');
+      }
+    });
+
+    it('lets clients that are not browsers through, and configured origins', () => {
+      expect(strict('GET')).toBeNull();
+      expect(strict('POST', undefined, undefined, false)).toBeNull();
+      expect(strict('GET', 'https://app.example.com', 'cross-site', false)).toBeNull();
+    });
+
+    it('takes the own origin only under a trusted host name: a rebound page is same-origin too', () => {
+      expect(strict('GET', own, 'same-origin')).toBeNull();
+      expect(strict('GET', undefined, 'same-origin')).toBeNull();
+      expect(strict('GET', own, 'same-origin', false)).toBe('disallowed_origin');
+      expect(strict('GET', undefined, 'same-origin', false)).toBe('disallowed_origin');
+      // The browser's `same-origin` does not stand in for a matching Origin here.
+      expect(strict('POST', 'https://notes.example.com', 'same-origin')).toBe('disallowed_origin');
+    });
+  });
+
   it('never refuses GET, HEAD or OPTIONS, and always refuses Origin: null on any other method', () => {
     fc.assert(
       fc.property(

@@ -132,13 +132,19 @@ const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 /**
  * Whether a browser may have sent this request on behalf of another site (CSRF), from the headers browsers set and
  * pages cannot forge. In order:
- * - GET, HEAD and OPTIONS: never refused.
+ * - GET, HEAD and OPTIONS: never refused (unless `everyRequest`).
  * - `Origin: null` (sandboxed frames, `file://` pages): refused.
  * - An origin the configuration allows (`isAllowedOrigin`): accepted, even from another site.
  * - `Sec-Fetch-Site: cross-site`: refused.
  * - An Origin other than the server's own (`ownOrigin`): refused, unless the browser itself says `same-origin` (a proxy
  *   in front may hide the public scheme or name from the server).
  * - No Origin and no cross-site marker: not a browser's cross-site request (curl, scripts, the SDK): accepted.
+ *
+ * `everyRequest` is the stricter rule of an endpoint whose reads matter too (`/mcp`, as the MCP specification asks
+ * against DNS rebinding): every method is checked, and a browser's request (one with an Origin or a
+ * `Sec-Fetch-Site`) that no configured origin allows must come from the server's own origin under a host name
+ * that cannot be a rebound one (`isTrustedHost`: a loopback name or one of the allowed hosts). Clients other than
+ * browsers send neither header and pass.
  * @returns the reason to refuse, or null to go on
  */
 export function crossOriginRefusal(
@@ -148,11 +154,13 @@ export function crossOriginRefusal(
     fetchSite: string | undefined;
     /** The origin the client addressed (`originOf`), asked for only when it matters. */
     ownOrigin: () => string | null;
+    /** The stricter rule, with the test of the host name the client addressed. */
+    everyRequest?: { isTrustedHost: () => boolean } | undefined;
   },
   isAllowedOrigin: (origin: string) => boolean,
 ): CrossOriginRefusal | null {
-  const { origin, fetchSite } = request;
-  if (SAFE_METHODS.has(request.method)) {
+  const { origin, fetchSite, everyRequest } = request;
+  if (everyRequest === undefined && SAFE_METHODS.has(request.method)) {
     return null;
   }
   if (origin === 'null') {
@@ -163,6 +171,14 @@ export function crossOriginRefusal(
   }
   if (fetchSite === 'cross-site') {
     return 'cross_site';
+  }
+  if (everyRequest !== undefined) {
+    if (origin === undefined && fetchSite === undefined) {
+      return null;
+    }
+    const own = request.ownOrigin();
+    const sameOrigin = origin === undefined || (own !== null && normalizeOrigin(origin) === own);
+    return sameOrigin && everyRequest.isTrustedHost() ? null : 'disallowed_origin';
   }
   if (origin === undefined || fetchSite === 'same-origin') {
     return null;

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 
 import {
   DEFAULT_WEIGHTS,
+  filterTest,
   legacyScore,
   matchTags,
   rankCandidates,
@@ -11,7 +12,7 @@ import {
 } from './ranking.js';
 
 function unit(id: string, fields: Partial<Omit<RankableUnit, 'id'>> = {}): RankableUnit {
-  return { id, confidence: 1, tags: [], status: 'active', ...fields };
+  return { id, type: 'fact', confidence: 1, tags: [], status: 'active', ...fields };
 }
 
 function candidate(
@@ -551,5 +552,21 @@ describe('rankCandidates: sequence propagation', () => {
         },
       ),
     );
+  });
+});
+
+describe('filterTest', () => {
+  it('lets every unit through without types or tags', () => {
+    expect(filterTest(undefined)).toBeNull();
+    expect(filterTest({ types: [], tags: ['', ' '] })).toBeNull();
+  });
+
+  it('keeps units of any listed type having any listed tag, tags compared case-insensitively', () => {
+    const accept = filterTest({ types: ['goal', 'fact'], tags: [' Work '] });
+    expect(accept?.(unit('a', { type: 'goal', tags: ['WORK'] }))).toBe(true);
+    expect(accept?.(unit('b', { type: 'fact', tags: ['home', 'work'] }))).toBe(true);
+    expect(accept?.(unit('c', { type: 'preference', tags: ['work'] }))).toBe(false);
+    expect(accept?.(unit('d', { type: 'goal', tags: ['workshop'] }))).toBe(false);
+    expect(filterTest({ types: ['decision'] })?.(unit('e', { type: 'decision' }))).toBe(true);
   });
 });

@@ -39,7 +39,7 @@ export const DEFAULT_WEIGHTS: RankingWeights = {
   sequence: 0.8,
 };
 
-export type RankableUnit = Pick<ContextUnit, 'id' | 'confidence' | 'tags' | 'status'>;
+export type RankableUnit = Pick<ContextUnit, 'id' | 'type' | 'confidence' | 'tags' | 'status'>;
 
 export interface Candidate<U extends RankableUnit = RankableUnit> {
   unit: U;
@@ -108,6 +108,24 @@ export function matchTags(task: string, tags: readonly string[]): string[] {
     const needle = tag.toLowerCase().trim();
     return needle !== '' && haystack.includes(needle) && tagPattern(needle).test(haystack);
   });
+}
+
+/** Which units a ranking may return: any of `types` (all when absent) having any of `tags` (case-insensitive). */
+export interface RankFilter {
+  types?: readonly ContextUnit['type'][] | undefined;
+  tags?: readonly string[] | undefined;
+}
+
+/** The test of a filter, or null when it lets every unit through (no types, no tags). */
+export function filterTest(filter: RankFilter | undefined): ((unit: RankableUnit) => boolean) | null {
+  const types = filter?.types && filter.types.length > 0 ? new Set(filter.types) : null;
+  const wanted = (filter?.tags ?? []).map((t) => t.trim().toLowerCase()).filter((t) => t !== '');
+  const tags = wanted.length > 0 ? new Set(wanted) : null;
+  if (types === null && tags === null) {
+    return null;
+  }
+  return (unit) =>
+    (types === null || types.has(unit.type)) && (tags === null || unit.tags.some((t) => tags.has(t.toLowerCase())));
 }
 
 /** Ranks candidates for a task; returns at most `limit` units, best first, each with its breakdown. */

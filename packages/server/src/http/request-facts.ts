@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 
 import type { EventRequest } from '../services/audit-events.js';
+import type { RateBudget } from './plugins/rate-limit.js';
 
 const clientIps = new WeakMap<FastifyRequest, string>();
 
@@ -18,7 +19,13 @@ export interface RouteFacts {
   /** The matched route's pattern; undefined when no route matched. */
   url: string | undefined;
   /** Requests per minute per client IP, when the route is limited (its `config.rateLimit`). */
-  rateLimit: number | undefined;
+  rateLimit: number | RateBudget | undefined;
+  /** The API key may come as `Authorization: Bearer <key>` as well (its `config.acceptsBearer`). */
+  acceptsBearer: boolean;
+  /** Exempt from request signing (its `config.unsigned`). */
+  unsigned: boolean;
+  /** The Origin rule applies to every method, not only to writes (its `config.originCheck`). */
+  checksEveryOrigin: boolean;
 }
 const routeFacts = new WeakMap<FastifyRequest, RouteFacts>();
 
@@ -27,7 +34,13 @@ export function routeOf(request: FastifyRequest): RouteFacts {
   let facts = routeFacts.get(request);
   if (facts === undefined) {
     const { url, config } = request.routeOptions;
-    facts = { url, rateLimit: config.rateLimit };
+    facts = {
+      url,
+      rateLimit: config.rateLimit,
+      acceptsBearer: config.acceptsBearer === true,
+      unsigned: config.unsigned === true,
+      checksEveryOrigin: config.originCheck === 'every-request',
+    };
     routeFacts.set(request, facts);
   }
   return facts;

@@ -15,7 +15,7 @@ import {
   isContextType,
   type TextLimits,
 } from '../domain/unit-rules.js';
-import { badRequest, clientClosedRequest, notFound, payloadTooLarge, serviceUnavailable } from '../errors.js';
+import { badRequest, clientClosedRequest, conflict, notFound, payloadTooLarge, serviceUnavailable } from '../errors.js';
 import { EmbeddingBusyError, EmbeddingError, type Embedder } from '../providers/embeddings/embedder.js';
 import type { ContextCounts, ContextStore, UnitEmbedding } from '../storage/store.js';
 import { checked } from './input.js';
@@ -38,6 +38,15 @@ export interface ContextPatch {
   supersededBy?: string | null | undefined;
 }
 
+/** The unit that replaces another: fields left out are taken from the unit it replaces. */
+export interface SupersedeInput {
+  content: string;
+  type?: string | undefined;
+  confidence?: number | undefined;
+  tags?: readonly string[] | undefined;
+  source?: string | undefined;
+}
+
 export interface ListContextsInput {
   includeSuperseded: boolean;
   type?: string | undefined;
@@ -54,6 +63,8 @@ export interface ImportOutcome {
   errors: string[];
   totalErrors: number;
 }
+
+const alreadySuperseded = (id: string) => conflict(`Context unit ${echo(id)} is already superseded`);
 
 /** Retry-After of a write refused because the embedder is saturated. */
 const EMBEDDING_RETRY_SECONDS = 5;
@@ -95,6 +106,15 @@ export function createContextService(deps: {
     const unit = await store.get(id);
     if (unit === null) {
       throw notFound(`Context unit ${echo(id)} not found`);
+    }
+    return unit;
+  }
+
+  /** An active unit, for a change that only an active unit can take. */
+  async function requireActive(id: string): Promise<ContextUnit> {
+    const unit = await require(id);
+    if (unit.status !== 'active') {
+      throw alreadySuperseded(id);
     }
     return unit;
   }
@@ -178,6 +198,42 @@ export function createContextService(deps: {
       }
       await store.update(next, embedding);
       return next;
+    },
+
+    /**
+     * Replaces an active unit: a new unit (its fields checked like a create, missing ones taken from the old unit)
+     * is written and the old one marked superseded by it, in one transaction.
+     * @throws AppError 404 for an unknown id, 409 when the unit is already superseded, 400 for a broken rule
+     */
+    async supersede(id: string, input: SupersedeInput, signal?: AbortSignal): Promise<ContextUnit> {
+      const old = await requireActive(id);
+      const fields = checked(() =>
+        checkNewUnit(
+          {
+            type: input.type ?? old.type,
+            content: input.content,
+            confidence: input.confidence ?? old.confidence,
+            tags: input.tags ?? old.tags,
+            source: input.source ?? old.source,
+          },
+          limits,
+        ),
+      );
+      const embedding = await embed(fields.content, signal);
+      const unit: ContextUnit = {
+        id: newId(),
+        ...fields,
+        createdAt: toTimestamp(clock.now()),
+        lastUsed: null,
+        status: 'active',
+        supersededBy: null,
+      };
+      if (!(await store.supersede(id, unit, embedding))) {
+        // Deleted or superseded by another request while this one was embedding.
+        await requireActive(id);
+        throw alreadySuperseded(id);
+      }
+      return unit;
     },
 
     async delete(id: string): Promise<void> {

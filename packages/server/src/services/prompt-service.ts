@@ -1,5 +1,5 @@
 import { composeCompactPrompt, composeFullPrompt } from '../domain/prompt.js';
-import type { Ranked } from '../domain/ranking.js';
+import type { Ranked, RankFilter } from '../domain/ranking.js';
 import { toTimestamp, type Clock, type ContextUnit } from '../domain/types.js';
 import { cleanContent } from '../domain/unit-rules.js';
 import { badRequest } from '../errors.js';
@@ -12,6 +12,8 @@ export interface PromptRequest {
   /** Undefined: 5, or the configured limit when that is lower. */
   maxContextUnits: number | undefined;
   minScore?: number | undefined;
+  /** Only units of these types / with these tags are selected. */
+  filter?: RankFilter | undefined;
   compact: boolean;
   /** Aborted when the client went away. */
   signal?: AbortSignal | undefined;
@@ -58,7 +60,7 @@ export function createPromptService(deps: {
       const { task, limit } = check(request);
       const timings: RankTimings = { embedMs: 0, rankMs: 0, lexicalMs: 0, denseMs: 0 };
       const ranked = await deps.search.rank(
-        { task, limit, minScore: request.minScore, signal: request.signal },
+        { task, limit, minScore: request.minScore, filter: request.filter, signal: request.signal },
         timings,
       );
       const timestamp = toTimestamp(deps.clock.now());

@@ -1,6 +1,8 @@
 import {
   DEFAULT_WEIGHTS,
+  filterTest,
   rankCandidates,
+  type RankFilter,
   type Candidate,
   type RankableUnit,
   type Ranked,
@@ -22,6 +24,8 @@ export interface RankRequest {
   task: string;
   limit: number;
   minScore?: number | undefined;
+  /** Only units of these types / with these tags are ranked. */
+  filter?: RankFilter | undefined;
   /** Aborted when the client went away: the task's embedding is given up. */
   signal?: AbortSignal | undefined;
 }
@@ -58,6 +62,12 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 
 /** How many candidates each retriever contributes before fusion. */
 export const candidatePool = (limit: number) => Math.max(100, limit * 10);
+
+/**
+ * A filtered ranking draws this many times the usual pool from each retriever before the filter keeps its units, so
+ * that a narrow filter still finds its best matches among many units of other kinds.
+ */
+const FILTERED_POOL_FACTOR = 10;
 
 /**
  * Hybrid retrieval: store-native full text (BM25) and an in-memory vector index, fused by `rankCandidates`.
@@ -189,6 +199,7 @@ export function createSearchService(deps: {
     limit: number,
     timings?: RankTimings,
     signal?: AbortSignal,
+    accept: ((unit: RankableUnit) => boolean) | null = null,
   ): Promise<CandidateSet> {
     const started = performance.now();
     // The full-text search does not need the task's vector: it runs while the embedding worker computes it.
@@ -216,11 +227,11 @@ export function createSearchService(deps: {
     for (const id of new Set([...lexical.keys(), ...semantic.keys()])) {
       // A unit written after the last sync is not known yet; the next ranking sees it.
       const unit = rankingFields.get(id);
-      if (unit !== undefined) {
+      if (unit !== undefined && (accept === null || accept(unit))) {
         found.push({ unit, lexical: lexical.get(id) ?? 0, semantic: semantic.get(id) ?? 0 });
       }
     }
-    const predecessorOf = await followers(task, found, limit, queryVector);
+    const predecessorOf = await followers(task, found, limit, queryVector, accept);
     if (timings) {
       timings.embedMs = embedded - started;
       timings.rankMs = lexicalSearch.ms + (performance.now() - embedded);
@@ -242,6 +253,7 @@ export function createSearchService(deps: {
     found: Candidate<RankableUnit>[],
     limit: number,
     queryVector: Float32Array | null,
+    accept: ((unit: RankableUnit) => boolean) | null,
   ): Promise<Map<string, string>> {
     if (weights.sequence <= 0 || found.length === 0) {
       return new Map();
@@ -255,7 +267,7 @@ export function createSearchService(deps: {
       const similarity = queryVector === null ? new Map<string, number>() : index.similarities(queryVector, added);
       for (const id of added) {
         const unit = rankingFields.get(id);
-        if (unit !== undefined) {
+        if (unit !== undefined && (accept === null || accept(unit))) {
           found.push({ unit, lexical: 0, semantic: similarity.get(id) ?? 0 });
         }
       }
@@ -281,13 +293,9 @@ export function createSearchService(deps: {
       if (request.limit <= 0) {
         return [];
       }
-      const found = await candidates(
-        request.task,
-        candidatePool(request.limit),
-        request.limit,
-        timings,
-        request.signal,
-      );
+      const accept = filterTest(request.filter);
+      const pool = candidatePool(request.limit) * (accept === null ? 1 : FILTERED_POOL_FACTOR);
+      const found = await candidates(request.task, pool, request.limit, timings, request.signal, accept);
       const started = performance.now();
       const ranked = rankCandidates(request.task, found.candidates, {
         limit: request.limit,

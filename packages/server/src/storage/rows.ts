@@ -42,11 +42,12 @@ export function rowToUnit(row: ContextRow): ContextUnit {
 }
 
 /** The columns ranking reads of a `context_units` row. */
-export type RankingRow = Pick<ContextRow, 'id' | 'confidence' | 'tags' | 'status'>;
+export type RankingRow = Pick<ContextRow, 'id' | 'type' | 'confidence' | 'tags' | 'status'>;
 
 export function rowToRankingFields(row: RankingRow): RankableUnit {
   return {
     id: row.id,
+    type: row.type as ContextType,
     confidence: Number(row.confidence),
     tags: fromJson(row.tags),
     status: row.status as ContextStatus,

@@ -346,6 +346,36 @@ export function describeStoreContract(name: string, open: () => Promise<Storage>
       });
     });
 
+    describe('supersede', () => {
+      it('inserts the replacement with its vectors and marks the old unit superseded by it, in one write', async () => {
+        const old = makeUnit({ content: 'old plan' });
+        await store.insert(old, embedding('m1', [1, 0]));
+        const { lastSeq } = await store.changesSince(0);
+        const replacement = makeUnit({ content: 'new plan' });
+        expect(await store.supersede(old.id, replacement, embedding('m1', [0, 1]))).toBe(true);
+        expect(await store.get(replacement.id)).toEqual(replacement);
+        expect(await store.get(old.id)).toEqual({ ...old, status: 'superseded', supersededBy: replacement.id });
+        expect((await vectorsOf(store, 'm1')).get(replacement.id)).toEqual([[0, 1]]);
+        expect((await vectorsOf(store, 'm1')).get(old.id)).toEqual([[1, 0]]);
+        expect((await store.changesSince(lastSeq)).ids).toEqual(expect.arrayContaining([replacement.id, old.id]));
+        expect((await store.textSearch(['old'], 10)).map((h) => h.id)).toEqual([]);
+      });
+
+      it('writes nothing when the old unit is missing or already superseded', async () => {
+        const done = makeUnit({ status: 'superseded' });
+        await store.insert(done, null);
+        const { lastSeq } = await store.changesSince(0);
+        for (const oldId of [done.id, randomUUID()]) {
+          const replacement = makeUnit();
+          expect(await store.supersede(oldId, replacement, embedding('m1', [1]))).toBe(false);
+          expect(await store.get(replacement.id)).toBeNull();
+        }
+        expect(await store.get(done.id)).toEqual(done);
+        expect(await vectorsOf(store, 'm1')).toEqual(new Map());
+        expect((await store.changesSince(lastSeq)).ids).toEqual([]);
+      });
+    });
+
     describe('successors', () => {
       it('maps the next unit of the same non-manual source to its predecessor', async () => {
         const [a1, m1, a2, b1, a3] = [
@@ -720,7 +750,13 @@ export function describeStoreContract(name: string, open: () => Promise<Storage>
         const b = makeUnit({ status: 'superseded', confidence: 0.9 });
         const c = makeUnit();
         await insertAll(store, [a, b, c]);
-        const fields = (u: ContextUnit) => ({ id: u.id, confidence: u.confidence, tags: u.tags, status: u.status });
+        const fields = (u: ContextUnit) => ({
+          id: u.id,
+          type: u.type,
+          confidence: u.confidence,
+          tags: u.tags,
+          status: u.status,
+        });
         expect(await collect(store.readRankingFields())).toEqual([a, b, c].map(fields));
         expect(await collect(store.readRankingFields([c.id, randomUUID(), b.id]))).toEqual([b, c].map(fields));
         expect(await collect(store.readRankingFields([]))).toEqual([]);

@@ -81,6 +81,11 @@ export interface ContextStore {
   /** Replaces the unit's fields; `embedding` undefined keeps the vectors, null drops them (re-index later). */
   update(unit: ContextUnit, embedding?: UnitEmbedding | null): Promise<void>;
   delete(id: string): Promise<boolean>;
+  /**
+   * In one transaction: inserts `replacement` and marks the unit `oldId` superseded by it, when that unit exists and
+   * is active. False when it does not (missing, or superseded meanwhile): nothing is written.
+   */
+  supersede(oldId: string, replacement: ContextUnit, embedding: UnitEmbedding | null): Promise<boolean>;
   /** Upserts by id in one transaction; with `replaceExisting` every unit not in the batch is deleted first. */
   importUnits(items: readonly ImportItem[], options: { replaceExisting: boolean }): Promise<void>;
   touchLastUsed(ids: readonly string[], at: string): Promise<void>;

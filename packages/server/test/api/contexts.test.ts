@@ -456,6 +456,93 @@ describe('PUT /contexts/{id}', () => {
   });
 });
 
+describe('POST /contexts/{id}/supersede', () => {
+  async function replace(id: string, payload: Record<string, unknown>) {
+    return inject(app, { method: 'POST', url: `/contexts/${id}/supersede`, payload });
+  }
+
+  it('creates the replacement with the fields left out taken from the old unit, and links the old unit to it', async () => {
+    const word = token();
+    const old = await create({
+      type: 'decision',
+      content: `We deploy on Fridays ${word}`,
+      confidence: 0.7,
+      tags: ['Deploy'],
+      source: 'meeting',
+    });
+    const res = await replace(old.id, { content: `  We never deploy on Fridays ${word}  `, confidence: 0.9 });
+    expect(res.statusCode, res.body).toBe(201);
+    const created = res.json<Unit>();
+    expect(Object.keys(created)).toEqual(V1_KEYS);
+    expect(created).toMatchObject({
+      type: 'decision',
+      content: `We never deploy on Fridays ${word}`,
+      confidence: 0.9,
+      tags: ['Deploy'],
+      source: 'meeting',
+      status: 'active',
+      superseded_by: null,
+      last_used: null,
+    });
+    expect(created.id).toMatch(UUID);
+    expect(created.id).not.toBe(old.id);
+    const marked = await inject(app, { method: 'GET', url: `/contexts/${old.id}` });
+    expect(marked.json()).toEqual({ ...old, status: 'superseded', superseded_by: created.id });
+    expect((await list(`search=${word}`)).map((u) => u.id)).toEqual([created.id]);
+    const ranked = (await prompt(`deploy Fridays ${word}`)).relevant_context.map((r) => r.context_unit.id);
+    expect(ranked).toContain(created.id);
+    expect(ranked).not.toContain(old.id);
+  });
+
+  it('takes type, tags and source from the body when given', async () => {
+    const old = await create({ type: 'fact', content: `Office is on floor 3 ${token()}`, tags: ['office'] });
+    const res = await replace(old.id, { content: 'Office moved to floor 5', type: 'goal', tags: [], source: 'hr' });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(res.json()).toMatchObject({ type: 'goal', tags: [], source: 'hr', confidence: 1 });
+  });
+
+  it('returns 404 for an unknown id and writes nothing', async () => {
+    const before = (await stats()).total_contexts;
+    const id = randomUUID();
+    const res = await replace(id, { content: 'replacement' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json<{ message: string }>().message).toBe(`Context unit ${id} not found`);
+    expect((await stats()).total_contexts).toBe(before);
+  });
+
+  it('returns 409 for a unit that is already superseded and writes nothing', async () => {
+    const old = await create({ type: 'fact', content: `first ${token()}` });
+    expect((await replace(old.id, { content: 'second' })).statusCode).toBe(201);
+    const before = (await stats()).total_contexts;
+    const res = await replace(old.id, { content: 'third' });
+    expect(res.statusCode).toBe(409);
+    expect(res.json()).toMatchObject({
+      error_code: 'HTTP_ERROR',
+      message: `Context unit ${old.id} is already superseded`,
+    });
+    expect((await stats()).total_contexts).toBe(before);
+  });
+
+  it.each([
+    [{}, 422],
+    [{ content: '' }, 400],
+    [{ content: '\u200b\u200b' }, 400],
+    [{ content: 'a'.repeat(10_001) }, 400],
+    [{ content: 'ok', type: 'note' }, 422],
+    [{ content: 'ok', confidence: 2 }, 422],
+    [{ content: 'ok', tags: 'a' }, 422],
+    [{ content: 'ok', tags: ['<script>'] }, 400],
+    [{ content: 'ok', status: 'active' }, 422],
+  ])('refuses the body %j with %i and changes nothing', async (payload, status) => {
+    const old = await create({ type: 'fact', content: `keep me ${token()}` });
+    const before = (await stats()).total_contexts;
+    const res = await replace(old.id, payload);
+    expect(res.statusCode, res.body).toBe(status);
+    expect((await stats()).total_contexts).toBe(before);
+    expect((await inject(app, { method: 'GET', url: `/contexts/${old.id}` })).json()).toEqual(old);
+  });
+});
+
 describe('DELETE /contexts/{id}', () => {
   it('returns 204 with an empty body, after which the unit is gone', async () => {
     const word = token();

@@ -243,6 +243,43 @@ describe.each(ENDPOINTS)('POST %s', (url) => {
     );
   });
 
+  it('ranks only units of the given types and with any of the given tags', async () => {
+    const word = token();
+    const [fact, goal, tagged] = [
+      await create({ type: 'fact', content: `${word} fact about the garden` }),
+      await create({ type: 'goal', content: `${word} goal for the garden` }),
+      await create({ type: 'fact', content: `${word} tagged fact`, tags: ['Garden'] }),
+    ];
+    // Other tests' units share the app: the filtered rankings hold only units that pass the filter.
+    const byType = await generate(url, { task: `${word} garden`, max_context_units: 20, types: ['goal'] });
+    expect(byType.relevant_context.map((r) => r.context_unit.id)).toContain(goal.id);
+    expect(byType.relevant_context.every((r) => r.context_unit.type === 'goal')).toBe(true);
+    expect(byType.generated_prompt).toBe(
+      compose(
+        byType.original_task,
+        byType.relevant_context.map((r) => r.context_unit),
+      ),
+    );
+
+    const byTag = await generate(url, { task: `${word} garden`, max_context_units: 20, tags: ['garden', 'none'] });
+    expect(byTag.relevant_context.map((r) => r.context_unit.id)).toContain(tagged.id);
+    for (const r of byTag.relevant_context) {
+      expect(r.context_unit.tags.map((t) => t.toLowerCase())).toContain('garden');
+    }
+
+    const both = await generate(url, { task: `${word} garden`, max_context_units: 20, types: ['fact'], tags: [] });
+    expect(both.relevant_context.map((r) => r.context_unit.id)).toEqual(expect.arrayContaining([fact.id, tagged.id]));
+    expect(both.relevant_context.every((r) => r.context_unit.type === 'fact')).toBe(true);
+  });
+
+  it.each([{ types: ['note'] }, { types: 'fact' }, { tags: [1] }, { tags: Array.from({ length: 101 }, () => 'a') }])(
+    'rejects the filter %j with 422',
+    async (filter) => {
+      const { status } = await errorOf(url, { task: 'Anything', ...filter });
+      expect(status).toBe(422);
+    },
+  );
+
   it.each([-0.1, 1.1, 'high'])('rejects min_score %j with 422', async (value) => {
     const { status } = await errorOf(url, { task: 'Anything', min_score: value });
     expect(status).toBe(422);

@@ -55,17 +55,25 @@ const PROTECTED: { method: string; path: string; body?: string | Uint8Array; hea
   { method: 'GET', path: `/contexts/${CONTEXT_ID}` },
   { method: 'PUT', path: `/contexts/${CONTEXT_ID}`, body: '{"content":"changed"}' },
   { method: 'DELETE', path: `/contexts/${CONTEXT_ID}` },
+  { method: 'POST', path: `/contexts/${CONTEXT_ID}/supersede`, body: '{"content":"changed"}' },
   { method: 'POST', path: '/generate-prompt', body: '{"task":"anything"}' },
   { method: 'POST', path: '/generate-prompt/compact', body: '{"task":"anything"}' },
   { method: 'GET', path: '/stats' },
   { method: 'GET', path: '/metrics' },
   { method: 'POST', path: '/security/api-key/rotate' },
   { method: 'GET', path: '/security/events' },
+  { method: 'POST', path: '/mcp', body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' },
+  { method: 'GET', path: '/mcp' },
+  { method: 'DELETE', path: '/mcp' },
 ];
 
 let main: Server;
 beforeAll(async () => {
-  main = await start({ CONTEXTPILOT_ENABLE_AUTH: 'true', CONTEXTPILOT_API_KEY: API_KEY });
+  main = await start({
+    CONTEXTPILOT_ENABLE_AUTH: 'true',
+    CONTEXTPILOT_API_KEY: API_KEY,
+    CONTEXTPILOT_MCP_ENABLED: 'true',
+  });
 });
 afterAll(async () => {
   await main.app.close();
@@ -113,6 +121,19 @@ describe('API key coverage', () => {
       } else {
         expect(res.status, `${method} ${path}`).toBe(401);
       }
+    }
+  });
+
+  it('takes the key as a bearer token on /mcp only: other routes read X-API-Key alone', async () => {
+    const bearer = { authorization: `Bearer ${API_KEY}` };
+    expect((await call(main, 'GET', '/contexts', { key: null, headers: bearer })).status).toBe(401);
+    expect(
+      (await call(main, 'POST', '/generate-prompt', { key: null, headers: bearer, body: '{"task":"a"}' })).status,
+    ).toBe(401);
+    // Past authentication, /mcp refuses a request that does not start a session (400), never 401.
+    expect((await call(main, 'GET', '/mcp', { key: null, headers: bearer })).status).toBe(400);
+    for (const authorization of ['Bearer wrong-key', `Basic ${API_KEY}`, `Bearer ${API_KEY} extra`, 'Bearer']) {
+      expect((await call(main, 'GET', '/mcp', { key: null, headers: { authorization } })).status).toBe(401);
     }
   });
 

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
 import { unauthorized } from '../../errors.js';
@@ -6,12 +6,19 @@ import { keyActor } from '../../services/audit-events.js';
 import type { AuditService } from '../../services/audit-service.js';
 import type { KeyService } from '../../services/key-service.js';
 import type { FailedAuthLimit } from '../failed-auth-limit.js';
-import { eventRequest, singleHeader } from '../request-facts.js';
+import { eventRequest, routeOf, singleHeader } from '../request-facts.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** Fingerprint of the API key that authenticated this request (auth enabled only). */
     keyFingerprint?: string;
+  }
+  interface FastifyContextConfig {
+    /**
+     * The key may also come as `Authorization: Bearer <key>`, as MCP clients send it. Other routes read `X-API-Key`
+     * only, so an `Authorization` header meant for a proxy in front is never taken for the key.
+     */
+    acceptsBearer?: boolean;
   }
 }
 
@@ -25,6 +32,19 @@ export interface AuthOptions {
 /** Same body for a missing and a wrong key; the audit log tells them apart. */
 const AUTH_FAILED_MESSAGE = 'API key required: missing or invalid X-API-Key header';
 
+const BEARER = /^Bearer +(\S+) *$/i;
+
+/** The key a request presents: `X-API-Key`, else a bearer token where the route takes one. */
+function presentedKey(request: FastifyRequest): string | undefined {
+  const header = singleHeader(request.headers['x-api-key']);
+  if (header !== undefined || !routeOf(request).acceptsBearer) {
+    return header;
+  }
+  const authorization = singleHeader(request.headers.authorization);
+  // A malformed or repeated Authorization header presents a key no stored one can match.
+  return authorization === undefined ? undefined : (BEARER.exec(authorization)?.[1] ?? authorization);
+}
+
 /**
  * The API key of every request to the context it is registered in, after the failed-authentication limit of the
  * client. Where it runs among the other hooks: `README.md` in this folder.
@@ -37,7 +57,7 @@ export const authPlugin = fp(
     const { audit, keys, failedAuth } = options;
     app.addHook('onRequest', async (request) => {
       await failedAuth.refuseIfLockedOut(request);
-      const check = await keys.verify(singleHeader(request.headers['x-api-key']));
+      const check = await keys.verify(presentedKey(request));
       if (!check.valid) {
         await failedAuth.countFailure(request);
         audit.record({

@@ -1,15 +1,24 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 
-import { crossOriginRefusal, normalizeOrigin, originOf } from '../../domain/hosts.js';
+import { createHostAllowlist, crossOriginRefusal, normalizeOrigin, originOf } from '../../domain/hosts.js';
 import { AppError } from '../../errors.js';
 import type { AuditService } from '../../services/audit-service.js';
-import { eventRequest } from '../request-facts.js';
+import { eventRequest, routeOf } from '../request-facts.js';
 import { isAllowedOrigin } from './cors.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** `every-request`: the Origin rule applies to every method, with the stricter host rule of `crossOriginRefusal`. */
+    originCheck?: 'writes' | 'every-request';
+  }
+}
 
 export interface OriginCheckOptions {
   /** The configured CORS origins: pages there may write. */
   origins: readonly string[];
+  /** The allowed host names besides the loopback ones (null: any Host is answered). */
+  allowedHosts: readonly string[] | null;
   audit: AuditService;
 }
 
@@ -22,6 +31,8 @@ export interface OriginCheckOptions {
 export const originCheckPlugin = fp(
   (app: FastifyInstance, options: OriginCheckOptions) => {
     const isAllowed = isAllowedOrigin(options.origins);
+    // Names a rebound page cannot use: loopback ones, and those configured (the host check refuses the others).
+    const isTrustedHost = createHostAllowlist(options.allowedHosts ?? []);
     app.addHook('onRequest', (request, _reply, done) => {
       const origin = request.headers.origin;
       const fetchSite = request.headers['sec-fetch-site'];
@@ -31,6 +42,9 @@ export const originCheckPlugin = fp(
           origin,
           fetchSite: typeof fetchSite === 'string' ? fetchSite : undefined,
           ownOrigin: () => originOf(request.protocol, request.host),
+          everyRequest: routeOf(request).checksEveryOrigin
+            ? { isTrustedHost: () => isTrustedHost(request.host) }
+            : undefined,
         },
         isAllowed,
       );

@@ -5,10 +5,16 @@ import { rateLimited } from '../../errors.js';
 import type { CounterStore } from '../../storage/counters/counter-store.js';
 import { clientIp, routeOf } from '../request-facts.js';
 
+/** Requests per minute per client IP, counted in one bucket by every route and MCP tool that names it. */
+export interface RateBudget {
+  bucket: string;
+  limit: number;
+}
+
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** Requests per minute per client IP for this route. */
-    rateLimit?: number;
+    /** Requests per minute per client IP for this route (a number: a bucket of the route's own). */
+    rateLimit?: number | RateBudget;
   }
 }
 
@@ -19,6 +25,28 @@ export interface RateLimitOptions {
 }
 
 const WINDOW_MS = 60_000;
+
+/** The budget of a route's own: its method and path pattern name the bucket. */
+export const routeBudget = (method: string, url: string, limit: number): RateBudget => ({
+  bucket: `${method}:${url}`,
+  limit,
+});
+
+/** One request counted against `budget` for `ip`: where it stands, and the 429 to answer with when it is over. */
+export async function spendBudget(
+  counters: CounterStore,
+  budget: RateBudget,
+  ip: string,
+): Promise<{ remaining: number; resetSeconds: number; refusal: Error | null }> {
+  const { count, resetMs } = await counters.increment(`rl:${budget.bucket}:${ip}`, WINDOW_MS);
+  const resetSeconds = Math.max(1, Math.ceil(resetMs / 1000));
+  return {
+    remaining: Math.max(0, budget.limit - count),
+    resetSeconds,
+    refusal:
+      count > budget.limit ? rateLimited(resetSeconds, `Rate limit exceeded: ${budget.limit} per 1 minute`) : null,
+  };
+}
 
 /**
  * The per-route limits (`config.rateLimit`, requests per minute per client IP) with their `X-RateLimit-*` headers.
@@ -38,15 +66,15 @@ export const rateLimitPlugin = fp(
         done(null, payload);
         return;
       }
-      counters.increment(`rl:${request.method}:${route.url ?? request.url}:${clientIp(request)}`, WINDOW_MS).then(
-        ({ count, resetMs }) => {
-          const resetSeconds = Math.max(1, Math.ceil(resetMs / 1000));
+      const budget = typeof limit === 'number' ? routeBudget(request.method, route.url ?? request.url, limit) : limit;
+      spendBudget(counters, budget, clientIp(request)).then(
+        ({ remaining, resetSeconds, refusal }) => {
           void reply.headers({
-            'x-ratelimit-limit': String(limit),
-            'x-ratelimit-remaining': String(Math.max(0, limit - count)),
+            'x-ratelimit-limit': String(budget.limit),
+            'x-ratelimit-remaining': String(remaining),
             'x-ratelimit-reset': String(resetSeconds),
           });
-          done(count > limit ? rateLimited(resetSeconds, `Rate limit exceeded: ${limit} per 1 minute`) : null, payload);
+          done(refusal, payload);
         },
         (error: Error) => done(error),
       );

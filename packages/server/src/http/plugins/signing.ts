@@ -7,7 +7,14 @@ import { keyActor } from '../../services/audit-events.js';
 import type { AuditService } from '../../services/audit-service.js';
 import type { ReplayGuard } from '../../services/replay-guard.js';
 import type { FailedAuthLimit } from '../failed-auth-limit.js';
-import { eventRequest, singleHeader } from '../request-facts.js';
+import { eventRequest, routeOf, singleHeader } from '../request-facts.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Exempt from request signing (`/mcp`: MCP clients cannot sign; docs/SECURITY.md says what guards it instead). */
+    unsigned?: boolean;
+  }
+}
 
 export interface SigningOptions {
   enabled: boolean;
@@ -73,7 +80,7 @@ export const signingPlugin = fp(
 
     // Not an async hook: a request whose method is not signed passes without a promise.
     app.addHook('preParsing', (request, _reply, payload, done) => {
-      if (!options.methods.includes(request.method)) {
+      if (!options.methods.includes(request.method) || routeOf(request).unsigned) {
         done(null, payload);
         return;
       }

@@ -13,19 +13,29 @@ import {
   ImportResult,
   ListContextsQuery,
   Stats,
+  SupersedeRequest,
 } from '@contextpilot/contract';
 
 import { badRequest } from '../../errors.js';
-import type { ContextPatch, ContextService } from '../../services/context-service.js';
+import type { ContextService } from '../../services/context-service.js';
 import type { SearchService } from '../../services/search-service.js';
 import { abortOnClose } from '../abort-on-close.js';
+import { routeBudget } from '../plugins/rate-limit.js';
+import { toListInput, toPatch } from '../requests.js';
 import { presentContext, presentImport, presentStats } from '../present/contexts.js';
 
 const errors = { 400: ErrorEnvelope, 404: ErrorEnvelope, 413: ErrorEnvelope, 422: ErrorEnvelope };
 
-/** The fields a `PUT /contexts/{id}` body sets, as the service takes them. */
-function toPatch({ superseded_by: supersededBy, ...fields }: ContextUnitUpdate): ContextPatch {
-  return { ...fields, supersededBy };
+/** Creates per minute per client IP: `POST /contexts`, a supersede, and the MCP tools that create a unit. */
+export const CREATE_BUDGET = routeBudget('POST', '/contexts', 100);
+
+/** `GET /stats`, after the vector index has caught up with the store. */
+export async function readStats(
+  contexts: ContextService,
+  search: Pick<SearchService, 'indexedUnits' | 'sync'>,
+): Promise<Stats> {
+  const [counts] = await Promise.all([contexts.counts(), search.sync()]);
+  return presentStats(counts, { indexedUnits: search.indexedUnits, model: contexts.model });
 }
 
 /** Context units: CRUD, filters, import/export and stats (API v1). */
@@ -39,7 +49,7 @@ export function contextRoutes(
   r.post(
     '/contexts',
     {
-      config: { rateLimit: 100 },
+      config: { rateLimit: CREATE_BUDGET },
       schema: {
         tags: ['contexts'],
         summary: 'Create a context unit',
@@ -64,16 +74,7 @@ export function contextRoutes(
       },
     },
     async (request) => {
-      const q = request.query;
-      const units = await contexts.list({
-        includeSuperseded: q.include_superseded,
-        type: q.type,
-        tags: q.tags,
-        search: q.search,
-        statusFilter: q.status_filter,
-        limit: q.limit,
-        offset: q.offset,
-      });
+      const units = await contexts.list(toListInput(request.query));
       return units.map(presentContext);
     },
   );
@@ -155,6 +156,26 @@ export function contextRoutes(
       presentContext(await contexts.update(request.params.context_id, toPatch(request.body), abortOnClose(reply))),
   );
 
+  r.post(
+    '/contexts/:context_id/supersede',
+    {
+      config: { rateLimit: CREATE_BUDGET },
+      schema: {
+        tags: ['contexts'],
+        summary: 'Replace an active unit with a new one',
+        description:
+          'Creates a unit (fields left out are taken from the old unit) and marks the old one `superseded` with `superseded_by` set to the new id, in one transaction. 404 for an unknown id, 409 when the unit is already superseded.',
+        params: ContextIdParams,
+        body: SupersedeRequest,
+        response: { 201: ContextUnit, 409: ErrorEnvelope, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const unit = await contexts.supersede(request.params.context_id, request.body, abortOnClose(reply));
+      return reply.code(201).send(presentContext(unit));
+    },
+  );
+
   r.delete(
     '/contexts/:context_id',
     {
@@ -171,12 +192,7 @@ export function contextRoutes(
     },
   );
 
-  r.get(
-    '/stats',
-    { schema: { tags: ['contexts'], summary: 'Counts of units', response: { 200: Stats } } },
-    async () => {
-      const [counts] = await Promise.all([contexts.counts(), options.search.sync()]);
-      return presentStats(counts, { indexedUnits: options.search.indexedUnits, model: contexts.model });
-    },
+  r.get('/stats', { schema: { tags: ['contexts'], summary: 'Counts of units', response: { 200: Stats } } }, () =>
+    readStats(contexts, options.search),
   );
 }

@@ -5,7 +5,13 @@ import { ErrorEnvelope, GeneratedPrompt, TaskRequest } from '@contextpilot/contr
 
 import type { PromptService } from '../../services/prompt-service.js';
 import { abortOnClose } from '../abort-on-close.js';
+import { routeBudget } from '../plugins/rate-limit.js';
+import { toPromptRequest } from '../requests.js';
 import { presentPrompt } from '../present/prompt.js';
+
+/** Rankings per minute per client IP of each prompt route, shared with the MCP tools that rank the same way. */
+export const promptBudget = (compact: boolean) =>
+  routeBudget('POST', compact ? '/generate-prompt/compact' : '/generate-prompt', 50);
 
 /** `POST /generate-prompt` and `/generate-prompt/compact` (API v1). */
 export function promptRoutes(app: FastifyInstance, options: { prompts: PromptService }): void {
@@ -14,7 +20,7 @@ export function promptRoutes(app: FastifyInstance, options: { prompts: PromptSer
     r.post(
       compact ? '/generate-prompt/compact' : '/generate-prompt',
       {
-        config: { rateLimit: 50 },
+        config: { rateLimit: promptBudget(compact) },
         schema: {
           tags: ['prompts'],
           summary: compact
@@ -25,13 +31,7 @@ export function promptRoutes(app: FastifyInstance, options: { prompts: PromptSer
         },
       },
       async (request, reply) => {
-        const result = await options.prompts.generate({
-          task: request.body.task,
-          maxContextUnits: request.body.max_context_units,
-          minScore: request.body.min_score,
-          compact,
-          signal: abortOnClose(reply),
-        });
+        const result = await options.prompts.generate(toPromptRequest(request.body, compact, abortOnClose(reply)));
         // Server-Timing lets clients and the benchmark see the embedding and ranking cost of the request (`fts` and
         // `dense` are the full-text and vector searches within `rank`).
         const { embedMs, rankMs, lexicalMs, denseMs } = result.timings;

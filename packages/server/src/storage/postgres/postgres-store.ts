@@ -29,6 +29,9 @@ import { createPostgresConversationStore } from './postgres-conversations.js';
 import { createPostgresEventStore } from './postgres-events.js';
 import { createPostgresSignatureStore } from './postgres-signatures.js';
 
+/** Thrown inside the supersede transaction to roll it back when the old unit cannot be superseded. */
+class NotSuperseded extends Error {}
+
 /** Anything that runs a query: the pool (one statement, auto-commit) or a checked-out client (inside a transaction). */
 interface Queryable {
   query<R extends QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
@@ -241,6 +244,30 @@ function createPostgresContextStore(pool: pg.Pool): ContextStore {
         }
         return removed;
       }),
+    supersede: async (oldId, replacement, embedding) => {
+      try {
+        await writeTx(async (client) => {
+          // Inserted first: the old unit's link must point at a unit that exists.
+          await client.query(SQL.insert, unitParams(replacement));
+          const marked = await client.query(
+            "UPDATE context_units SET status = 'superseded', superseded_by = $1 WHERE id = $2 AND status = 'active'",
+            [replacement.id, oldId],
+          );
+          if ((marked.rowCount ?? 0) === 0) {
+            // Rolls the insert back: the old unit is gone or no longer active.
+            throw new NotSuperseded();
+          }
+          await writeEmbedding(client, replacement.id, embedding);
+          await logChanges(client, [replacement.id, oldId]);
+        });
+        return true;
+      } catch (error) {
+        if (error instanceof NotSuperseded) {
+          return false;
+        }
+        throw error;
+      }
+    },
     importUnits: (items, { replaceExisting }) =>
       writeTx((client) => importUnits(client, items, replaceExisting, logChanges)),
     touchLastUsed: async (ids, at) => {
@@ -459,7 +486,7 @@ async function* readEmbeddings(
 }
 
 async function* readRankingFields(db: Queryable, ids: readonly string[] | undefined): AsyncIterable<RankableUnit> {
-  const base = 'SELECT id, confidence, tags, status FROM context_units';
+  const base = 'SELECT id, type, confidence, tags, status FROM context_units';
   const result =
     ids === undefined
       ? await db.query<RankingRow>(`${base} ORDER BY seq`)

@@ -119,6 +119,9 @@ function createSqliteContextStore(db: Db): ContextStore {
     contentOf: db.prepare('SELECT content FROM context_units WHERE id = ?'),
     linkedTo: db.prepare('SELECT id FROM context_units WHERE superseded_by = ?'),
     unlink: db.prepare('UPDATE context_units SET superseded_by = NULL WHERE id = ?'),
+    supersede: db.prepare(
+      "UPDATE context_units SET status = 'superseded', superseded_by = ? WHERE id = ? AND status = 'active'",
+    ),
     // A range scan over one window: an indexing run never rescans the units it has already handled.
     pending: db.prepare(
       `SELECT seq, ${UNIT_COLUMNS} FROM context_units u WHERE seq > ? AND seq <= ?
@@ -178,6 +181,17 @@ function createSqliteContextStore(db: Db): ContextStore {
     }
     return removed;
   });
+  const supersedeTx = db.transaction((oldId: string, replacement: ContextUnit, embedding: UnitEmbedding | null) => {
+    // Inserted first: the old unit's link must point at a unit that exists.
+    stmt.insert.run(toParams(replacement));
+    if (stmt.supersede.run(replacement.id, oldId).changes === 0) {
+      // Rolls the insert back: the old unit is gone or no longer active.
+      throw new NotSuperseded();
+    }
+    writeEmbedding(replacement.id, embedding);
+    logChange(replacement.id);
+    logChange(oldId);
+  });
   const importTx = db.transaction((items: readonly ImportItem[], replaceExisting: boolean) => {
     if (replaceExisting) {
       const keep = new Set(items.map((i) => i.unit.id));
@@ -236,6 +250,18 @@ function createSqliteContextStore(db: Db): ContextStore {
     insert: (unit, embedding) => settle(() => insertTx(unit, embedding)),
     update: (unit, embedding) => settle(() => updateTx(unit, embedding)),
     delete: (id) => settle(() => deleteTx(id)),
+    supersede: (oldId, replacement, embedding) =>
+      settle(() => {
+        try {
+          supersedeTx(oldId, replacement, embedding);
+          return true;
+        } catch (error) {
+          if (error instanceof NotSuperseded) {
+            return false;
+          }
+          throw error;
+        }
+      }),
     importUnits: (items, { replaceExisting }) => settle(() => importTx(items, replaceExisting)),
     touchLastUsed: (ids, at) => settle(() => touchTx(ids, at)),
     counts: (modelId) => settle(() => countUnits(prepare, modelId)),
@@ -281,6 +307,9 @@ function createSqliteContextStore(db: Db): ContextStore {
     close: () => Promise.resolve(),
   };
 }
+
+/** Thrown inside the supersede transaction to roll it back when the old unit cannot be superseded. */
+class NotSuperseded extends Error {}
 
 function mapRow(row: ContextRow | undefined): ContextUnit | null {
   return row === undefined ? null : rowToUnit(row);
@@ -407,7 +436,7 @@ async function* readEmbeddings(
 }
 
 async function* readRankingFields(prepare: Prepare, ids: readonly string[] | undefined): AsyncIterable<RankableUnit> {
-  const columns = 'SELECT seq, id, confidence, tags, status FROM context_units';
+  const columns = 'SELECT seq, id, type, confidence, tags, status FROM context_units';
   const pages =
     ids === undefined
       ? pagesAfter<RankingRow & { seq: number }>((last) =>
