@@ -280,7 +280,15 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   const core = await createCore(config, overrides);
   const { logger, clock, storage, embedder, search, indexer, contexts, prompts } = core;
   const metrics = config.enableMetrics ? createMetrics() : null;
-  const security = await createSecurity(config, storage, clock, metrics, logger);
+  let security: Awaited<ReturnType<typeof createSecurity>>;
+  try {
+    security = await createSecurity(config, storage, clock, metrics, logger);
+  } catch (error) {
+    // Nothing is serving yet: stop the workers, the indexer and the storage the core started, then fail.
+    await core.stop();
+    await core.close();
+    throw error;
+  }
   const health = createHealthService({
     store: storage.contexts,
     storageKind: storage.kind,
@@ -295,7 +303,15 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     ((name: ProviderName, connection: ProviderConnection) =>
       createLlmProvider(name, connection, { maxReplyBytes: config.ai.maxReplyBytes }));
   const ai = createAi(config, storage, clock, metrics, logger, prompts, createProvider);
-  await ai.settings.init();
+  try {
+    await ai.settings.init();
+  } catch (error) {
+    await security.audit.close();
+    await security.counters.close();
+    await core.stop();
+    await core.close();
+    throw error;
+  }
   const mcp = config.mcp.enabled ? createMcp(config, core, security.counters) : null;
 
   // Typed as Fastify's base logger so the instance type stays the default one the route modules use.

@@ -77,7 +77,16 @@ export async function createCore(config: Config, overrides: CoreOverrides = {}) 
     intervalMs: CHANGE_POLL_MS,
     log: logger.child({ component: 'changes' }),
   });
-  await search.init();
+  try {
+    await search.init();
+  } catch (error) {
+    changes.close();
+    if (ownsEmbedder) {
+      await embedder.close();
+    }
+    await storage.close();
+    throw error;
+  }
   indexer.wake();
   return {
     config,
