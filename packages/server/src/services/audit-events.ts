@@ -58,6 +58,6 @@ export function keyActor(fingerprint: string | null | undefined): string | null 
 
 /**
  * Refusals made before any route runs. A page in a browser can send them in bulk and unauthenticated, so, like
- * successful reads, they are summarized per client, method and path (see `success-aggregation.ts`).
+ * successful reads, they are summarized: one row per client and outcome per window (see `success-aggregation.ts`).
  */
 export const EDGE_REFUSAL_EVENTS: ReadonlySet<EventName> = new Set<EventName>(['host_check', 'origin_check']);
