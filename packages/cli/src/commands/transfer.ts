@@ -1,0 +1,125 @@
+import { open, readFile, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { Option, type Command } from 'commander';
+
+import type { ContextPilotClient } from '@contextpilot/client';
+
+import type { CommandAction } from '../command.js';
+import { CliError, EXIT, usageError } from '../exit-codes.js';
+import { emit } from '../output.js';
+import { progressBar, uploadCountingFetch } from '../progress.js';
+
+/** How often the server is asked how much is left to embed. */
+const POLL_MS = 250;
+
+/** Units the server has not embedded yet: the indexer's queue, and units stored without vectors. */
+async function unembedded(client: ContextPilotClient): Promise<number> {
+  const [health, stats] = await Promise.all([client.health(), client.stats()]);
+  return Math.max(health.components.indexing?.pending ?? 0, stats.total_contexts - stats.contexts_with_embeddings);
+}
+
+/** Waits, with a bar of embedded units, until the server has a vector for every unit. */
+async function waitForEmbeddings(client: ContextPilotClient, imported: number, showProgress: boolean): Promise<void> {
+  let remaining = await unembedded(client);
+  if (remaining === 0) {
+    return;
+  }
+  const bar = showProgress ? progressBar('Embedding', 'units') : null;
+  let total = Math.max(imported, remaining);
+  bar?.start(total, total - remaining);
+  try {
+    while (remaining > 0) {
+      await sleep(POLL_MS);
+      remaining = await unembedded(client);
+      if (remaining > total) {
+        total = remaining;
+        bar?.setTotal(total);
+      }
+      bar?.update(total - remaining);
+    }
+  } finally {
+    bar?.stop();
+  }
+}
+
+async function readImportFile(path: string): Promise<Uint8Array> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch (error) {
+    throw new CliError(`Cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, EXIT.usage);
+  }
+  if (!info.isFile()) {
+    throw usageError(`${path} is not a file`);
+  }
+  return readFile(path);
+}
+
+/** `import` (with progress until every unit is embedded) and `export`. */
+export function registerTransferCommands(program: Command, action: CommandAction): void {
+  program
+    .command('import')
+    .description('import units from a JSON or CSV file (as written by export), then wait until all are embedded')
+    .argument('<file>', 'a .json or .csv file')
+    .option('--replace', 'delete every existing unit first')
+    .option('--no-wait', 'return once the server has stored the units, before they are embedded')
+    .option('-q, --quiet', 'no progress bars')
+    .action(
+      action(async (context, path: string, flags: { replace?: boolean; wait: boolean; quiet?: boolean }) => {
+        const content = await readImportFile(path);
+        const showProgress = flags.quiet !== true;
+        const upload = showProgress ? progressBar('Uploading', 'KiB') : null;
+        const kib = (bytes: number) => Math.ceil(bytes / 1024);
+        upload?.start(kib(content.byteLength), 0);
+        const client = await context.client({ fetch: uploadCountingFetch((sent) => upload?.update(kib(sent))) });
+        let result;
+        try {
+          result = await client.importContexts({ name: basename(path), content }, flags.replace === true);
+        } finally {
+          upload?.stop();
+        }
+        if (flags.wait) {
+          await waitForEmbeddings(client, result.imported, showProgress);
+        }
+        emit(context.output, { ...result, embedded: flags.wait }, (r) =>
+          [
+            `Imported ${r.imported} units, skipped ${r.skipped}${r.embedded ? '; all embedded' : ''}.`,
+            ...r.errors.map((e) => `  ${e}`),
+            ...(r.total_errors > r.errors.length ? [`  … and ${r.total_errors - r.errors.length} more`] : []),
+          ].join('\n'),
+        );
+      }),
+    );
+
+  program
+    .command('export')
+    .description('write every unit as JSON or CSV (to standard output unless --output)')
+    .addOption(new Option('-f, --format <format>', 'json or csv').choices(['json', 'csv']).default('json'))
+    .option('-o, --output <file>', 'write to this file (created readable by you only)')
+    .action(
+      action(async (context, flags: { format: 'json' | 'csv'; output?: string }) => {
+        const { body } = await (await context.client()).exportContexts(flags.format);
+        if (flags.output === undefined) {
+          context.output.out(body.endsWith('\n') ? body : `${body}\n`);
+          return;
+        }
+        // Personal data: the file is created for its owner only, and an existing file is not replaced.
+        const handle = await open(flags.output, 'wx', 0o600).catch((error: NodeJS.ErrnoException) => {
+          throw new CliError(`Cannot create ${flags.output}: ${error.code ?? error.message}`, EXIT.usage);
+        });
+        try {
+          await handle.writeFile(body);
+        } finally {
+          await handle.close();
+        }
+        const bytes = Buffer.byteLength(body);
+        emit(
+          context.output,
+          { file: flags.output, format: flags.format, bytes },
+          (r) => `Wrote ${r.file} (${r.bytes} bytes)`,
+        );
+      }),
+    );
+}
