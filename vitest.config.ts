@@ -46,6 +46,7 @@ export default defineConfig({
           include: ['packages/server/test/**/*.test.ts'],
           exclude: ['packages/server/test/pg/**'],
           environment: 'node',
+          globalSetup: ['packages/server/test/build-cli.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

@@ -14,10 +14,10 @@ import { progressBar, uploadCountingFetch } from '../progress.js';
 /** How often the server is asked how much is left to embed. */
 const POLL_MS = 250;
 
-/** Units the server has not embedded yet: the indexer's queue, and units stored without vectors. */
+/** Active units the server has not embedded yet: the indexer's count, and units stored without vectors. */
 async function unembedded(client: ContextPilotClient): Promise<number> {
   const [health, stats] = await Promise.all([client.health(), client.stats()]);
-  return Math.max(health.components.indexing?.pending ?? 0, stats.total_contexts - stats.contexts_with_embeddings);
+  return Math.max(health.components.indexing?.pending ?? 0, stats.active_contexts - stats.contexts_with_embeddings);
 }
 
 /** Waits, with a bar of embedded units, until the server has a vector for every unit. */
