@@ -115,6 +115,19 @@ export interface ListContextsParams {
   offset?: number;
 }
 
+/**
+ * One path segment made of a caller's id or name, percent-encoded. Throws a TypeError for an empty string, `.` and
+ * `..`: they stay as they are once encoded, and URL resolution reads them as "this folder" and "the parent folder",
+ * so `/contexts/..` would reach another route.
+ */
+function pathSegment(value: string, what = 'id'): string {
+  if (typeof value !== 'string' || value === '' || value === '.' || value === '..') {
+    const shown = typeof value === 'string' ? JSON.stringify(value) : typeof value;
+    throw new TypeError(`Invalid ${what} ${shown}: it must be a non-empty string other than "." and ".."`);
+  }
+  return encodeURIComponent(value);
+}
+
 const resolve = (value: string | (() => string | undefined) | undefined) =>
   typeof value === 'function' ? value() : value;
 
@@ -260,16 +273,17 @@ export function createClient(options: ClientOptions) {
     stats: (o?: RequestOptions) => json<Stats>('GET', '/stats', undefined, o),
     listContexts: (params: ListContextsParams = {}, o?: RequestOptions) =>
       json<ContextUnit[]>('GET', `/contexts${queryString({ ...params })}`, undefined, o),
-    getContext: (id: string, o?: RequestOptions) =>
-      json<ContextUnit>('GET', `/contexts/${encodeURIComponent(id)}`, undefined, o),
+    // The methods that put an id into the path reject (a TypeError, no request sent) for "", "." and "..".
+    getContext: async (id: string, o?: RequestOptions) =>
+      json<ContextUnit>('GET', `/contexts/${pathSegment(id)}`, undefined, o),
     createContext: (input: ContextUnitCreate) => json<ContextUnit>('POST', '/contexts', input),
-    updateContext: (id: string, patch: ContextUnitUpdate) =>
-      json<ContextUnit>('PUT', `/contexts/${encodeURIComponent(id)}`, patch),
+    updateContext: async (id: string, patch: ContextUnitUpdate) =>
+      json<ContextUnit>('PUT', `/contexts/${pathSegment(id)}`, patch),
     /** Replaces an active unit: returns the new unit; the old one is now superseded by it. */
-    supersedeContext: (id: string, input: SupersedeRequest) =>
-      json<ContextUnit>('POST', `/contexts/${encodeURIComponent(id)}/supersede`, input),
+    supersedeContext: async (id: string, input: SupersedeRequest) =>
+      json<ContextUnit>('POST', `/contexts/${pathSegment(id)}/supersede`, input),
     async deleteContext(id: string): Promise<void> {
-      await send('DELETE', `/contexts/${encodeURIComponent(id)}`);
+      await send('DELETE', `/contexts/${pathSegment(id)}`);
     },
     async exportContexts(format: 'json' | 'csv' = 'json'): Promise<{ filename: string; body: string }> {
       const response = await send('GET', `/contexts/export${queryString({ format })}`);
@@ -313,15 +327,19 @@ export function createClient(options: ClientOptions) {
     chatStream,
     listConversations: (params: ConversationListParams = {}, o?: RequestOptions) =>
       json<ConversationList>('GET', `/ai/conversations${queryString({ ...params })}`, undefined, o),
-    getConversation: (id: string, o?: RequestOptions) =>
-      json<ConversationDetail>('GET', `/ai/conversations/${encodeURIComponent(id)}`, undefined, o),
+    getConversation: async (id: string, o?: RequestOptions) =>
+      json<ConversationDetail>('GET', `/ai/conversations/${pathSegment(id)}`, undefined, o),
     async deleteConversation(id: string): Promise<void> {
-      await send('DELETE', `/ai/conversations/${encodeURIComponent(id)}`);
+      await send('DELETE', `/ai/conversations/${pathSegment(id)}`);
     },
 
     listProviders: (o?: RequestOptions) => json<ProvidersResponse>('GET', '/providers', undefined, o),
     /** Checks a provider; `api_key` / `base_url` test typed values instead of the saved ones. */
-    validateProvider(name: string, input: ValidateProviderInput = {}, o?: RequestOptions): Promise<ValidateResponse> {
+    async validateProvider(
+      name: string,
+      input: ValidateProviderInput = {},
+      o?: RequestOptions,
+    ): Promise<ValidateResponse> {
       const body: { api_key?: string; base_url?: string } = {};
       if (input.api_key) {
         body.api_key = input.api_key;
@@ -331,7 +349,7 @@ export function createClient(options: ClientOptions) {
       }
       return json<ValidateResponse>(
         'POST',
-        `/providers/${encodeURIComponent(name)}/validate${queryString({ model: input.model })}`,
+        `/providers/${pathSegment(name, 'provider name')}/validate${queryString({ model: input.model })}`,
         Object.keys(body).length > 0 ? body : null,
         o,
       );
