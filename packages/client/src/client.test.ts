@@ -278,6 +278,23 @@ describe('client: streaming chat', () => {
     expect(calls[0]?.headers.Accept).toBe('text/event-stream');
   });
 
+  it('skips events the contract does not name, whatever their data', async () => {
+    const { fetch } = fakeFetch(() =>
+      sseResponse([
+        'event: usage\ndata: {not json\n\n',
+        sse('delta', { text: 'a' }),
+        'data: {"text":"unnamed"}\n\n',
+        sse('done', aiResponse),
+      ]),
+    );
+    const client = createClient({ baseUrl: '', fetch });
+    const events = await collect(client.chatStream({ task: 'hi' }));
+    expect(events).toEqual([
+      { type: 'delta', data: { text: 'a' } },
+      { type: 'done', data: aiResponse },
+    ]);
+  });
+
   it('throws an error event as ApiError with its status', async () => {
     const { fetch } = fakeFetch(() =>
       sseResponse([

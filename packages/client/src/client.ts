@@ -2,6 +2,7 @@ import type {
   AIRequest,
   AIResponse,
   ChatStreamEventData,
+  ChatStreamEventName,
   ContextUnit,
   ContextUnitCreate,
   ContextUnitUpdate,
@@ -12,6 +13,7 @@ import type {
   Health,
   ImportResult,
   ProvidersResponse,
+  RotateKeyResponse,
   SecurityEventList,
   SettingsResponse,
   SettingsUpdate,
@@ -79,12 +81,8 @@ export interface SecurityEventsParams {
   request_id?: string;
 }
 
-export interface RotateKeyResult {
-  message: string;
-  api_key: string;
-  rotated_at: string;
-  note: string;
-}
+/** The answer of `POST /security/api-key/rotate`: the new key, shown this once. */
+export type RotateKeyResult = RotateKeyResponse;
 
 /** Options of a connection check: a model to try and values typed in a form but not saved yet. */
 export interface ValidateProviderInput {
@@ -96,14 +94,22 @@ export interface ValidateProviderInput {
 /** A context used for a reply, with its score. */
 export type { ChatStreamMeta, UsedContext } from '@contextpilot/contract';
 
+/** The stream events the SDK yields: all of the contract's but `error`, which it throws as an ApiError. */
+export type ChatStreamEventType = Exclude<ChatStreamEventName, 'error'>;
+
 /**
- * Events of `POST /ai/chat/stream` as the SDK yields them, typed by the contract's event schemas (an `error` event is
- * thrown as an ApiError). The SDK uses the schemas' types only, so that zod stays out of browser bundles.
+ * Events of `POST /ai/chat/stream` as the SDK yields them: one per event of the contract's `CHAT_STREAM_EVENTS` but
+ * `error`, with the data its schema gives. The SDK uses the schemas' types only, so that zod stays out of browser
+ * bundles.
  */
-export type ChatStreamEvent =
-  | { type: 'meta'; data: ChatStreamEventData<'meta'> }
-  | { type: 'delta'; data: ChatStreamEventData<'delta'> }
-  | { type: 'done'; data: ChatStreamEventData<'done'> };
+export type ChatStreamEvent = {
+  [K in ChatStreamEventType]: { type: K; data: ChatStreamEventData<K> };
+}[ChatStreamEventType];
+
+/** The contract's stream event names; a `Record` so that an event added to the contract fails to compile here. */
+const STREAM_EVENT_NAMES: Record<ChatStreamEventName, true> = { meta: true, delta: true, done: true, error: true };
+
+const isStreamEventName = (name: string): name is ChatStreamEventName => Object.hasOwn(STREAM_EVENT_NAMES, name);
 
 export interface ListContextsParams {
   include_superseded?: boolean;
@@ -227,15 +233,19 @@ export function createClient(options: ClientOptions) {
     if (!response.body) {
       throw new ApiError(502, 'STREAM_INTERRUPTED', 'The server sent no reply stream');
     }
-    let finished: AIResponse | null = null;
+    let finished: ChatStreamEventData<'done'> | null = null;
     for await (const message of readSse(response.body)) {
+      const name = message.event;
+      if (!isStreamEventName(name)) {
+        continue; // unknown events are for newer clients
+      }
       let data: unknown;
       try {
         data = JSON.parse(message.data);
       } catch {
-        throw new ApiError(502, 'STREAM_INTERRUPTED', `The reply stream sent an unreadable ${message.event} event`);
+        throw new ApiError(502, 'STREAM_INTERRUPTED', `The reply stream sent an unreadable ${name} event`);
       }
-      switch (message.event) {
+      switch (name) {
         case 'meta':
           yield { type: 'meta', data: data as ChatStreamEventData<'meta'> };
           break;
@@ -244,7 +254,7 @@ export function createClient(options: ClientOptions) {
           break;
         case 'done':
           // Read on to the end of the stream (the server closes it right after) instead of cancelling the body.
-          finished = data as AIResponse;
+          finished = data as ChatStreamEventData<'done'>;
           break;
         case 'error': {
           const envelope = data as Partial<ChatStreamEventData<'error'>>;
@@ -256,7 +266,8 @@ export function createClient(options: ClientOptions) {
           );
         }
         default:
-          break; // unknown events are for newer clients
+          // Every event of the contract has a case above.
+          name satisfies never;
       }
     }
     if (finished !== null) {
