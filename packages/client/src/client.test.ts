@@ -189,6 +189,67 @@ describe('client: conversations, providers, settings, security', () => {
   });
 });
 
+describe('client: ids in the path', () => {
+  /** A fetch that fails the test when it is called: the refusal must come before any request. */
+  const noFetch = ((input: RequestInfo | URL) =>
+    Promise.reject(
+      new Error(`fetch was called for ${typeof input === 'string' ? input : 'url' in input ? input.url : input.href}`),
+    )) as typeof globalThis.fetch;
+  const client = createClient({ baseUrl: 'http://x', fetch: noFetch, apiKey: 'k', signingSecret: 's' });
+
+  const calls: Record<string, (id: string) => Promise<unknown>> = {
+    getContext: (id) => client.getContext(id),
+    updateContext: (id) => client.updateContext(id, { content: 'x' }),
+    supersedeContext: (id) => client.supersedeContext(id, { content: 'x' }),
+    deleteContext: (id) => client.deleteContext(id),
+    getConversation: (id) => client.getConversation(id),
+    deleteConversation: (id) => client.deleteConversation(id),
+    validateProvider: (name) => client.validateProvider(name, { api_key: 'sk-x' }),
+  };
+
+  for (const [method, call] of Object.entries(calls)) {
+    for (const id of ['', '.', '..']) {
+      it(`${method} rejects ${JSON.stringify(id)} with a TypeError before sending anything`, async () => {
+        const error = await call(id).then(
+          () => null,
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(TypeError);
+        expect((error as Error).message).toBe(
+          `Invalid ${method === 'validateProvider' ? 'provider name' : 'id'} ${JSON.stringify(id)}: it must be a non-empty string other than "." and ".."`,
+        );
+      });
+    }
+  }
+
+  it('rejects a value that is not a string (a JavaScript caller) instead of sending "undefined"', async () => {
+    await expect(client.getContext(undefined as unknown as string)).rejects.toThrow('Invalid id undefined');
+  });
+
+  it('encodes ids that only look like dot segments, which are plain names to the server', async () => {
+    const { fetch, calls: sent } = fakeFetch((c) =>
+      c.method === 'DELETE' ? new Response(null, { status: 204 }) : jsonResponse({ id: 'x' }),
+    );
+    const ok = createClient({ baseUrl: 'http://x', fetch });
+    for (const id of ['...', '.hidden', '../etc', '%2e%2e', ' ..']) {
+      await ok.getContext(id);
+    }
+    await ok.deleteConversation('a/..');
+    await ok.validateProvider('..x');
+    expect(sent.map((c) => `${c.method} ${c.url}`)).toEqual([
+      'GET http://x/contexts/...',
+      'GET http://x/contexts/.hidden',
+      'GET http://x/contexts/..%2Fetc',
+      'GET http://x/contexts/%252e%252e',
+      'GET http://x/contexts/%20..',
+      'DELETE http://x/ai/conversations/a%2F..',
+      'POST http://x/providers/..x/validate',
+    ]);
+    // None of them leaves its folder once the URL is resolved.
+    expect(sent.map((c) => new URL(c.url).pathname.split('/').length)).toEqual([3, 3, 3, 3, 3, 4, 4]);
+  });
+});
+
 describe('client: streaming chat', () => {
   it('yields meta, deltas and done in order', async () => {
     const meta = {
@@ -215,6 +276,23 @@ describe('client: streaming chat', () => {
     expect(events[1]).toEqual({ type: 'delta', data: { text: 'Hel' } });
     expect(calls[0]?.url).toBe('/ai/chat/stream');
     expect(calls[0]?.headers.Accept).toBe('text/event-stream');
+  });
+
+  it('skips events the contract does not name, whatever their data', async () => {
+    const { fetch } = fakeFetch(() =>
+      sseResponse([
+        'event: usage\ndata: {not json\n\n',
+        sse('delta', { text: 'a' }),
+        'data: {"text":"unnamed"}\n\n',
+        sse('done', aiResponse),
+      ]),
+    );
+    const client = createClient({ baseUrl: '', fetch });
+    const events = await collect(client.chatStream({ task: 'hi' }));
+    expect(events).toEqual([
+      { type: 'delta', data: { text: 'a' } },
+      { type: 'done', data: aiResponse },
+    ]);
   });
 
   it('throws an error event as ApiError with its status', async () => {

@@ -2,6 +2,7 @@ import type {
   AIRequest,
   AIResponse,
   ChatStreamEventData,
+  ChatStreamEventName,
   ContextUnit,
   ContextUnitCreate,
   ContextUnitUpdate,
@@ -12,6 +13,7 @@ import type {
   Health,
   ImportResult,
   ProvidersResponse,
+  RotateKeyResponse,
   SecurityEventList,
   SettingsResponse,
   SettingsUpdate,
@@ -79,12 +81,8 @@ export interface SecurityEventsParams {
   request_id?: string;
 }
 
-export interface RotateKeyResult {
-  message: string;
-  api_key: string;
-  rotated_at: string;
-  note: string;
-}
+/** The answer of `POST /security/api-key/rotate`: the new key, shown this once. */
+export type RotateKeyResult = RotateKeyResponse;
 
 /** Options of a connection check: a model to try and values typed in a form but not saved yet. */
 export interface ValidateProviderInput {
@@ -96,14 +94,22 @@ export interface ValidateProviderInput {
 /** A context used for a reply, with its score. */
 export type { ChatStreamMeta, UsedContext } from '@contextpilot/contract';
 
+/** The stream events the SDK yields: all of the contract's but `error`, which it throws as an ApiError. */
+export type ChatStreamEventType = Exclude<ChatStreamEventName, 'error'>;
+
 /**
- * Events of `POST /ai/chat/stream` as the SDK yields them, typed by the contract's event schemas (an `error` event is
- * thrown as an ApiError). The SDK uses the schemas' types only, so that zod stays out of browser bundles.
+ * Events of `POST /ai/chat/stream` as the SDK yields them: one per event of the contract's `CHAT_STREAM_EVENTS` but
+ * `error`, with the data its schema gives. The SDK uses the schemas' types only, so that zod stays out of browser
+ * bundles.
  */
-export type ChatStreamEvent =
-  | { type: 'meta'; data: ChatStreamEventData<'meta'> }
-  | { type: 'delta'; data: ChatStreamEventData<'delta'> }
-  | { type: 'done'; data: ChatStreamEventData<'done'> };
+export type ChatStreamEvent = {
+  [K in ChatStreamEventType]: { type: K; data: ChatStreamEventData<K> };
+}[ChatStreamEventType];
+
+/** The contract's stream event names; a `Record` so that an event added to the contract fails to compile here. */
+const STREAM_EVENT_NAMES: Record<ChatStreamEventName, true> = { meta: true, delta: true, done: true, error: true };
+
+const isStreamEventName = (name: string): name is ChatStreamEventName => Object.hasOwn(STREAM_EVENT_NAMES, name);
 
 export interface ListContextsParams {
   include_superseded?: boolean;
@@ -113,6 +119,19 @@ export interface ListContextsParams {
   status_filter?: string;
   limit?: number;
   offset?: number;
+}
+
+/**
+ * One path segment made of a caller's id or name, percent-encoded. Throws a TypeError for an empty string, `.` and
+ * `..`: they stay as they are once encoded, and URL resolution reads them as "this folder" and "the parent folder",
+ * so `/contexts/..` would reach another route.
+ */
+function pathSegment(value: string, what = 'id'): string {
+  if (typeof value !== 'string' || value === '' || value === '.' || value === '..') {
+    const shown = typeof value === 'string' ? JSON.stringify(value) : typeof value;
+    throw new TypeError(`Invalid ${what} ${shown}: it must be a non-empty string other than "." and ".."`);
+  }
+  return encodeURIComponent(value);
 }
 
 const resolve = (value: string | (() => string | undefined) | undefined) =>
@@ -214,15 +233,19 @@ export function createClient(options: ClientOptions) {
     if (!response.body) {
       throw new ApiError(502, 'STREAM_INTERRUPTED', 'The server sent no reply stream');
     }
-    let finished: AIResponse | null = null;
+    let finished: ChatStreamEventData<'done'> | null = null;
     for await (const message of readSse(response.body)) {
+      const name = message.event;
+      if (!isStreamEventName(name)) {
+        continue; // unknown events are for newer clients
+      }
       let data: unknown;
       try {
         data = JSON.parse(message.data);
       } catch {
-        throw new ApiError(502, 'STREAM_INTERRUPTED', `The reply stream sent an unreadable ${message.event} event`);
+        throw new ApiError(502, 'STREAM_INTERRUPTED', `The reply stream sent an unreadable ${name} event`);
       }
-      switch (message.event) {
+      switch (name) {
         case 'meta':
           yield { type: 'meta', data: data as ChatStreamEventData<'meta'> };
           break;
@@ -231,7 +254,7 @@ export function createClient(options: ClientOptions) {
           break;
         case 'done':
           // Read on to the end of the stream (the server closes it right after) instead of cancelling the body.
-          finished = data as AIResponse;
+          finished = data as ChatStreamEventData<'done'>;
           break;
         case 'error': {
           const envelope = data as Partial<ChatStreamEventData<'error'>>;
@@ -243,7 +266,8 @@ export function createClient(options: ClientOptions) {
           );
         }
         default:
-          break; // unknown events are for newer clients
+          // Every event of the contract has a case above.
+          name satisfies never;
       }
     }
     if (finished !== null) {
@@ -260,16 +284,17 @@ export function createClient(options: ClientOptions) {
     stats: (o?: RequestOptions) => json<Stats>('GET', '/stats', undefined, o),
     listContexts: (params: ListContextsParams = {}, o?: RequestOptions) =>
       json<ContextUnit[]>('GET', `/contexts${queryString({ ...params })}`, undefined, o),
-    getContext: (id: string, o?: RequestOptions) =>
-      json<ContextUnit>('GET', `/contexts/${encodeURIComponent(id)}`, undefined, o),
+    // The methods that put an id into the path reject (a TypeError, no request sent) for "", "." and "..".
+    getContext: async (id: string, o?: RequestOptions) =>
+      json<ContextUnit>('GET', `/contexts/${pathSegment(id)}`, undefined, o),
     createContext: (input: ContextUnitCreate) => json<ContextUnit>('POST', '/contexts', input),
-    updateContext: (id: string, patch: ContextUnitUpdate) =>
-      json<ContextUnit>('PUT', `/contexts/${encodeURIComponent(id)}`, patch),
+    updateContext: async (id: string, patch: ContextUnitUpdate) =>
+      json<ContextUnit>('PUT', `/contexts/${pathSegment(id)}`, patch),
     /** Replaces an active unit: returns the new unit; the old one is now superseded by it. */
-    supersedeContext: (id: string, input: SupersedeRequest) =>
-      json<ContextUnit>('POST', `/contexts/${encodeURIComponent(id)}/supersede`, input),
+    supersedeContext: async (id: string, input: SupersedeRequest) =>
+      json<ContextUnit>('POST', `/contexts/${pathSegment(id)}/supersede`, input),
     async deleteContext(id: string): Promise<void> {
-      await send('DELETE', `/contexts/${encodeURIComponent(id)}`);
+      await send('DELETE', `/contexts/${pathSegment(id)}`);
     },
     async exportContexts(format: 'json' | 'csv' = 'json'): Promise<{ filename: string; body: string }> {
       const response = await send('GET', `/contexts/export${queryString({ format })}`);
@@ -313,15 +338,19 @@ export function createClient(options: ClientOptions) {
     chatStream,
     listConversations: (params: ConversationListParams = {}, o?: RequestOptions) =>
       json<ConversationList>('GET', `/ai/conversations${queryString({ ...params })}`, undefined, o),
-    getConversation: (id: string, o?: RequestOptions) =>
-      json<ConversationDetail>('GET', `/ai/conversations/${encodeURIComponent(id)}`, undefined, o),
+    getConversation: async (id: string, o?: RequestOptions) =>
+      json<ConversationDetail>('GET', `/ai/conversations/${pathSegment(id)}`, undefined, o),
     async deleteConversation(id: string): Promise<void> {
-      await send('DELETE', `/ai/conversations/${encodeURIComponent(id)}`);
+      await send('DELETE', `/ai/conversations/${pathSegment(id)}`);
     },
 
     listProviders: (o?: RequestOptions) => json<ProvidersResponse>('GET', '/providers', undefined, o),
     /** Checks a provider; `api_key` / `base_url` test typed values instead of the saved ones. */
-    validateProvider(name: string, input: ValidateProviderInput = {}, o?: RequestOptions): Promise<ValidateResponse> {
+    async validateProvider(
+      name: string,
+      input: ValidateProviderInput = {},
+      o?: RequestOptions,
+    ): Promise<ValidateResponse> {
       const body: { api_key?: string; base_url?: string } = {};
       if (input.api_key) {
         body.api_key = input.api_key;
@@ -331,7 +360,7 @@ export function createClient(options: ClientOptions) {
       }
       return json<ValidateResponse>(
         'POST',
-        `/providers/${encodeURIComponent(name)}/validate${queryString({ model: input.model })}`,
+        `/providers/${pathSegment(name, 'provider name')}/validate${queryString({ model: input.model })}`,
         Object.keys(body).length > 0 ? body : null,
         o,
       );
