@@ -1,4 +1,4 @@
-import { ApiError, isAbortError } from '@contextpilot/client';
+import { ApiError, InvalidIdError, isAbortError } from '@contextpilot/client';
 
 /** The CLI's exit codes: scripts can tell a typo from a wrong key, a missing unit or a server that is down. */
 export const EXIT = {
@@ -79,6 +79,9 @@ function networkCode(error: unknown): string | null {
 export function describeFailure(error: unknown, serverUrl: string | null): { message: string; exitCode: ExitCode } {
   if (error instanceof CliError) {
     return { message: error.message, exitCode: error.exitCode };
+  }
+  if (error instanceof InvalidIdError) {
+    return { message: error.message, exitCode: EXIT.usage };
   }
   if (error instanceof ApiError) {
     const hint = error.status === 401 ? ' (set --api-key, CONTEXTPILOT_API_KEY or run `contextpilot login`)' : '';

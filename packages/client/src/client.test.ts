@@ -368,3 +368,39 @@ describe('client: streaming chat', () => {
     expect(isAbortError(error)).toBe(true);
   });
 });
+
+describe('signatures are used once', () => {
+  const secret = 'unit-test-secret';
+
+  it('signs the same request made twice in one second in the next second, not with the same signature', async () => {
+    const { fetch, calls } = fakeFetch(() => jsonResponse({ generated_prompt: 'p' }));
+    const client = createClient({ baseUrl: 'http://x', signingSecret: secret, fetch });
+    await client.generatePrompt({ task: 'same' });
+    await client.generatePrompt({ task: 'same' });
+    const [first, second] = calls.map((call) => call.headers);
+    expect(first?.['X-Request-Signature']).not.toBe(second?.['X-Request-Signature']);
+    expect(Number(second?.['X-Request-Timestamp'])).toBeGreaterThan(Number(first?.['X-Request-Timestamp']));
+  });
+
+  it('sends a request refused as a replay once more, signed in the next second; other 401s are not retried', async () => {
+    let answers = [
+      jsonResponse(
+        { message: 'Request signature has already been used', details: { reason: 'signature_replayed' } },
+        401,
+      ),
+      jsonResponse({ id: 'u1' }),
+    ];
+    const { fetch, calls } = fakeFetch(() => answers.shift() ?? jsonResponse({}, 500));
+    const client = createClient({ baseUrl: 'http://x', signingSecret: secret, fetch });
+    await expect(client.createContext({ type: 'fact', content: 'x' })).resolves.toEqual({ id: 'u1' });
+    expect(calls).toHaveLength(2);
+    expect(Number(calls[1]?.headers['X-Request-Timestamp'])).toBeGreaterThan(
+      Number(calls[0]?.headers['X-Request-Timestamp']),
+    );
+
+    answers = [jsonResponse({ message: 'Invalid request signature' }, 401), jsonResponse({ id: 'u2' })];
+    calls.length = 0;
+    await expect(client.createContext({ type: 'fact', content: 'y' })).rejects.toMatchObject({ status: 401 });
+    expect(calls).toHaveLength(1);
+  });
+});

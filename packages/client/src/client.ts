@@ -24,6 +24,8 @@ import type {
   ValidateResponse,
 } from '@contextpilot/contract';
 
+import { SIGNATURE_REPLAYED_REASON } from '@contextpilot/contract/signing';
+
 import { signatureHeaders } from './signing.js';
 import { readSse } from './sse.js';
 
@@ -121,15 +123,23 @@ export interface ListContextsParams {
   offset?: number;
 }
 
+/** An id or name the SDK refuses before sending anything (see `pathSegment`). */
+export class InvalidIdError extends TypeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidIdError';
+  }
+}
+
 /**
- * One path segment made of a caller's id or name, percent-encoded. Throws a TypeError for an empty string, `.` and
+ * One path segment made of a caller's id or name, percent-encoded. Throws an InvalidIdError for an empty string, `.` and
  * `..`: they stay as they are once encoded, and URL resolution reads them as "this folder" and "the parent folder",
  * so `/contexts/..` would reach another route.
  */
 function pathSegment(value: string, what = 'id'): string {
   if (typeof value !== 'string' || value === '' || value === '.' || value === '..') {
     const shown = typeof value === 'string' ? JSON.stringify(value) : typeof value;
-    throw new TypeError(`Invalid ${what} ${shown}: it must be a non-empty string other than "." and ".."`);
+    throw new InvalidIdError(`Invalid ${what} ${shown}: it must be a non-empty string other than "." and ".."`);
   }
   return encodeURIComponent(value);
 }
@@ -169,10 +179,61 @@ async function toApiError(response: Response): Promise<ApiError> {
   );
 }
 
+/** Resolves after `ms`, or rejects when `signal` aborts first. */
+function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    signal?.throwIfAborted();
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason as Error);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * Signatures that are never reused. A signature covers the request and its second, and the server accepts each one
+ * once; two identical requests in one second (the same search twice) would make the same signature, so the second
+ * waits for the next second.
+ */
+function createSignatureSource() {
+  let second = -1;
+  const used = new Set<string>();
+  const waitForNextSecond = (signal?: AbortSignal) => delay(1000 - (Date.now() % 1000) + 1, signal);
+  return {
+    waitForNextSecond,
+    async sign(
+      request: { secret: string; method: string; pathWithQuery: string; body?: string | Uint8Array },
+      signal?: AbortSignal,
+    ): Promise<Record<string, string>> {
+      for (;;) {
+        const now = Date.now();
+        const headers = await signatureHeaders({ ...request, now: () => now });
+        const nowSecond = Math.floor(now / 1000);
+        if (nowSecond !== second) {
+          second = nowSecond;
+          used.clear();
+        }
+        const signature = headers['X-Request-Signature'] ?? '';
+        if (!used.has(signature)) {
+          used.add(signature);
+          return headers;
+        }
+        await waitForNextSecond(signal);
+      }
+    },
+  };
+}
+
 /** Typed SDK over fetch for REST API v1. Returns wire types unchanged; throws ApiError for error responses. */
 export function createClient(options: ClientOptions) {
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   const signed = (options.signedMethods ?? ['POST', 'PUT', 'DELETE']).map((m) => m.toUpperCase());
+  const signatures = createSignatureSource();
 
   async function send(
     method: string,
@@ -193,18 +254,33 @@ export function createClient(options: ClientOptions) {
       headers['X-API-Key'] = apiKey;
     }
     const secret = resolve(options.signingSecret);
-    if (secret && signed.includes(method)) {
-      Object.assign(headers, await signatureHeaders({ secret, method, pathWithQuery, body }));
+    const signs = Boolean(secret) && signed.includes(method);
+    const attempt = async () => {
+      const signature =
+        secret && signs ? await signatures.sign({ secret, method, pathWithQuery, body }, extra.signal) : {};
+      const init: RequestInit = { method, headers: { ...headers, ...signature }, body: body as BodyInit | undefined };
+      if (extra.signal) {
+        init.signal = extra.signal;
+      }
+      const response = await doFetch(`${options.baseUrl}${pathWithQuery}`, init);
+      return response.ok ? response : await toApiError(response);
+    };
+    let answer = await attempt();
+    // The same request sent again within its second (by another process) carried a signature already used: the
+    // server did nothing with it, so it is signed again in the next second.
+    if (
+      signs &&
+      answer instanceof ApiError &&
+      answer.status === 401 &&
+      answer.details.reason === SIGNATURE_REPLAYED_REASON
+    ) {
+      await signatures.waitForNextSecond(extra.signal);
+      answer = await attempt();
     }
-    const init: RequestInit = { method, headers, body: body as BodyInit | undefined };
-    if (extra.signal) {
-      init.signal = extra.signal;
+    if (answer instanceof ApiError) {
+      throw answer;
     }
-    const response = await doFetch(`${options.baseUrl}${pathWithQuery}`, init);
-    if (!response.ok) {
-      throw await toApiError(response);
-    }
-    return response;
+    return answer;
   }
 
   async function json<T>(

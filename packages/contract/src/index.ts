@@ -1,4 +1,5 @@
 export * from './limits.js';
+export * from './signing.js';
 export * from './errors.js';
 export * from './contexts.js';
 export * from './prompt.js';

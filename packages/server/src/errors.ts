@@ -38,8 +38,8 @@ export const notFound = (message: string) => new AppError({ status: 404, message
 /** The request contradicts the resource's current state (a unit already superseded). */
 export const conflict = (message: string) => new AppError({ status: 409, message });
 /** A 401 names the scheme it wants (RFC 9110 §11.6.1): the API key in its header. */
-export const unauthorized = (message: string) =>
-  new AppError({ status: 401, message, headers: { 'www-authenticate': 'ApiKey header="X-API-Key"' } });
+export const unauthorized = (message: string, details: Record<string, unknown> = {}) =>
+  new AppError({ status: 401, message, details, headers: { 'www-authenticate': 'ApiKey header="X-API-Key"' } });
 export const payloadTooLarge = (message: string) =>
   new AppError({ status: 413, message, code: ERROR_CODES.payloadTooLarge });
 export const unsupportedMediaType = (message: string) =>

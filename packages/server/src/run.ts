@@ -52,4 +52,3 @@ export async function runServer(): Promise<void> {
     `ContextPilot is running at http://${shownHost}:${port}  (API docs: http://${shownHost}:${port}/docs)\n`,
   );
 }
-

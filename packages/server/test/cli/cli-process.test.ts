@@ -46,7 +46,9 @@ describe('chat, conversations and import against a server with a fake provider',
 
   it('streams a reply to stdout, then lists, shows and deletes its conversation', async () => {
     openai.reply('Use the borrow checker, friend.');
-    const run = await runCli(['chat', 'How do I write Rust?', '--provider', 'openai', '--model', 'gpt-4o-mini'], { env });
+    const run = await runCli(['chat', 'How do I write Rust?', '--provider', 'openai', '--model', 'gpt-4o-mini'], {
+      env,
+    });
     expect(run.code).toBe(0);
     expect(run.stdout).toBe('Use the borrow checker, friend.\n');
     expect(run.stderr).toMatch(/^\[openai · gpt-4o-mini · \d+ context units\]\n\[conversation \S+\]\n$/);

@@ -110,9 +110,8 @@ describe('units: add, get, edit, supersede, list, search, prompt, rm', () => {
     expect(all.map((u) => u.id).sort()).toEqual([added.id, next.id].sort());
 
     const prompt = await cli(['prompt', `Rust ${word}`, '--compact']);
-    const compact = (await rest('POST', '/generate-prompt/compact', { task: `Rust ${word}` })).json as {
-      generated_prompt: string;
-    };
+    // The same signed request at once: signed again in the next second rather than refused as a replay.
+    const compact = jsonOf<{ generated_prompt: string }>(await cli(['prompt', `Rust ${word}`, '--compact', '--json']));
     // Exactly the prompt, for a pipe (ending with one line break).
     expect(prompt.stdout).toBe(`${compact.generated_prompt.replace(/\n$/, '')}\n`);
     expect(prompt.stdout).toContain(`I write services in Rust ${word}`);
@@ -169,6 +168,12 @@ describe('exit codes and messages', () => {
       ['export', '--format', 'xml'],
       ['--url', 'ftp://example.com', 'list'],
       ['--url', 'http://user:pw@127.0.0.1:1', 'list'],
+      // Ids that URL resolution would turn into another route.
+      ['get', '..'],
+      ['rm', '.'],
+      ['edit', '..', '--content', 'x'],
+      ['supersede', '..', 'x'],
+      ['conversations', 'rm', '..'],
     ]) {
       const run = await cli(args);
       expect({ args, code: run.code }).toEqual({ args, code: 2 });
@@ -219,6 +224,10 @@ describe('exit codes and messages', () => {
       stderr: 'contextpilot: Context unit no-such-unit not found (HTTP 404)\n',
     });
     expect((await cli(['rm', 'no-such-unit'])).code).toBe(4);
+    // A path in an id stays one segment: a missing unit, not another route.
+    expect((await cli(['rm', '../security/api-key/rotate'])).code).toBe(4);
+    expect((await cli(['get', '%2e%2e'])).code).toBe(4);
+    expect((await cli(['list'])).code).toBe(0);
 
     const down = await closedPortUrl();
     const unreachable = await cli(['list'], { env: { CONTEXTPILOT_URL: down } });

@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
+import { SIGNATURE_REPLAYED_REASON } from '@contextpilot/contract';
+
 import { verifySignature } from '../../domain/signing.js';
 import { serviceUnavailable, unauthorized } from '../../errors.js';
 import { keyActor } from '../../services/audit-events.js';
@@ -73,7 +75,7 @@ export const signingPlugin = fp(
       if (!(await options.replay.firstUse(String(signature), options.now()))) {
         await failedAuth.countFailure(request);
         audit.record({ event: 'request_signing', outcome: 'replayed', request: eventRequest(request), actor });
-        throw unauthorized('Request signature has already been used');
+        throw unauthorized('Request signature has already been used', { reason: SIGNATURE_REPLAYED_REASON });
       }
       audit.record({ event: 'request_signing', outcome: 'valid_signature', request: eventRequest(request), actor });
     }
