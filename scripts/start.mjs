@@ -23,8 +23,8 @@ function newest(dir) {
 }
 
 async function buildIfStale() {
-  // The server loads the MCP package at run time, and that one the client SDK.
-  const packages = ['contract', 'client', 'mcp', 'server'];
+  // `contextpilot serve` runs the server, which loads the MCP package at run time, and that one the client SDK.
+  const packages = ['contract', 'client', 'mcp', 'server', 'cli'];
   const sources = packages.map((p) => join(root, 'packages', p, 'src'));
   const outputs = packages.map((p) => join(root, 'packages', p, 'dist'));
   const stale =
@@ -72,7 +72,10 @@ await ensureInstalled();
 await buildIfStale();
 await buildWebIfStale();
 console.log('Starting ContextPilot…');
-const server = spawn(process.execPath, [join(root, 'packages/server/dist/server.js')], { cwd: root, stdio: 'inherit' });
+const server = spawn(process.execPath, [join(root, 'packages/cli/dist/bin.js'), 'serve'], {
+  cwd: root,
+  stdio: 'inherit',
+});
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => server.kill(signal));
 }

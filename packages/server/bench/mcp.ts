@@ -123,9 +123,10 @@ export async function runMcp(
           'development',
           '--import',
           import.meta.resolve('tsx'),
-          'packages/server/src/mcp/embedded-bin.ts',
+          'packages/cli/src/bin.ts',
+          'mcp',
         ]
-      : ['packages/server/dist/mcp/embedded-bin.js'];
+      : ['packages/cli/dist/bin.js', 'mcp'];
   watch = ctx.watchOthers();
   const spawned = performance.now();
   const client = new Client({ name: 'bench', version: '1' });

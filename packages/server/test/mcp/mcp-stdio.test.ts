@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -10,18 +9,21 @@ import type { ContextUnit, RankedContextUnit, Stats } from '@contextpilot/contra
 import type { HttpTestApp } from '../helpers.js';
 import { startHttpTestApp, tempDir, token } from '../helpers.js';
 import { signedCall } from '../api/security-helpers.js';
+import { CLI_BIN, REPO } from '../cli/cli-harness.js';
 import { callError, callOk, connectClient, nextListChanged } from './mcp-helpers.js';
 
-const REPO = fileURLToPath(new URL('../../../..', import.meta.url));
 const KEY = 'stdio-test-key-0123456789abcdef0123456789';
 const SECRET = 'stdio-test-signing-secret-0123456789abcdef';
 
-/** A child process running `entry` (TypeScript, through tsx) over stdio, with the SDK's client on the other end. */
-function spawnStdio(entry: string, args: string[], env: Record<string, string>): Promise<Client> {
+/**
+ * `contextpilot mcp …` (the built CLI binary) in a child process, with the SDK's client on the other end of its
+ * stdio.
+ */
+function spawnStdio(args: string[], env: Record<string, string>): Promise<Client> {
   return connectClient(
     new StdioClientTransport({
       command: process.execPath,
-      args: ['--conditions', 'development', '--import', 'tsx', join(REPO, entry), ...args],
+      args: [CLI_BIN, 'mcp', ...args],
       cwd: REPO,
       // No inherited CONTEXTPILOT_* variables: only what the test gives.
       env: { PATH: process.env.PATH ?? '', HOME: tempDir(), ...env },
@@ -43,7 +45,7 @@ describe('stdio, remote: a running server through the client SDK (auth and signi
       },
       Date.now(),
     );
-    client = await spawnStdio('packages/mcp/src/bin.ts', [], {
+    client = await spawnStdio([], {
       CONTEXTPILOT_URL: server.base,
       CONTEXTPILOT_API_KEY: KEY,
       CONTEXTPILOT_REQUEST_SIGNING_SECRET: SECRET,
@@ -87,8 +89,19 @@ describe('stdio, remote: a running server through the client SDK (auth and signi
     expect((await callOk<Stats>(client, 'context_stats')).total_contexts).toBe(before);
   });
 
+  it('takes the URL, key and secret from flags too (no environment)', async () => {
+    const flagged = await spawnStdio(['--url', server.base, '--api-key', KEY, '--signing-secret', SECRET], {});
+    try {
+      const word = token();
+      const unit = await callOk<ContextUnit>(flagged, 'add_context', { type: 'fact', content: `Flagged ${word}` });
+      expect(await callOk(flagged, 'get_context', { id: unit.id })).toEqual(unit);
+    } finally {
+      await flagged.close();
+    }
+  });
+
   it('reports a wrong key as the server’s 401 message', async () => {
-    const wrong = await spawnStdio('packages/mcp/src/bin.ts', [], {
+    const wrong = await spawnStdio([], {
       CONTEXTPILOT_URL: server.base,
       CONTEXTPILOT_API_KEY: 'wrong',
       CONTEXTPILOT_REQUEST_SIGNING_SECRET: SECRET,
@@ -105,7 +118,7 @@ describe('stdio, embedded: a local SQLite file, no server', () => {
   let client: Client;
   const db = join(tempDir(), 'embedded.db');
   beforeAll(async () => {
-    client = await spawnStdio('packages/server/src/mcp/embedded-bin.ts', ['--db', db], {
+    client = await spawnStdio(['--db', db], {
       CONTEXTPILOT_LOG_LEVEL: 'silent',
       CONTEXTPILOT_EMBEDDING_WORKERS: '1',
     });
