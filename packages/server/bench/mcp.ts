@@ -118,14 +118,7 @@ export async function runMcp(
   env.CONTEXTPILOT_LOG_LEVEL = 'warning';
   const entry =
     ctx.mode === 'src'
-      ? [
-          '--conditions',
-          'development',
-          '--import',
-          import.meta.resolve('tsx'),
-          'packages/cli/src/bin.ts',
-          'mcp',
-        ]
+      ? ['--conditions', 'development', '--import', import.meta.resolve('tsx'), 'packages/cli/src/bin.ts', 'mcp']
       : ['packages/cli/dist/bin.js', 'mcp'];
   watch = ctx.watchOthers();
   const spawned = performance.now();
