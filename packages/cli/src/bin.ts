@@ -1,5 +1,6 @@
 import { main } from './main.js';
 
-// Waiting for the output to drain before exiting: a large export piped to another program must arrive whole.
 const code = await main(process.argv.slice(2));
-process.exitCode = code;
+// Exit once stdout and stderr are flushed, not when the event loop empties: fetch's idle connection would hold the
+// process for a noticeable moment after every command.
+process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));

@@ -13,7 +13,7 @@
  *        indexing, so the seed and health rows then measure nothing)
  *        --profile (servers write V8 CPU profiles to bench-results/profiles-<timestamp>/; read them with
  *        `node --import tsx packages/server/bench/profile-top.ts <file.cpuprofile>`)
- * Sections: seed, health, prompt, list, create, memory, security, chat, embedding, mcp.
+ * Sections: seed, health, prompt, list, create, memory, security, chat, embedding, mcp, cli.
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -41,6 +41,7 @@ import { startOpenAiFake } from './chat-fake.js';
 import type { ChatFake } from './openai-chat-fake.js';
 import { BUSY_CORES, formatTable, tally, verdict } from './report.js';
 import { runEmbedding } from './embedding.js';
+import { runCli } from './cli.js';
 import { runMcp } from './mcp.js';
 import { runSecurity } from './security.js';
 import {
@@ -221,7 +222,12 @@ function healthRows(
   ctx.details[`health-${size}`] = { indexing, importing, failed };
 }
 
-async function runSize(ctx: BenchContext, size: number, fake: ChatFake | null, withMcp: boolean): Promise<void> {
+async function runSize(
+  ctx: BenchContext,
+  size: number,
+  fake: ChatFake | null,
+  clients: { mcp: boolean; cli: boolean },
+): Promise<void> {
   const dir = join(ctx.workRoot, `size-${size}`);
   mkdirSync(dir, { recursive: true });
   const reused = ctx.reuseDir === null ? null : join(ctx.reuseDir, `size-${size}`, 'bench.db');
@@ -393,9 +399,12 @@ async function runSize(ctx: BenchContext, size: number, fake: ChatFake | null, w
       await measureList(ctx, server, size);
       notePeak('list');
     }
-    if (withMcp) {
+    if (clients.mcp) {
       await runMcp(ctx, server, size, tasks, join(dir, 'bench.db'));
       notePeak('mcp');
+    }
+    if (clients.cli) {
+      await runCli(ctx, server, size, tasks);
     }
     if (fake !== null) {
       ctx.progress(`size ${size}: POST /ai/chat and /ai/chat/stream`);
@@ -571,7 +580,7 @@ async function main(): Promise<void> {
   };
 
   try {
-    const perSize = wants(ctx, 'seed', 'health', 'prompt', 'list', 'create', 'memory', 'chat', 'mcp');
+    const perSize = wants(ctx, 'seed', 'health', 'prompt', 'list', 'create', 'memory', 'chat', 'mcp', 'cli');
     const chatSize = options.sizes.includes(CHAT_SIZE) ? CHAT_SIZE : options.sizes[options.sizes.length - 1];
     if (perSize) {
       for (const size of options.sizes) {
@@ -588,7 +597,10 @@ async function main(): Promise<void> {
             ctx.details['chatFake'] = started.source;
             progress(`chat fake: ${started.source}`);
           }
-          await runSize(ctx, size, wantChat ? fake : null, wants(ctx, 'mcp') && size === chatSize);
+          await runSize(ctx, size, wantChat ? fake : null, {
+            mcp: wants(ctx, 'mcp') && size === chatSize,
+            cli: wants(ctx, 'cli') && size === chatSize,
+          });
         });
       }
     }

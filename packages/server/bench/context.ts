@@ -16,6 +16,7 @@ export const SECTIONS = [
   'chat',
   'embedding',
   'mcp',
+  'cli',
 ] as const;
 export type Section = (typeof SECTIONS)[number];
 

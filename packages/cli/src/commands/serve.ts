@@ -30,6 +30,8 @@ export function registerServerCommands(program: Command, action: CommandAction):
         }
         const { runServer } = await import('@contextpilot/server/run');
         await runServer();
+        // The server runs until a signal, and then exits by itself.
+        await new Promise<never>(() => undefined);
       }),
     );
 

@@ -203,6 +203,52 @@ describe('exit codes and messages', () => {
     expect(await unitCount()).toBe(before);
   });
 
+  it('every command refuses empty, oversized, wrong-typed and hostile arguments with a clear error; nothing changes', async () => {
+    const unit = jsonOf<ContextUnit>(
+      await cli(['add', `Unchanged ${token()}`, '--type', 'fact', '--tags', 'keep', '--json']),
+    );
+    const before = await unitCount();
+    const huge = 'x'.repeat(300_000);
+    const cases: Array<[string[], string | undefined]> = [
+      [['edit', unit.id, '--content', ''], undefined],
+      [['edit', unit.id, '--content', '-'], '\u200b'],
+      [['edit', unit.id, '--confidence', '-1'], undefined],
+      [['edit', unit.id, '--tags', 'a/b'], undefined],
+      [['edit', unit.id, '--status', 'archived'], undefined],
+      [['edit', unit.id, '--content', '-'], huge],
+      [['supersede', unit.id, ''], undefined],
+      [['supersede', unit.id, '-'], huge],
+      [['supersede', unit.id, 'x', '--confidence', 'NaN'], undefined],
+      [['search', ''], undefined],
+      [['search', '-'], huge],
+      [['search', 'x', '--type', 'opinion'], undefined],
+      [['prompt', '   '], undefined],
+      [['prompt', '-'], huge],
+      [['chat', ''], undefined],
+      [['chat', 'x', '--temperature', '3'], undefined],
+      [['chat', 'x', '--max-tokens', '0'], undefined],
+      [['list', '--limit', 'ten'], undefined],
+      [['list', '--status', 'deleted'], undefined],
+      [['events', '--limit', '0'], undefined],
+      [['conversations', '--limit', '201'], undefined],
+      [['conversations', 'show', '..'], undefined],
+      [['import', '/dev/null/nothing'], undefined],
+      [['serve', '--port', '70000'], undefined],
+      [['add', '-', '--type', 'fact'], '\u0000\u0007'],
+      [['add', '-', '--type', 'fact'], huge],
+    ];
+    for (const [args, input] of cases) {
+      const run = await cli(args, input === undefined ? {} : { input });
+      const label = args.map((arg) => arg.slice(0, 20)).join(' ');
+      expect({ label, code: run.code }).toEqual({ label, code: 2 });
+      expect(run.stderr).toMatch(/^(contextpilot: |error: )\S/);
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+      expect(run.stdout).toBe('');
+    }
+    expect(await unitCount()).toBe(before);
+    expect(jsonOf<ContextUnit>(await cli(['get', unit.id, '--json']))).toEqual(unit);
+  });
+
   it('3 for a wrong key or secret, with the server’s message; 4 for a missing unit; 5 when unreachable; 1 for a conflict', async () => {
     const wrongKey = await cli(['list'], { env: { CONTEXTPILOT_API_KEY: 'not-the-key' } });
     expect(wrongKey.code).toBe(3);
