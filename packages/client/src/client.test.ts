@@ -371,36 +371,49 @@ describe('client: streaming chat', () => {
 
 describe('signatures are used once', () => {
   const secret = 'unit-test-secret';
+  const replayed = () =>
+    jsonResponse(
+      { message: 'Request signature has already been used', details: { reason: 'signature_replayed' } },
+      401,
+    );
 
-  it('signs the same request made twice in one second in the next second, not with the same signature', async () => {
+  it('never signs two requests alike, even the same request many times in one second', async () => {
     const { fetch, calls } = fakeFetch(() => jsonResponse({ generated_prompt: 'p' }));
     const client = createClient({ baseUrl: 'http://x', signingSecret: secret, fetch });
-    await client.generatePrompt({ task: 'same' });
-    await client.generatePrompt({ task: 'same' });
-    const [first, second] = calls.map((call) => call.headers);
-    expect(first?.['X-Request-Signature']).not.toBe(second?.['X-Request-Signature']);
-    expect(Number(second?.['X-Request-Timestamp'])).toBeGreaterThan(Number(first?.['X-Request-Timestamp']));
+    const before = Math.floor(Date.now() / 1000);
+    for (let i = 0; i < 10; i++) {
+      await client.generatePrompt({ task: 'same' });
+    }
+    const signatures = calls.map((call) => call.headers['X-Request-Signature']);
+    expect(new Set(signatures).size).toBe(10);
+    // Timestamps stay a few seconds from now, far inside the server's window.
+    for (const call of calls) {
+      const timestamp = Number(call.headers['X-Request-Timestamp']);
+      expect(timestamp).toBeLessThanOrEqual(Math.floor(Date.now() / 1000));
+      expect(timestamp).toBeGreaterThanOrEqual(before - 15);
+    }
   });
 
-  it('sends a request refused as a replay once more, signed in the next second; other 401s are not retried', async () => {
-    let answers = [
-      jsonResponse(
-        { message: 'Request signature has already been used', details: { reason: 'signature_replayed' } },
-        401,
-      ),
-      jsonResponse({ id: 'u1' }),
-    ];
+  it('signs a request refused as a replay again and sends it; other 401s are not retried', async () => {
+    let answers = [replayed(), replayed(), jsonResponse({ id: 'u1' })];
     const { fetch, calls } = fakeFetch(() => answers.shift() ?? jsonResponse({}, 500));
     const client = createClient({ baseUrl: 'http://x', signingSecret: secret, fetch });
     await expect(client.createContext({ type: 'fact', content: 'x' })).resolves.toEqual({ id: 'u1' });
-    expect(calls).toHaveLength(2);
-    expect(Number(calls[1]?.headers['X-Request-Timestamp'])).toBeGreaterThan(
-      Number(calls[0]?.headers['X-Request-Timestamp']),
-    );
+    expect(new Set(calls.map((call) => call.headers['X-Request-Signature'])).size).toBe(3);
 
     answers = [jsonResponse({ message: 'Invalid request signature' }, 401), jsonResponse({ id: 'u2' })];
     calls.length = 0;
     await expect(client.createContext({ type: 'fact', content: 'y' })).rejects.toMatchObject({ status: 401 });
     expect(calls).toHaveLength(1);
+  });
+
+  it('gives up after four new signatures are refused as replays', async () => {
+    const { fetch, calls } = fakeFetch(() => replayed());
+    const client = createClient({ baseUrl: 'http://x', signingSecret: secret, fetch });
+    await expect(client.createContext({ type: 'fact', content: 'x' })).rejects.toMatchObject({
+      status: 401,
+      details: { reason: 'signature_replayed' },
+    });
+    expect(calls).toHaveLength(5);
   });
 });

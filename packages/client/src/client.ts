@@ -196,38 +196,51 @@ function delay(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /**
- * Signatures that are never reused. A signature covers the request and its second, and the server accepts each one
- * once; two identical requests in one second (the same search twice) would make the same signature, so the second
- * waits for the next second.
+ * How many seconds a signature's timestamp may lie in the past (far inside the server's window of minutes). The
+ * server accepts a signature once, and a signature covers the request and its second: identical requests made in the
+ * same second (the same search from two assistants, or a script run twice) would carry the same signature. A
+ * timestamp picked at random from this range tells them apart.
  */
-function createSignatureSource() {
-  let second = -1;
-  const used = new Set<string>();
-  const waitForNextSecond = (signal?: AbortSignal) => delay(1000 - (Date.now() % 1000) + 1, signal);
+const TIMESTAMP_SPREAD_SECONDS = 15;
+/** Times a request refused as a replay is signed again and sent. */
+const REPLAY_RETRIES = 4;
+
+/** Signatures never used twice by one client: each request gets a timestamp no other request of it has used. */
+function createSignatureSource(random: () => number = Math.random) {
+  /** Signatures handed out, with their timestamp (seconds), kept while the timestamp can still be picked. */
+  const used = new Map<string, number>();
   return {
-    waitForNextSecond,
     async sign(
       request: { secret: string; method: string; pathWithQuery: string; body?: string | Uint8Array },
       signal?: AbortSignal,
     ): Promise<Record<string, string>> {
       for (;;) {
-        const now = Date.now();
-        const headers = await signatureHeaders({ ...request, now: () => now });
-        const nowSecond = Math.floor(now / 1000);
-        if (nowSecond !== second) {
-          second = nowSecond;
-          used.clear();
+        const nowSecond = Math.floor(Date.now() / 1000);
+        for (const [signature, second] of used) {
+          if (second < nowSecond - TIMESTAMP_SPREAD_SECONDS) {
+            used.delete(signature);
+          }
         }
-        const signature = headers['X-Request-Signature'] ?? '';
-        if (!used.has(signature)) {
-          used.add(signature);
-          return headers;
+        const start = Math.floor(random() * (TIMESTAMP_SPREAD_SECONDS + 1));
+        for (let step = 0; step <= TIMESTAMP_SPREAD_SECONDS; step++) {
+          const second = nowSecond - ((start + step) % (TIMESTAMP_SPREAD_SECONDS + 1));
+          const headers = await signatureHeaders({ ...request, now: () => second * 1000 });
+          const signature = headers['X-Request-Signature'] ?? '';
+          if (!used.has(signature)) {
+            used.set(signature, second);
+            return headers;
+          }
         }
-        await waitForNextSecond(signal);
+        // Every second of the range is taken by this very request: the next second frees one.
+        await delay(1000 - (Date.now() % 1000) + 1, signal);
       }
     },
   };
 }
+
+/** The server's answer to a signature it had already accepted once. */
+const isReplayRefusal = (answer: Response | ApiError) =>
+  answer instanceof ApiError && answer.status === 401 && answer.details.reason === SIGNATURE_REPLAYED_REASON;
 
 /** Typed SDK over fetch for REST API v1. Returns wire types unchanged; throws ApiError for error responses. */
 export function createClient(options: ClientOptions) {
@@ -266,15 +279,9 @@ export function createClient(options: ClientOptions) {
       return response.ok ? response : await toApiError(response);
     };
     let answer = await attempt();
-    // The same request sent again within its second (by another process) carried a signature already used: the
-    // server did nothing with it, so it is signed again in the next second.
-    if (
-      signs &&
-      answer instanceof ApiError &&
-      answer.status === 401 &&
-      answer.details.reason === SIGNATURE_REPLAYED_REASON
-    ) {
-      await signatures.waitForNextSecond(extra.signal);
+    // Another client sent these very bytes with the same timestamp: the server refused this copy and did nothing
+    // with it, so it is signed again (with another timestamp) and sent.
+    for (let retry = 0; retry < REPLAY_RETRIES && signs && isReplayRefusal(answer); retry++) {
       answer = await attempt();
     }
     if (answer instanceof ApiError) {

@@ -443,6 +443,38 @@ describe('replay protection', () => {
     expect(await outcomesFor(server, late.headers.get('x-request-id'))).toEqual(['invalid_timestamp']);
   });
 
+  it('does not count replays towards the failed-authentication lockout', async () => {
+    const strict = await start({ CONTEXTPILOT_AUTH_FAILURE_LIMIT: '5' });
+    try {
+      const body = JSON.stringify({ type: 'fact', content: 'replayed many times' });
+      const signed = await sign(strict, 'POST', '/contexts', body);
+      expect((await send(strict, 'POST', '/contexts', { body, headers: signed })).status).toBe(201);
+      // More replays than the lockout allows failures.
+      for (let i = 0; i < 8; i++) {
+        const replay = await send(strict, 'POST', '/contexts', { body, headers: signed });
+        expect(replay.status).toBe(401);
+        expect(replay.json).toMatchObject({ details: { reason: 'signature_replayed' } });
+      }
+      const fresh = JSON.stringify({ type: 'fact', content: 'after many replays' });
+      const after = await send(strict, 'POST', '/contexts', {
+        body: fresh,
+        headers: await sign(strict, 'POST', '/contexts', fresh),
+      });
+      expect(after.status).toBe(201);
+      // A wrong signature still counts: five of them lock the client out.
+      for (let i = 0; i < 5; i++) {
+        const bad = await send(strict, 'POST', '/contexts', {
+          body: fresh,
+          headers: { ...signed, 'X-Request-Signature': '0'.repeat(64) },
+        });
+        expect(bad.status).toBe(401);
+      }
+      expect((await send(strict, 'GET', '/contexts')).status).toBe(429);
+    } finally {
+      await strict.app.close();
+    }
+  });
+
   it('refuses a replay after a restart on the same database file, and stores nothing twice', async () => {
     const env = { CONTEXTPILOT_DATABASE_URL: `sqlite:${join(tempDir(), 'restarted.db')}` };
     const content = 'created once, before a restart';

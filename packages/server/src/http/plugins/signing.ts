@@ -72,8 +72,9 @@ export const signingPlugin = fp(
         throw unauthorized(verified.message);
       }
       // A signature is accepted once (verified above, so it is present).
+      // Not counted as a failed authentication: whoever sent it holds a valid signature (guessing gains nothing), and
+      // honest clients that send identical requests at once meet this now and then.
       if (!(await options.replay.firstUse(String(signature), options.now()))) {
-        await failedAuth.countFailure(request);
         audit.record({ event: 'request_signing', outcome: 'replayed', request: eventRequest(request), actor });
         throw unauthorized('Request signature has already been used', { reason: SIGNATURE_REPLAYED_REASON });
       }
