@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { chmod, mkdir, open, rename, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
@@ -90,8 +91,12 @@ export async function writeConfig(path: string, config: SavedConfig): Promise<vo
   if ((info.mode & 0o022) !== 0) {
     throw new CliError(`Refusing to write into ${dir}: others may write there. Run: chmod 700 ${dir}`, EXIT.auth);
   }
-  const temporary = `${path}.${process.pid}.tmp`;
-  const handle = await open(temporary, 'w', 0o600);
+  if (process.getuid !== undefined && info.uid !== process.getuid()) {
+    throw new CliError(`Refusing to write into ${dir}: it belongs to another user`, EXIT.auth);
+  }
+  // A new file of our own ('wx' neither follows a planted link nor reuses a file with other permissions).
+  const temporary = `${path}.${process.pid}.${randomUUID()}.tmp`;
+  const handle = await open(temporary, 'wx', 0o600);
   try {
     await handle.writeFile(`${JSON.stringify(config, null, 2)}\n`);
     await handle.sync();

@@ -17,8 +17,8 @@ export interface ConnectionFlags {
 
 export const DEFAULT_URL = 'http://127.0.0.1:8000';
 
-/** The first value that is set and not blank. */
-function first(...values: Array<string | undefined>): string | undefined {
+/** The first value that is set and not blank (a blank variable counts as unset). */
+export function firstSetting(...values: Array<string | undefined>): string | undefined {
   return values.find((value) => value !== undefined && value.trim() !== '');
 }
 
@@ -49,8 +49,8 @@ export function resolveConnection(
   saved: SavedConfig,
 ): Connection {
   return {
-    url: normalizeServerUrl(first(flags.url, env.CONTEXTPILOT_URL, saved.url) ?? DEFAULT_URL),
-    apiKey: first(flags.apiKey, env.CONTEXTPILOT_API_KEY, saved.api_key),
-    signingSecret: first(flags.signingSecret, env.CONTEXTPILOT_REQUEST_SIGNING_SECRET, saved.signing_secret),
+    url: normalizeServerUrl(firstSetting(flags.url, env.CONTEXTPILOT_URL, saved.url) ?? DEFAULT_URL),
+    apiKey: firstSetting(flags.apiKey, env.CONTEXTPILOT_API_KEY, saved.api_key),
+    signingSecret: firstSetting(flags.signingSecret, env.CONTEXTPILOT_REQUEST_SIGNING_SECRET, saved.signing_secret),
   };
 }

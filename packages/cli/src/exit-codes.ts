@@ -1,4 +1,5 @@
 import { ApiError, InvalidIdError, isAbortError } from '@contextpilot/client';
+import { SIGNATURE_REPLAYED_REASON } from '@contextpilot/contract/signing';
 
 /** The CLI's exit codes: scripts can tell a typo from a wrong key, a missing unit or a server that is down. */
 export const EXIT = {
@@ -72,6 +73,16 @@ function networkCode(error: unknown): string | null {
   return null;
 }
 
+/** What to check after a 401: the signing secret when the signature was refused, else the key. */
+function authHint(error: ApiError): string {
+  if (error.status !== 401 || error.details.reason === SIGNATURE_REPLAYED_REASON) {
+    return '';
+  }
+  return /signature|timestamp/i.test(error.message)
+    ? ' (check --signing-secret, CONTEXTPILOT_REQUEST_SIGNING_SECRET or `contextpilot login`)'
+    : ' (set --api-key, CONTEXTPILOT_API_KEY or run `contextpilot login`)';
+}
+
 /**
  * What to print and which code to exit with for an error a command threw. The server's message is shown as it is;
  * nothing of the request (its key, its signature) is part of any message.
@@ -84,8 +95,10 @@ export function describeFailure(error: unknown, serverUrl: string | null): { mes
     return { message: error.message, exitCode: EXIT.usage };
   }
   if (error instanceof ApiError) {
-    const hint = error.status === 401 ? ' (set --api-key, CONTEXTPILOT_API_KEY or run `contextpilot login`)' : '';
-    return { message: `${error.message} (HTTP ${error.status})${hint}`, exitCode: exitCodeOfStatus(error.status) };
+    return {
+      message: `${error.message} (HTTP ${error.status})${authHint(error)}`,
+      exitCode: exitCodeOfStatus(error.status),
+    };
   }
   if (isAbortError(error)) {
     return { message: 'Interrupted', exitCode: EXIT.interrupted };

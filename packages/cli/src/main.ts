@@ -11,6 +11,7 @@ import { registerServerCommands } from './commands/serve.js';
 import { registerTransferCommands } from './commands/transfer.js';
 import type { CommandContext } from './context.js';
 import { describeFailure, EXIT } from './exit-codes.js';
+import { printable } from './output.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -64,7 +65,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     const failure = describeFailure(error, (context as CommandContext | null)?.serverUrl ?? null);
-    process.stderr.write(`contextpilot: ${failure.message}\n`);
+    const message = process.stderr.isTTY === true ? printable(failure.message) : failure.message;
+    process.stderr.write(`contextpilot: ${message}\n`);
     return failure.exitCode;
   }
 }

@@ -28,7 +28,8 @@ export function emit<T>(output: Output, value: T, render: (value: T) => string):
     output.out(`${JSON.stringify(value, null, 2)}\n`);
     return;
   }
-  const text = render(value);
+  // On a terminal, no text from the server (or a server --url points at) may act as a terminal command.
+  const text = output.tty ? printable(render(value)) : render(value);
   output.out(text === '' || text.endsWith('\n') ? text : `${text}\n`);
 }
 

@@ -1,6 +1,6 @@
 import { SingleBar } from 'cli-progress';
 
-/** A progress bar on stderr (a line every half second off a terminal), so stdout stays clean for results. */
+/** A progress bar on stderr (a line every 5 seconds off a terminal), so stdout stays clean for results. */
 export function progressBar(label: string, unit: string): SingleBar {
   return new SingleBar({
     format: `${label.padEnd(10)} [{bar}] {percentage}% | {value}/{total} ${unit} | {duration_formatted}`,
@@ -8,7 +8,7 @@ export function progressBar(label: string, unit: string): SingleBar {
     barsize: 30,
     hideCursor: process.stderr.isTTY === true,
     noTTYOutput: true,
-    notTTYSchedule: 500,
+    notTTYSchedule: 5000,
     etaBuffer: 50,
   });
 }

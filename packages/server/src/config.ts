@@ -464,3 +464,8 @@ export function readEnvironment(cwd: string = process.cwd()): Record<string, str
   const fromFile = existsSync(file) ? parseEnv(readFileSync(file, 'utf8')) : {};
   return { ...fromFile, ...process.env };
 }
+
+/** A store given on a command line (`--db`): a URL as it is, a bare path as `sqlite:<path>`. */
+export function toDatabaseUrl(value: string): string {
+  return /^(sqlite:|postgres(ql)?:\/\/|memory:?$)/.test(value) ? value : `sqlite:${value}`;
+}

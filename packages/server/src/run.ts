@@ -3,6 +3,8 @@ import './runtime-flags.js';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, readEnvironment } from './config.js';
 
+export { toDatabaseUrl } from './config.js';
+
 /**
  * Runs the server in the foreground (what `npm start` and `contextpilot serve` run): configuration → app → listen;
  * closes gracefully on SIGINT/SIGTERM and exits. The server's only process.exit.

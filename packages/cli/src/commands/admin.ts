@@ -1,12 +1,14 @@
+import { randomUUID } from 'node:crypto';
+
 import type { Command } from 'commander';
 
-import { createClient } from '@contextpilot/client';
+import { ApiError, createClient } from '@contextpilot/client';
 import type { Health, Stats } from '@contextpilot/contract';
 
 import type { CommandAction } from '../command.js';
 import { readConfig, writeConfig, type SavedConfig } from '../config-file.js';
-import { normalizeServerUrl, DEFAULT_URL } from '../connection.js';
-import { EXIT } from '../exit-codes.js';
+import { DEFAULT_URL, firstSetting, normalizeServerUrl } from '../connection.js';
+import { CliError, EXIT, usageError } from '../exit-codes.js';
 import { emit, table } from '../output.js';
 import { integerIn } from '../parse.js';
 import { ask } from '../prompt-input.js';
@@ -83,16 +85,27 @@ export function registerAdminCommands(program: Command, action: CommandAction): 
     .action(
       action(async (context) => {
         const client = await context.client();
-        const rotated = await client.rotateApiKey();
-        const { url, signingSecret } = await context.connection();
+        const { url } = await context.connection();
         const saved = await context.savedConfig();
-        await writeConfig(context.configPath, {
-          ...saved,
-          url,
-          api_key: rotated.api_key,
-          ...(signingSecret && { signing_secret: signingSecret }),
-        });
-        const stale = context.flags.apiKey !== undefined || (context.env.CONTEXTPILOT_API_KEY ?? '') !== '';
+        if (saved.url !== undefined && saved.url !== url) {
+          throw usageError(
+            `${context.configPath} holds the login for ${saved.url}, not ${url}: run \`contextpilot login --url ${url}\` first, so that the new key has a place`,
+          );
+        }
+        const next: SavedConfig = { ...saved, url };
+        // Prove the file can be written before the old key is given up.
+        await writeConfig(context.configPath, next);
+        const rotated = await client.rotateApiKey();
+        try {
+          await writeConfig(context.configPath, { ...next, api_key: rotated.api_key });
+        } catch (error) {
+          // The old key is dead already: showing the new one is the only way not to lock its owner out.
+          context.output.err(
+            `contextpilot: the key was rotated but could not be saved (${(error as Error).message}). New key: ${rotated.api_key}\n`,
+          );
+          throw error;
+        }
+        const stale = firstSetting(context.flags.apiKey, context.env.CONTEXTPILOT_API_KEY) !== undefined;
         emit(context.output, { rotated_at: rotated.rotated_at, saved_to: context.configPath }, (r) =>
           [
             `API key rotated at ${r.rotated_at}; the new key is saved in ${r.saved_to}.`,
@@ -111,34 +124,44 @@ export function registerAdminCommands(program: Command, action: CommandAction): 
     .action(
       action(async (context) => {
         const interactive = process.stdin.isTTY === true;
-        // Defaults to offer; an unsafe file is replaced by the safe one written below.
-        const saved: SavedConfig = await readConfig(context.configPath).catch(() => ({}));
+        // Defaults to offer. A file refused as unsafe or malformed is replaced by the safe one written below.
+        const saved: SavedConfig = await readConfig(context.configPath).catch((error: unknown) => {
+          if (error instanceof CliError) {
+            return {};
+          }
+          throw error;
+        });
         const env = context.env;
-        let url = context.flags.url ?? env.CONTEXTPILOT_URL;
+        let url = firstSetting(context.flags.url, env.CONTEXTPILOT_URL);
         if (url === undefined && interactive) {
-          url = (await ask(`Server URL [${saved.url ?? DEFAULT_URL}]: `)) || saved.url;
+          url = firstSetting(await ask(`Server URL [${saved.url ?? DEFAULT_URL}]: `), saved.url);
         }
-        let apiKey = context.flags.apiKey ?? env.CONTEXTPILOT_API_KEY;
+        let apiKey = firstSetting(context.flags.apiKey, env.CONTEXTPILOT_API_KEY);
         if (apiKey === undefined && interactive) {
-          apiKey = (await ask('API key (empty: none): ', true)) || undefined;
+          apiKey = firstSetting(await ask('API key (empty: none): ', true));
         }
-        let signingSecret = context.flags.signingSecret ?? env.CONTEXTPILOT_REQUEST_SIGNING_SECRET;
+        let signingSecret = firstSetting(context.flags.signingSecret, env.CONTEXTPILOT_REQUEST_SIGNING_SECRET);
         if (signingSecret === undefined && interactive) {
-          signingSecret = (await ask('Request signing secret (empty: none): ', true)) || undefined;
+          signingSecret = firstSetting(await ask('Request signing secret (empty: none): ', true));
         }
         const config = {
           url: normalizeServerUrl(url ?? saved.url ?? DEFAULT_URL),
           ...(apiKey && { api_key: apiKey }),
           ...(signingSecret && { signing_secret: signingSecret }),
         };
-        // Before saving: a read that needs the key, and a signed request that changes nothing.
+        // Before saving: a read that needs the key, and a signed request that changes nothing (deleting a conversation
+        // that cannot exist: the signature is checked first, then the answer is 404).
         const client = createClient({
           baseUrl: config.url,
           apiKey: config.api_key,
           signingSecret: config.signing_secret,
         });
         await client.stats();
-        await client.generatePrompt({ task: 'contextpilot login check', max_context_units: 1 });
+        await client.deleteConversation(randomUUID()).catch((error: unknown) => {
+          if (!(error instanceof ApiError && error.status === 404)) {
+            throw error;
+          }
+        });
         await writeConfig(context.configPath, config);
         emit(
           context.output,

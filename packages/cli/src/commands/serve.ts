@@ -23,12 +23,10 @@ export function registerServerCommands(program: Command, action: CommandAction):
         if (flags.port !== undefined) {
           env.CONTEXTPILOT_PORT = String(flags.port);
         }
+        const { runServer, toDatabaseUrl } = await import('@contextpilot/server/run');
         if (flags.db !== undefined) {
-          env.CONTEXTPILOT_DATABASE_URL = /^(sqlite:|postgres(ql)?:\/\/|memory:?$)/.test(flags.db)
-            ? flags.db
-            : `sqlite:${flags.db}`;
+          env.CONTEXTPILOT_DATABASE_URL = toDatabaseUrl(flags.db);
         }
-        const { runServer } = await import('@contextpilot/server/run');
         await runServer();
         // The server runs until a signal, and then exits by itself.
         await new Promise<never>(() => undefined);

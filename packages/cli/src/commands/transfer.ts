@@ -4,11 +4,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { Option, type Command } from 'commander';
 
+import type { SingleBar } from 'cli-progress';
+
 import type { ContextPilotClient } from '@contextpilot/client';
 
 import type { CommandAction } from '../command.js';
 import { CliError, EXIT, usageError } from '../exit-codes.js';
 import { emit } from '../output.js';
+import { integerIn } from '../parse.js';
 import { progressBar, uploadCountingFetch } from '../progress.js';
 
 /** How often the server is asked how much is left to embed. */
@@ -20,19 +23,39 @@ async function unembedded(client: ContextPilotClient): Promise<number> {
   return Math.max(health.components.indexing?.pending ?? 0, stats.active_contexts - stats.contexts_with_embeddings);
 }
 
-/** Waits, with a bar of embedded units, until the server has a vector for every unit. */
-async function waitForEmbeddings(client: ContextPilotClient, imported: number, showProgress: boolean): Promise<void> {
+/**
+ * Waits, with a bar of embedded units, until the server has a vector for every active unit. Gives up when the count
+ * has not moved for `stallSeconds` (the embedding provider may be down: the server keeps such units pending).
+ */
+async function waitForEmbeddings(
+  client: ContextPilotClient,
+  imported: number,
+  options: { showProgress: boolean; stallSeconds: number; bars: Set<SingleBar> },
+): Promise<void> {
   let remaining = await unembedded(client);
   if (remaining === 0) {
     return;
   }
-  const bar = showProgress ? progressBar('Embedding', 'units') : null;
+  const bar = options.showProgress ? progressBar('Embedding', 'units') : null;
   let total = Math.max(imported, remaining);
   bar?.start(total, total - remaining);
+  if (bar !== null) {
+    options.bars.add(bar);
+  }
+  let lastChange = Date.now();
   try {
     while (remaining > 0) {
       await sleep(POLL_MS);
-      remaining = await unembedded(client);
+      const now = await unembedded(client);
+      if (now !== remaining) {
+        lastChange = Date.now();
+      } else if (Date.now() - lastChange > options.stallSeconds * 1000) {
+        throw new CliError(
+          `${remaining} units are still not embedded after ${options.stallSeconds} s without progress; see \`contextpilot status\``,
+          EXIT.failure,
+        );
+      }
+      remaining = now;
       if (remaining > total) {
         total = remaining;
         bar?.setTotal(total);
@@ -65,32 +88,60 @@ export function registerTransferCommands(program: Command, action: CommandAction
     .argument('<file>', 'a .json or .csv file')
     .option('--replace', 'delete every existing unit first')
     .option('--no-wait', 'return once the server has stored the units, before they are embedded')
+    .option(
+      '--wait-timeout <seconds>',
+      'give up waiting when nothing was embedded for this long',
+      integerIn(1, 86_400),
+      300,
+    )
     .option('-q, --quiet', 'no progress bars')
     .action(
-      action(async (context, path: string, flags: { replace?: boolean; wait: boolean; quiet?: boolean }) => {
-        const content = await readImportFile(path);
-        const showProgress = flags.quiet !== true;
-        const upload = showProgress ? progressBar('Uploading', 'KiB') : null;
-        const kib = (bytes: number) => Math.ceil(bytes / 1024);
-        upload?.start(kib(content.byteLength), 0);
-        const client = await context.client({ fetch: uploadCountingFetch((sent) => upload?.update(kib(sent))) });
-        let result;
-        try {
-          result = await client.importContexts({ name: basename(path), content }, flags.replace === true);
-        } finally {
-          upload?.stop();
-        }
-        if (flags.wait) {
-          await waitForEmbeddings(client, result.imported, showProgress);
-        }
-        emit(context.output, { ...result, embedded: flags.wait }, (r) =>
-          [
-            `Imported ${r.imported} units, skipped ${r.skipped}${r.embedded ? '; all embedded' : ''}.`,
-            ...r.errors.map((e) => `  ${e}`),
-            ...(r.total_errors > r.errors.length ? [`  … and ${r.total_errors - r.errors.length} more`] : []),
-          ].join('\n'),
-        );
-      }),
+      action(
+        async (
+          context,
+          path: string,
+          flags: { replace?: boolean; wait: boolean; waitTimeout: number; quiet?: boolean },
+        ) => {
+          const content = await readImportFile(path);
+          const showProgress = flags.quiet !== true;
+          const upload = showProgress ? progressBar('Uploading', 'KiB') : null;
+          const kib = (bytes: number) => Math.ceil(bytes / 1024);
+          const client = await context.client({ fetch: uploadCountingFetch((sent) => upload?.update(kib(sent))) });
+          // Ctrl-C stops the bars first, so the terminal gets its cursor back.
+          const bars = new Set<SingleBar>();
+          const interrupt = () => {
+            bars.forEach((bar) => bar.stop());
+            process.stderr.write('\ncontextpilot: Interrupted\n');
+            process.exit(EXIT.interrupted);
+          };
+          process.once('SIGINT', interrupt);
+          try {
+            let result;
+            upload?.start(kib(content.byteLength), 0);
+            if (upload !== null) {
+              bars.add(upload);
+            }
+            try {
+              result = await client.importContexts({ name: basename(path), content }, flags.replace === true);
+            } finally {
+              upload?.stop();
+              bars.clear();
+            }
+            if (flags.wait) {
+              await waitForEmbeddings(client, result.imported, { showProgress, stallSeconds: flags.waitTimeout, bars });
+            }
+            emit(context.output, { ...result, embedded: flags.wait }, (r) =>
+              [
+                `Imported ${r.imported} units, skipped ${r.skipped}${r.embedded ? '; all embedded' : ''}.`,
+                ...r.errors.map((e) => `  ${e}`),
+                ...(r.total_errors > r.errors.length ? [`  … and ${r.total_errors - r.errors.length} more`] : []),
+              ].join('\n'),
+            );
+          } finally {
+            process.removeListener('SIGINT', interrupt);
+          }
+        },
+      ),
     );
 
   program

@@ -1,6 +1,6 @@
 import { runStdioServer } from '@contextpilot/mcp';
 
-import { loadConfig, readEnvironment } from '../config.js';
+import { loadConfig, readEnvironment, toDatabaseUrl } from '../config.js';
 import { createCore } from '../core.js';
 import { createLogger } from '../logger.js';
 import { errorOptions } from './options.js';
@@ -13,10 +13,6 @@ export interface EmbeddedMcpOptions {
   env?: Record<string, string | undefined>;
 }
 
-/** `sqlite:` is implied for a bare path. */
-function toDatabaseUrl(value: string): string {
-  return /^(sqlite:|postgres(ql)?:\/\/|memory:?$)/.test(value) ? value : `sqlite:${value}`;
-}
 
 /**
  * The MCP server over stdio on a local store, with no ContextPilot server running (`contextpilot mcp --db …`): the

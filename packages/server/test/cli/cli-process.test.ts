@@ -18,6 +18,7 @@ import { startHttpTestApp, tempDir, token } from '../helpers.js';
 import { CLI_BIN, jsonOf, runCli, spawnCli } from './cli-harness.js';
 
 const KEY = 'cli-process-key-0123456789abcdef012345678';
+const SECRET = 'cli-process-signing-secret-0123456789abcdef';
 
 describe('chat, conversations and import against a server with a fake provider', () => {
   let server: HttpTestApp;
@@ -29,13 +30,19 @@ describe('chat, conversations and import against a server with a fake provider',
       {
         CONTEXTPILOT_ENABLE_AUTH: 'true',
         CONTEXTPILOT_API_KEY: KEY,
-        CONTEXTPILOT_RATE_LIMIT_ENABLED: 'false',
+        CONTEXTPILOT_ENABLE_REQUEST_SIGNING: 'true',
+        CONTEXTPILOT_REQUEST_SIGNING_SECRET: SECRET,
         CONTEXTPILOT_OPENAI_API_KEY: 'sk-test-cli',
         CONTEXTPILOT_OPENAI_BASE_URL: `${openai.url}/v1`,
       },
       Date.now(),
     );
-    env = { HOME: tempDir(), CONTEXTPILOT_URL: server.base, CONTEXTPILOT_API_KEY: KEY };
+    env = {
+      HOME: tempDir(),
+      CONTEXTPILOT_URL: server.base,
+      CONTEXTPILOT_API_KEY: KEY,
+      CONTEXTPILOT_REQUEST_SIGNING_SECRET: SECRET,
+    };
   });
   afterAll(async () => {
     // An aborted stream leaves a connection Node does not count as idle.

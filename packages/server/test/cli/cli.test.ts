@@ -1,4 +1,4 @@
-import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,7 +59,6 @@ beforeAll(async () => {
       CONTEXTPILOT_API_KEY: KEY,
       CONTEXTPILOT_ENABLE_REQUEST_SIGNING: 'true',
       CONTEXTPILOT_REQUEST_SIGNING_SECRET: SECRET,
-      CONTEXTPILOT_RATE_LIMIT_ENABLED: 'false',
     },
     Date.now(),
   );
@@ -110,7 +109,6 @@ describe('units: add, get, edit, supersede, list, search, prompt, rm', () => {
     expect(all.map((u) => u.id).sort()).toEqual([added.id, next.id].sort());
 
     const prompt = await cli(['prompt', `Rust ${word}`, '--compact']);
-    // The same signed request at once: signed again in the next second rather than refused as a replay.
     const compact = jsonOf<{ generated_prompt: string }>(await cli(['prompt', `Rust ${word}`, '--compact', '--json']));
     // Exactly the prompt, for a pipe (ending with one line break).
     expect(prompt.stdout).toBe(`${compact.generated_prompt.replace(/\n$/, '')}\n`);
@@ -287,6 +285,16 @@ describe('exit codes and messages', () => {
     expect(again.stderr).toBe(`contextpilot: Context unit ${unit.id} is already superseded (HTTP 409)\n`);
   });
 
+  it('runs identical signed commands at the same moment without replay refusals or a lockout', async () => {
+    const word = token();
+    await cli(['add', `Parallel ${word}`, '--type', 'fact']);
+    for (let round = 0; round < 2; round++) {
+      const runs = await Promise.all(Array.from({ length: 5 }, () => cli(['prompt', `Parallel ${word}`, '--json'])));
+      expect(runs.map((run) => run.code)).toEqual([0, 0, 0, 0, 0]);
+    }
+    expect((await cli(['list'])).code).toBe(0);
+  });
+
   it('shows a unit’s control characters as escapes, not as terminal commands', async () => {
     const unit = jsonOf<ContextUnit>(
       await cli(['add', `Bell \u0007 and tab\there ${token()}`, '--type', 'fact', '--json']),
@@ -397,22 +405,67 @@ describe('the audit log and the API key', () => {
     expect(text.stdout.split('\n')[0]).toMatch(/^TIME\s+EVENT\s+OUTCOME\s+CLIENT\s+REQUEST$/);
   });
 
+  it('never printed the key or the signing secret', () => {
+    expect(outputs.length).toBeGreaterThan(0);
+    expect(outputs.filter((text) => text.includes(KEY) || text.includes(SECRET))).toEqual([]);
+  });
+});
+
+describe('keys rotate (a server of its own: the key changes)', () => {
+  let own: HttpTestApp;
+  const ownEnv = (home: string, extra: Record<string, string> = {}) => ({
+    HOME: home,
+    CONTEXTPILOT_URL: own.base,
+    CONTEXTPILOT_API_KEY: KEY,
+    CONTEXTPILOT_REQUEST_SIGNING_SECRET: SECRET,
+    ...extra,
+  });
+  beforeAll(async () => {
+    own = await startHttpTestApp(
+      {
+        CONTEXTPILOT_ENABLE_AUTH: 'true',
+        CONTEXTPILOT_API_KEY: KEY,
+        CONTEXTPILOT_ENABLE_REQUEST_SIGNING: 'true',
+        CONTEXTPILOT_REQUEST_SIGNING_SECRET: SECRET,
+      },
+      Date.now(),
+    );
+  });
+  afterAll(async () => {
+    await own.app.close();
+  });
+
+  it('refuses before rotating when the config file cannot take the new key', async () => {
+    const home = tempDir();
+    await runCli(['login', '--url', server.base, '--api-key', KEY, '--signing-secret', SECRET], {
+      env: { HOME: home },
+    });
+    // The file holds the login of another server.
+    const refused = await runCli(['keys', 'rotate'], { env: ownEnv(home) });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`holds the login for ${server.base}`);
+    // A folder others may write to.
+    const open = tempDir();
+    await mkdir(join(open, '.config', 'contextpilot'), { recursive: true });
+    await chmod(join(open, '.config', 'contextpilot'), 0o777);
+    const unsafe = await runCli(['keys', 'rotate'], { env: ownEnv(open) });
+    expect(unsafe.code).toBe(3);
+    expect(unsafe.stderr).toContain('others may write there');
+    // The key still works: nothing was rotated.
+    expect((await runCli(['list'], { env: ownEnv(tempDir()) })).code).toBe(0);
+  });
+
   it('keys rotate saves the new key in the config file without printing it; the old key stops working', async () => {
     const dir = tempDir();
-    const rotated = await cli(['keys', 'rotate'], { env: { HOME: dir } });
+    const rotated = await runCli(['keys', 'rotate'], { env: ownEnv(dir) });
     expect(rotated.code).toBe(0);
     expect(rotated.stdout).toContain('CONTEXTPILOT_API_KEY still holds the old key');
     const config = JSON.parse(await readFile(join(dir, '.config', 'contextpilot', 'config.json'), 'utf8')) as {
       api_key: string;
     };
     expect(config.api_key).not.toBe(KEY);
-    expect((await cli(['list'])).code).toBe(3);
-    expect((await cli(['list'], { env: { HOME: dir, CONTEXTPILOT_API_KEY: '' } })).code).toBe(0);
-    expect(outputs.filter((text) => text.includes(config.api_key))).toEqual([]);
-  });
-
-  it('never printed the key or the signing secret', () => {
-    expect(outputs.length).toBeGreaterThan(50);
-    expect(outputs.filter((text) => text.includes(KEY) || text.includes(SECRET))).toEqual([]);
+    expect((await runCli(['list'], { env: ownEnv(tempDir()) })).code).toBe(3);
+    expect((await runCli(['list'], { env: ownEnv(dir, { CONTEXTPILOT_API_KEY: '' }) })).code).toBe(0);
+    expect([rotated.stdout, rotated.stderr].filter((text) => text.includes(config.api_key))).toEqual([]);
   });
 });
