@@ -13,7 +13,6 @@ export interface EmbeddedMcpOptions {
   env?: Record<string, string | undefined>;
 }
 
-
 /**
  * The MCP server over stdio on a local store, with no ContextPilot server running (`contextpilot mcp --db …`): the
  * same core and services the server builds, configured from the environment like the server. Logs go to stderr
