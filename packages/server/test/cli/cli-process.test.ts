@@ -12,9 +12,11 @@ import type {
   Stats,
 } from '@contextpilot/contract';
 
+import { startOllamaEmbedFake } from '../fakes/ollama-embed-fake.js';
 import { type ChatFake, startOpenAiChatFake } from '../fakes/openai-chat-fake.js';
 import type { HttpTestApp } from '../helpers.js';
-import { startHttpTestApp, tempDir, token } from '../helpers.js';
+import { buildApp } from '../../src/app.js';
+import { listenOnLoopback, startHttpTestApp, tempDir, testConfig, token } from '../helpers.js';
 import { CLI_BIN, jsonOf, runCli, spawnCli } from './cli-harness.js';
 
 const KEY = 'cli-process-key-0123456789abcdef012345678';
@@ -123,6 +125,35 @@ describe('chat, conversations and import against a server with a fake provider',
     const stats = (await (await fetch(`${server.base}/stats`, { headers: { 'x-api-key': KEY } })).json()) as Stats;
     expect(stats.contexts_with_embeddings).toBe(stats.active_contexts);
   }, 300_000);
+});
+
+describe('import when the embedding provider is down', () => {
+  it('gives up after --wait-timeout seconds without progress, exit code 1, naming what is left', async () => {
+    const ollama = await startOllamaEmbedFake({ dimension: 16 });
+    const app = await buildApp(
+      testConfig({
+        CONTEXTPILOT_EMBEDDING_PROVIDER: 'ollama',
+        CONTEXTPILOT_EMBEDDING_MODEL: 'fake-embed',
+        CONTEXTPILOT_EMBEDDING_BASE_URL: ollama.url,
+      }),
+    );
+    const base = await listenOnLoopback(app);
+    try {
+      // From now on every embedding request fails: the server keeps the imported units pending.
+      ollama.failNext(500, 1_000_000);
+      const file = join(tempDir(), 'stalled.json');
+      await writeFile(file, JSON.stringify({ contexts: [{ type: 'fact', content: `Stalled ${token()}` }] }));
+      const run = await runCli(['import', file, '--wait-timeout', '2'], {
+        env: { HOME: tempDir(), CONTEXTPILOT_URL: base },
+      });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/contextpilot: 1 units are still not embedded after 2 s without progress/);
+      expect(run.stdout).toBe('');
+    } finally {
+      await app.close();
+      await ollama.close();
+    }
+  });
 });
 
 describe('the process', () => {
