@@ -19,8 +19,7 @@ const INSERT_MANY = `INSERT INTO api_keys (id, person_id, name, scopes, digest, 
   SELECT k.id, k.person_id, k.name, k.scopes::jsonb, k.digest, k.created_at, k.expires_at, k.allowed_networks::jsonb
   FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
     WITH ORDINALITY AS k (id, person_id, name, scopes, digest, created_at, expires_at, allowed_networks, ord)
-  ORDER BY k.ord
-  RETURNING ${API_KEY_COLUMNS}`;
+  ORDER BY k.ord`;
 
 function insertArrays(keys: readonly NewApiKey[]): unknown[][] {
   return [
@@ -42,7 +41,10 @@ function insertArrays(keys: readonly NewApiKey[]): unknown[][] {
  */
 export function createPostgresApiKeyStore(pool: pg.Pool): ApiKeyStore {
   return {
-    create: async (key) => rowToApiKey((await pool.query<ApiKeyRow>(INSERT_MANY, insertArrays([key]))).rows[0]!),
+    create: async (key) =>
+      rowToApiKey(
+        (await pool.query<ApiKeyRow>(`${INSERT_MANY} RETURNING ${API_KEY_COLUMNS}`, insertArrays([key]))).rows[0]!,
+      ),
     // One statement: atomic without an explicit transaction, one round trip for the whole batch.
     createMany: async (keys) => {
       if (keys.length > 0) {
