@@ -87,6 +87,24 @@ describe('withOutageErrors', () => {
     await expect(iterate()).rejects.toMatchObject(expected);
   });
 
+  it('wraps the people and API key stores too', async () => {
+    const storage = openSqlite(':memory:');
+    const reject = () => Promise.reject(outage);
+    const wrapped = withOutageErrors(
+      {
+        ...storage,
+        people: { ...storage.people, list: reject },
+        apiKeys: { ...storage.apiKeys, findByDigest: reject },
+      },
+      isOutage,
+    );
+    const expected = { statusCode: 503, errorCode: 'SERVICE_UNAVAILABLE', cause: outage };
+    await expect(wrapped.people.list()).rejects.toMatchObject(expected);
+    await expect(wrapped.apiKeys.findByDigest('0'.repeat(64))).rejects.toMatchObject(expected);
+    expect(wrapped.apiKeys.version?.()).toEqual(expect.any(Number));
+    await storage.close();
+  });
+
   it('passes other errors and every result through unchanged', async () => {
     const storage = withOutageErrors(failing(other), isOutage);
     await expect(storage.contexts.get('x')).rejects.toBe(other);

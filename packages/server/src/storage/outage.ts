@@ -107,5 +107,7 @@ export function withOutageErrors(storage: Storage, isOutage: (error: unknown) =>
     events: translatedStore(storage.events, translate),
     conversations: translatedStore(storage.conversations, translate),
     signatures: translatedStore(storage.signatures, translate),
+    people: translatedStore(storage.people, translate),
+    apiKeys: translatedStore(storage.apiKeys, translate),
   };
 }

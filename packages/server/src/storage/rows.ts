@@ -1,6 +1,13 @@
 import type { RankableUnit } from '../domain/ranking.js';
 import type { ContextStatus, ContextType, ContextUnit } from '../domain/types.js';
-import type { ConversationRecord, MessageRecord, SecurityEvent, SecurityEventFilter } from './store.js';
+import type {
+  ConversationRecord,
+  MessageRecord,
+  Person,
+  SecurityEvent,
+  SecurityEventFilter,
+  StoredApiKey,
+} from './store.js';
 
 /*
  * Rows as both SQL back ends return them. A JSON column arrives as text from SQLite and already parsed from a
@@ -149,6 +156,61 @@ export function eventFilterColumns(filter: SecurityEventFilter): { column: strin
     }
   }
   return set;
+}
+
+/** A `people` row as both SQL back ends return it: `disabled` is 0/1 in SQLite, a boolean in PostgreSQL. */
+export interface PersonRow {
+  id: string;
+  name: string;
+  created_at: string;
+  disabled: number | boolean;
+}
+
+export const PERSON_COLUMNS = 'id, name, created_at, disabled';
+
+export function rowToPerson(row: PersonRow): Person {
+  return {
+    id: row.id,
+    name: row.name,
+    createdAt: row.created_at,
+    disabled: row.disabled === true || row.disabled === 1,
+  };
+}
+
+/** An `api_keys` row as both SQL back ends return it. */
+export interface ApiKeyRow {
+  id: string;
+  person_id: string;
+  name: string;
+  scopes: string | string[];
+  digest: string;
+  previous_digest: string | null;
+  previous_valid_until: string | null;
+  created_at: string;
+  last_used_at: string | null;
+  expires_at: string | null;
+  allowed_networks: string | string[];
+  revoked_at: string | null;
+}
+
+export const API_KEY_COLUMNS =
+  'id, person_id, name, scopes, digest, previous_digest, previous_valid_until, created_at, last_used_at, expires_at, allowed_networks, revoked_at';
+
+export function rowToApiKey(row: ApiKeyRow): StoredApiKey {
+  return {
+    id: row.id,
+    personId: row.person_id,
+    name: row.name,
+    scopes: fromJson(row.scopes),
+    digest: row.digest,
+    previousDigest: row.previous_digest,
+    previousValidUntil: row.previous_valid_until,
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+    expiresAt: row.expires_at,
+    allowedNetworks: fromJson(row.allowed_networks),
+    revokedAt: row.revoked_at,
+  };
 }
 
 /** Keeps the change log bounded: entries older than this many writes are pruned. */

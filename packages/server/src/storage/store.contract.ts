@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
@@ -9,6 +9,8 @@ import type {
   ConversationRecord,
   ConversationStore,
   MessageRecord,
+  NewApiKey,
+  Person,
   SecurityEvent,
   SecurityEventStore,
   SettingsStore,
@@ -110,6 +112,18 @@ async function vectorsOf(
   return new Map(rows.map((r) => [r.id, r.vectors.map((v) => Array.from(v))]));
 }
 
+/** Lower-case hex SHA-256 of a text: a key digest as the key service would store it. */
+export function digestOf(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+const [T1, T2, T3] = ['2026-01-01T00:00:00.000Z', '2026-01-02T00:00:00.000Z', '2026-01-03T00:00:00.000Z'];
+
+/** A key of `personId` with a digest of its name and plausible defaults; tests override what they check. */
+export function newKey(personId: string, name: string): NewApiKey {
+  return { personId, name, scopes: ['contexts:read'], digest: digestOf(`key ${name}`), createdAt: T1 };
+}
+
 const ids = (units: readonly ContextUnit[]): string[] => units.map((u) => u.id);
 const sorted = (values: readonly string[]): string[] => [...values].sort();
 
@@ -137,6 +151,8 @@ export function describeStoreContract(name: string, open: () => Promise<Storage>
       await storage.close();
       await cleanup?.();
     });
+
+    const newPerson = (name = 'someone'): Promise<Person> => storage.people.create({ name, createdAt: T1 });
 
     describe('get, insert, getMany, listAll', () => {
       it('returns null for an unknown id', async () => {
@@ -1001,6 +1017,314 @@ export function describeStoreContract(name: string, open: () => Promise<Storage>
         expect(await signatures.deleteExpired(2_000)).toBe(0);
         expect(await signatures.add(digest(2), 4_000, 2_500)).toBe(true);
         expect(await signatures.add(digest(3), 4_000, 2_500)).toBe(false);
+      });
+    });
+
+    describe('people', () => {
+      it('creates an enabled person, with the given id or a new one, and gets it; null for an unknown id', async () => {
+        const given = await storage.people.create({ id: 'person-1', name: 'Ada 👩‍🔬', createdAt: T1 });
+        expect(given).toEqual({ id: 'person-1', name: 'Ada 👩‍🔬', createdAt: T1, disabled: false });
+        const generated = await storage.people.create({ name: 'Bob', createdAt: T2 });
+        expect(generated.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+        expect(await storage.people.get('person-1')).toEqual(given);
+        expect(await storage.people.get(generated.id)).toEqual(generated);
+        expect(await storage.people.get(randomUUID())).toBeNull();
+      });
+
+      it('refuses an id that is taken', async () => {
+        await storage.people.create({ id: 'twice', name: 'first', createdAt: T1 });
+        await expect(storage.people.create({ id: 'twice', name: 'second', createdAt: T2 })).rejects.toThrow();
+        expect((await storage.people.list()).map((p) => p.name)).toEqual(['first']);
+      });
+
+      it('lists oldest first, by id on equal times', async () => {
+        await storage.people.create({ id: 'c', name: 'late', createdAt: T3 });
+        await storage.people.create({ id: 'b', name: 'tie b', createdAt: T1 });
+        await storage.people.create({ id: 'a', name: 'tie a', createdAt: T1 });
+        await storage.people.create({ id: 'd', name: 'middle', createdAt: T2 });
+        expect((await storage.people.list()).map((p) => p.id)).toEqual(['a', 'b', 'd', 'c']);
+      });
+
+      it('updates the given fields only, and returns null for an unknown id', async () => {
+        const person = await storage.people.create({ name: 'Ada', createdAt: T1 });
+        expect(await storage.people.update(person.id, { disabled: true })).toEqual({ ...person, disabled: true });
+        expect(await storage.people.update(person.id, { name: 'Ada L.' })).toEqual({
+          ...person,
+          name: 'Ada L.',
+          disabled: true,
+        });
+        expect(await storage.people.update(person.id, { name: 'Ada', disabled: false })).toEqual(person);
+        expect(await storage.people.update(person.id, {})).toEqual(person);
+        expect(await storage.people.get(person.id)).toEqual(person);
+        expect(await storage.people.update(randomUUID(), { name: 'nobody' })).toBeNull();
+        expect(await storage.people.list()).toEqual([person]);
+      });
+
+      it('deletes a person with their keys only; false for an unknown id', async () => {
+        const [gone, kept] = [await newPerson('gone'), await newPerson('kept')];
+        const goneKey = await storage.apiKeys.create(newKey(gone.id, 'gone-key'));
+        const keptKey = await storage.apiKeys.create(newKey(kept.id, 'kept-key'));
+        expect(await storage.people.delete(gone.id)).toBe(true);
+        expect(await storage.people.get(gone.id)).toBeNull();
+        expect(await storage.people.delete(gone.id)).toBe(false);
+        expect(await storage.apiKeys.get(goneKey.id)).toBeNull();
+        expect(await storage.apiKeys.findByDigest(goneKey.digest)).toBeNull();
+        expect(await storage.apiKeys.list()).toEqual([keptKey]);
+        expect(await storage.people.list()).toEqual([kept]);
+      });
+
+      it('ensureFirst creates the first person once, then returns the oldest', async () => {
+        const first = await storage.people.ensureFirst('Owner', T2);
+        expect(first).toEqual({ id: expect.any(String) as string, name: 'Owner', createdAt: T2, disabled: false });
+        expect(await storage.people.ensureFirst('Someone else', T3)).toEqual(first);
+        const older = await storage.people.create({ name: 'Older', createdAt: T1 });
+        expect(await storage.people.ensureFirst('Owner', T3)).toEqual(older);
+        expect(await storage.people.list()).toEqual([older, first]);
+      });
+
+      it('ensureFirst called concurrently on an empty store creates exactly one person', async () => {
+        // Connections opened first (where the back end pools them), so that the calls below really overlap.
+        await Promise.all(Array.from({ length: 8 }, () => storage.people.list()));
+        const results = await Promise.all(
+          Array.from({ length: 8 }, (_, i) => storage.people.ensureFirst(`caller ${i}`, T1)),
+        );
+        const people = await storage.people.list();
+        expect(people).toHaveLength(1);
+        expect(results).toEqual(Array.from({ length: 8 }, () => people[0]));
+      });
+    });
+
+    describe('API keys', () => {
+      it('creates a key with defaults and round-trips every field; null for an unknown id', async () => {
+        const person = await newPerson();
+        const plain = await storage.apiKeys.create({
+          personId: person.id,
+          name: 'laptop',
+          scopes: [],
+          digest: digestOf('plain'),
+          createdAt: T1,
+        });
+        expect(plain).toEqual({
+          id: expect.stringMatching(/^[0-9a-f-]{36}$/) as string,
+          personId: person.id,
+          name: 'laptop',
+          scopes: [],
+          digest: digestOf('plain'),
+          previousDigest: null,
+          previousValidUntil: null,
+          createdAt: T1,
+          lastUsedAt: null,
+          expiresAt: null,
+          allowedNetworks: [],
+          revokedAt: null,
+        });
+        const full = await storage.apiKeys.create({
+          id: 'key-full',
+          personId: person.id,
+          name: 'Phone 📱',
+          scopes: ['prompts', 'contexts:read', 'chat'],
+          digest: digestOf('full'),
+          createdAt: T2,
+          expiresAt: T3,
+          allowedNetworks: ['10.0.0.0/8', '2001:db8::/32'],
+        });
+        expect(full).toEqual({
+          ...plain,
+          id: 'key-full',
+          name: 'Phone 📱',
+          scopes: ['prompts', 'contexts:read', 'chat'],
+          digest: digestOf('full'),
+          createdAt: T2,
+          expiresAt: T3,
+          allowedNetworks: ['10.0.0.0/8', '2001:db8::/32'],
+        });
+        expect(await storage.apiKeys.get(plain.id)).toEqual(plain);
+        expect(await storage.apiKeys.get('key-full')).toEqual(full);
+        expect(await storage.apiKeys.get(randomUUID())).toBeNull();
+      });
+
+      it('refuses a digest that is taken or not lower-case hex SHA-256, a taken id and an unknown person', async () => {
+        const person = await newPerson();
+        const taken = await storage.apiKeys.create(newKey(person.id, 'taken'));
+        const refused = [
+          { ...newKey(person.id, 'dup'), digest: taken.digest },
+          { ...newKey(person.id, 'upper'), digest: digestOf('upper').toUpperCase() },
+          { ...newKey(person.id, 'short'), digest: digestOf('short').slice(1) },
+          { ...newKey(person.id, 'long'), digest: `${digestOf('long')}0` },
+          { ...newKey(person.id, 'plain key'), digest: 'cp_live_'.padEnd(64, 'x') },
+          { ...newKey(person.id, 'id'), id: taken.id },
+          newKey(randomUUID(), 'nobody'),
+        ];
+        for (const key of refused) {
+          await expect(storage.apiKeys.create(key), key.name).rejects.toThrow();
+        }
+        expect(await storage.apiKeys.list()).toEqual([taken]);
+      });
+
+      it('lists every key newest first, later inserts first on equal times, for everyone or one person', async () => {
+        const [ada, bob] = [await newPerson('ada'), await newPerson('bob')];
+        const old = await storage.apiKeys.create({ ...newKey(ada.id, 'old'), createdAt: T1 });
+        const tieA = await storage.apiKeys.create({ ...newKey(bob.id, 'tie a'), createdAt: T2 });
+        const tieB = await storage.apiKeys.create({ ...newKey(ada.id, 'tie b'), createdAt: T2 });
+        const newest = await storage.apiKeys.create({ ...newKey(ada.id, 'newest'), createdAt: T3 });
+        expect(await storage.apiKeys.revoke(tieB.id, T3)).toBe(true);
+        const revoked = { ...tieB, revokedAt: T3 };
+        expect(await storage.apiKeys.list()).toEqual([newest, revoked, tieA, old]);
+        expect(await storage.apiKeys.list({})).toEqual([newest, revoked, tieA, old]);
+        expect(await storage.apiKeys.list({ personId: ada.id })).toEqual([newest, revoked, old]);
+        expect(await storage.apiKeys.list({ personId: bob.id })).toEqual([tieA]);
+        expect(await storage.apiKeys.list({ personId: randomUUID() })).toEqual([]);
+      });
+
+      it('finds a key by its current digest, whatever its expiry or revocation; null for any other digest', async () => {
+        const person = await newPerson();
+        const key = await storage.apiKeys.create({ ...newKey(person.id, 'k'), expiresAt: T1 });
+        expect(await storage.apiKeys.findByDigest(key.digest)).toEqual({ key, matched: 'current' });
+        await storage.apiKeys.revoke(key.id, T2);
+        expect(await storage.apiKeys.findByDigest(key.digest)).toEqual({
+          key: { ...key, revokedAt: T2 },
+          matched: 'current',
+        });
+        expect(await storage.apiKeys.findByDigest(digestOf('unknown'))).toBeNull();
+        expect(await storage.apiKeys.findByDigest(key.digest.toUpperCase())).toBeNull();
+        expect(await storage.apiKeys.findByDigest('')).toBeNull();
+      });
+
+      it('rotates: the old digest becomes the previous one with its validity, and a second rotation forgets it', async () => {
+        const person = await newPerson();
+        const key = await storage.apiKeys.create(newKey(person.id, 'rotating'));
+        const [first, second, third] = [digestOf('first'), digestOf('second'), digestOf('third')];
+        const rotated = await storage.apiKeys.rotate(key.id, { digest: second, previousValidUntil: T2 });
+        expect(rotated).toEqual({ ...key, digest: second, previousDigest: key.digest, previousValidUntil: T2 });
+        expect(await storage.apiKeys.get(key.id)).toEqual(rotated);
+        expect(await storage.apiKeys.findByDigest(second)).toEqual({ key: rotated, matched: 'current' });
+        expect(await storage.apiKeys.findByDigest(key.digest)).toEqual({ key: rotated, matched: 'previous' });
+        expect(first).not.toBe(key.digest);
+
+        const again = await storage.apiKeys.rotate(key.id, { digest: third, previousValidUntil: T3 });
+        expect(again).toEqual({ ...key, digest: third, previousDigest: second, previousValidUntil: T3 });
+        expect(await storage.apiKeys.findByDigest(key.digest)).toBeNull();
+        expect(await storage.apiKeys.findByDigest(second)).toEqual({ key: again, matched: 'previous' });
+        expect(await storage.apiKeys.findByDigest(third)).toEqual({ key: again, matched: 'current' });
+        expect(
+          await storage.apiKeys.rotate(randomUUID(), { digest: digestOf('x'), previousValidUntil: T3 }),
+        ).toBeNull();
+        expect(await storage.apiKeys.findByDigest(digestOf('x'))).toBeNull();
+      });
+
+      it('refuses to rotate to a digest another key holds or a malformed one, and keeps the key as it was', async () => {
+        const person = await newPerson();
+        const [one, other] = [
+          await storage.apiKeys.create(newKey(person.id, 'one')),
+          await storage.apiKeys.create(newKey(person.id, 'other')),
+        ];
+        const rotatedOther = await storage.apiKeys.rotate(other.id, {
+          digest: digestOf('other next'),
+          previousValidUntil: T2,
+        });
+        for (const digest of [digestOf('other next'), 'not hex', digestOf('one next').toUpperCase()]) {
+          await expect(storage.apiKeys.rotate(one.id, { digest, previousValidUntil: T2 }), digest).rejects.toThrow();
+        }
+        expect(await storage.apiKeys.get(one.id)).toEqual(one);
+        expect(await storage.apiKeys.get(other.id)).toEqual(rotatedOther);
+      });
+
+      it('prefers the key whose current digest matches over one whose previous digest does', async () => {
+        const person = await newPerson();
+        const older = await storage.apiKeys.create(newKey(person.id, 'older'));
+        const rotated = await storage.apiKeys.rotate(older.id, {
+          digest: digestOf('older next'),
+          previousValidUntil: T3,
+        });
+        // Cannot happen with random keys; the order is still defined.
+        const reused = await storage.apiKeys.create({ ...newKey(person.id, 'reused'), digest: older.digest });
+        expect(await storage.apiKeys.findByDigest(older.digest)).toEqual({ key: reused, matched: 'current' });
+        expect(await storage.apiKeys.findByDigest(digestOf('older next'))).toEqual({
+          key: rotated,
+          matched: 'current',
+        });
+      });
+
+      it('revokes once, keeping the row and the first revocation time; false for an unknown id', async () => {
+        const person = await newPerson();
+        const key = await storage.apiKeys.create(newKey(person.id, 'revoked'));
+        expect(await storage.apiKeys.revoke(key.id, T2)).toBe(true);
+        expect(await storage.apiKeys.revoke(key.id, T3)).toBe(true);
+        expect(await storage.apiKeys.get(key.id)).toEqual({ ...key, revokedAt: T2 });
+        expect(await storage.apiKeys.revoke(randomUUID(), T2)).toBe(false);
+        expect(await storage.apiKeys.count()).toBe(1);
+      });
+
+      it('deletes a key; false for an unknown id', async () => {
+        const person = await newPerson();
+        const [gone, kept] = [
+          await storage.apiKeys.create(newKey(person.id, 'gone')),
+          await storage.apiKeys.create(newKey(person.id, 'kept')),
+        ];
+        expect(await storage.apiKeys.delete(gone.id)).toBe(true);
+        expect(await storage.apiKeys.delete(gone.id)).toBe(false);
+        expect(await storage.apiKeys.get(gone.id)).toBeNull();
+        expect(await storage.apiKeys.findByDigest(gone.digest)).toBeNull();
+        expect(await storage.apiKeys.list()).toEqual([kept]);
+        expect(await storage.people.get(person.id)).toEqual(person);
+      });
+
+      it('moves the last use forward only, and ignores unknown ids', async () => {
+        const person = await newPerson();
+        const key = await storage.apiKeys.create(newKey(person.id, 'used'));
+        await storage.apiKeys.touchLastUsed(key.id, T2);
+        expect((await storage.apiKeys.get(key.id))?.lastUsedAt).toBe(T2);
+        await storage.apiKeys.touchLastUsed(key.id, T1);
+        expect((await storage.apiKeys.get(key.id))?.lastUsedAt).toBe(T2);
+        await storage.apiKeys.touchLastUsed(key.id, T3);
+        expect(await storage.apiKeys.get(key.id)).toEqual({ ...key, lastUsedAt: T3 });
+        await storage.apiKeys.touchLastUsed(randomUUID(), T3);
+        expect(await storage.apiKeys.count()).toBe(1);
+      });
+
+      it('creates many keys all or none, and counts them', async () => {
+        const person = await newPerson();
+        expect(await storage.apiKeys.count()).toBe(0);
+        await storage.apiKeys.createMany([]);
+        const batch = [newKey(person.id, 'a'), newKey(person.id, 'b'), newKey(person.id, 'c')];
+        await expect(
+          storage.apiKeys.createMany([...batch, { ...newKey(person.id, 'clash'), digest: batch[0]!.digest }]),
+        ).rejects.toThrow();
+        expect(await storage.apiKeys.count()).toBe(0);
+        await storage.apiKeys.createMany(batch);
+        expect(await storage.apiKeys.count()).toBe(3);
+        const found = await storage.apiKeys.findByDigest(batch[1]!.digest);
+        expect(found?.key).toMatchObject({ personId: person.id, name: 'b', scopes: ['contexts:read'] });
+        expect((await storage.apiKeys.list()).map((k) => k.name)).toEqual(['c', 'b', 'a']);
+      });
+
+      it('finds each of 10,000 keys by digest, current or previous', async () => {
+        const [ada, bob] = [await newPerson('ada'), await newPerson('bob')];
+        const keys = Array.from({ length: 10_000 }, (_, i) => ({
+          ...newKey(i % 2 === 0 ? ada.id : bob.id, `key ${i}`),
+          id: `key-${i}`,
+          digest: digestOf(`bulk ${i}`),
+        }));
+        await storage.apiKeys.createMany(keys);
+        expect(await storage.apiKeys.count()).toBe(10_000);
+        await storage.apiKeys.rotate('key-4321', { digest: digestOf('bulk 4321 next'), previousValidUntil: T3 });
+        for (const i of [...Array.from({ length: 200 }, (_, n) => n * 50), 1, 7777, 9998, 9999]) {
+          const found = await storage.apiKeys.findByDigest(digestOf(`bulk ${i}`));
+          expect(found, `key ${i}`).toMatchObject({
+            key: { id: `key-${i}`, name: `key ${i}`, personId: i % 2 === 0 ? ada.id : bob.id },
+            matched: 'current',
+          });
+        }
+        expect(await storage.apiKeys.findByDigest(digestOf('bulk 4321'))).toMatchObject({
+          key: { id: 'key-4321', digest: digestOf('bulk 4321 next') },
+          matched: 'previous',
+        });
+        expect(await storage.apiKeys.findByDigest(digestOf('bulk 4321 next'))).toMatchObject({
+          key: { id: 'key-4321' },
+          matched: 'current',
+        });
+        expect(await storage.apiKeys.findByDigest(digestOf('bulk 10000'))).toBeNull();
+        expect((await storage.apiKeys.list({ personId: bob.id })).length).toBe(5_000);
       });
     });
 

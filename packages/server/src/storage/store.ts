@@ -145,7 +145,158 @@ export interface Storage {
   events: SecurityEventStore;
   conversations: ConversationStore;
   signatures: SignatureStore;
+  people: PeopleStore;
+  apiKeys: ApiKeyStore;
   close(): Promise<void>;
+}
+
+/** A person (tenant): the owner of API keys and, later, of personal data. */
+export interface Person {
+  id: string;
+  name: string;
+  /** RFC 3339 UTC with milliseconds. */
+  createdAt: string;
+  /** A disabled person keeps their data; whether their keys still work is the caller's decision. */
+  disabled: boolean;
+}
+
+export interface NewPerson {
+  /** Default: a new time-ordered UUID (see `newId`) from `createdAt`. */
+  id?: string | undefined;
+  name: string;
+  /** RFC 3339 UTC with milliseconds, from the caller's clock. */
+  createdAt: string;
+}
+
+/** The fields `PeopleStore.update` may change; absent ones are kept. */
+export interface PersonChanges {
+  name?: string | undefined;
+  disabled?: boolean | undefined;
+}
+
+/**
+ * People. Deleting a person deletes their API keys with them (the database cascades); every write is one statement or
+ * one transaction.
+ */
+export interface PeopleStore {
+  /** Inserts a person (enabled). Rejects with the driver's constraint error when the id is taken. */
+  create(person: NewPerson): Promise<Person>;
+  /** Null for an unknown id. */
+  get(id: string): Promise<Person | null>;
+  /** Every person, oldest first (by `createdAt`, then `id`). */
+  list(): Promise<Person[]>;
+  /** Changes the given fields; null (and nothing written) for an unknown id. */
+  update(id: string, changes: PersonChanges): Promise<Person | null>;
+  /** Deletes the person and their API keys; false for an unknown id. */
+  delete(id: string): Promise<boolean>;
+  /**
+   * The oldest person (first of `list`), created as `{ name, createdAt }` when there is none. Atomic across
+   * connections and instances: callers racing on an empty store all get the same, single person.
+   */
+  ensureFirst(name: string, createdAt: string): Promise<Person>;
+}
+
+/**
+ * An API key as stored: digests only, never the key. `digest` and `previousDigest` are lower-case hex SHA-256 of a
+ * key (64 characters); they must not leave the server. Times are RFC 3339 UTC with milliseconds.
+ */
+export interface StoredApiKey {
+  id: string;
+  /** The owner (a `Person` id). */
+  personId: string;
+  name: string;
+  /** In the order given at creation; the store does not interpret them. */
+  scopes: string[];
+  /** Digest of the current key. */
+  digest: string;
+  /** Digest of the key replaced by the last rotation; null before any rotation. */
+  previousDigest: string | null;
+  /** Until when the previous key is meant to keep working; set exactly when `previousDigest` is. */
+  previousValidUntil: string | null;
+  createdAt: string;
+  lastUsedAt: string | null;
+  /** Null: never expires. */
+  expiresAt: string | null;
+  /** CIDR strings the key may be used from; empty: any network. The store does not parse them. */
+  allowedNetworks: string[];
+  /** Null while the key is not revoked. */
+  revokedAt: string | null;
+}
+
+export interface NewApiKey {
+  /** Default: a new time-ordered UUID (see `newId`) from `createdAt`. */
+  id?: string | undefined;
+  personId: string;
+  name: string;
+  scopes: readonly string[];
+  /** Lower-case hex SHA-256 of the key (64 characters); anything else is refused by the database. */
+  digest: string;
+  /** RFC 3339 UTC with milliseconds, from the caller's clock. */
+  createdAt: string;
+  /** Default null: never expires. */
+  expiresAt?: string | null | undefined;
+  /** Default empty: any network. */
+  allowedNetworks?: readonly string[] | undefined;
+}
+
+/** What `ApiKeyStore.findByDigest` found: the key, and which of its digests matched. */
+export interface ApiKeyMatch {
+  key: StoredApiKey;
+  /** `previous`: the digest is the key's `previousDigest` (the key replaced by its last rotation). */
+  matched: 'current' | 'previous';
+}
+
+/**
+ * API keys by digest. The store never sees a key in plain text and never judges one: expiry, the rotation's grace
+ * period, revocation, scopes and networks are the caller's to check. Digest lookups are index-backed (a unique index on
+ * each digest column), so their cost does not grow with the number of keys.
+ */
+export interface ApiKeyStore {
+  /**
+   * Inserts a key: no previous digest, never used, not revoked. Rejects with the driver's constraint error when the
+   * id or digest is taken, the digest is not 64 lower-case hex characters, or `personId` names no person.
+   */
+  create(key: NewApiKey): Promise<StoredApiKey>;
+  /** Inserts many keys in one transaction (all or none), as `create` would one by one. */
+  createMany(keys: readonly NewApiKey[]): Promise<void>;
+  /** Null for an unknown id. */
+  get(id: string): Promise<StoredApiKey | null>;
+  /** Every key (revoked and expired ones too), or one person's, newest first (by `createdAt`, then insertion). */
+  list(filter?: { personId?: string | undefined }): Promise<StoredApiKey[]>;
+  /**
+   * The key whose current or previous digest is `digest` (lower-case hex), whatever its expiry, grace period or
+   * revocation; null when none is. Should a digest be one key's current and another's previous, the current wins.
+   */
+  findByDigest(digest: string): Promise<ApiKeyMatch | null>;
+  /**
+   * In one statement: the current digest becomes the previous one, valid until `previousValidUntil` (pass the
+   * rotation time for no grace period), and `digest` becomes the current one. Whatever previous digest the key had is
+   * forgotten. Returns the updated key; null (nothing written) for an unknown id. Rejects like `create` when the new
+   * digest is taken or malformed.
+   */
+  rotate(id: string, next: { digest: string; previousValidUntil: string }): Promise<StoredApiKey | null>;
+  /**
+   * Marks the key revoked at `at`; the row is kept (listed, and found by digest with its `revokedAt`). A key already
+   * revoked keeps its first revocation time. False for an unknown id.
+   */
+  revoke(id: string, at: string): Promise<boolean>;
+  /** Deletes the key; false for an unknown id. */
+  delete(id: string): Promise<boolean>;
+  /**
+   * Records a use at `at`: one indexed update by id, no transaction. Only moves `lastUsedAt` forward, so instances
+   * with slightly different clocks or late writes never move it back. Unknown ids are ignored. Does not move `version`
+   * for this connection, so callers may use it often (throttling it is still kind to the database).
+   */
+  touchLastUsed(id: string, at: string): Promise<void>;
+  /** How many keys are stored, revoked and expired ones included. */
+  count(): Promise<number>;
+  /**
+   * A number that changes whenever a key or a person may have changed (a key created, rotated, revoked or deleted; a
+   * person created, updated or deleted), through this store or through any other connection to the same database,
+   * and that needs no row lookup: a cache of keys by digest is valid while it stays the same. Absent when the back end
+   * cannot tell; callers then look keys up every time.
+   */
+  version?(): number;
 }
 
 /**

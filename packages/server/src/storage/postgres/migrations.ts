@@ -105,4 +105,39 @@ CREATE TABLE used_signatures (
 CREATE INDEX used_signatures_expires ON used_signatures (expires_at);
 `,
   },
+  {
+    version: 3,
+    name: 'people and their API keys',
+    // As in SQLite (migration 5): digests only, checked to be lower-case hex SHA-256, each digest column behind a
+    // unique index. seq breaks ties between equal created_at in the list order (SQLite uses its rowid).
+    sql: `
+CREATE TABLE people (
+  id text PRIMARY KEY,
+  name text NOT NULL,
+  created_at text NOT NULL,
+  disabled boolean NOT NULL DEFAULT false
+);
+CREATE INDEX people_created ON people (created_at, id);
+
+CREATE TABLE api_keys (
+  seq bigserial NOT NULL,
+  id text PRIMARY KEY,
+  person_id text NOT NULL REFERENCES people (id) ON DELETE CASCADE,
+  name text NOT NULL,
+  scopes jsonb NOT NULL DEFAULT '[]'::jsonb,
+  digest text NOT NULL UNIQUE CHECK (digest ~ '^[0-9a-f]{64}$'),
+  previous_digest text CHECK (previous_digest ~ '^[0-9a-f]{64}$'),
+  previous_valid_until text,
+  created_at text NOT NULL,
+  last_used_at text,
+  expires_at text,
+  allowed_networks jsonb NOT NULL DEFAULT '[]'::jsonb,
+  revoked_at text,
+  CHECK ((previous_digest IS NULL) = (previous_valid_until IS NULL))
+);
+CREATE UNIQUE INDEX api_keys_previous_digest ON api_keys (previous_digest) WHERE previous_digest IS NOT NULL;
+CREATE INDEX api_keys_person ON api_keys (person_id, created_at, seq);
+CREATE INDEX api_keys_created ON api_keys (created_at, seq);
+`,
+  },
 ];

@@ -25,8 +25,10 @@ import type {
 } from '../store.js';
 import { bytesToVector, vectorToBytes } from '../vectors.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
+import { createPostgresApiKeyStore } from './postgres-api-keys.js';
 import { createPostgresConversationStore } from './postgres-conversations.js';
 import { createPostgresEventStore } from './postgres-events.js';
+import { createPostgresPeopleStore } from './postgres-people.js';
 import { createPostgresSignatureStore } from './postgres-signatures.js';
 
 /** Thrown inside the supersede transaction to roll it back when the old unit cannot be superseded. */
@@ -80,6 +82,8 @@ export async function openPostgres(options: PostgresOptions): Promise<Storage> {
       events: createPostgresEventStore(pool),
       conversations: createPostgresConversationStore(pool, (fn) => withTransaction(pool, fn)),
       signatures: createPostgresSignatureStore(pool),
+      people: createPostgresPeopleStore(pool, (fn) => withTransaction(pool, fn)),
+      apiKeys: createPostgresApiKeyStore(pool),
       close: () => (closing ??= pool.end()),
     },
     isPostgresOutage,

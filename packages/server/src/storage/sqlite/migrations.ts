@@ -146,4 +146,39 @@ CREATE TABLE used_signatures (
 CREATE INDEX used_signatures_expires ON used_signatures (expires_at);
 `,
   },
+  {
+    version: 5,
+    name: 'people and their API keys',
+    // Keys are stored as digests only (lower-case hex SHA-256, checked here so that a key in plain text cannot be
+    // stored by mistake). Each digest column has a unique index: authentication finds a key by either digest in one
+    // index lookup, however many keys there are. The list order (newest first, then insertion) uses rowid.
+    sql: `
+CREATE TABLE people (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1))
+);
+CREATE INDEX people_created ON people (created_at, id);
+
+CREATE TABLE api_keys (
+  id TEXT PRIMARY KEY,
+  person_id TEXT NOT NULL REFERENCES people (id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  scopes TEXT NOT NULL DEFAULT '[]',
+  digest TEXT NOT NULL UNIQUE CHECK (length(digest) = 64 AND digest NOT GLOB '*[^0-9a-f]*'),
+  previous_digest TEXT CHECK (length(previous_digest) = 64 AND previous_digest NOT GLOB '*[^0-9a-f]*'),
+  previous_valid_until TEXT,
+  created_at TEXT NOT NULL,
+  last_used_at TEXT,
+  expires_at TEXT,
+  allowed_networks TEXT NOT NULL DEFAULT '[]',
+  revoked_at TEXT,
+  CHECK ((previous_digest IS NULL) = (previous_valid_until IS NULL))
+);
+CREATE UNIQUE INDEX api_keys_previous_digest ON api_keys (previous_digest) WHERE previous_digest IS NOT NULL;
+CREATE INDEX api_keys_person ON api_keys (person_id, created_at);
+CREATE INDEX api_keys_created ON api_keys (created_at);
+`,
+  },
 ];

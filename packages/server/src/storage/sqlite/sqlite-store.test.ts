@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { describeStoreContract, makeEvent } from '../store.contract.js';
+import { describeStoreContract, digestOf, makeEvent, newKey } from '../store.contract.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
+import { FIND_BY_DIGEST_SQL } from './sqlite-api-keys.js';
 import { openSqlite } from './sqlite-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'contextpilot-sqlite-'));
@@ -91,6 +92,100 @@ describe('settings version', () => {
     await other.settings.set({ api_key_hash: 'a'.repeat(64) });
     expect(one.settings.version?.()).not.toBe(before);
     expect(await one.settings.get('api_key_hash')).toBe('a'.repeat(64));
+    await one.close();
+    await other.close();
+  });
+});
+
+describe('API keys version', () => {
+  it('changes with every key and person write on this connection, not with reads, last use or other tables', async () => {
+    const storage = openSqlite(join(dir, `${randomUUID()}.db`));
+    const { apiKeys, people } = storage;
+    const moved = async (write: () => Promise<unknown>): Promise<boolean> => {
+      const before = apiKeys.version?.();
+      await write();
+      return apiKeys.version?.() !== before;
+    };
+    expect(apiKeys.version?.()).toEqual(expect.any(Number));
+    const person = await people.create({ name: 'Ada', createdAt: '2026-01-01T00:00:00.000Z' });
+    const key = await apiKeys.create(newKey(person.id, 'k'));
+    const next = { digest: digestOf('next'), previousValidUntil: '2026-01-02T00:00:00.000Z' };
+    const writes: [string, () => Promise<unknown>][] = [
+      ['create person', () => people.create({ name: 'Bob', createdAt: '2026-01-01T00:00:00.000Z' })],
+      ['update person', () => people.update(person.id, { disabled: true })],
+      ['ensure first', () => people.ensureFirst('Owner', '2026-01-01T00:00:00.000Z')],
+      ['create key', () => apiKeys.create(newKey(person.id, 'other'))],
+      ['create many', () => apiKeys.createMany([newKey(person.id, 'many')])],
+      ['rotate', () => apiKeys.rotate(key.id, next)],
+      ['revoke', () => apiKeys.revoke(key.id, '2026-01-03T00:00:00.000Z')],
+      ['delete key', () => apiKeys.delete(key.id)],
+      ['failed create', () => apiKeys.create(newKey(person.id, 'other')).catch(() => undefined)],
+      ['delete person', () => people.delete(person.id)],
+    ];
+    for (const [what, write] of writes) {
+      expect(await moved(write), what).toBe(true);
+    }
+    const kept = await apiKeys.create(newKey((await people.ensureFirst('x', '2026-01-01T00:00:00.000Z')).id, 'kept'));
+    const quiet: [string, () => Promise<unknown>][] = [
+      ['find', () => apiKeys.findByDigest(kept.digest)],
+      ['get', () => apiKeys.get(kept.id)],
+      ['list', () => apiKeys.list()],
+      ['count', () => apiKeys.count()],
+      ['people', () => people.list()],
+      ['touch', () => apiKeys.touchLastUsed(kept.id, '2026-01-05T00:00:00.000Z')],
+      ['events', () => storage.events.insertMany([makeEvent()])],
+      ['settings', () => storage.settings.set({ theme: 'dark' })],
+    ];
+    for (const [what, read] of quiet) {
+      expect(await moved(read), what).toBe(false);
+    }
+    const settingsBefore = storage.settings.version?.();
+    await apiKeys.revoke(kept.id, '2026-01-06T00:00:00.000Z');
+    expect(storage.settings.version?.()).toBe(settingsBefore);
+    await storage.close();
+  });
+
+  it('changes when another connection to the same file revokes a key, which this one then finds revoked', async () => {
+    const path = join(dir, `${randomUUID()}.db`);
+    const one = openSqlite(path);
+    const other = openSqlite(path);
+    const person = await one.people.ensureFirst('Owner', '2026-01-01T00:00:00.000Z');
+    const key = await one.apiKeys.create(newKey(person.id, 'shared'));
+    const before = one.apiKeys.version?.();
+    expect(one.apiKeys.version?.()).toBe(before);
+    expect(await other.apiKeys.revoke(key.id, '2026-01-02T00:00:00.000Z')).toBe(true);
+    expect(one.apiKeys.version?.()).not.toBe(before);
+    expect((await one.apiKeys.findByDigest(key.digest))?.key.revokedAt).toBe('2026-01-02T00:00:00.000Z');
+    await one.close();
+    await other.close();
+  });
+});
+
+describe('people and API keys on one file', () => {
+  it('finds a key by either digest through the unique indexes, never by scanning the table', () => {
+    const db = new Database(':memory:');
+    for (const migration of SQLITE_MIGRATIONS) {
+      db.exec(migration.sql);
+    }
+    const plan = (
+      db.prepare(`EXPLAIN QUERY PLAN ${FIND_BY_DIGEST_SQL}`).all({ digest: digestOf('x') }) as {
+        detail: string;
+      }[]
+    ).map((row) => row.detail);
+    db.close();
+    expect(plan.filter((d) => /SEARCH api_keys USING INDEX \S+ \((previous_)?digest=\?\)/.test(d))).toHaveLength(2);
+    expect(plan.some((d) => /SCAN api_keys/.test(d))).toBe(false);
+  });
+
+  it('lets two connections ensure the first person and end with one', async () => {
+    const path = join(dir, `${randomUUID()}.db`);
+    const [one, other] = [openSqlite(path), openSqlite(path)];
+    const [a, b] = await Promise.all([
+      one.people.ensureFirst('from one', '2026-01-01T00:00:00.000Z'),
+      other.people.ensureFirst('from other', '2026-01-01T00:00:00.000Z'),
+    ]);
+    expect(b).toEqual(a);
+    expect(await other.people.list()).toEqual([a]);
     await one.close();
     await other.close();
   });

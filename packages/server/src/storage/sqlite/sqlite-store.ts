@@ -28,8 +28,11 @@ import type {
   UnitEmbedding,
 } from '../store.js';
 import { bytesToVector, vectorToBytes } from '../vectors.js';
+import { createSqliteApiKeyStore } from './sqlite-api-keys.js';
+import { createChangeVersion } from './change-version.js';
 import { createSqliteConversationStore } from './sqlite-conversations.js';
 import { createSqliteEventStore } from './sqlite-events.js';
+import { createSqlitePeopleStore } from './sqlite-people.js';
 import { createSqliteSignatureStore } from './sqlite-signatures.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { settle } from './settle.js';
@@ -51,6 +54,8 @@ export function openSqlite(path: string): Storage {
   // Unicode-aware lower(): SQLite's built-in one folds ASCII only.
   db.function('cp_lower', { deterministic: true }, (s: unknown) => (typeof s === 'string' ? s.toLowerCase() : s));
   migrate(db);
+  // One marker for keys and people: a cache of keys by digest also holds whether their owner is enabled.
+  const keyChanges = createChangeVersion(db);
   return withOutageErrors(
     {
       kind: path === ':memory:' ? 'memory' : 'sqlite',
@@ -59,6 +64,8 @@ export function openSqlite(path: string): Storage {
       events: createSqliteEventStore(db),
       conversations: createSqliteConversationStore(db),
       signatures: createSqliteSignatureStore(db),
+      people: createSqlitePeopleStore(db, keyChanges),
+      apiKeys: createSqliteApiKeyStore(db, keyChanges),
       close: () => {
         db.close();
         return Promise.resolve();
@@ -500,12 +507,7 @@ function createSqliteSettingsStore(db: Db): SettingsStore {
   // Prepared once: the API-key check reads a setting whenever the settings have changed.
   const selectAll = db.prepare('SELECT key, value FROM settings');
   const selectOne = db.prepare('SELECT value FROM settings WHERE key = ?');
-  // Commits by other connections to the file (another instance) change data_version; this connection's own writes
-  // do not, so they are counted here. Either kind of change moves the version. Any commit by another connection
-  // counts, not only settings: the version may change needlessly, never stay put across a settings change.
-  const dataVersion = db.prepare('PRAGMA data_version').pluck();
-  let seenDataVersion = dataVersion.get() as number;
-  let version = 0;
+  const changes = createChangeVersion(db);
   const setTx = db.transaction((entries: Record<string, string | null>) => {
     for (const [key, value] of Object.entries(entries)) {
       if (value === null) {
@@ -524,16 +526,9 @@ function createSqliteSettingsStore(db: Db): SettingsStore {
         try {
           setTx(entries);
         } finally {
-          version++;
+          changes.bump();
         }
       }),
-    version: () => {
-      const current = dataVersion.get() as number;
-      if (current !== seenDataVersion) {
-        seenDataVersion = current;
-        version++;
-      }
-      return version;
-    },
+    version: () => changes.current(),
   };
 }
