@@ -25,6 +25,7 @@ import { hostCheckPlugin } from './http/plugins/host-check.js';
 import { originCheckPlugin } from './http/plugins/origin-check.js';
 import { authPlugin } from './http/plugins/auth.js';
 import { rateLimitPlugin } from './http/plugins/rate-limit.js';
+import { publicPluginContext, routeScopesPlugin, scopeCheckPlugin } from './http/plugins/scope-check.js';
 import { signingPlugin } from './http/plugins/signing.js';
 import { chatRoutes } from './http/routes/chat.js';
 import { contextRoutes } from './http/routes/contexts.js';
@@ -162,6 +163,7 @@ async function registerProtection(
     now: () => clock.now().getTime(),
   });
   await api.register(rateLimitPlugin, { enabled: config.security.rateLimitEnabled, counters });
+  await api.register(scopeCheckPlugin, { audit });
 }
 
 /** What tests and the benchmark reach into. */
@@ -369,6 +371,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     settings: ai.settings,
   });
 
+  // First, before any route: every route must declare the scope it needs, or the app does not start.
+  await app.register(routeScopesPlugin);
   await app.register(requestContextPlugin, { metrics: metrics?.http ?? null });
   await app.register(securityHeadersPlugin, {
     enabled: config.security.enableSecurityHeaders,
@@ -403,11 +407,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
   // The docs page gets its own policy instead of the API's `default-src 'none'`. Its layout has no top bar: the bar's
   // logo is an SVG with an inline <style> that the policy would block.
-  await app.register(swaggerUi, {
-    routePrefix: '/docs',
-    staticCSP: config.security.enableSecurityHeaders ? DOCS_CSP : false,
-    uiConfig: { layout: 'BaseLayout' },
-  });
+  await publicPluginContext(app, (docs) =>
+    docs.register(swaggerUi, {
+      routePrefix: '/docs',
+      staticCSP: config.security.enableSecurityHeaders ? DOCS_CSP : false,
+      uiConfig: { layout: 'BaseLayout' },
+    }),
+  );
 
   // Public routes: API information, health, docs and the web UI.
   const webUi = loadWebUi(config.webDir);
@@ -416,9 +422,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     if (webUi) {
       await webUiAssets(pub, { dir: webUi.dir });
     }
-    pub.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+    pub.get('/openapi.json', { config: { scope: 'public' }, schema: { hide: true } }, () => app.swagger());
   });
-  // Protected routes: every route registered here gets the security hooks (http/plugins/README.md).
+  // Protected routes: every route registered here gets the security hooks, its scope checked last
+  // (http/plugins/README.md).
   await app.register(async (api) => {
     await registerProtection(api, config, security, clock);
     metricsRoutes(api, { metrics });

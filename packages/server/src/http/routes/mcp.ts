@@ -45,6 +45,8 @@ export function mcpRoutes(app: FastifyInstance, options: { sessions: McpSessions
     method: ['POST', 'GET', 'DELETE'],
     url: '/mcp',
     config: {
+      // Any valid key opens and uses a session; each tool call, prompt and resource read checks its own scope.
+      scope: 'per-tool',
       acceptsBearer: true,
       unsigned: true,
       originCheck: 'every-request',
