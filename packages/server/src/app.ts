@@ -37,7 +37,7 @@ import { systemRoutes } from './http/routes/system.js';
 import { mcpRoutes } from './http/routes/mcp.js';
 import { loadWebUi, webUiAssets } from './http/routes/web-ui.js';
 import { createMcpSessions } from './mcp/http-sessions.js';
-import { errorOptions, rateLimitOptions } from './mcp/options.js';
+import { errorOptions, rateLimitOptions, scopeOptions } from './mcp/options.js';
 import { createServiceBackend } from './mcp/service-backend.js';
 import { newId } from './ids.js';
 import type { Embedder } from './providers/embeddings/embedder.js';
@@ -227,13 +227,14 @@ function createAi(
 }
 
 /** The `/mcp` sessions, each an MCP server over the same services as the REST routes. */
-function createMcp(config: Config, core: Core, counters: CounterStore) {
+function createMcp(config: Config, core: Core, counters: CounterStore, audit: AuditService) {
   const backend = createServiceBackend(core);
   const log = core.logger.child({ component: 'mcp' });
   return createMcpSessions({
     createServer: () =>
       createMcpServer(backend, {
         ...errorOptions(log),
+        ...scopeOptions(audit),
         ...(config.security.rateLimitEnabled ? rateLimitOptions(counters) : {}),
       }),
     maxSessions: config.mcp.maxSessions,
@@ -314,7 +315,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     await core.close();
     throw error;
   }
-  const mcp = config.mcp.enabled ? createMcp(config, core, security.counters) : null;
+  const mcp = config.mcp.enabled ? createMcp(config, core, security.counters, security.audit) : null;
 
   // Typed as Fastify's base logger so the instance type stays the default one the route modules use.
   const loggerInstance: FastifyBaseLogger = logger;
