@@ -4,7 +4,15 @@
  */
 
 /** Every scope a key can hold. `admin` (people and keys) implies every other one. */
-export const SCOPES = ['contexts:read', 'contexts:write', 'prompts', 'chat', 'settings', 'audit:read', 'admin'] as const;
+export const SCOPES = [
+  'contexts:read',
+  'contexts:write',
+  'prompts',
+  'chat',
+  'settings',
+  'audit:read',
+  'admin',
+] as const;
 export type Scope = (typeof SCOPES)[number];
 
 const NAMES: ReadonlySet<string> = new Set(SCOPES);

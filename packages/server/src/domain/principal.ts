@@ -21,5 +21,5 @@ export interface Principal {
 export const OWNER_PRINCIPAL: Principal = Object.freeze({
   keyId: null,
   personId: null,
-  scopes: new Set<Scope>(['admin']) as ReadonlySet<Scope>,
+  scopes: new Set<Scope>(['admin']),
 });

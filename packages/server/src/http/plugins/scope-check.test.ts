@@ -75,8 +75,9 @@ async function tinyApp(on: { auth?: boolean; rateLimits?: boolean } = { auth: tr
   await app.register(routeScopesPlugin);
   await app.register(errorsPlugin);
   await app.register(rawBodyPlugin, { defaultLimit: 1024 });
-  await app.register(async (pub) => {
+  await app.register((pub, _options, done) => {
     pub.get('/about', { config: { scope: 'public' } }, () => ({ public: true }));
+    done();
   });
   await app.register(async (api) => {
     await api.register(authPlugin, { enabled: auth, keys, audit, failedAuth });
@@ -259,8 +260,9 @@ describe('route scopes', () => {
     await app.register(routeScopesPlugin);
     await app.register(rawBodyPlugin, { defaultLimit: 1024 });
     let pub: FastifyInstance | undefined;
-    await app.register(async (context) => {
+    await app.register((context, _options, done) => {
       pub = context;
+      done();
     });
     await app.register(async (api) => {
       await api.register(authPlugin, { enabled: false, keys, audit, failedAuth });

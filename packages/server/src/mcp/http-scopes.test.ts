@@ -8,12 +8,12 @@ import type { ContextUnit } from '@contextpilot/contract';
 import { isScope } from '@contextpilot/contract';
 import { createMcpServer, MCP_TOOL_NAMES, type ContextBackend } from '@contextpilot/mcp';
 
-import { createMcpSessions } from '../../mcp/http-sessions.js';
-import { errorOptions, scopeOptions } from '../../mcp/options.js';
-import { createAuditService, type AuditService } from '../../services/audit-service.js';
-import { openStorage } from '../../storage/open-storage.js';
-import type { Storage } from '../../storage/store.js';
-import { mcpRoutes } from './mcp.js';
+import { createMcpSessions } from './http-sessions.js';
+import { errorOptions, scopeOptions } from './options.js';
+import { createAuditService, type AuditService } from '../services/audit-service.js';
+import { openStorage } from '../storage/open-storage.js';
+import type { Storage } from '../storage/store.js';
+import { mcpRoutes } from '../http/routes/mcp.js';
 
 /**
  * `/mcp` in a tiny app: a test hook stands in for the auth plugin and sets the principal from `x-test-scopes`, so that
