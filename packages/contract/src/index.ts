@@ -1,5 +1,6 @@
 export * from './limits.js';
 export * from './signing.js';
+export * from './scopes.js';
 export * from './errors.js';
 export * from './contexts.js';
 export * from './prompt.js';

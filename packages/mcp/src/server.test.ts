@@ -7,7 +7,15 @@ import { ApiError } from '@contextpilot/client';
 import type { ContextUnit } from '@contextpilot/contract';
 
 import type { ContextBackend } from './backend.js';
-import { createMcpServer, UNEXPECTED_ERROR_MESSAGE, type McpServerOptions } from './server.js';
+import {
+  createMcpServer,
+  MCP_TOOL_NAMES,
+  MCP_TOOL_SCOPES,
+  UNEXPECTED_ERROR_MESSAGE,
+  type CallInfo,
+  type ForbiddenCall,
+  type McpServerOptions,
+} from './server.js';
 
 const UNIT: ContextUnit = {
   id: 'u1',
@@ -113,5 +121,108 @@ describe('createMcpServer', () => {
     await client.callTool({ name: 'compose_prompt', arguments: { task: 't', compact: true } });
     await client.callTool({ name: 'get_context', arguments: { id: 'u1' } });
     expect(costs).toEqual(['create', 'rank-compact']);
+  });
+});
+
+describe('scopes', () => {
+  /** A backend that answers reads with UNIT and counts the writes that reach it. */
+  function counting() {
+    const writes: string[] = [];
+    const b = backend(() => Promise.resolve(UNIT));
+    b.list = () => Promise.resolve([UNIT]);
+    b.add = () => {
+      writes.push('add');
+      return Promise.resolve(UNIT);
+    };
+    b.composePrompt = () => {
+      writes.push('rank');
+      return Promise.reject(new Error('not used in this test'));
+    };
+    return { b, writes };
+  }
+
+  it('lets a caller with only contexts:read list and read, and refuses adding with the API’s 403 message', async () => {
+    const { b, writes } = counting();
+    const forbidden: ForbiddenCall[] = [];
+    const client = await connected(b, {
+      grantedScopes: () => ['contexts:read'],
+      onForbidden: (call) => forbidden.push(call),
+    });
+    // The list still names every tool, the ones the caller may not use included.
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name).sort()).toEqual([...MCP_TOOL_NAMES].sort());
+
+    const listed = (await client.callTool({ name: 'list_contexts', arguments: {} })) as CallToolResult;
+    expect(listed.isError ?? false).toBe(false);
+    expect(listed.structuredContent).toEqual({ units: [UNIT], count: 1 });
+    const read = await client.readResource({ uri: 'contextpilot://contexts/u1' });
+    expect(read.contents).toHaveLength(1);
+
+    const added = (await client.callTool({
+      name: 'add_context',
+      arguments: { type: 'fact', content: 'x' },
+    })) as CallToolResult;
+    expect(added.isError).toBe(true);
+    expect(textOf(added)).toBe('This API key lacks the "contexts:write" scope');
+    await expect(client.getPrompt({ name: 'with-my-context', arguments: { task: 't' } })).rejects.toThrow(
+      'This API key lacks the "prompts" scope',
+    );
+    expect(writes).toEqual([]);
+    expect(forbidden).toEqual([
+      { scope: 'contexts:write', kind: 'tool', name: 'add_context' },
+      { scope: 'prompts', kind: 'prompt', name: 'with-my-context' },
+    ]);
+  });
+
+  it('refuses resource reads without contexts:read and lists no units then', async () => {
+    const forbidden: ForbiddenCall[] = [];
+    const client = await connected(counting().b, {
+      grantedScopes: () => ['prompts'],
+      onForbidden: (call) => forbidden.push(call),
+    });
+    await expect(client.readResource({ uri: 'contextpilot://contexts' })).rejects.toThrow(
+      'This API key lacks the "contexts:read" scope',
+    );
+    await expect(client.readResource({ uri: 'contextpilot://contexts/u1' })).rejects.toThrow(
+      'This API key lacks the "contexts:read" scope',
+    );
+    const { resources } = await client.listResources();
+    expect(resources.map((r) => r.uri)).not.toContain('contextpilot://contexts/u1');
+    expect(resources.map((r) => r.uri)).toContain('contextpilot://contexts');
+    expect(forbidden.map((f) => `${f.kind} ${f.name}`)).toEqual([
+      'resource contextpilot://contexts',
+      'resource contextpilot://contexts/u1',
+    ]);
+  });
+
+  it('reads the caller’s scopes per call, and lets admin do everything', async () => {
+    const { b, writes } = counting();
+    const seen: CallInfo[] = [];
+    const client = await connected(b, {
+      grantedScopes: (info) => {
+        seen.push(info);
+        return ['admin'];
+      },
+    });
+    expect(
+      ((await client.callTool({ name: 'add_context', arguments: { type: 'fact', content: 'x' } })) as CallToolResult)
+        .isError ?? false,
+    ).toBe(false);
+    expect(writes).toEqual(['add']);
+    expect(seen).toHaveLength(1);
+  });
+
+  it('declares the scope of every tool: that of the REST route doing the same work', () => {
+    expect(MCP_TOOL_SCOPES).toEqual({
+      search_context: 'prompts',
+      compose_prompt: 'prompts',
+      add_context: 'contexts:write',
+      update_context: 'contexts:write',
+      supersede_context: 'contexts:write',
+      delete_context: 'contexts:write',
+      list_contexts: 'contexts:read',
+      get_context: 'contexts:read',
+      context_stats: 'contexts:read',
+    });
   });
 });

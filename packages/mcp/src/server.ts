@@ -16,6 +16,7 @@ import {
   SupersedeRequest,
   TaskRequest,
 } from '@contextpilot/contract';
+import { hasScope, missingScopeMessage, type Scope } from '@contextpilot/contract/scopes';
 
 import type { ContextBackend } from './backend.js';
 import { renderPrompt, renderRanked, renderStats, renderUnit, renderUnits } from './render.js';
@@ -28,7 +29,16 @@ export type CallCost = 'create' | 'rank' | 'rank-compact';
 
 /** What the transport knows of the request behind a call (over HTTP: what its authentication left). */
 export interface CallInfo {
-  authInfo?: { extra?: Record<string, unknown> } | undefined;
+  authInfo?: { scopes?: readonly string[]; extra?: Record<string, unknown> } | undefined;
+}
+
+/** A tool call, prompt or resource read refused for a scope its caller lacks. */
+export interface ForbiddenCall {
+  /** The scope it needs. */
+  scope: Scope;
+  kind: 'tool' | 'prompt' | 'resource';
+  /** The tool's or prompt's name, or the resource's URI. */
+  name: string;
 }
 
 export interface McpServerOptions {
@@ -43,7 +53,28 @@ export interface McpServerOptions {
   describeError?: (error: unknown) => string | null;
   /** Hears every unexpected error (never shown to the client). */
   onUnexpectedError?: (error: unknown) => void;
+  /**
+   * The scopes of the caller of one call (over HTTP: those of the request's API key, from `authInfo`). Each tool,
+   * prompt and resource needs the scope it declares; a call without it is refused with the API's 403 message, and the
+   * lists (tools, prompts, resources) still name everything. Left out, nothing is checked here: over stdio to a
+   * server, the server checks every call it receives; an embedded server passes its owner's scopes.
+   */
+  grantedScopes?: (info: CallInfo) => Iterable<Scope>;
+  /** Hears every call refused for a missing scope (the server records it in its audit log). */
+  onForbidden?: (call: ForbiddenCall, info: CallInfo) => void;
 }
+
+/** Whether a caller holds a scope, and the refusal of a call whose caller lacks the one it needs. */
+interface Access {
+  allows(scope: Scope, info: CallInfo): boolean;
+  /** The message refusing `call` (heard by `onForbidden`), or null when its caller may go ahead. */
+  refusal(call: ForbiddenCall, info: CallInfo): string | null;
+}
+
+/** What the resources (every unit, the units of a type, one unit) need: they read units. */
+const RESOURCE_SCOPE: Scope = 'contexts:read';
+/** What the prompt `with-my-context` needs: it ranks units for a task, as `POST /generate-prompt` does. */
+const PROMPT_SCOPE: Scope = 'prompts';
 
 /** The message of an unexpected failure: no stack, path or SQL reaches the client. */
 export const UNEXPECTED_ERROR_MESSAGE = 'Internal server error';
@@ -65,9 +96,13 @@ const RESOURCE_LIST_LIMIT = 100;
 
 const READ: ToolAnnotations = { readOnlyHint: true, openWorldHint: false };
 
-/** Every tool: what it takes and returns, and its truthful hints. The input schemas are the REST API's. */
+/**
+ * Every tool: the scope it needs (that of the REST route doing the same work), what it takes and returns, and its
+ * truthful hints. The input schemas are the REST API's.
+ */
 const TOOLS = {
   search_context: {
+    scope: 'prompts',
     title: 'Search context',
     description:
       'Rank the stored context units (preferences, goals, decisions, facts) for a task: the best matches first, each with its relevance_score in [0,1] and how it was made (score_breakdown). Records them as used.',
@@ -83,6 +118,7 @@ const TOOLS = {
     cost: 'rank',
   },
   compose_prompt: {
+    scope: 'prompts',
     title: 'Compose prompt',
     description:
       "Compose a prompt for a task from the user's most relevant context units: the full layout, grouped by type, or a compact one.",
@@ -94,6 +130,7 @@ const TOOLS = {
     cost: ({ compact }: { compact: boolean }): CallCost => (compact ? 'rank-compact' : 'rank'),
   },
   add_context: {
+    scope: 'contexts:write',
     title: 'Add context',
     description:
       'Store a new context unit: a preference, goal, decision or fact about the user, with a confidence (0..1), tags and a source.',
@@ -103,6 +140,7 @@ const TOOLS = {
     cost: 'create',
   },
   update_context: {
+    scope: 'contexts:write',
     title: 'Update context',
     description: 'Change fields of a context unit; fields left out stay as they are.',
     input: ContextUnitUpdate.extend({ id }),
@@ -111,6 +149,7 @@ const TOOLS = {
     cost: null,
   },
   supersede_context: {
+    scope: 'contexts:write',
     title: 'Supersede context',
     description:
       'Replace an active context unit with a new one (fields left out are taken from the old unit). The old unit is kept, marked superseded by the new one, and no longer used.',
@@ -120,6 +159,7 @@ const TOOLS = {
     cost: 'create',
   },
   delete_context: {
+    scope: 'contexts:write',
     title: 'Delete context',
     description: 'Delete a context unit for good.',
     input: z.strictObject({ id }),
@@ -128,6 +168,7 @@ const TOOLS = {
     cost: null,
   },
   list_contexts: {
+    scope: 'contexts:read',
     title: 'List contexts',
     description:
       'List context units in the order they were added, filtered by type, tags (comma-separated), text or status, a page at a time (limit, offset).',
@@ -137,6 +178,7 @@ const TOOLS = {
     cost: null,
   },
   get_context: {
+    scope: 'contexts:read',
     title: 'Get context',
     description: 'Read one context unit by id.',
     input: z.strictObject({ id }),
@@ -145,6 +187,7 @@ const TOOLS = {
     cost: null,
   },
   context_stats: {
+    scope: 'contexts:read',
     title: 'Context statistics',
     description: 'Counts of context units: total, active, superseded, by type, and the embedding model.',
     input: z.strictObject({}),
@@ -156,6 +199,11 @@ const TOOLS = {
 
 export type McpToolName = keyof typeof TOOLS;
 export const MCP_TOOL_NAMES = Object.keys(TOOLS) as McpToolName[];
+/** The scope each tool needs, as declared with the tool. */
+export const MCP_TOOL_SCOPES = Object.fromEntries(MCP_TOOL_NAMES.map((name) => [name, TOOLS[name].scope])) as Record<
+  McpToolName,
+  Scope
+>;
 
 type ToolInput<N extends McpToolName> = z.output<(typeof TOOLS)[N]['input']>;
 type ToolOutput<N extends McpToolName> = z.output<(typeof TOOLS)[N]['output']>;
@@ -193,6 +241,17 @@ export function createMcpServer(backend: ContextBackend, options: McpServerOptio
     return described ?? UNEXPECTED_ERROR_MESSAGE;
   }
 
+  const access: Access = {
+    allows: (scope, info) => options.grantedScopes === undefined || hasScope(options.grantedScopes(info), scope),
+    refusal(call, info) {
+      if (access.allows(call.scope, info)) {
+        return null;
+      }
+      options.onForbidden?.(call, info);
+      return missingScopeMessage(call.scope);
+    },
+  };
+
   function tool<N extends McpToolName>(name: N, run: (input: ToolInput<N>) => Promise<ToolResult<N>>): void {
     const spec = TOOLS[name];
     server.registerTool(
@@ -206,6 +265,10 @@ export function createMcpServer(backend: ContextBackend, options: McpServerOptio
       },
       // The SDK has validated the arguments against `inputSchema` before this runs.
       async (input: unknown, extra: CallInfo): Promise<CallToolResult> => {
+        const refused = access.refusal({ scope: spec.scope, kind: 'tool', name }, extra);
+        if (refused !== null) {
+          return { content: [{ type: 'text', text: refused }], isError: true };
+        }
         try {
           const args = input as ToolInput<N>;
           const cost: CallCost | null = typeof spec.cost === 'function' ? spec.cost(args as never) : spec.cost;
@@ -261,7 +324,7 @@ export function createMcpServer(backend: ContextBackend, options: McpServerOptio
     return { structured: stats, text: renderStats(stats) };
   });
 
-  registerResources(server, backend, messageOf);
+  registerResources(server, backend, messageOf, access);
 
   server.registerPrompt(
     'with-my-context',
@@ -271,6 +334,10 @@ export function createMcpServer(backend: ContextBackend, options: McpServerOptio
       argsSchema: { task: TaskRequest.shape.task.describe('What you are working on') },
     },
     async ({ task }, extra: CallInfo) => {
+      const refused = access.refusal({ scope: PROMPT_SCOPE, kind: 'prompt', name: 'with-my-context' }, extra);
+      if (refused !== null) {
+        throw new Error(refused);
+      }
       try {
         await options.beforeCall?.('rank', extra);
         const generated = await backend.composePrompt({ task }, false);
@@ -295,17 +362,30 @@ export function createMcpServer(backend: ContextBackend, options: McpServerOptio
   return server;
 }
 
-/** The units as resources: all active ones, the active ones of each type, and each unit by id. */
-function registerResources(server: McpServer, backend: ContextBackend, messageOf: (error: unknown) => string): void {
+/**
+ * The units as resources: all active ones, the active ones of each type, and each unit by id. Reading one needs
+ * `RESOURCE_SCOPE`; without it the template lists no units.
+ */
+function registerResources(
+  server: McpServer,
+  backend: ContextBackend,
+  messageOf: (error: unknown) => string,
+  access: Access,
+): void {
   const json = (uri: URL, value: unknown) => ({
     contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(value, null, 2) }],
   });
-  async function read<T>(load: () => Promise<T>): Promise<T> {
+  async function load<T>(run: () => Promise<T>): Promise<T> {
     try {
-      return await load();
+      return await run();
     } catch (error) {
       throw new Error(messageOf(error));
     }
+  }
+  /** A resource read: refused without the scope, else what `run` loads. */
+  function read<T>(uri: URL, info: CallInfo, run: () => Promise<T>): Promise<T> {
+    const refused = access.refusal({ scope: RESOURCE_SCOPE, kind: 'resource', name: uri.href }, info);
+    return refused === null ? load(run) : Promise.reject(new Error(refused));
   }
 
   server.registerResource(
@@ -316,7 +396,8 @@ function registerResources(server: McpServer, backend: ContextBackend, messageOf
       description: `The active context units, oldest first (at most ${RESOURCE_LIST_LIMIT}).`,
       mimeType: 'application/json',
     },
-    async (uri) => json(uri, await read(() => backend.list({ limit: RESOURCE_LIST_LIMIT }))),
+    async (uri, extra: CallInfo) =>
+      json(uri, await read(uri, extra, () => backend.list({ limit: RESOURCE_LIST_LIMIT }))),
   );
   for (const type of CONTEXT_TYPES) {
     server.registerResource(
@@ -327,14 +408,19 @@ function registerResources(server: McpServer, backend: ContextBackend, messageOf
         description: `The active context units of type ${type}, oldest first (at most ${RESOURCE_LIST_LIMIT}).`,
         mimeType: 'application/json',
       },
-      async (uri) => json(uri, await read(() => backend.list({ type, limit: RESOURCE_LIST_LIMIT }))),
+      async (uri, extra: CallInfo) =>
+        json(uri, await read(uri, extra, () => backend.list({ type, limit: RESOURCE_LIST_LIMIT }))),
     );
   }
   server.registerResource(
     'context',
     new ResourceTemplate('contextpilot://contexts/{id}', {
-      list: async () => {
-        const units = await read(() => backend.list({ limit: RESOURCE_LIST_LIMIT }));
+      // Listing, like tools/list, is no refusal: a caller that may not read units is shown none.
+      list: async (extra: CallInfo) => {
+        if (!access.allows(RESOURCE_SCOPE, extra)) {
+          return { resources: [] };
+        }
+        const units = await load(() => backend.list({ limit: RESOURCE_LIST_LIMIT }));
         return {
           resources: units.map((unit) => ({
             uri: `contextpilot://contexts/${encodeURIComponent(unit.id)}`,
@@ -346,12 +432,12 @@ function registerResources(server: McpServer, backend: ContextBackend, messageOf
       },
     }),
     { title: 'Context unit', description: 'One context unit by id.', mimeType: 'application/json' },
-    async (uri, variables) => {
+    async (uri, variables, extra: CallInfo) => {
       const unitId = variables.id;
       if (typeof unitId !== 'string') {
         throw new Error('Give one context unit id');
       }
-      return json(uri, await read(() => backend.get(decodeURIComponent(unitId))));
+      return json(uri, await read(uri, extra, () => backend.get(decodeURIComponent(unitId))));
     },
   );
 }

@@ -25,6 +25,7 @@ import { hostCheckPlugin } from './http/plugins/host-check.js';
 import { originCheckPlugin } from './http/plugins/origin-check.js';
 import { authPlugin } from './http/plugins/auth.js';
 import { rateLimitPlugin } from './http/plugins/rate-limit.js';
+import { publicPluginContext, routeScopesPlugin, scopeCheckPlugin } from './http/plugins/scope-check.js';
 import { signingPlugin } from './http/plugins/signing.js';
 import { chatRoutes } from './http/routes/chat.js';
 import { contextRoutes } from './http/routes/contexts.js';
@@ -36,7 +37,7 @@ import { systemRoutes } from './http/routes/system.js';
 import { mcpRoutes } from './http/routes/mcp.js';
 import { loadWebUi, webUiAssets } from './http/routes/web-ui.js';
 import { createMcpSessions } from './mcp/http-sessions.js';
-import { errorOptions, rateLimitOptions } from './mcp/options.js';
+import { errorOptions, rateLimitOptions, scopeOptions } from './mcp/options.js';
 import { createServiceBackend } from './mcp/service-backend.js';
 import { newId } from './ids.js';
 import type { Embedder } from './providers/embeddings/embedder.js';
@@ -162,6 +163,7 @@ async function registerProtection(
     now: () => clock.now().getTime(),
   });
   await api.register(rateLimitPlugin, { enabled: config.security.rateLimitEnabled, counters });
+  await api.register(scopeCheckPlugin, { audit });
 }
 
 /** What tests and the benchmark reach into. */
@@ -225,13 +227,14 @@ function createAi(
 }
 
 /** The `/mcp` sessions, each an MCP server over the same services as the REST routes. */
-function createMcp(config: Config, core: Core, counters: CounterStore) {
+function createMcp(config: Config, core: Core, counters: CounterStore, audit: AuditService) {
   const backend = createServiceBackend(core);
   const log = core.logger.child({ component: 'mcp' });
   return createMcpSessions({
     createServer: () =>
       createMcpServer(backend, {
         ...errorOptions(log),
+        ...scopeOptions(audit),
         ...(config.security.rateLimitEnabled ? rateLimitOptions(counters) : {}),
       }),
     maxSessions: config.mcp.maxSessions,
@@ -312,7 +315,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     await core.close();
     throw error;
   }
-  const mcp = config.mcp.enabled ? createMcp(config, core, security.counters) : null;
+  const mcp = config.mcp.enabled ? createMcp(config, core, security.counters, security.audit) : null;
 
   // Typed as Fastify's base logger so the instance type stays the default one the route modules use.
   const loggerInstance: FastifyBaseLogger = logger;
@@ -369,6 +372,8 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     settings: ai.settings,
   });
 
+  // First, before any route: every route must declare the scope it needs, or the app does not start.
+  await app.register(routeScopesPlugin);
   await app.register(requestContextPlugin, { metrics: metrics?.http ?? null });
   await app.register(securityHeadersPlugin, {
     enabled: config.security.enableSecurityHeaders,
@@ -403,11 +408,13 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
   });
   // The docs page gets its own policy instead of the API's `default-src 'none'`. Its layout has no top bar: the bar's
   // logo is an SVG with an inline <style> that the policy would block.
-  await app.register(swaggerUi, {
-    routePrefix: '/docs',
-    staticCSP: config.security.enableSecurityHeaders ? DOCS_CSP : false,
-    uiConfig: { layout: 'BaseLayout' },
-  });
+  await publicPluginContext(app, (docs) =>
+    docs.register(swaggerUi, {
+      routePrefix: '/docs',
+      staticCSP: config.security.enableSecurityHeaders ? DOCS_CSP : false,
+      uiConfig: { layout: 'BaseLayout' },
+    }),
+  );
 
   // Public routes: API information, health, docs and the web UI.
   const webUi = loadWebUi(config.webDir);
@@ -416,9 +423,10 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     if (webUi) {
       await webUiAssets(pub, { dir: webUi.dir });
     }
-    pub.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+    pub.get('/openapi.json', { config: { scope: 'public' }, schema: { hide: true } }, () => app.swagger());
   });
-  // Protected routes: every route registered here gets the security hooks (http/plugins/README.md).
+  // Protected routes: every route registered here gets the security hooks, its scope checked last
+  // (http/plugins/README.md).
   await app.register(async (api) => {
     await registerProtection(api, config, security, clock);
     metricsRoutes(api, { metrics });

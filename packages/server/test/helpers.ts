@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -38,6 +38,16 @@ process.on('exit', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** A built web UI in a fresh directory: `index.html`, one script under `assets/` and a favicon. */
+export function fakeWebUi(): string {
+  const dir = tempDir();
+  mkdirSync(join(dir, 'assets'));
+  writeFileSync(join(dir, 'index.html'), '<!doctype html><title>UI</title><script src="/assets/app.js"></script>');
+  writeFileSync(join(dir, 'assets', 'app.js'), 'void 0;');
+  writeFileSync(join(dir, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
+  return dir;
+}
 
 /** Configuration for tests: a temp SQLite file, quiet logs, everything else default unless overridden. */
 export function testConfig(env: Record<string, string> = {}): Config {

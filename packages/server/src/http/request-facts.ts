@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 
 import type { EventRequest } from '../services/audit-events.js';
 import type { RateBudget } from './plugins/rate-limit.js';
+import type { RouteScope } from './plugins/scope-check.js';
 
 const clientIps = new WeakMap<FastifyRequest, string>();
 
@@ -26,6 +27,8 @@ export interface RouteFacts {
   unsigned: boolean;
   /** The Origin rule applies to every method, not only to writes (its `config.originCheck`). */
   checksEveryOrigin: boolean;
+  /** The scope the route needs (its `config.scope`); undefined when no route matched. */
+  scope: RouteScope | undefined;
 }
 const routeFacts = new WeakMap<FastifyRequest, RouteFacts>();
 
@@ -40,6 +43,7 @@ export function routeOf(request: FastifyRequest): RouteFacts {
       acceptsBearer: config.acceptsBearer === true,
       unsigned: config.unsigned === true,
       checksEveryOrigin: config.originCheck === 'every-request',
+      scope: config.scope,
     };
     routeFacts.set(request, facts);
   }

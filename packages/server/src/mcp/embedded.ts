@@ -2,6 +2,7 @@ import { runStdioServer } from '@contextpilot/mcp';
 
 import { loadConfig, readEnvironment, toDatabaseUrl } from '../config.js';
 import { createCore } from '../core.js';
+import { OWNER_PRINCIPAL } from '../domain/principal.js';
 import { createLogger } from '../logger.js';
 import { errorOptions } from './options.js';
 import { createServiceBackend } from './service-backend.js';
@@ -29,7 +30,11 @@ export async function runEmbeddedMcp(options: EmbeddedMcpOptions) {
   const core = await createCore(config, { logger });
   let served;
   try {
-    served = await runStdioServer(createServiceBackend(core), errorOptions(logger.child({ component: 'mcp' })));
+    served = await runStdioServer(createServiceBackend(core), {
+      ...errorOptions(logger.child({ component: 'mcp' })),
+      // The local store's owner, who holds every scope.
+      grantedScopes: () => OWNER_PRINCIPAL.scopes,
+    });
   } catch (error) {
     await core.stop();
     await core.close();

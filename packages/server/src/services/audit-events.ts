@@ -21,6 +21,11 @@ export const SECURITY_EVENTS = {
   host_check: ['disallowed_host'],
   /** A request that may change state refused because a browser sent it for another origin (CSRF). */
   origin_check: ['null_origin', 'disallowed_origin', 'cross_site'],
+  /**
+   * A request (or an MCP tool call, prompt or resource read) refused because its key lacks the scope it needs;
+   * `details.scope` names that scope.
+   */
+  forbidden: ['missing_scope'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type EventName = keyof typeof SECURITY_EVENTS;

@@ -7,6 +7,7 @@ import {
   keyFingerprint,
   parseKeyHash,
 } from '../domain/api-key.js';
+import { OWNER_PRINCIPAL, type Principal } from '../domain/principal.js';
 import { toTimestamp, type Clock } from '../domain/types.js';
 import { badRequest } from '../errors.js';
 import type { SettingsStore } from '../storage/store.js';
@@ -25,8 +26,9 @@ export const KEY_SETTINGS = {
 /** `api_key_last_used_at` is written at most this often per instance. */
 const LAST_USED_INTERVAL_MS = 60_000;
 
+/** A valid key names who the request acts for (`principal`); an invalid one why it was refused. */
 export type KeyCheck =
-  | { valid: true; fingerprint: string }
+  | { valid: true; fingerprint: string; principal: Principal }
   | { valid: false; reason: 'missing_key' | 'invalid_key'; fingerprint: string | null };
 
 /** Who asked for a rotation, for its audit event. */
@@ -123,7 +125,8 @@ export function createKeyService(deps: {
       if (now.getTime() - lastUsedWrite >= LAST_USED_INTERVAL_MS) {
         await touch(now);
       }
-      return { valid: true, fingerprint };
+      // The single v1 key is the owner's: every scope.
+      return { valid: true, fingerprint, principal: OWNER_PRINCIPAL };
     },
 
     /**

@@ -1,12 +1,10 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createLogger } from '../../src/logger.js';
-import { type HttpTestApp, startHttpTestApp, tempDir, token } from '../helpers.js';
+import { fakeWebUi, type HttpTestApp, startHttpTestApp, token } from '../helpers.js';
 import { auditEventsOf, fetchText, rawCall } from './security-helpers.js';
 
 /**
@@ -36,16 +34,6 @@ function expectMisdirected(res: Response, label: string) {
   expect(res.headers.vary, label).toMatch(/\bOrigin\b/);
 }
 
-/** A built web UI of three files. */
-function webUi(): string {
-  const dir = tempDir();
-  mkdirSync(join(dir, 'assets'));
-  writeFileSync(join(dir, 'index.html'), '<!doctype html><title>UI</title><script src="/assets/app.js"></script>');
-  writeFileSync(join(dir, 'assets', 'app.js'), 'void 0;');
-  writeFileSync(join(dir, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
-  return dir;
-}
-
 let server: HttpTestApp;
 let port: string;
 const logLines: string[] = [];
@@ -58,7 +46,7 @@ beforeAll(async () => {
   });
   const logger = createLogger({ log: { level: 'info', format: 'json' } }, logs);
   // Bound to 127.0.0.1 (the default) with authentication off (the default), the set-up DNS rebinding aims at.
-  server = await startHttpTestApp({ CONTEXTPILOT_WEB_DIR: webUi() }, START, { logger });
+  server = await startHttpTestApp({ CONTEXTPILOT_WEB_DIR: fakeWebUi() }, START, { logger });
   port = new URL(server.base).port;
   const created = await fetchText(`${server.base}/contexts`, {
     method: 'POST',

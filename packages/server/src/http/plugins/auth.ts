@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
+import { OWNER_PRINCIPAL, type Principal } from '../../domain/principal.js';
 import { unauthorized } from '../../errors.js';
 import { keyActor } from '../../services/audit-events.js';
 import type { AuditService } from '../../services/audit-service.js';
@@ -12,6 +13,12 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Fingerprint of the API key that authenticated this request (auth enabled only). */
     keyFingerprint?: string;
+    /**
+     * Who the request acts for and what it may do, set by `auth` on every request of the protected context: the
+     * principal of the key it presented, or the owner (every scope) while authentication is off. Undefined on the
+     * public routes, which no key reaches.
+     */
+    principal?: Principal;
   }
   interface FastifyContextConfig {
     /**
@@ -47,11 +54,16 @@ function presentedKey(request: FastifyRequest): string | undefined {
 
 /**
  * The API key of every request to the context it is registered in, after the failed-authentication limit of the
- * client. Where it runs among the other hooks: `README.md` in this folder.
+ * client, and the principal the key stands for. Where it runs among the other hooks: `README.md` in this folder.
  */
 export const authPlugin = fp(
   (app: FastifyInstance, options: AuthOptions) => {
     if (!options.enabled) {
+      // Every request is the owner's: nothing to check, but the scope check and the handlers read a principal.
+      app.addHook('onRequest', (request, _reply, done) => {
+        request.principal = OWNER_PRINCIPAL;
+        done();
+      });
       return;
     }
     const { audit, keys, failedAuth } = options;
@@ -69,6 +81,7 @@ export const authPlugin = fp(
         throw unauthorized(AUTH_FAILED_MESSAGE);
       }
       request.keyFingerprint = check.fingerprint;
+      request.principal = check.principal;
       audit.record({
         event: 'api_key_auth',
         outcome: 'valid_key',

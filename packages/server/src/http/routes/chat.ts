@@ -67,7 +67,7 @@ export function chatRoutes(
   r.post(
     '/ai/chat',
     {
-      config: { rateLimit: 10 },
+      config: { scope: 'chat', rateLimit: 10 },
       schema: {
         tags: ['chat'],
         summary: 'Send a task with the relevant contexts to a language model',
@@ -83,7 +83,7 @@ export function chatRoutes(
   r.post(
     '/ai/chat/stream',
     {
-      config: { rateLimit: 10 },
+      config: { scope: 'chat', rateLimit: 10 },
       schema: {
         tags: ['chat'],
         summary: 'The same as /ai/chat, answered as Server-Sent Events',
@@ -134,6 +134,7 @@ export function chatRoutes(
   r.get(
     '/ai/conversations',
     {
+      config: { scope: 'chat' },
       schema: {
         tags: ['chat'],
         summary: 'Conversations, most recent activity first',
@@ -153,6 +154,7 @@ export function chatRoutes(
   r.get(
     '/ai/conversations/:conversation_id',
     {
+      config: { scope: 'chat' },
       schema: {
         tags: ['chat'],
         summary: 'One conversation with its messages in order',
@@ -166,6 +168,7 @@ export function chatRoutes(
   r.delete(
     '/ai/conversations/:conversation_id',
     {
+      config: { scope: 'chat' },
       schema: {
         tags: ['chat'],
         summary: 'Delete a conversation and its messages',

@@ -49,7 +49,7 @@ export function contextRoutes(
   r.post(
     '/contexts',
     {
-      config: { rateLimit: CREATE_BUDGET },
+      config: { scope: 'contexts:write', rateLimit: CREATE_BUDGET },
       schema: {
         tags: ['contexts'],
         summary: 'Create a context unit',
@@ -66,6 +66,7 @@ export function contextRoutes(
   r.get(
     '/contexts',
     {
+      config: { scope: 'contexts:read' },
       schema: {
         tags: ['contexts'],
         summary: 'List context units (a bare array, in insertion order)',
@@ -82,6 +83,7 @@ export function contextRoutes(
   r.get(
     '/contexts/export',
     {
+      config: { scope: 'contexts:read' },
       schema: {
         tags: ['contexts'],
         summary: 'Export every unit (superseded included) as JSON or CSV',
@@ -102,7 +104,7 @@ export function contextRoutes(
   r.post(
     '/contexts/import',
     {
-      config: { bodyLimit: options.maxImportBytes + 64 * 1024 },
+      config: { scope: 'contexts:write', bodyLimit: options.maxImportBytes + 64 * 1024 },
       schema: {
         tags: ['contexts'],
         summary: 'Import a JSON or CSV export (multipart field `file`)',
@@ -131,6 +133,7 @@ export function contextRoutes(
   r.get(
     '/contexts/:context_id',
     {
+      config: { scope: 'contexts:read' },
       schema: {
         tags: ['contexts'],
         summary: 'Get one unit',
@@ -144,6 +147,7 @@ export function contextRoutes(
   r.put(
     '/contexts/:context_id',
     {
+      config: { scope: 'contexts:write' },
       schema: {
         tags: ['contexts'],
         summary: 'Update a unit (only the fields present are changed; `superseded_by: null` clears the link)',
@@ -159,7 +163,7 @@ export function contextRoutes(
   r.post(
     '/contexts/:context_id/supersede',
     {
-      config: { rateLimit: CREATE_BUDGET },
+      config: { scope: 'contexts:write', rateLimit: CREATE_BUDGET },
       schema: {
         tags: ['contexts'],
         summary: 'Replace an active unit with a new one',
@@ -179,6 +183,7 @@ export function contextRoutes(
   r.delete(
     '/contexts/:context_id',
     {
+      config: { scope: 'contexts:write' },
       schema: {
         tags: ['contexts'],
         summary: 'Delete a unit',
@@ -192,7 +197,12 @@ export function contextRoutes(
     },
   );
 
-  r.get('/stats', { schema: { tags: ['contexts'], summary: 'Counts of units', response: { 200: Stats } } }, () =>
-    readStats(contexts, options.search),
+  r.get(
+    '/stats',
+    {
+      config: { scope: 'contexts:read' },
+      schema: { tags: ['contexts'], summary: 'Counts of units', response: { 200: Stats } },
+    },
+    () => readStats(contexts, options.search),
   );
 }

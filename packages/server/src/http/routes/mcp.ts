@@ -3,7 +3,8 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 
 import { AppError, badRequest, notFound } from '../../errors.js';
 import type { McpSessions } from '../../mcp/http-sessions.js';
-import { clientIp, singleHeader } from '../request-facts.js';
+import { mcpAuthInfo } from '../../mcp/options.js';
+import { singleHeader } from '../request-facts.js';
 
 /** MCP messages per minute per client IP (each tool call also counts against the REST route it stands for). */
 const MCP_MESSAGES_PER_MINUTE = 600;
@@ -45,6 +46,8 @@ export function mcpRoutes(app: FastifyInstance, options: { sessions: McpSessions
     method: ['POST', 'GET', 'DELETE'],
     url: '/mcp',
     config: {
+      // Any valid key opens and uses a session; each tool call, prompt and resource read checks its own scope.
+      scope: 'per-tool',
       acceptsBearer: true,
       unsigned: true,
       originCheck: 'every-request',
@@ -70,7 +73,8 @@ export function mcpRoutes(app: FastifyInstance, options: { sessions: McpSessions
       try {
         const response = await transport.handleRequest(toWebRequest(request), {
           parsedBody: request.body,
-          authInfo: { token: '', clientId: owner ?? 'anonymous', scopes: [], extra: { clientIp: clientIp(request) } },
+          // The scopes of this request's key travel with each call it carries: every tool checks its own.
+          authInfo: mcpAuthInfo(request),
         });
         if (response.status >= 400) {
           throw await transportError(response);

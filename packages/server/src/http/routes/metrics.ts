@@ -7,7 +7,11 @@ import type { Metrics } from '../../services/metrics.js';
 export function metricsRoutes(app: FastifyInstance, options: { metrics: Metrics | null }): void {
   app.get(
     '/metrics',
-    { schema: { tags: ['system'], summary: 'Prometheus metrics', hide: false } },
+    {
+      // Counters of the whole server (every person's requests and security events): the administrator's.
+      config: { scope: 'admin' },
+      schema: { tags: ['system'], summary: 'Prometheus metrics', hide: false },
+    },
     async (_request, reply) => {
       if (options.metrics === null) {
         throw notFound('Metrics are disabled');

@@ -20,7 +20,7 @@ export function promptRoutes(app: FastifyInstance, options: { prompts: PromptSer
     r.post(
       compact ? '/generate-prompt/compact' : '/generate-prompt',
       {
-        config: { rateLimit: promptBudget(compact) },
+        config: { scope: 'prompts', rateLimit: promptBudget(compact) },
         schema: {
           tags: ['prompts'],
           summary: compact

@@ -28,7 +28,7 @@ export function providerRoutes(
   r.get(
     '/providers',
     {
-      config: { rateLimit: 30 },
+      config: { scope: 'settings', rateLimit: 30 },
       schema: {
         tags: ['providers'],
         summary: 'The three providers, their state and models',
@@ -41,7 +41,7 @@ export function providerRoutes(
   r.post(
     '/providers/:provider_name/validate',
     {
-      config: { rateLimit: 20 },
+      config: { scope: 'settings', rateLimit: 20 },
       schema: {
         tags: ['providers'],
         summary: 'Check a provider connection',
@@ -65,7 +65,7 @@ export function providerRoutes(
   r.get(
     '/settings',
     {
-      config: { rateLimit: 30 },
+      config: { scope: 'settings', rateLimit: 30 },
       schema: {
         tags: ['settings'],
         summary: 'AI settings (secrets are never returned)',
@@ -78,7 +78,7 @@ export function providerRoutes(
   r.post(
     '/settings',
     {
-      config: { rateLimit: 10 },
+      config: { scope: 'settings', rateLimit: 10 },
       schema: {
         tags: ['settings'],
         summary: 'Change AI settings',

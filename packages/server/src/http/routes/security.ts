@@ -15,7 +15,7 @@ export function securityRoutes(app: FastifyInstance, options: { keys: KeyService
   r.post(
     '/security/api-key/rotate',
     {
-      config: { rateLimit: 5 },
+      config: { scope: 'admin', rateLimit: 5 },
       schema: {
         tags: ['security'],
         summary: 'Replace the API key',
@@ -36,7 +36,7 @@ export function securityRoutes(app: FastifyInstance, options: { keys: KeyService
   r.get(
     '/security/events',
     {
-      config: { rateLimit: 30 },
+      config: { scope: 'audit:read', rateLimit: 30 },
       schema: {
         tags: ['security'],
         summary: 'The security audit log, newest first',

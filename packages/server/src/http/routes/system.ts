@@ -14,6 +14,7 @@ export function systemRoutes(app: FastifyInstance, options: { health: HealthServ
   app.get(
     '/',
     {
+      config: { scope: 'public' },
       schema: {
         tags: ['system'],
         summary: 'API information (a browser asking for HTML gets the web UI)',
@@ -35,6 +36,7 @@ export function systemRoutes(app: FastifyInstance, options: { health: HealthServ
   r.get(
     '/health',
     {
+      config: { scope: 'public' },
       schema: {
         tags: ['system'],
         summary: 'Health of the embedding model and the storage',

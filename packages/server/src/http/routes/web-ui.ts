@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 
+import { publicPluginContext } from '../plugins/scope-check.js';
+
 /**
  * CSP of the web UI: scripts and styles only from this origin (no inline scripts), API calls to this origin only,
  * nothing may frame the UI, and no `<base>` element may redirect its relative URLs.
@@ -26,23 +28,25 @@ export function wantsHtml(accept: string | undefined): boolean {
 export async function webUiAssets(app: FastifyInstance, options: { dir: string }): Promise<void> {
   const assets = join(options.dir, 'assets');
   if (existsSync(assets)) {
-    await app.register(fastifyStatic, {
-      root: assets,
-      prefix: '/assets/',
-      decorateReply: false,
-      index: false,
-      setHeaders: (reply) => {
-        void reply.header('cache-control', 'public, max-age=31536000, immutable');
-        void reply.header('content-security-policy', UI_CSP);
-      },
-    });
+    await publicPluginContext(app, (files) =>
+      files.register(fastifyStatic, {
+        root: assets,
+        prefix: '/assets/',
+        decorateReply: false,
+        index: false,
+        setHeaders: (reply) => {
+          void reply.header('cache-control', 'public, max-age=31536000, immutable');
+          void reply.header('content-security-policy', UI_CSP);
+        },
+      }),
+    );
   }
   for (const file of ['favicon.svg', 'favicon.ico', 'robots.txt']) {
     const path = join(options.dir, file);
     if (existsSync(path)) {
       const body = readFileSync(path);
       const type = file.endsWith('.svg') ? 'image/svg+xml' : file.endsWith('.ico') ? 'image/x-icon' : 'text/plain';
-      app.get(`/${file}`, { schema: { hide: true } }, (_request, reply) =>
+      app.get(`/${file}`, { config: { scope: 'public' }, schema: { hide: true } }, (_request, reply) =>
         reply.type(type).header('cache-control', 'public, max-age=86400').send(body),
       );
     }
