@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { ApiError, createClient } from '@contextpilot/client';
 import type { Health, Stats } from '@contextpilot/contract';
 
-import type { CommandAction } from '../command.js';
+import { needsScope, type CommandAction } from '../command.js';
 import { readConfig, writeConfig, type SavedConfig } from '../config-file.js';
 import { DEFAULT_URL, firstSetting, normalizeServerUrl } from '../connection.js';
 import { CliError, EXIT, usageError } from '../exit-codes.js';
@@ -34,8 +34,7 @@ function statusText(url: string, health: Health, stats: Stats): string {
 
 /** `status`, `events`, `keys rotate` and `login`. */
 export function registerAdminCommands(program: Command, action: CommandAction): void {
-  program
-    .command('status')
+  needsScope(program.command('status'), 'contexts:read')
     .description("the server's health and unit counts (exit code 1 when it is unhealthy)")
     .action(
       action(async (context) => {
@@ -49,8 +48,7 @@ export function registerAdminCommands(program: Command, action: CommandAction): 
       }),
     );
 
-  program
-    .command('events')
+  needsScope(program.command('events'), 'audit:read')
     .description('the security audit log, newest first')
     .option('-n, --limit <n>', 'at most this many (1–1000)', integerIn(1, 1000))
     .option('--offset <n>', 'skip this many', integerIn(0, Number.MAX_SAFE_INTEGER))
@@ -77,10 +75,8 @@ export function registerAdminCommands(program: Command, action: CommandAction): 
       }),
     );
 
-  program
-    .command('keys')
-    .description("the server's API key")
-    .command('rotate')
+  const keys = program.command('keys').description("the server's API key");
+  needsScope(keys.command('rotate'), 'admin')
     .description('replace the API key; the new one is saved in the config file, never printed')
     .action(
       action(async (context) => {
@@ -118,8 +114,7 @@ export function registerAdminCommands(program: Command, action: CommandAction): 
       }),
     );
 
-  program
-    .command('login')
+  needsScope(program.command('login'), 'any')
     .description('check the server URL, API key and signing secret, then save them (mode 0600)')
     .action(
       action(async (context) => {
@@ -150,15 +145,16 @@ export function registerAdminCommands(program: Command, action: CommandAction): 
           ...(signingSecret && { signing_secret: signingSecret }),
         };
         // Before saving: a read that needs the key, and a signed request that changes nothing (deleting a conversation
-        // that cannot exist: the signature is checked first, then the answer is 404).
+        // that cannot exist).
         const client = createClient({
           baseUrl: config.url,
           apiKey: config.api_key,
           signingSecret: config.signing_secret,
         });
         await client.stats();
+        // 404, or 403 for a key without the chat scope: either way the signature was checked first and accepted.
         await client.deleteConversation(randomUUID()).catch((error: unknown) => {
-          if (!(error instanceof ApiError && error.status === 404)) {
+          if (!(error instanceof ApiError && (error.status === 404 || error.status === 403))) {
             throw error;
           }
         });

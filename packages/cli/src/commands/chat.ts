@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 
 import type { AIRequest, AIResponse } from '@contextpilot/contract';
 
-import type { CommandAction } from '../command.js';
+import { needsScope, type CommandAction } from '../command.js';
 import { emit, printable, table } from '../output.js';
 import { integerIn, numberIn } from '../parse.js';
 import { textArgument } from '../stdin.js';
@@ -19,8 +19,7 @@ interface ChatFlags {
 
 /** `chat` (one turn, streamed to the terminal) and `conversations`. */
 export function registerChatCommands(program: Command, action: CommandAction): void {
-  program
-    .command('chat')
+  needsScope(program.command('chat'), 'chat')
     .description('ask a model with your context; the reply streams to the terminal (Ctrl-C stops it)')
     .argument('<message>', 'what to ask ("-" reads it from standard input)')
     .option('-p, --provider <provider>', 'openai, anthropic or ollama (default: the saved settings)')
@@ -74,8 +73,7 @@ export function registerChatCommands(program: Command, action: CommandAction): v
     );
 
   const conversations = program.command('conversations').description('past chats: list, show or delete');
-  conversations
-    .command('list', { isDefault: true })
+  needsScope(conversations.command('list', { isDefault: true }), 'chat')
     .description('the latest conversations')
     .option('-n, --limit <n>', 'at most this many (1–200)', integerIn(1, 200))
     .option('--offset <n>', 'skip this many', integerIn(0, Number.MAX_SAFE_INTEGER))
@@ -100,8 +98,7 @@ export function registerChatCommands(program: Command, action: CommandAction): v
         );
       }),
     );
-  conversations
-    .command('show')
+  needsScope(conversations.command('show'), 'chat')
     .description('one conversation, message by message')
     .argument('<id>', 'the conversation id')
     .action(
@@ -112,8 +109,7 @@ export function registerChatCommands(program: Command, action: CommandAction): v
         );
       }),
     );
-  conversations
-    .command('rm')
+  needsScope(conversations.command('rm'), 'chat')
     .description('delete a conversation')
     .argument('<id>', 'the conversation id')
     .action(

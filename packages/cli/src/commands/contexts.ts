@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import type { ContextUnitUpdate, SupersedeRequest } from '@contextpilot/contract';
 import { CONTEXT_STATUSES, CONTEXT_TYPES } from '@contextpilot/contract/limits';
 
-import type { CommandAction } from '../command.js';
+import { needsScope, type CommandAction } from '../command.js';
 import { usageError } from '../exit-codes.js';
 import { emit, unitDetail, unitTable } from '../output.js';
 import { commaList, fraction, integerIn } from '../parse.js';
@@ -22,8 +22,7 @@ interface UnitFlags {
 
 /** `add`, `list`, `get`, `edit`, `supersede` and `rm`. */
 export function registerContextCommands(program: Command, action: CommandAction): void {
-  program
-    .command('add')
+  needsScope(program.command('add'), 'contexts:write')
     .description('add a context unit (content "-" reads it from standard input)')
     .argument('<content>', 'what to remember')
     .addOption(typeOption('preference, decision, fact or goal').makeOptionMandatory())
@@ -44,8 +43,7 @@ export function registerContextCommands(program: Command, action: CommandAction)
       }),
     );
 
-  program
-    .command('list')
+  needsScope(program.command('list'), 'contexts:read')
     .alias('ls')
     .description('list context units (active ones unless --all)')
     .addOption(typeOption('only this type'))
@@ -85,8 +83,7 @@ export function registerContextCommands(program: Command, action: CommandAction)
       ),
     );
 
-  program
-    .command('get')
+  needsScope(program.command('get'), 'contexts:read')
     .description('show one context unit')
     .argument('<id>', 'the unit id')
     .action(
@@ -96,8 +93,7 @@ export function registerContextCommands(program: Command, action: CommandAction)
       }),
     );
 
-  program
-    .command('edit')
+  needsScope(program.command('edit'), 'contexts:write')
     .description('change a context unit in place (only the fields given)')
     .argument('<id>', 'the unit id')
     .option('--content <content>', 'new content ("-" reads it from standard input)')
@@ -122,8 +118,7 @@ export function registerContextCommands(program: Command, action: CommandAction)
       }),
     );
 
-  program
-    .command('supersede')
+  needsScope(program.command('supersede'), 'contexts:write')
     .description('replace an active unit by a new one; the old one is kept, linked to it')
     .argument('<id>', 'the unit it replaces')
     .argument('<content>', 'the new content ("-" reads it from standard input)')
@@ -145,8 +140,7 @@ export function registerContextCommands(program: Command, action: CommandAction)
       }),
     );
 
-  program
-    .command('rm')
+  needsScope(program.command('rm'), 'contexts:write')
     .description('delete a context unit')
     .argument('<id>', 'the unit id')
     .action(

@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import type { GeneratedPrompt, TaskRequest } from '@contextpilot/contract';
 import { CONTEXT_TYPES } from '@contextpilot/contract/limits';
 
-import type { CommandAction } from '../command.js';
+import { needsScope, type CommandAction } from '../command.js';
 import { emit, table } from '../output.js';
 import { commaList, fraction, integerIn } from '../parse.js';
 import { textArgument } from '../stdin.js';
@@ -41,7 +41,9 @@ async function taskRequest(task: string, flags: TaskFlags): Promise<TaskRequest>
 
 /** `search` (the ranked units for a task) and `prompt` (the prompt composed from them). */
 export function registerPromptCommands(program: Command, action: CommandAction): void {
-  withTaskOptions(program.command('search').description('the units that matter for a task, best first')).action(
+  withTaskOptions(
+    needsScope(program.command('search'), 'prompts').description('the units that matter for a task, best first'),
+  ).action(
     action(async (context, task: string, flags: TaskFlags) => {
       const generated = await (await context.client()).generatePrompt(await taskRequest(task, flags));
       emit(context.output, generated.relevant_context, (ranked) =>
@@ -62,8 +64,7 @@ export function registerPromptCommands(program: Command, action: CommandAction):
   );
 
   withTaskOptions(
-    program
-      .command('prompt')
+    needsScope(program.command('prompt'), 'prompts')
       .description('print the prompt composed from your context for a task (pipe it anywhere)')
       .option('--compact', 'the compact form'),
   ).action(

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 
-import type { CommandAction } from '../command.js';
+import { needsScope, type CommandAction } from '../command.js';
 import { integerIn } from '../parse.js';
 
 /**
@@ -8,8 +8,7 @@ import { integerIn } from '../parse.js';
  * (the server, the embedding model, the MCP SDK) only when run, so the other commands start fast.
  */
 export function registerServerCommands(program: Command, action: CommandAction): void {
-  program
-    .command('serve')
+  needsScope(program.command('serve'), 'local')
     .description('run the ContextPilot server (API and web UI) in the foreground; configured like `npm start`')
     .option('--host <host>', 'address to listen on (CONTEXTPILOT_HOST)')
     .option('--port <port>', 'port to listen on (CONTEXTPILOT_PORT)', integerIn(0, 65_535))
@@ -33,8 +32,7 @@ export function registerServerCommands(program: Command, action: CommandAction):
       }),
     );
 
-  program
-    .command('mcp')
+  needsScope(program.command('mcp'), 'per-tool')
     .description(
       'serve MCP over stdio for an assistant or editor: for the server at --url (signed and authenticated like any ' +
         'client), or with --db on a local store, no server needed',

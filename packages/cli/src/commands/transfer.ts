@@ -8,7 +8,7 @@ import type { SingleBar } from 'cli-progress';
 
 import type { ContextPilotClient } from '@contextpilot/client';
 
-import type { CommandAction } from '../command.js';
+import { needsScope, type CommandAction } from '../command.js';
 import { CliError, EXIT, usageError } from '../exit-codes.js';
 import { emit } from '../output.js';
 import { integerIn } from '../parse.js';
@@ -82,8 +82,7 @@ async function readImportFile(path: string): Promise<Uint8Array> {
 
 /** `import` (with progress until every unit is embedded) and `export`. */
 export function registerTransferCommands(program: Command, action: CommandAction): void {
-  program
-    .command('import')
+  needsScope(program.command('import'), 'contexts:write')
     .description('import units from a JSON or CSV file (as written by export), then wait until all are embedded')
     .argument('<file>', 'a .json or .csv file')
     .option('--replace', 'delete every existing unit first')
@@ -144,8 +143,7 @@ export function registerTransferCommands(program: Command, action: CommandAction
       ),
     );
 
-  program
-    .command('export')
+  needsScope(program.command('export'), 'contexts:read')
     .description('write every unit as JSON or CSV (to standard output unless --output)')
     .addOption(new Option('-f, --format <format>', 'json or csv').choices(['json', 'csv']).default('json'))
     .option('-o, --output <file>', 'write to this file (created readable by you only)')
