@@ -50,6 +50,7 @@ import { createConversationService } from './services/conversation-service.js';
 import { createHealthService } from './services/health-service.js';
 import type { Indexer } from './services/indexer.js';
 import { createKeyService } from './services/key-service.js';
+import { createStoredKeys } from './services/stored-keys.js';
 import { createMetrics, type Metrics } from './services/metrics.js';
 import type { PromptService } from './services/prompt-service.js';
 import { createReplayGuard } from './services/replay-guard.js';
@@ -102,6 +103,7 @@ async function createSecurity(config: Config, storage: Storage, clock: Clock, me
       apiKeyHash: config.security.apiKeyHash,
       rotationBytes: config.security.apiKeyRotationBytes,
     },
+    stored: createStoredKeys({ keys: storage.apiKeys, people: storage.people, clock }),
   });
   if (config.security.allowedHosts === null && !config.security.enableAuth) {
     logger.warn(

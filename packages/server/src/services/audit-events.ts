@@ -5,7 +5,20 @@
  */
 export const SECURITY_EVENTS = {
   /** The API key of a protected request (and the failed-authentication limit checked before it). */
-  api_key_auth: ['valid_key', 'missing_key', 'invalid_key', 'rate_limited'],
+  api_key_auth: [
+    'valid_key',
+    'missing_key',
+    'invalid_key',
+    'rate_limited',
+    // Stored keys: the digest from before a rotation, inside its grace period (let in), and the refusals of a key
+    // that was found.
+    'grace_used',
+    'revoked_used',
+    'expired_key',
+    'grace_expired',
+    'network_refused',
+    'person_disabled',
+  ],
   /** The signature of a request whose method is signed. */
   request_signing: [
     'valid_signature',

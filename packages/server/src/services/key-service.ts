@@ -7,12 +7,14 @@ import {
   keyFingerprint,
   parseKeyHash,
 } from '../domain/api-key.js';
+import type { StoredKeyRefusal } from '../domain/key-rules.js';
 import { OWNER_PRINCIPAL, type Principal } from '../domain/principal.js';
 import { toTimestamp, type Clock } from '../domain/types.js';
 import { badRequest } from '../errors.js';
 import type { SettingsStore } from '../storage/store.js';
 import { keyActor, type EventRequest } from './audit-events.js';
 import type { AuditService } from './audit-service.js';
+import type { StoredKeys } from './stored-keys.js';
 
 /** Settings keys of the API key lifecycle (v1 names). */
 export const KEY_SETTINGS = {
@@ -28,8 +30,14 @@ const LAST_USED_INTERVAL_MS = 60_000;
 
 /** A valid key names who the request acts for (`principal`); an invalid one why it was refused. */
 export type KeyCheck =
-  | { valid: true; fingerprint: string; principal: Principal }
-  | { valid: false; reason: 'missing_key' | 'invalid_key'; fingerprint: string | null };
+  | {
+      valid: true;
+      fingerprint: string;
+      principal: Principal;
+      /** `grace_used`: a stored key's digest from before its rotation, inside the grace period. */
+      outcome: 'valid_key' | 'grace_used';
+    }
+  | { valid: false; reason: 'missing_key' | 'invalid_key' | StoredKeyRefusal; fingerprint: string | null };
 
 /** Who asked for a rotation, for its audit event. */
 export interface RotationRequest {
@@ -50,6 +58,8 @@ export function createKeyService(deps: {
   /** Keys are checked at all; without that a rotated key would protect nothing, so rotation is refused. */
   authEnabled: boolean;
   env: { apiKey: string; apiKeyHash: string; rotationBytes: number };
+  /** Keys created through the API, each with its person and scopes; without it only the v1 key exists. */
+  stored?: Pick<StoredKeys, 'check'>;
 }) {
   const envHash =
     deps.env.apiKeyHash !== '' ? deps.env.apiKeyHash : deps.env.apiKey !== '' ? hashApiKey(deps.env.apiKey) : '';
@@ -110,12 +120,24 @@ export function createKeyService(deps: {
 
   return {
     /** Checks a presented `X-API-Key` value (undefined when absent). */
-    async verify(presented: string | undefined): Promise<KeyCheck> {
+    async verify(presented: string | undefined, request: { clientIp?: string } = {}): Promise<KeyCheck> {
       if (presented === undefined || presented === '') {
         return { valid: false, reason: 'missing_key', fingerprint: null };
       }
       const digest = keyDigest(presented);
       const fingerprint = fingerprintOfDigest(digest);
+      // Stored keys first: found by digest, they decide; a digest none of them has is checked as the v1 key.
+      const stored = await deps.stored?.check(digest.toString('hex'), request.clientIp ?? '');
+      if (stored !== undefined && stored !== null) {
+        return stored.valid
+          ? {
+              valid: true,
+              fingerprint,
+              principal: stored.principal,
+              outcome: stored.grace ? 'grace_used' : 'valid_key',
+            }
+          : { valid: false, reason: stored.refusal, fingerprint };
+      }
       const hash = expectedHash();
       const expected = expectedDigest(typeof hash === 'string' ? hash : await hash);
       if (expected === null || !digestMatches(digest, expected)) {
@@ -126,7 +148,7 @@ export function createKeyService(deps: {
         await touch(now);
       }
       // The single v1 key is the owner's: every scope.
-      return { valid: true, fingerprint, principal: OWNER_PRINCIPAL };
+      return { valid: true, fingerprint, principal: OWNER_PRINCIPAL, outcome: 'valid_key' };
     },
 
     /**

@@ -69,7 +69,7 @@ export const authPlugin = fp(
     const { audit, keys, failedAuth } = options;
     app.addHook('onRequest', async (request) => {
       await failedAuth.refuseIfLockedOut(request);
-      const check = await keys.verify(presentedKey(request));
+      const check = await keys.verify(presentedKey(request), { clientIp: request.ip });
       if (!check.valid) {
         await failedAuth.countFailure(request);
         audit.record({
@@ -84,7 +84,7 @@ export const authPlugin = fp(
       request.principal = check.principal;
       audit.record({
         event: 'api_key_auth',
-        outcome: 'valid_key',
+        outcome: check.outcome,
         request: eventRequest(request),
         actor: keyActor(check.fingerprint),
       });
