@@ -31,6 +31,7 @@ import { chatRoutes } from './http/routes/chat.js';
 import { contextRoutes } from './http/routes/contexts.js';
 import { providerRoutes } from './http/routes/providers.js';
 import { securityRoutes } from './http/routes/security.js';
+import { keyRoutes } from './http/routes/keys.js';
 import { metricsRoutes } from './http/routes/metrics.js';
 import { promptRoutes } from './http/routes/prompt.js';
 import { systemRoutes } from './http/routes/system.js';
@@ -51,6 +52,7 @@ import { createHealthService } from './services/health-service.js';
 import type { Indexer } from './services/indexer.js';
 import { createKeyService } from './services/key-service.js';
 import { createStoredKeys } from './services/stored-keys.js';
+import { createKeyAdmin } from './services/key-admin.js';
 import { createMetrics, type Metrics } from './services/metrics.js';
 import type { PromptService } from './services/prompt-service.js';
 import { createReplayGuard } from './services/replay-guard.js';
@@ -135,7 +137,14 @@ async function createSecurity(config: Config, storage: Storage, clock: Clock, me
     store: storage.signatures,
     maxAgeSeconds: config.security.requestSigningMaxAgeSeconds,
   });
-  return { counters, keys, audit, replay };
+  const keyAdmin = createKeyAdmin({
+    keys: storage.apiKeys,
+    people: storage.people,
+    clock,
+    audit,
+    authEnabled: config.security.enableAuth,
+  });
+  return { counters, keys, keyAdmin, audit, replay };
 }
 
 /** The checks of the protected context, in the order `http/plugins/README.md` describes. */
@@ -433,6 +442,7 @@ export async function buildApp(config: Config, overrides: AppOverrides = {}): Pr
     await registerProtection(api, config, security, clock);
     metricsRoutes(api, { metrics });
     securityRoutes(api, { keys: security.keys, audit: security.audit });
+    keyRoutes(api, { admin: security.keyAdmin });
     contextRoutes(api, { contexts, search, maxImportBytes: config.limits.maxImportBytes });
     promptRoutes(api, { prompts });
     chatRoutes(api, { chat: ai.chat, conversations: ai.conversations });

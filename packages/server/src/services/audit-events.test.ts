@@ -5,7 +5,13 @@ import { SECURITY_EVENTS, type EventInput, type EventName, type EventOutcome } f
 describe('the table of security events', () => {
   it('types each event by the outcomes listed for it', () => {
     expectTypeOf<EventName>().toEqualTypeOf<
-      'api_key_auth' | 'request_signing' | 'api_key_rotation' | 'host_check' | 'origin_check' | 'forbidden'
+      | 'api_key_auth'
+      | 'request_signing'
+      | 'api_key_rotation'
+      | 'api_key_management'
+      | 'host_check'
+      | 'origin_check'
+      | 'forbidden'
     >();
     expectTypeOf<EventOutcome<'api_key_rotation'>>().toEqualTypeOf<'success' | 'auth_disabled'>();
     expectTypeOf({ event: 'request_signing', outcome: 'replayed' } as const).toExtend<EventInput>();

@@ -5,6 +5,8 @@
  */
 export const SECURITY_EVENTS = {
   /** The API key of a protected request (and the failed-authentication limit checked before it). */
+  /** Keys created, revoked or rotated through `/security/keys`. */
+  api_key_management: ['created', 'revoked', 'rotated'],
   api_key_auth: [
     'valid_key',
     'missing_key',

@@ -88,16 +88,20 @@ describe('route scopes', () => {
     expect(routes.length).toBeGreaterThan(40);
     for (const route of routes) {
       const scope: RouteScope | undefined = table.get(route);
-      expect(scope === 'public' || scope === 'per-tool' || isScope(scope), `${route}: ${String(scope)}`).toBe(true);
+      expect(
+        scope === 'public' || scope === 'per-tool' || scope === 'any-key' || isScope(scope),
+        `${route}: ${String(scope)}`,
+      ).toBe(true);
     }
     expect([...table.keys()].sort()).toEqual(routes);
   });
 
-  it('makes public only the web UI, the docs, / and /health; only /mcp checks per tool', () => {
+  it('makes public only the web UI, the docs, / and /health; only /mcp checks per tool; only key management takes any key', () => {
     for (const [route, scope] of tableOf(app)) {
       const path = route.slice(route.indexOf(' ') + 1);
       expect(scope === 'public', route).toBe(PUBLIC_PATH.test(path));
       expect(scope === 'per-tool', route).toBe(path === '/mcp');
+      expect(scope === 'any-key', route).toBe(path.startsWith('/security/keys'));
     }
   });
 
@@ -114,7 +118,14 @@ describe('route scopes', () => {
     const rows = documentedScopes();
     const byRoute = new Map<string, string>();
     for (const { scope, routes } of rows) {
-      const declared = scope === 'any valid key' ? 'per-tool' : scope === 'none (public)' ? 'public' : scope;
+      const declared =
+        scope === 'any valid key'
+          ? 'per-tool'
+          : scope === 'any key, for itself'
+            ? 'any-key'
+            : scope === 'none (public)'
+              ? 'public'
+              : scope;
       for (const route of routes) {
         expect(byRoute.has(route), `${route} documented twice`).toBe(false);
         byRoute.set(route, declared);

@@ -13,9 +13,11 @@ import { eventRequest, routeOf } from '../request-facts.js';
  * - a `Scope`: the request's key must hold it (or `admin`); checked by `scope-check` before the handler;
  * - `'per-tool'`: any valid key, and the handler checks the scope of each operation itself (`/mcp`, where every MCP
  *   tool, prompt and resource declares its own);
+ * - `'any-key'`: any valid key, and the handler limits what it does to what the key itself may do (key management:
+ *   a key manages its own person's keys and grants only scopes it holds; `admin` manages everyone's);
  * - `'public'`: no key at all. Only outside the protected context (`/`, `/health`, the docs, the web UI's files).
  */
-export type RouteScope = Scope | 'per-tool' | 'public';
+export type RouteScope = Scope | 'per-tool' | 'any-key' | 'public';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -40,7 +42,7 @@ const PROTECTED_CONTEXT = Symbol('contextpilot.protectedContext');
 const PLUGIN_PUBLIC_CONTEXT = Symbol('contextpilot.pluginPublicContext');
 
 function isRouteScope(value: unknown): value is RouteScope {
-  return value === 'public' || value === 'per-tool' || isScope(value);
+  return value === 'public' || value === 'per-tool' || value === 'any-key' || isScope(value);
 }
 
 /** A route whose declaration is missing or does not fit its context: a programming error, found at start-up. */
@@ -128,7 +130,7 @@ export const scopeCheckPlugin = fp(
         done(new Error(`No scope or principal to check for ${request.method} ${request.routeOptions.url}`), payload);
         return;
       }
-      if (scope === 'per-tool' || hasScope(principal.scopes, scope)) {
+      if (scope === 'per-tool' || scope === 'any-key' || hasScope(principal.scopes, scope)) {
         done(null, payload);
         return;
       }

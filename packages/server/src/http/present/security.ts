@@ -1,6 +1,6 @@
-import type { RotateKeyResponse, SecurityEventList } from '@contextpilot/contract';
+import type { ApiKeyCreated, ApiKeyInfo, RotateKeyResponse, SecurityEventList } from '@contextpilot/contract';
 
-import type { SecurityEvent } from '../../storage/store.js';
+import type { SecurityEvent, StoredApiKey } from '../../storage/store.js';
 
 /** `POST /security/api-key/rotate`: the new key, shown this once. */
 export function presentRotation(rotated: { key: string; rotatedAt: string }): RotateKeyResponse {
@@ -34,4 +34,25 @@ export function presentSecurityEvents(
     limit: page.limit,
     offset: page.offset,
   };
+}
+
+/** A stored key as the API shows it: never its hash. */
+export function presentApiKey(key: StoredApiKey): ApiKeyInfo {
+  return {
+    id: key.id,
+    name: key.name,
+    person_id: key.personId,
+    scopes: key.scopes,
+    created_at: key.createdAt,
+    last_used_at: key.lastUsedAt,
+    expires_at: key.expiresAt,
+    allowed_networks: key.allowedNetworks,
+    revoked_at: key.revokedAt,
+    previous_valid_until: key.previousValidUntil,
+  };
+}
+
+/** A key just made or rotated: the only answer that holds the key. */
+export function presentNewApiKey(made: { key: string; stored: StoredApiKey }): ApiKeyCreated {
+  return { ...presentApiKey(made.stored), key: made.key };
 }
