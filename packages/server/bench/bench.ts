@@ -13,7 +13,7 @@
  *        indexing, so the seed and health rows then measure nothing)
  *        --profile (servers write V8 CPU profiles to bench-results/profiles-<timestamp>/; read them with
  *        `node --import tsx packages/server/bench/profile-top.ts <file.cpuprofile>`)
- * Sections: seed, health, prompt, list, create, memory, security, chat, embedding, mcp, cli.
+ * Sections: seed, health, prompt, list, create, memory, security, chat, embedding, mcp, cli, keys.
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -42,6 +42,7 @@ import type { ChatFake } from './openai-chat-fake.js';
 import { BUSY_CORES, formatTable, tally, verdict } from './report.js';
 import { runEmbedding } from './embedding.js';
 import { runCli } from './cli.js';
+import { runKeys } from './keys.js';
 import { runMcp } from './mcp.js';
 import { runSecurity } from './security.js';
 import {
@@ -606,6 +607,9 @@ async function main(): Promise<void> {
     }
     if (wants(ctx, 'embedding') && !interrupted) {
       await attempt('embedding', 40 * 60_000, () => runEmbedding(ctx, ctx.counts.embeddingIndexUnits));
+    }
+    if (wants(ctx, 'keys') && !interrupted) {
+      await attempt('keys', 10 * 60_000, () => runKeys(ctx));
     }
     if (wants(ctx, 'security') && !interrupted) {
       await attempt('security', 30 * 60_000, () => runSecurity(ctx, SECURITY_SIZE));

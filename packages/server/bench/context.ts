@@ -17,6 +17,7 @@ export const SECTIONS = [
   'embedding',
   'mcp',
   'cli',
+  'keys',
 ] as const;
 export type Section = (typeof SECTIONS)[number];
 
