@@ -14,6 +14,10 @@ import type {
   ImportResult,
   ProvidersResponse,
   RotateKeyResponse,
+  ApiKeyCreate,
+  ApiKeyCreated,
+  ApiKeyList,
+  ApiKeyRotate,
   SecurityEventList,
   SettingsResponse,
   SettingsUpdate,
@@ -455,6 +459,19 @@ export function createClient(options: ClientOptions) {
     securityEvents: (params: SecurityEventsParams = {}, o?: RequestOptions) =>
       json<SecurityEventList>('GET', `/security/events${queryString({ ...params })}`, undefined, o),
     rotateApiKey: () => json<RotateKeyResult>('POST', '/security/api-key/rotate'),
+
+    /** A stored key with a name, scopes and optional expiry and networks; the answer holds the key, this once. */
+    createApiKey: (input: ApiKeyCreate) => json<ApiKeyCreated>('POST', '/security/keys', input),
+    /** The keys the calling key may see (an admin key: all). */
+    listApiKeys: (o?: RequestOptions) => json<ApiKeyList>('GET', '/security/keys', undefined, o),
+    /** Revokes a stored key at once. */
+    async revokeApiKey(id: string): Promise<void> {
+      await send('DELETE', `/security/keys/${pathSegment(id, 'key id')}`);
+    },
+    /** A new key for a stored key's grants; the previous one works for `grace_seconds` more. */
+    async rotateStoredApiKey(id: string, input: ApiKeyRotate = {}): Promise<ApiKeyCreated> {
+      return json<ApiKeyCreated>('POST', `/security/keys/${pathSegment(id, 'key id')}/rotate`, input);
+    },
 
     /** Low-level access for endpoints without a helper yet. */
     request: json,

@@ -12,6 +12,7 @@ import { CliError, EXIT, usageError } from '../exit-codes.js';
 import { emit, table } from '../output.js';
 import { integerIn } from '../parse.js';
 import { ask } from '../prompt-input.js';
+import { registerStoredKeyCommands } from './keys.js';
 
 function statusText(url: string, health: Health, stats: Stats): string {
   const components = Object.entries(health.components).map(([name, c]) => {
@@ -75,7 +76,8 @@ export function registerAdminCommands(program: Command, action: CommandAction): 
       }),
     );
 
-  const keys = program.command('keys').description("the server's API key");
+  const keys = program.command('keys').description('API keys: the v1 key (rotate) and stored keys with scopes');
+  registerStoredKeyCommands(keys, action);
   needsScope(keys.command('rotate'), 'admin')
     .description('replace the API key; the new one is saved in the config file, never printed')
     .action(

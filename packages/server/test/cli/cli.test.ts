@@ -455,6 +455,50 @@ describe('keys rotate (a server of its own: the key changes)', () => {
     expect((await runCli(['list'], { env: ownEnv(tempDir()) })).code).toBe(0);
   });
 
+  it('keys create, list, renew and revoke stored keys; a new key goes to a file, never to the output', async () => {
+    const home = tempDir();
+    const file = join(home, 'assistant.key');
+    const created = await runCli(
+      ['keys', 'create', '--name', 'assistant', '--scopes', 'contexts:read,prompts', '-o', file, '--json'],
+      { env: ownEnv(home) },
+    );
+    const info = jsonOf<{ id: string; scopes: string[]; saved_to: string }>(created);
+    expect(info).toMatchObject({ scopes: ['contexts:read', 'prompts'], saved_to: file });
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    const key = (await readFile(file, 'utf8')).trim();
+    expect(created.stdout + created.stderr).not.toContain(key);
+    const asKey = (extra: Record<string, string> = {}) => ownEnv(tempDir(), { CONTEXTPILOT_API_KEY: key, ...extra });
+    expect((await runCli(['list'], { env: asKey() })).code).toBe(0);
+    const refused = await runCli(['add', 'x', '--type', 'fact'], { env: asKey() });
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain('lacks the "contexts:write" scope (HTTP 403)');
+
+    const listed = await runCli(['keys', 'list'], { env: ownEnv(home) });
+    expect(listed.stdout).toMatch(new RegExp(`${info.id}\\s+active`));
+    expect(listed.stdout).not.toContain(key);
+
+    // A bad request leaves no file behind; an existing file is never replaced.
+    const bad = join(home, 'bad.key');
+    expect(
+      (await runCli(['keys', 'create', '--name', 'x', '--scopes', 'root', '-o', bad], { env: ownEnv(home) })).code,
+    ).toBe(2);
+    await expect(stat(bad)).rejects.toThrow(/ENOENT/);
+    expect(
+      (await runCli(['keys', 'create', '--name', 'x', '--scopes', 'chat', '-o', file], { env: ownEnv(home) })).code,
+    ).toBe(2);
+
+    const renewedFile = join(home, 'renewed.key');
+    expect(
+      (await runCli(['keys', 'renew', info.id, '-o', renewedFile, '--grace', '60'], { env: ownEnv(home) })).code,
+    ).toBe(0);
+    const renewed = (await readFile(renewedFile, 'utf8')).trim();
+    expect((await runCli(['list'], { env: asKey() })).code).toBe(0);
+    expect((await runCli(['list'], { env: asKey({ CONTEXTPILOT_API_KEY: renewed }) })).code).toBe(0);
+
+    expect((await runCli(['keys', 'revoke', info.id], { env: ownEnv(home) })).code).toBe(0);
+    expect((await runCli(['list'], { env: asKey({ CONTEXTPILOT_API_KEY: renewed }) })).code).toBe(3);
+  });
+
   it('keys rotate saves the new key in the config file without printing it; the old key stops working', async () => {
     const dir = tempDir();
     const rotated = await runCli(['keys', 'rotate'], { env: ownEnv(dir) });
