@@ -387,9 +387,11 @@ describe('fuzzing the HTTP surface', () => {
         numRuns: runs,
         seed: Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31),
         verbose: 1,
-        // Two requests that pass every check, so each run also reaches the handlers.
+        // Two requests that pass every check, so each run also reaches the handlers, and one with a wrong key, so
+        // each run also meets the key check's refusal (random requests rarely get that far: most fail earlier).
         examples: [
           ['GET', '/contexts?limit=5', { ...noHeaders, apiKey: API_KEY }, undefined],
+          ['GET', '/contexts', { ...noHeaders, apiKey: 'not-the-key' }, undefined],
           [
             'POST',
             '/contexts',
