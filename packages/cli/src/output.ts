@@ -70,16 +70,22 @@ export function table(output: Output, headers: readonly string[], rows: readonly
   return [line(headers), ...cells.map(line)].join('\n');
 }
 
+/** A list as a table, one row per item, or `empty` when there is none. */
+export function listTable<T>(
+  output: Output,
+  items: readonly T[],
+  view: { empty: string; headers: readonly string[]; row: (item: T) => string[] },
+): string {
+  return items.length === 0 ? view.empty : table(output, view.headers, items.map(view.row));
+}
+
 /** The list view of units. */
 export function unitTable(output: Output, units: readonly ContextUnit[]): string {
-  if (units.length === 0) {
-    return 'No context units.';
-  }
-  return table(
-    output,
-    ['ID', 'TYPE', 'CONF', 'STATUS', 'TAGS', 'CONTENT'],
-    units.map((u) => [u.id, u.type, u.confidence.toFixed(2), u.status, u.tags.join(','), u.content]),
-  );
+  return listTable(output, units, {
+    empty: 'No context units.',
+    headers: ['ID', 'TYPE', 'CONF', 'STATUS', 'TAGS', 'CONTENT'],
+    row: (u) => [u.id, u.type, u.confidence.toFixed(2), u.status, u.tags.join(','), u.content],
+  });
 }
 
 /** The detail view of one unit. */

@@ -9,7 +9,7 @@ import { needsScope, type CommandAction } from '../command.js';
 import { readConfig, writeConfig, type SavedConfig } from '../config-file.js';
 import { DEFAULT_URL, firstSetting, normalizeServerUrl } from '../connection.js';
 import { CliError, EXIT, usageError } from '../exit-codes.js';
-import { emit, table } from '../output.js';
+import { emit, listTable } from '../output.js';
 import { integerIn } from '../parse.js';
 import { ask } from '../prompt-input.js';
 import { registerStoredKeyCommands } from './keys.js';
@@ -59,19 +59,17 @@ export function registerAdminCommands(program: Command, action: CommandAction): 
       action(async (context, flags: { limit?: number; offset?: number; event?: string; outcome?: string }) => {
         const list = await (await context.client()).securityEvents(flags);
         emit(context.output, list, (l) =>
-          l.events.length === 0
-            ? 'No events.'
-            : table(
-                context.output,
-                ['TIME', 'EVENT', 'OUTCOME', 'CLIENT', 'REQUEST'],
-                l.events.map((e) => [
-                  e.created_at,
-                  e.event,
-                  e.outcome,
-                  e.client_ip ?? '-',
-                  [e.method, e.path].filter((part) => part !== null).join(' ') || '-',
-                ]),
-              ),
+          listTable(context.output, l.events, {
+            empty: 'No events.',
+            headers: ['TIME', 'EVENT', 'OUTCOME', 'CLIENT', 'REQUEST'],
+            row: (e) => [
+              e.created_at,
+              e.event,
+              e.outcome,
+              e.client_ip ?? '-',
+              [e.method, e.path].filter((part) => part !== null).join(' ') || '-',
+            ],
+          }),
         );
       }),
     );

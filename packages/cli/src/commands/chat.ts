@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { AIRequest, AIResponse } from '@contextpilot/contract';
 
 import { needsScope, type CommandAction } from '../command.js';
-import { emit, printable, table } from '../output.js';
+import { emit, listTable, printable } from '../output.js';
 import { integerIn, numberIn } from '../parse.js';
 import { textArgument } from '../stdin.js';
 
@@ -82,19 +82,11 @@ export function registerChatCommands(program: Command, action: CommandAction): v
       action(async (context, flags: { limit?: number; offset?: number; search?: string }) => {
         const list = await (await context.client()).listConversations(flags);
         emit(context.output, list, (l) =>
-          l.conversations.length === 0
-            ? 'No conversations.'
-            : table(
-                context.output,
-                ['ID', 'LAST MESSAGE', 'MSGS', 'MODEL', 'TASK'],
-                l.conversations.map((c) => [
-                  c.id,
-                  c.last_message_at,
-                  String(c.message_count),
-                  `${c.provider}/${c.model}`,
-                  c.task,
-                ]),
-              ),
+          listTable(context.output, l.conversations, {
+            empty: 'No conversations.',
+            headers: ['ID', 'LAST MESSAGE', 'MSGS', 'MODEL', 'TASK'],
+            row: (c) => [c.id, c.last_message_at, String(c.message_count), `${c.provider}/${c.model}`, c.task],
+          }),
         );
       }),
     );

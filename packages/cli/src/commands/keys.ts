@@ -1,38 +1,12 @@
-import { open, unlink } from 'node:fs/promises';
-
 import { Option, type Command } from 'commander';
 
 import type { ApiKeyInfo } from '@contextpilot/contract';
 import { SCOPES, type Scope } from '@contextpilot/contract/scopes';
 
 import { needsScope, type CommandAction } from '../command.js';
-import { CliError, EXIT } from '../exit-codes.js';
-import { emit, table } from '../output.js';
+import { emit, listTable } from '../output.js';
 import { commaList, integerIn } from '../parse.js';
-
-/**
- * Opens the file a new key goes to, before the key is made (so that a bad path loses no key): a new file, readable by
- * its owner only. A key is never printed.
- */
-async function keyFile(path: string): Promise<{ write(key: string): Promise<void>; discard(): Promise<void> }> {
-  const handle = await open(path, 'wx', 0o600).catch((error: NodeJS.ErrnoException) => {
-    throw new CliError(`Cannot create ${path}: ${error.code ?? error.message}`, EXIT.usage);
-  });
-  return {
-    async write(key) {
-      try {
-        await handle.writeFile(`${key}\n`);
-      } finally {
-        await handle.close();
-      }
-    },
-    /** No key came: the empty file goes. */
-    async discard() {
-      await handle.close();
-      await unlink(path);
-    },
-  };
-}
+import { createPrivateFile } from '../private-file.js';
 
 const status = (key: ApiKeyInfo) =>
   key.revoked_at !== null
@@ -68,7 +42,7 @@ export function registerStoredKeyCommands(keys: Command, action: CommandAction):
             person?: string;
           },
         ) => {
-          const file = await keyFile(flags.output);
+          const file = await createPrivateFile(flags.output);
           const client = await context.client();
           const made = await client
             .createApiKey({
@@ -82,7 +56,7 @@ export function registerStoredKeyCommands(keys: Command, action: CommandAction):
               await file.discard();
               throw error;
             });
-          await file.write(made.key);
+          await file.write(`${made.key}\n`);
           const { key: _key, ...info } = made;
           emit(
             context.output,
@@ -99,13 +73,11 @@ export function registerStoredKeyCommands(keys: Command, action: CommandAction):
       action(async (context) => {
         const list = await (await context.client()).listApiKeys();
         emit(context.output, list, (l) =>
-          l.keys.length === 0
-            ? 'No stored keys.'
-            : table(
-                context.output,
-                ['ID', 'STATUS', 'LAST USED', 'SCOPES', 'NAME'],
-                l.keys.map((k) => [k.id, status(k), k.last_used_at ?? '-', k.scopes.join(','), k.name]),
-              ),
+          listTable(context.output, l.keys, {
+            empty: 'No stored keys.',
+            headers: ['ID', 'STATUS', 'LAST USED', 'SCOPES', 'NAME'],
+            row: (k) => [k.id, status(k), k.last_used_at ?? '-', k.scopes.join(','), k.name],
+          }),
         );
       }),
     );
@@ -127,7 +99,7 @@ export function registerStoredKeyCommands(keys: Command, action: CommandAction):
     .option('--grace <seconds>', 'how long the old key keeps working (default 0)', integerIn(0, 7 * 86_400))
     .action(
       action(async (context, id: string, flags: { output: string; grace?: number }) => {
-        const file = await keyFile(flags.output);
+        const file = await createPrivateFile(flags.output);
         const client = await context.client();
         const made = await client
           .rotateStoredApiKey(id, flags.grace === undefined ? {} : { grace_seconds: flags.grace })
@@ -135,7 +107,7 @@ export function registerStoredKeyCommands(keys: Command, action: CommandAction):
             await file.discard();
             throw error;
           });
-        await file.write(made.key);
+        await file.write(`${made.key}\n`);
         const { key: _key, ...info } = made;
         emit(context.output, { ...info, saved_to: flags.output }, (k) => `Renewed key ${k.id}; saved in ${k.saved_to}`);
       }),

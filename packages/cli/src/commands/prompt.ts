@@ -4,7 +4,7 @@ import type { GeneratedPrompt, TaskRequest } from '@contextpilot/contract';
 import { CONTEXT_TYPES } from '@contextpilot/contract/limits';
 
 import { needsScope, type CommandAction } from '../command.js';
-import { emit, table } from '../output.js';
+import { emit, listTable } from '../output.js';
 import { commaList, fraction, integerIn } from '../parse.js';
 import { textArgument } from '../stdin.js';
 
@@ -47,18 +47,11 @@ export function registerPromptCommands(program: Command, action: CommandAction):
     action(async (context, task: string, flags: TaskFlags) => {
       const generated = await (await context.client()).generatePrompt(await taskRequest(task, flags));
       emit(context.output, generated.relevant_context, (ranked) =>
-        ranked.length === 0
-          ? 'No matching context units.'
-          : table(
-              context.output,
-              ['SCORE', 'ID', 'TYPE', 'CONTENT'],
-              ranked.map((r) => [
-                r.relevance_score.toFixed(3),
-                r.context_unit.id,
-                r.context_unit.type,
-                r.context_unit.content,
-              ]),
-            ),
+        listTable(context.output, ranked, {
+          empty: 'No matching context units.',
+          headers: ['SCORE', 'ID', 'TYPE', 'CONTENT'],
+          row: (r) => [r.relevance_score.toFixed(3), r.context_unit.id, r.context_unit.type, r.context_unit.content],
+        }),
       );
     }),
   );

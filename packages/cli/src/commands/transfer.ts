@@ -1,4 +1,4 @@
-import { open, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -12,6 +12,7 @@ import { needsScope, type CommandAction } from '../command.js';
 import { CliError, EXIT, usageError } from '../exit-codes.js';
 import { emit } from '../output.js';
 import { integerIn } from '../parse.js';
+import { createPrivateFile } from '../private-file.js';
 import { progressBar, uploadCountingFetch } from '../progress.js';
 
 /** How often the server is asked how much is left to embed. */
@@ -149,20 +150,18 @@ export function registerTransferCommands(program: Command, action: CommandAction
     .option('-o, --output <file>', 'write to this file (created readable by you only)')
     .action(
       action(async (context, flags: { format: 'json' | 'csv'; output?: string }) => {
-        const { body } = await (await context.client()).exportContexts(flags.format);
         if (flags.output === undefined) {
+          const { body } = await (await context.client()).exportContexts(flags.format);
           context.output.out(body.endsWith('\n') ? body : `${body}\n`);
           return;
         }
-        // Personal data: the file is created for its owner only, and an existing file is not replaced.
-        const handle = await open(flags.output, 'wx', 0o600).catch((error: NodeJS.ErrnoException) => {
-          throw new CliError(`Cannot create ${flags.output}: ${error.code ?? error.message}`, EXIT.usage);
+        // Personal data: a new file for its owner only.
+        const file = await createPrivateFile(flags.output);
+        const { body } = await (await context.client()).exportContexts(flags.format).catch(async (error: unknown) => {
+          await file.discard();
+          throw error;
         });
-        try {
-          await handle.writeFile(body);
-        } finally {
-          await handle.close();
-        }
+        await file.write(body);
         const bytes = Buffer.byteLength(body);
         emit(
           context.output,

@@ -1,5 +1,8 @@
 import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
+/** A key's last-used time is written at most this often per instance (the v1 key and stored keys alike). */
+export const LAST_USED_WRITE_INTERVAL_MS = 60_000;
+
 /** Lower-case hex SHA-256 of a key (what is stored instead of the key). */
 export function hashApiKey(key: string): string {
   return keyDigest(key).toString('hex');

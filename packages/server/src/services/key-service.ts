@@ -5,6 +5,7 @@ import {
   hashApiKey,
   keyDigest,
   keyFingerprint,
+  LAST_USED_WRITE_INTERVAL_MS,
   parseKeyHash,
 } from '../domain/api-key.js';
 import type { StoredKeyRefusal } from '../domain/key-rules.js';
@@ -24,9 +25,6 @@ export const KEY_SETTINGS = {
   rotatedAt: 'api_key_last_rotated_at',
   lastUsedAt: 'api_key_last_used_at',
 } as const;
-
-/** `api_key_last_used_at` is written at most this often per instance. */
-const LAST_USED_INTERVAL_MS = 60_000;
 
 /** A valid key names who the request acts for (`principal`); an invalid one why it was refused. */
 export type KeyCheck =
@@ -144,7 +142,7 @@ export function createKeyService(deps: {
         return { valid: false, reason: 'invalid_key', fingerprint };
       }
       const now = deps.clock.now();
-      if (now.getTime() - lastUsedWrite >= LAST_USED_INTERVAL_MS) {
+      if (now.getTime() - lastUsedWrite >= LAST_USED_WRITE_INTERVAL_MS) {
         await touch(now);
       }
       // The single v1 key is the owner's: every scope.

@@ -1,11 +1,10 @@
+import { LAST_USED_WRITE_INTERVAL_MS } from '../domain/api-key.js';
 import { judgeStoredKey, type StoredKeyJudgement } from '../domain/key-rules.js';
 import { toTimestamp, type Clock } from '../domain/types.js';
 import type { ApiKeyMatch, ApiKeyStore, PeopleStore } from '../storage/store.js';
 
 /** Most digests kept in the lookup cache; past it the cache starts over (random keys could otherwise fill it). */
 const MAX_CACHED = 20_000;
-/** A key's `lastUsedAt` is written at most this often per instance. */
-const LAST_USED_INTERVAL_MS = 60_000;
 
 interface Cached {
   match: ApiKeyMatch | null;
@@ -61,7 +60,7 @@ export function createStoredKeys(deps: {
       }
       const now = deps.clock.now();
       const judged = judgeStoredKey(match.key, match.matched, { nowMs: now.getTime(), clientIp, personDisabled });
-      if (judged.valid && now.getTime() - (lastTouched.get(match.key.id) ?? 0) >= LAST_USED_INTERVAL_MS) {
+      if (judged.valid && now.getTime() - (lastTouched.get(match.key.id) ?? 0) >= LAST_USED_WRITE_INTERVAL_MS) {
         lastTouched.set(match.key.id, now.getTime());
         await deps.keys.touchLastUsed(match.key.id, toTimestamp(now));
       }
